@@ -1,0 +1,154 @@
+"""``sf1590``: the command line. A thin skin over the runtime, the plan loader and storage."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from bot.clock import ReplayClock, SystemClock
+from bot.console import ConsoleSession
+from bot.runtime import open_runtime, seed_demo
+from bot.settings import Settings
+from commands.context import Actor
+from rollout.plan_loader import PlanError, load_plan_file, plan_warnings
+from storage.engine import make_engine
+from storage.migrate import upgrade
+from storage.ports import Change
+from storage.repository import SqlRolloutStore
+from storage.roster import RosterError, read_roster
+
+__all__ = ["main"]
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2020-01-21") from exc
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sf1590", description="The SF1590 rollout bot.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    console = sub.add_parser("console", help="chat with the bot in this terminal")
+    console.add_argument("--db", help="database URL (default: $DATABASE_URL or sqlite:///sf1590.db)")
+    console.add_argument("--as", dest="user", default="console-admin",
+                         help="who you are (acts as an admin in the terminal)")
+    console.add_argument("--today", type=_date, help="replay the plan on this date (YYYY-MM-DD)")
+    plan = sub.add_parser("plan", help="check or show a plan file")
+    plan_sub = plan.add_subparsers(dest="plan_command", required=True)
+    check = plan_sub.add_parser("check", help="validate a plan file")
+    check.add_argument("file", type=Path)
+    show = plan_sub.add_parser("show", help="print the plan as loaded")
+    show.add_argument("file", type=Path, nargs="?")
+    show.add_argument("--json", action="store_true")
+    roster = sub.add_parser("roster", help="import a roster")
+    roster_sub = roster.add_subparsers(dest="roster_command", required=True)
+    imp = roster_sub.add_parser("import", help="import municipalities and waves from CSV or YAML")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--db")
+    db = sub.add_parser("db", help="database schema")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    up = db_sub.add_parser("upgrade", help="apply the migrations")
+    up.add_argument("--db")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``sf1590`` command."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = _parser().parse_args(argv)
+    settings = Settings.from_env()
+    if getattr(args, "db", None):
+        settings = replace(settings, database_url=args.db)
+    handlers = {"console": _console, "plan": _plan, "roster": _roster, "db": _db}
+    result: int = handlers[args.command](args, settings)
+    return result
+
+
+def _console(args: argparse.Namespace, settings: Settings) -> int:
+    clock = ReplayClock(args.today) if args.today else SystemClock()
+    runtime = open_runtime(settings, clock)
+    loaded = seed_demo(runtime, settings)
+    if args.today:
+        print(f"Replaying the plan on {args.today.isoformat()} (--today).")
+    if loaded:
+        print(f"New database {settings.database_url}: loaded the {runtime.graph.plan.id} plan "
+              f"and the demo roster ({loaded} municipalities, demo progress). Type `help`.")
+    actor = Actor(args.user, args.user, is_admin=True)
+    session = ConsoleSession(runtime, actor)
+    session.loop(sys.stdin, prompt=sys.stdin.isatty())
+    return 0
+
+
+def _plan(args: argparse.Namespace, settings: Settings) -> int:
+    path = getattr(args, "file", None) or settings.plan_path
+    try:
+        plan = load_plan_file(path)
+    except PlanError as err:
+        print(str(err), file=sys.stderr)
+        return 1
+    if args.plan_command == "check":
+        tasks = sum(len(d.tasks) for d in plan.diagrams.values())
+        print(f"{path}: OK — {len(plan.diagrams)} diagrams, {tasks} tasks, "
+              f"{len(plan.edges)} dependencies, tracking {', '.join(plan.tracked)}.")
+        for warning in plan_warnings(plan):
+            print(f"  note: {warning}")
+        return 0
+    if args.json:
+        print(json.dumps(_jsonable(asdict(plan)), ensure_ascii=False, indent=2))
+        return 0
+    for diagram in plan.diagrams.values():
+        tracked = "tracked" if diagram.id in plan.tracked else "not tracked"
+        print(f"{diagram.id} ({diagram.key}, {diagram.integration}, {tracked}): "
+              f"{len(diagram.tasks)} tasks")
+        for gate in diagram.gates.values():
+            dates = ", ".join(f"{w} {d.isoformat()}" for w, d in gate.dates.items()) or "no dates"
+            print(f"  gate {gate.id}: {dates} ({gate.confidence})")
+        for task in diagram.tasks.values():
+            print(f"  {task.ref:<14} {task.title_da or '(title lost)'} [{task.role}]")
+    for warning in plan_warnings(plan):
+        print(f"note: {warning}")
+    return 0
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _roster(args: argparse.Namespace, settings: Settings) -> int:
+    plan = load_plan_file(settings.plan_path)
+    try:
+        roster = read_roster(args.file, settings.municipalities_path, plan.waves)
+    except (RosterError, OSError) as err:
+        print(f"roster import: {err}", file=sys.stderr)
+        return 1
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    change = Change("cli", "cli", SystemClock().now())
+    changed = SqlRolloutStore(engine).save_municipalities(roster, change=change)
+    print(f"Imported {len(roster)} municipalities from {args.file} ({changed} new or changed).")
+    return 0
+
+
+def _db(args: argparse.Namespace, settings: Settings) -> int:
+    upgrade(make_engine(settings.database_url))
+    print(f"{settings.database_url}: schema is up to date.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,102 @@
+"""The console adapter: a terminal chat with the bot, interactive or from piped input.
+
+Buttons are numbered in each reply; ``click N`` presses one (``click N reason…`` for Block…).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from bot.runtime import Runtime
+from commands.context import Actor, Invocation
+from commands.reply import Action, Reply, Tone
+
+__all__ = ["ConsoleSession", "render_text"]
+
+_MARK = {Tone.ERROR: "✗ ", Tone.WARNING: "! ", Tone.SUCCESS: "✓ ", Tone.INFO: ""}
+
+
+def render_text(reply: Reply) -> tuple[str, list[Action]]:
+    """Plain text for a terminal, and the buttons in the order they are numbered."""
+    buttons: list[Action] = []
+
+    def button(action: Action) -> str:
+        buttons.append(action)
+        return f"[{len(buttons)}] {action.label}"
+
+    out = [_MARK[reply.tone] + reply.headline]
+    for section in reply.sections:
+        if section.title:
+            out.append(section.title)
+        out.extend(f"  {line}" for line in section.lines)
+        for task in section.tasks:
+            flag = "‼ " if task.urgent else "• "
+            out.append(f"  {flag}{task.code} {task.title} — {task.municipality} — {task.owner}"
+                       f" — {task.deadline_note} — {task.state}")
+            if task.detail:
+                out.append(f"      {task.detail}")
+            if task.actions:
+                out.append("      " + "  ".join(button(a) for a in task.actions))
+        if section.hidden:
+            more = f"  {button(section.more)}" if section.more else ""
+            out.append(f"  … and {section.hidden} more{more}")
+    if reply.actions:
+        out.append("  " + "  ".join(button(a) for a in reply.actions))
+    if reply.footer:
+        out.append(reply.footer)
+    return "\n".join(out), buttons
+
+
+@dataclass
+class ConsoleSession:
+    """One terminal conversation: reads lines, runs them, prints replies."""
+
+    runtime: Runtime
+    actor: Actor
+    out: TextIO = field(default_factory=lambda: sys.stdout)
+    buttons: list[Action] = field(default_factory=list)
+
+    def handle(self, line: str) -> Reply | None:
+        """Run one typed line; ``None`` for blank lines."""
+        text = line.strip()
+        if not text:
+            return None
+        words = text.split()
+        if words[0].lower() == "click":
+            return self._click(words[1:])
+        return self._run(text)
+
+    def _run(self, text: str) -> Reply:
+        reply = self.runtime.run(Invocation(text, self.actor, "console"))
+        rendered, self.buttons = render_text(reply)
+        print(rendered, file=self.out, flush=True)
+        return reply
+
+    def _click(self, words: list[str]) -> Reply:
+        if not words or not words[0].isdigit() or not 1 <= int(words[0]) <= len(self.buttons):
+            count = len(self.buttons)
+            message = (f"✗ There is no button {' '.join(words) or ''}. "
+                       + (f"Buttons 1–{count} are shown in the last reply." if count
+                          else "The last reply had no buttons."))
+            print(message, file=self.out, flush=True)
+            return Reply(message, tone=Tone.ERROR)
+        action = self.buttons[int(words[0]) - 1]
+        reason = " ".join(words[1:])
+        if action.needs_reason and not reason:
+            message = f"✗ {action.label} needs a reason: click {words[0]} <reason>"
+            print(message, file=self.out, flush=True)
+            return Reply(message, tone=Tone.ERROR)
+        return self._run(f"{action.command} {reason}".strip())
+
+    def loop(self, lines: Iterable[str], *, prompt: bool) -> None:
+        if prompt:
+            print("> ", end="", file=self.out, flush=True)
+        for line in lines:
+            if line.strip().lower() in ("exit", "quit"):
+                break
+            self.handle(line)
+            if prompt:
+                print("> ", end="", file=self.out, flush=True)

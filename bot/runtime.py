@@ -1,0 +1,101 @@
+"""Wiring: database, plan and clock in, a ``run(invocation)`` that every adapter calls."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from sqlalchemy import Engine
+
+from bot.clock import Clock
+from bot.settings import Settings
+from commands.context import CommandContext, Invocation
+from commands.core import dispatch
+from commands.reply import Reply
+from rollout.graph import PlanGraph
+from rollout.model import Status, TaskKey, TaskState
+from rollout.plan_loader import load_plan_file
+from rollout.status import Rollout
+from storage.engine import make_engine
+from storage.migrate import upgrade
+from storage.ports import Change, RolloutStore
+from storage.repository import SqlRolloutStore
+from storage.roster import read_demo_roster
+
+__all__ = ["Runtime", "open_runtime", "seed_demo"]
+
+log = logging.getLogger(__name__)
+
+DEMO_ACTOR = "demo-seed"
+
+
+@dataclass
+class Runtime:
+    """One bot: its storage, its plan and its clock."""
+
+    engine: Engine
+    store: RolloutStore
+    graph: PlanGraph
+    clock: Clock
+
+    def context(self) -> CommandContext:
+        return CommandContext(self.store, self.graph, self.clock.now(), self.clock.today())
+
+    def run(self, invocation: Invocation) -> Reply:
+        """Run one command as of now."""
+        return dispatch(self.context(), invocation)
+
+
+def open_runtime(settings: Settings, clock: Clock, *, migrate: bool = True,
+                 engine: Engine | None = None) -> Runtime:
+    """Migrate the database (unless told not to), load the plan, and wire a runtime."""
+    engine = engine or make_engine(settings.database_url)
+    if migrate:
+        upgrade(engine)
+    graph = PlanGraph(load_plan_file(settings.plan_path))
+    return Runtime(engine, SqlRolloutStore(engine), graph, clock)
+
+
+def seed_demo(runtime: Runtime, settings: Settings) -> int:
+    """Load the demo roster and its recorded progress into an empty database.
+
+    Returns the number of municipalities loaded (0 when the database already has a roster).
+    """
+    if runtime.store.municipalities():
+        return 0
+    change = Change(DEMO_ACTOR, "seed", runtime.clock.now())
+    roster = read_demo_roster(settings.demo_roster_path, settings.municipalities_path)
+    runtime.store.save_municipalities(roster, change=change)
+    if settings.demo_progress_path.exists():
+        _seed_progress(runtime, settings.demo_progress_path, change)
+    return len(roster)
+
+
+def _seed_progress(runtime: Runtime, path: Path, change: Change) -> None:
+    """Record the demo's progress: tasks due before a date are done, with named exceptions."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    rollout = Rollout(runtime.graph, runtime.store.municipalities(), {})
+    by_slug = {m.slug: m for m in rollout.municipalities.values()}
+    exceptions: dict[TaskKey, TaskState] = {}
+    for item in raw.get("exceptions") or []:
+        municipality = by_slug[item["municipality"]] if item.get("municipality") else None
+        key = TaskKey(item["task"], municipality.code if municipality else 0)
+        exceptions[key] = TaskState(Status(item.get("status", "todo")), item.get("reason", ""))
+    cutoffs = {str(w): c for rule in raw.get("rules") or []
+               for w in rule["waves"] for c in [rule["done_when_due_before"]]}
+    for key in rollout.task_keys():
+        if key in exceptions:
+            state = exceptions[key]
+        else:
+            deadline = rollout.deadline(key)
+            wave = rollout.wave_of(key)
+            cutoff = cutoffs.get(wave) if wave else max(cutoffs.values(), default=None)
+            if deadline is None or cutoff is None or deadline.day >= cutoff:
+                continue
+            state = TaskState(Status.DONE)
+        if state != rollout.state(key):
+            runtime.store.change_task(key, state, default=rollout.initial_state(key),
+                                      change=change)
+    log.info("demo progress loaded from %s", path)

@@ -1,0 +1,1 @@
+"""The platform-neutral command core: text in, a :class:`commands.reply.Reply` out."""

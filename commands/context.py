@@ -1,0 +1,58 @@
+"""Who asks, from where, at what moment, and what the command may use to answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from rollout.graph import PlanGraph
+from storage.ports import Change, RolloutStore
+
+__all__ = ["Actor", "CommandContext", "Invocation"]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A person and what they may change.
+
+    ``roles`` are plan roles the person acts for (``bookkeeping_supplier``), limited to
+    ``municipalities`` when that is not empty; ``coordinates`` are municipalities whose own tasks
+    the person may change; ``manages`` are waves whose every task the person may change.
+    """
+
+    handle: str
+    name: str
+    is_admin: bool = False
+    roles: frozenset[str] = frozenset()
+    municipalities: frozenset[int] = frozenset()
+    coordinates: frozenset[int] = frozenset()
+    manages: frozenset[str] = frozenset()
+
+    @property
+    def has_scope(self) -> bool:
+        return bool(self.roles or self.coordinates or self.manages)
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One command as typed (or clicked): text, actor, platform and the channel's wave."""
+
+    text: str
+    actor: Actor
+    source: str  # console | slack | teams | scheduler
+    channel_wave: str | None = None
+    language: str = "en"
+
+
+@dataclass
+class CommandContext:
+    """What a command runs against: storage, the plan graph and the moment of the request."""
+
+    store: RolloutStore
+    graph: PlanGraph
+    now: datetime  # aware
+    today: date  # the rollout date in Europe/Copenhagen (may be a replayed date)
+    extras: dict[str, object] = field(default_factory=dict)
+
+    def change(self, invocation: Invocation) -> Change:
+        return Change(invocation.actor.handle, invocation.source, self.now)

@@ -1,0 +1,102 @@
+"""The command core: one explicit registry of verbs and one error policy, for every platform."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from commands import change, query, waves
+from commands.context import CommandContext, Invocation
+from commands.messages import t
+from commands.parse import UserError, split_command, suggest
+from commands.reply import Reply, Section, Tone
+
+__all__ = ["COMMANDS", "Command", "dispatch"]
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[CommandContext, Invocation, list[str]], Reply]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    handler: Handler
+    admin: bool = False
+
+    @property
+    def summary(self) -> str:
+        """The first line of the handler's docstring: the help text."""
+        return (self.handler.__doc__ or "").strip().splitlines()[0]
+
+    @property
+    def usage(self) -> str:
+        return t(f"usage.{self.name}")
+
+
+def help_(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
+    """What the bot can do; `help done` for one command."""
+    if args:
+        name = args[0].lower()
+        command = COMMANDS.get(name)
+        if command is None:
+            raise _unknown(name)
+        return Reply(f"`{command.usage}`", (Section(lines=(command.summary,)),))
+    lines = tuple(f"`{c.usage}` — {c.summary}" for c in COMMANDS.values()
+                  if not c.admin or inv.actor.is_admin)
+    return Reply(t("help.headline"), (Section(lines=lines),), footer=t("help.footer"))
+
+
+COMMANDS: dict[str, Command] = {
+    c.name: c
+    for c in (
+        Command("help", help_),
+        Command("next", query.next_),
+        Command("blocked", query.blocked),
+        Command("status", query.status),
+        Command("show", query.show),
+        Command("gate", waves.gate),
+        Command("wave", waves.wave),
+        Command("history", waves.history),
+        Command("done", change.done),
+        Command("start", change.start),
+        Command("block", change.block),
+        Command("skip", change.skip),
+        Command("undo", change.undo),
+        Command("move", waves.move, admin=True),
+        Command("decide", waves.decide, admin=True),
+    )
+}
+
+
+def _unknown(verb: str) -> UserError:
+    options = suggest(verb, COMMANDS)
+    hint = t("hint.did_you_mean", options=" / ".join(f"`{o}`" for o in options)) if options else ""
+    return UserError(t("error.unknown_command", verb=verb, valid=", ".join(COMMANDS)),
+                     hint=hint or t("hint.help"))
+
+
+def dispatch(ctx: CommandContext, inv: Invocation) -> Reply:
+    """Run one command. Never raises: bad input and failures both come back as a Reply."""
+    try:
+        verb, args = split_command(inv.text)
+        public = bool(args) and args[-1].lower() == "public"
+        if public:
+            args = args[:-1]
+        if not verb:
+            return help_(ctx, inv, [])
+        command = COMMANDS.get(verb)
+        if command is None:
+            raise _unknown(verb)
+        reply = command.handler(ctx, inv, args)
+        return replace(reply, public=True) if public else reply
+    except UserError as err:
+        footer = err.hint
+        return Reply(err.message, tone=Tone.ERROR, footer=footer)
+    except Exception:
+        reference = uuid.uuid4().hex[:8]
+        log.exception("command failed [ref %s] actor=%s source=%s text=%r", reference,
+                      inv.actor.handle, inv.source, inv.text)
+        return Reply(t("error.internal", ref=reference), tone=Tone.ERROR)

@@ -1,0 +1,281 @@
+"""Read-only verbs: next, blocked, status, show."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+
+from commands.context import CommandContext, Invocation
+from commands.messages import t
+from commands.parse import Target, UserError, match_municipality, match_tasks, parse_target
+from commands.permissions import in_scope
+from commands.present import deadline_note, key_label, load_rollout, owner_name, task_section
+from commands.reply import Reply, Section, Tone
+from rollout.gates import next_gate, readiness
+from rollout.model import FINISHED, Status, TaskKey
+from rollout.plan import Scope
+from rollout.status import Rollout, TaskView
+
+__all__ = ["blocked", "next_", "show", "status"]
+
+
+def _page(args: list[str]) -> tuple[list[str], int]:
+    """Strip a ``page:N`` word (added by "show more" buttons)."""
+    rest = [a for a in args if not a.lower().startswith("page:")]
+    pages = [a for a in args if a.lower().startswith("page:")]
+    try:
+        page = max(1, int(pages[-1].split(":", 1)[1])) if pages else 1
+    except ValueError as exc:
+        raise UserError(t("error.bad_page", word=pages[-1])) from exc
+    return rest, page
+
+
+def _keys(rollout: Rollout, target: Target, inv: Invocation) -> list[TaskKey]:
+    if target.kind == "municipality" and target.municipality is not None:
+        return rollout.task_keys([target.municipality])
+    if target.kind == "wave":
+        return rollout.task_keys([m for m in rollout.municipalities.values() if m.wave == target.wave])
+    keys = rollout.task_keys()
+    if target.kind == "role":
+        return [k for k in keys if rollout.graph.task(k.ref).role == target.role]
+    if target.kind == "me":
+        return [k for k in keys
+                if in_scope(inv.actor, rollout.graph.task(k.ref), k, rollout.municipalities)]
+    return keys
+
+
+def _target_label(ctx: CommandContext, target: Target) -> str:
+    if target.municipality is not None:
+        return f"{target.municipality.name} ({target.municipality.wave})"
+    if target.kind == "wave" and target.wave:
+        return t("label.wave", wave=target.wave)
+    if target.kind == "role" and target.role:
+        return owner_name(ctx, target.role)
+    if target.kind == "me":
+        return t("label.you")
+    return t("label.all_waves")
+
+
+def _target(ctx: CommandContext, inv: Invocation, rollout: Rollout, args: list[str],
+            allowed: tuple[str, ...]) -> Target:
+    target = parse_target(args, ctx.graph.plan, rollout.municipalities, allowed=allowed,
+                          default_wave=inv.channel_wave)
+    if target.kind == "all" and "me" in allowed and inv.actor.has_scope:
+        return Target("me")
+    if target.kind == "me" and not inv.actor.has_scope:
+        raise UserError(t("error.no_scope"), hint=t("hint.no_scope"))
+    return target
+
+
+def next_(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
+    """Tasks that can start now, most urgent first: `next aarhus`, `next P2`, `next me`."""
+    args, page = _page(args)
+    rollout = load_rollout(ctx)
+    target = _target(ctx, inv, rollout, args, ("municipality", "wave", "role", "me"))
+    ready = rollout.next_tasks(_keys(rollout, target, inv), ctx.today)
+    label = _target_label(ctx, target)
+    if not ready:
+        return Reply(t("next.none", target=label), sections=_nothing_ready(rollout, target, ctx))
+    late = sum(1 for v in ready if v.overdue)
+    headline = t("next.headline", target=label, count=len(ready))
+    if late:
+        headline += t("next.late_suffix", late=late)
+    command = " ".join(["next", *args])
+    return Reply(headline, (task_section(ctx, rollout, ready, inv.actor, page=page,
+                                         command=command),))
+
+
+def _nothing_ready(rollout: Rollout, target: Target, ctx: CommandContext) -> tuple[Section, ...]:
+    if target.municipality is None:
+        return ()
+    open_views = [v for v in rollout.views(rollout.task_keys([target.municipality]), ctx.today)
+                  if not v.finished]
+    if not open_views:
+        return (Section(lines=(t("next.all_done"),)),)
+    return (Section(lines=(t("next.waiting", count=len(open_views)),)),)
+
+
+def blocked(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
+    """What is stuck and on what: blocked or overdue tasks that hold others up."""
+    args, page = _page(args)
+    rollout = load_rollout(ctx)
+    target = _target(ctx, inv, rollout, args, ("municipality", "wave", "me"))
+    roots = rollout.stuck(_keys(rollout, target, inv), ctx.today)
+    label = _target_label(ctx, target)
+    if not roots:
+        return Reply(t("blocked.none", target=label), tone=Tone.SUCCESS)
+    views = [r.view for r in roots]
+    section = task_section(ctx, rollout, views, inv.actor, page=page,
+                           command=" ".join(["blocked", *args]))
+    details = {r.view.key.as_value(): _stuck_detail(rollout, r.view, r.holds) for r in roots}
+    tasks = tuple(replace(line, detail=details[line.key]) for line in section.tasks)
+    held = len({k for r in roots for k in r.holds})
+    headline = t("blocked.headline", target=label, count=len(roots), held=held)
+    return Reply(headline, (Section(tasks=tasks, hidden=section.hidden, more=section.more),),
+                 tone=Tone.WARNING)
+
+
+def _stuck_detail(rollout: Rollout, view: TaskView, holds: tuple[TaskKey, ...]) -> str:
+    why = (t("blocked.reason", reason=view.state.reason) if view.state.status == Status.BLOCKED
+           else t("blocked.overdue"))
+    if not holds:
+        return why
+    shown = ", ".join(k.ref for k in holds[:3]) + (f" +{len(holds) - 3}" if len(holds) > 3 else "")
+    return f"{why}; " + t("blocked.holds", count=len(holds), refs=shown)
+
+
+def status(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
+    """Progress of a municipality, a wave, or every wave: done, open, late, blocked, next gate."""
+    rollout = load_rollout(ctx)
+    target = _target(ctx, inv, rollout, args, ("municipality", "wave"))
+    if target.municipality is not None:
+        return _municipality_status(ctx, rollout, target)
+    waves = [target.wave] if target.wave else list(ctx.graph.plan.waves)
+    lines: list[str] = []
+    for wave in waves:
+        members = sorted((m for m in rollout.municipalities.values() if m.wave == wave),
+                         key=lambda m: m.name)
+        counts = _counts(rollout.views(rollout.task_keys(members, include_system=False), ctx.today))
+        gate = next_gate(rollout, wave, ctx.today)
+        gate_text = (t("status.gate", gate=gate.gate, day=gate.day.isoformat(),
+                       days=ctx.graph.calendar.working_days_between(ctx.today, gate.day))
+                     if gate else t("status.no_gate"))
+        lines.append(t("status.wave_line", wave=wave, municipalities=len(members),
+                       done=counts["done"], total=counts["total"], late=counts["late"],
+                       blocked=counts["blocked"], gate=gate_text))
+    sections = [Section(lines=tuple(lines))]
+    if target.wave:
+        sections.append(_wave_members(ctx, rollout, target.wave))
+    return Reply(t("status.headline", target=_target_label(ctx, target)), tuple(sections))
+
+
+def _wave_members(ctx: CommandContext, rollout: Rollout, wave: str) -> Section:
+    members = sorted((m for m in rollout.municipalities.values() if m.wave == wave),
+                     key=lambda m: m.name)
+    rows = []
+    for m in members:
+        counts = _counts(rollout.views(rollout.task_keys([m], include_system=False), ctx.today))
+        rows.append((counts["late"], counts["blocked"], m.name, counts))
+    rows.sort(key=lambda r: (-r[0], -r[1], r[2]))
+    lines = tuple(t("status.member_line", name=name, done=c["done"], total=c["total"],
+                    late=c["late"], blocked=c["blocked"]) for _, _, name, c in rows[:10])
+    return Section(title=t("status.members_title"), lines=lines, hidden=max(0, len(rows) - 10))
+
+
+def _counts(views: list[TaskView]) -> Counter[str]:
+    counts: Counter[str] = Counter(total=len(views))
+    for v in views:
+        if v.finished:
+            counts["done"] += 1
+        elif v.state.status == Status.BLOCKED:
+            counts["blocked"] += 1
+        if v.overdue:
+            counts["late"] += 1
+        if v.ready:
+            counts["ready"] += 1
+    return counts
+
+
+def _municipality_status(ctx: CommandContext, rollout: Rollout, target: Target) -> Reply:
+    municipality = target.municipality
+    assert municipality is not None
+    views = rollout.views(rollout.task_keys([municipality]), ctx.today)
+    counts = _counts(views)
+    lines = [t("status.counts", done=counts["done"], total=counts["total"],
+               ready=counts["ready"], late=counts["late"], blocked=counts["blocked"])]
+    gate = next_gate(rollout, municipality.wave, ctx.today)
+    if gate is not None:
+        ready = readiness(rollout, municipality, gate, ctx.today)
+        lines.append(t("status.gate_readiness", gate=gate.gate, day=gate.day.isoformat(),
+                       days=ready.countdown.working_days, missing=len(ready.missing),
+                       chain=ready.chain_days,
+                       risk=t("status.at_risk") if ready.at_risk else ""))
+    by_diagram = Counter(v.key.diagram for v in views if not v.finished)
+    if by_diagram:
+        lines.append(t("status.open_by_diagram", parts=", ".join(
+            f"{d}: {n}" for d, n in sorted(by_diagram.items()))))
+    return Reply(t("status.headline", target=_target_label(ctx, target)),
+                 (Section(lines=tuple(lines)),))
+
+
+def show(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
+    """A task in full: title, owner, deadline, what it waits on and what waits on it."""
+    if not args:
+        raise UserError(t("error.missing_code", verb="show"), hint=t("usage.show"))
+    rollout = load_rollout(ctx)
+    tasks = match_tasks(args[0], ctx.graph.plan)
+    municipality = match_municipality(args[1:], rollout.municipalities) if args[1:] else None
+    sections = []
+    for task in tasks:
+        lines = [t("show.title_en", title=task.title_en),
+                 t("show.meta", integration=ctx.graph.plan.diagrams[task.diagram].integration,
+                   owner=owner_name(ctx, task.role), confidence=task.role_confidence,
+                   scope=t(f"scope.{task.scope}"), phase=ctx.graph.plan.phases[task.phase].name_da)]
+        flags = [t(flag) for flag, on in (("show.optional", task.optional),
+                                           ("show.klik", task.klik),
+                                           ("show.control", task.per_wave_control)) if on]
+        if task.not_applicable:
+            flags.append(t("show.not_applicable", reason=task.not_applicable))
+        if flags:
+            lines.append(" · ".join(flags))
+        if municipality is not None:
+            key = (TaskKey(task.ref) if task.scope == Scope.SYSTEM
+                   else TaskKey(task.ref, municipality.code,
+                                municipality.connections[0] if task.scope == Scope.CONNECTION
+                                else ""))
+            view = rollout.view(key, ctx.today)
+            lines.append(t("show.state", where=key_label(rollout, key),
+                           state=t(f"status.{view.state.status}"),
+                           reason=f" — {view.state.reason}" if view.state.reason else "",
+                           deadline=deadline_note(view, ctx.today)))
+            lines.extend(_neighbours(ctx, rollout, key))
+        else:
+            lines.append(t("show.deadlines", parts=", ".join(
+                f"{w}: {d.day.isoformat()} ({d.milestone}{'*' if d.fallback else ''})"
+                if (d := ctx.graph.deadline(task.ref, w)) else f"{w}: –"
+                for w in ctx.graph.plan.waves)))
+            lines.extend(_plan_neighbours(ctx, task.ref))
+        if task.notes:
+            lines.append(t("show.notes", notes=task.notes))
+        sections.append(Section(title=f"{task.ref} {task.title_da or t('show.title_lost')}",
+                                lines=tuple(lines)))
+    headline = (t("show.headline_many", code=args[0].upper(), count=len(tasks))
+                if len(tasks) > 1 else t("show.headline", code=tasks[0].ref))
+    return Reply(headline, tuple(sections))
+
+
+def _neighbours(ctx: CommandContext, rollout: Rollout, key: TaskKey) -> list[str]:
+    preds = ctx.graph.predecessors(key, rollout.municipalities)
+    lines = []
+    if preds:
+        parts = []
+        for p in preds[:8]:
+            edge = ctx.graph.edge(p.ref, key.ref)
+            mark = "✓" if rollout.state(p).status in FINISHED else "…"
+            conf = f", {edge.confidence}" if edge else ""
+            parts.append(f"{mark} {p.ref} ({t(f'status.{rollout.state(p).status}')}{conf})")
+        more = f" +{len(preds) - 8}" if len(preds) > 8 else ""
+        lines.append(t("show.waits_on", parts="; ".join(parts) + more))
+    else:
+        lines.append(t("show.no_predecessors"))
+    succs = ctx.graph.successors(key, rollout.municipalities)
+    if succs:
+        lines.append(t("show.needed_by", refs=", ".join(sorted({s.ref for s in succs}))))
+    return lines
+
+
+def _plan_neighbours(ctx: CommandContext, ref: str) -> list[str]:
+    lines = []
+    preds = ctx.graph.predecessor_refs(ref)
+    if preds:
+        parts = []
+        for p in preds[:8]:
+            edge = ctx.graph.edge(p, ref)
+            parts.append(f"{p} ({edge.provenance}, {edge.confidence})" if edge else p)
+        more = f" +{len(preds) - 8}" if len(preds) > 8 else ""
+        lines.append(t("show.plan_waits_on", parts="; ".join(parts) + more))
+    succs = ctx.graph.successor_refs(ref)
+    if succs:
+        lines.append(t("show.needed_by", refs=", ".join(succs[:10])
+                       + (f" +{len(succs) - 10}" if len(succs) > 10 else "")))
+    return lines

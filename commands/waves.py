@@ -1,0 +1,207 @@
+"""Verbs about waves and gates: gate, wave, history, and the admin verbs move and decide."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from commands.context import CommandContext, Invocation
+from commands.messages import t
+from commands.parse import (
+    MAX_REASON,
+    UserError,
+    check_text,
+    match_gate,
+    match_municipality,
+    match_wave,
+    suggest,
+)
+from commands.present import key_label, load_rollout
+from commands.reply import Reply, Section, Tone
+from rollout.gates import gate_date, gate_ids, next_gate, next_wave, readiness
+from rollout.status import Rollout
+from storage.ports import GateDecision
+
+__all__ = ["decide", "gate", "history", "move", "wave"]
+
+_COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+
+
+def _wave_arg(ctx: CommandContext, word: str) -> str:
+    wave = match_wave(word, ctx.graph.plan)
+    if wave is None:
+        waves = list(ctx.graph.plan.waves)
+        hint = suggest(word, waves)
+        raise UserError(t("error.unknown_wave", word=word, valid=", ".join(waves)),
+                        hint=t("hint.did_you_mean", options=" / ".join(hint)) if hint else "")
+    return wave
+
+
+def gate(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
+    """Days left to a gate and who is not ready: `gate KP-3 P2`."""
+    rollout = load_rollout(ctx)
+    if not args:
+        raise UserError(t("error.missing_gate"), hint=t("usage.gate", gates=", ".join(gate_ids(rollout))))
+    gate_id = match_gate(args[0], ctx.graph.plan)
+    wave = _wave_arg(ctx, args[1]) if len(args) > 1 else inv.channel_wave
+    if wave is None:
+        raise UserError(t("error.missing_wave", gate=gate_id), hint=t("usage.gate", gates=gate_id))
+    found = gate_date(rollout, gate_id, wave)
+    if found is None:
+        return Reply(t("gate.no_date", gate=gate_id, wave=wave), tone=Tone.WARNING)
+    countdown = ctx.graph.calendar.countdown(ctx.today, found.day)
+    members = sorted((m for m in rollout.municipalities.values() if m.wave == wave),
+                     key=lambda m: m.name)
+    results = [readiness(rollout, m, found, ctx.today) for m in members]
+    not_ready = [r for r in results if not r.ready]
+    at_risk = [r for r in not_ready if r.at_risk]
+    if countdown.passed:
+        headline = t("gate.passed", gate=gate_id, wave=wave, day=found.day.isoformat(),
+                     days=-countdown.calendar_days)
+    else:
+        headline = t("gate.headline", gate=gate_id, wave=wave, day=found.day.isoformat(),
+                     days=countdown.calendar_days, working=countdown.working_days)
+    lines = [t("gate.summary", ready=len(results) - len(not_ready), total=len(results),
+               not_ready=len(not_ready), at_risk=len(at_risk))]
+    if found.conflict:
+        lines.append(t("gate.conflict", parts=", ".join(
+            f"{d}: {day.isoformat()}" for d, day in sorted(found.by_diagram.items()))))
+    sections = [Section(lines=tuple(lines))]
+    if not_ready:
+        not_ready.sort(key=lambda r: (not r.at_risk, -len(r.missing), r.municipality.name))
+        detail = []
+        for r in not_ready[:10]:
+            missing = ", ".join(v.key.ref for v in r.missing[:3])
+            more = f" +{len(r.missing) - 3}" if len(r.missing) > 3 else ""
+            risk = t("gate.risk", chain=r.chain_days) if r.at_risk else ""
+            detail.append(t("gate.not_ready_line", name=r.municipality.name,
+                            count=len(r.missing), missing=missing + more, risk=risk))
+        sections.append(Section(title=t("gate.not_ready_title"), lines=tuple(detail),
+                                hidden=max(0, len(not_ready) - 10)))
+    decisions = [d for d in ctx.store.gate_decisions(wave=wave, gate=gate_id)]
+    if decisions:
+        names = {m.code: m.name for m in rollout.municipalities.values()}
+        sections.append(Section(title=t("gate.decisions_title"), lines=tuple(
+            t("gate.decision_line", name=names.get(d.municipality, str(d.municipality)),
+              decision=t(f"decision.{d.decision}"), actor=d.actor,
+              at=d.at.astimezone(_COPENHAGEN).strftime("%Y-%m-%d %H:%M"))
+            for d in decisions[-10:])))
+    tone = Tone.WARNING if at_risk else Tone.INFO
+    return Reply(headline, tuple(sections), tone=tone)
+
+
+def wave(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
+    """The waves, their municipalities and gate dates: `wave`, `wave P2`."""
+    rollout = load_rollout(ctx)
+    waves = [_wave_arg(ctx, args[0])] if args else list(ctx.graph.plan.waves)
+    sections = []
+    for wave_id in waves:
+        plan_wave = ctx.graph.plan.waves[wave_id]
+        members = sorted(m.name for m in rollout.municipalities.values() if m.wave == wave_id)
+        lines = [t("wave.gates", parts=_gate_dates_text(rollout, wave_id))]
+        nxt = next_gate(rollout, wave_id, ctx.today)
+        if nxt:
+            lines.append(t("wave.next_gate", gate=nxt.gate, day=nxt.day.isoformat(),
+                           days=ctx.graph.calendar.working_days_between(ctx.today, nxt.day)))
+        shown = ", ".join(members[:12]) + (f" +{len(members) - 12}" if len(members) > 12 else "")
+        lines.append(t("wave.members", count=len(members), names=shown or "–"))
+        lines.append(t("wave.next_wave", wave=plan_wave.next or t("wave.none")))
+        sections.append(Section(title=f"{wave_id} — {plan_wave.name_da}", lines=tuple(lines)))
+    return Reply(t("wave.headline", count=len(waves)), tuple(sections))
+
+
+def _gate_dates_text(rollout: Rollout, wave_id: str) -> str:
+    parts = []
+    for gate_id in gate_ids(rollout):
+        found = gate_date(rollout, gate_id, wave_id)
+        if found is None:
+            continue
+        text = f"{gate_id} {found.day.isoformat()}"
+        if found.conflict:
+            text += " (" + ", ".join(f"{d}: {day.isoformat()}"
+                                     for d, day in sorted(found.by_diagram.items())) + ")"
+        parts.append(text)
+    return "; ".join(parts) or "–"
+
+
+def history(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
+    """Recent changes, newest first, with who, when and from where: `history aarhus`."""
+    rollout = load_rollout(ctx)
+    municipality = match_municipality(args, rollout.municipalities) if args else None
+    events = ctx.store.events(municipality=municipality.code if municipality else None, limit=15)
+    lines = []
+    for e in events:
+        when = e.at.astimezone(_COPENHAGEN).strftime("%Y-%m-%d %H:%M")
+        reason = f" — {e.new.reason}" if e.new.reason else ""
+        undo = t("history.undo") if e.compensates else ""
+        lines.append(t("history.line", when=when, actor=e.actor, source=e.source,
+                       task=key_label(rollout, e.key), old=t(f"status.{e.old.status}"),
+                       new=t(f"status.{e.new.status}"), reason=reason, undo=undo))
+    sections = [Section(lines=tuple(lines) or (t("history.none"),))]
+    if municipality is not None:
+        moves = ctx.store.wave_moves(municipality.code)
+        sections.append(Section(title=t("history.waves_title"), lines=tuple(
+            t("history.move_line", when=m.at.astimezone(_COPENHAGEN).strftime("%Y-%m-%d"),
+              old=m.from_wave or "–", new=m.to_wave, reason=m.reason, actor=m.actor)
+            for m in moves)))
+    target = municipality.name if municipality else t("label.all_waves")
+    return Reply(t("history.headline", target=target), tuple(sections))
+
+
+def _require_admin(inv: Invocation) -> None:
+    if not inv.actor.is_admin:
+        raise UserError(t("error.admin_only"), hint=t("hint.admin_only"))
+
+
+def move(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
+    """Admin: move a municipality to another wave, with a reason: `move vejen K91 not ready`."""
+    _require_admin(inv)
+    if len(args) < 2:
+        raise UserError(t("error.move_usage"), hint=t("usage.move"))
+    rollout = load_rollout(ctx)
+    municipality = match_municipality([args[0]], rollout.municipalities)
+    to_wave = _wave_arg(ctx, args[1])
+    reason = check_text(" ".join(args[2:]), limit=MAX_REASON, what=t("label.reason"))
+    if to_wave == municipality.wave:
+        return Reply(t("move.same", name=municipality.name, wave=to_wave))
+    ctx.store.move_municipality(municipality.code, to_wave, reason=reason or t("move.no_reason"),
+                                change=ctx.change(inv))
+    return Reply(t("move.done", name=municipality.name, old=municipality.wave, new=to_wave),
+                 tone=Tone.SUCCESS, changed=True, sections=(Section(lines=(t("move.kept"),)),))
+
+
+def decide(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
+    """Admin: record go or no-go at a gate: `decide KP-3 P2 vejen no-go conversion failed`.
+
+    A no-go moves the municipality to the next wave; its completed tasks and history are kept.
+    """
+    _require_admin(inv)
+    if len(args) < 4:
+        raise UserError(t("error.decide_usage"), hint=t("usage.decide"))
+    gate_id = match_gate(args[0], ctx.graph.plan)
+    wave_id = _wave_arg(ctx, args[1])
+    rollout = load_rollout(ctx)
+    municipality = match_municipality([args[2]], rollout.municipalities)
+    verdict = args[3].lower().replace("_", "-")
+    if verdict not in ("go", "no-go", "nogo"):
+        raise UserError(t("error.bad_decision", word=args[3]))
+    decision = "go" if verdict == "go" else "no_go"
+    note = check_text(" ".join(args[4:]), limit=MAX_REASON, what=t("label.note"))
+    if municipality.wave != wave_id:
+        raise UserError(t("error.not_in_wave", name=municipality.name, wave=wave_id,
+                          actual=municipality.wave))
+    target = next_wave(rollout, wave_id) if decision == "no_go" else None
+    if decision == "no_go" and target is None:
+        raise UserError(t("error.no_next_wave", wave=wave_id, name=municipality.name),
+                        hint=t("hint.no_next_wave"))
+    change = ctx.change(inv)
+    ctx.store.record_gate_decision(GateDecision(gate_id, wave_id, municipality.code, decision,
+                                                note, change.actor, change.source, change.at))
+    lines = [t("decide.recorded", gate=gate_id, wave=wave_id, name=municipality.name,
+               decision=t(f"decision.{decision}"))]
+    if target is not None:
+        ctx.store.move_municipality(municipality.code, target,
+                                    reason=t("decide.move_reason", gate=gate_id, note=note),
+                                    change=change)
+        lines.append(t("decide.moved", name=municipality.name, old=wave_id, new=target))
+    return Reply(lines[0], (Section(lines=tuple(lines[1:])),) if lines[1:] else (),
+                 tone=Tone.SUCCESS, changed=True)

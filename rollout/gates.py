@@ -1,0 +1,161 @@
+"""Gates: their dates per wave, countdowns, readiness per municipality, risk and roll-back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import networkx as nx
+
+from rollout.calendar import Countdown
+from rollout.model import FINISHED, Municipality, TaskKey
+from rollout.status import Rollout, TaskView
+
+__all__ = [
+    "ControlAnswer",
+    "GateDate",
+    "Readiness",
+    "critical_chain",
+    "gate_date",
+    "next_gate",
+    "next_wave",
+    "readiness",
+    "wave_controls",
+]
+
+
+@dataclass(frozen=True)
+class GateDate:
+    """A gate's date for a wave; ``by_diagram`` keeps every diagram's date, conflicts included."""
+
+    gate: str
+    wave: str
+    day: date  # the earliest date any tracked diagram gives: the one to prepare for
+    by_diagram: dict[str, date]
+
+    @property
+    def conflict(self) -> bool:
+        return len(set(self.by_diagram.values())) > 1
+
+
+@dataclass(frozen=True)
+class Readiness:
+    municipality: Municipality
+    gate: GateDate
+    missing: tuple[TaskView, ...]  # required instances not finished, most urgent first
+    chain: tuple[TaskKey, ...]  # the longest remaining chain of tasks before the gate
+    chain_days: int  # its length in working days
+    countdown: Countdown
+
+    @property
+    def ready(self) -> bool:
+        return not self.missing
+
+    @property
+    def at_risk(self) -> bool:
+        """The remaining chain does not fit in the working days left."""
+        return bool(self.missing) and self.chain_days > max(self.countdown.working_days, 0)
+
+
+@dataclass(frozen=True)
+class ControlAnswer:
+    control_id: str
+    question: str
+    done: int
+    total: int
+    open: tuple[TaskKey, ...]
+
+
+def gate_date(rollout: Rollout, gate: str, wave: str) -> GateDate | None:
+    """The gate's date for the wave, or None when no tracked diagram dates it."""
+    dates = rollout.graph.gate_dates(gate, wave)
+    if not dates:
+        return None
+    return GateDate(gate, wave, min(dates.values()), dates)
+
+
+def gate_ids(rollout: Rollout) -> list[str]:
+    """Every gate id of the tracked diagrams, in plan order."""
+    out: list[str] = []
+    for diagram_id in rollout.graph.plan.tracked:
+        for gate in rollout.graph.plan.diagrams[diagram_id].gates:
+            if gate not in out:
+                out.append(gate)
+    return out
+
+
+def next_gate(rollout: Rollout, wave: str, today: date) -> GateDate | None:
+    """The first gate of the wave on or after ``today``."""
+    upcoming = [g for gid in gate_ids(rollout)
+                if (g := gate_date(rollout, gid, wave)) is not None and g.day >= today]
+    return min(upcoming, key=lambda g: (g.day, g.gate)) if upcoming else None
+
+
+def _required(rollout: Rollout, municipality: Municipality, gate: GateDate) -> list[TaskKey]:
+    keys = rollout.task_keys([municipality])
+    required = []
+    for key in keys:
+        task = rollout.graph.task(key.ref)
+        if task.optional:
+            continue
+        deadline = rollout.deadline(key)
+        limit = gate.by_diagram.get(task.diagram, gate.day)
+        if deadline is not None and deadline.day <= limit:
+            required.append(key)
+    return required
+
+
+def readiness(rollout: Rollout, municipality: Municipality, gate: GateDate,
+              today: date) -> Readiness:
+    """Is the municipality ready for the gate: what is missing, and does the rest fit in time?"""
+    required = _required(rollout, municipality, gate)
+    missing = sorted((v for v in rollout.views(required, today) if not v.finished),
+                     key=TaskView.urgency)
+    chain, days = critical_chain(rollout, [v.key for v in missing])
+    return Readiness(municipality, gate, tuple(missing), tuple(chain), days,
+                     rollout.graph.calendar.countdown(today, gate.day))
+
+
+def critical_chain(rollout: Rollout, open_keys: list[TaskKey]) -> tuple[list[TaskKey], int]:
+    """The longest chain of unfinished instances, weighted by task duration in working days."""
+    if not open_keys:
+        return [], 0
+    wanted = set(open_keys)
+    graph: nx.DiGraph[TaskKey] = nx.DiGraph()
+    for key in open_keys:
+        graph.add_node(key, weight=rollout.graph.duration(key.ref))
+        for pred in rollout.graph.predecessors(key, rollout.municipalities):
+            if pred in wanted:
+                graph.add_edge(pred, key)
+    best: dict[TaskKey, tuple[int, TaskKey | None]] = {}
+    for node in nx.topological_sort(graph):
+        weight = graph.nodes[node]["weight"]
+        preds = [(best[p][0], p) for p in graph.predecessors(node)]
+        top = max(preds, default=(0, None), key=lambda item: (item[0], str(item[1])))
+        best[node] = (top[0] + weight, top[1])
+    end = max(best, key=lambda k: (best[k][0], k))
+    chain = [end]
+    while (prev := best[chain[-1]][1]) is not None:
+        chain.append(prev)
+    return list(reversed(chain)), best[end][0]
+
+
+def wave_controls(rollout: Rollout, municipalities: list[Municipality],
+                  *, language: str = "da") -> list[ControlAnswer]:
+    """Answers to the plan's per-wave control questions over the given municipalities."""
+    answers = []
+    for diagram_id in rollout.graph.plan.tracked:
+        diagram = rollout.graph.plan.diagrams[diagram_id]
+        for control in diagram.controls:
+            refs = {f"{diagram_id}/{code}" for code in control.checks}
+            keys = [k for k in rollout.task_keys(municipalities) if k.ref in refs]
+            open_keys = tuple(k for k in keys if rollout.state(k).status not in FINISHED)
+            question = control.question_da if language == "da" else control.question_en
+            answers.append(ControlAnswer(f"{diagram_id}/{control.id}", question,
+                                         len(keys) - len(open_keys), len(keys), open_keys))
+    return answers
+
+
+def next_wave(rollout: Rollout, wave: str) -> str | None:
+    """The wave a municipality moves to when it is not approved in ``wave``."""
+    return rollout.graph.plan.waves[wave].next

@@ -1,0 +1,182 @@
+"""The dependency graph of a plan, and its expansion to task instances per municipality."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import networkx as nx
+
+from rollout.calendar import WorkingCalendar, danish_calendar
+from rollout.model import SYSTEM_WIDE, Municipality, TaskKey
+from rollout.plan import Edge, Plan, Scope, TaskDef
+
+__all__ = ["Deadline", "PlanGraph"]
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """When a task must be finished, and which milestone of the plan says so."""
+
+    day: date
+    milestone: str  # gate or milestone id, e.g. "KP-3"
+    diagram: str  # the diagram whose date it is
+    label: str  # human label, e.g. "KP-3 Go/no-go"
+    fallback: bool = False  # True when the task's own diagram has no date for the wave
+
+
+@dataclass
+class PlanGraph:
+    """A plan with its task graph built once; answers instance-level questions."""
+
+    plan: Plan
+    calendar: WorkingCalendar = field(init=False)
+    _graph: nx.DiGraph[str] = field(init=False, repr=False)
+    _edges: dict[tuple[str, str], Edge] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.calendar = danish_calendar(self.plan.extra_closed_days)
+        graph: nx.DiGraph[str] = nx.DiGraph()
+        graph.add_nodes_from(t.ref for t in self.plan.tracked_tasks())
+        self._edges = {}
+        for edge in self.plan.edges:
+            if edge.before in graph and edge.after in graph:
+                graph.add_edge(edge.before, edge.after)
+                self._edges[(edge.before, edge.after)] = edge
+        self._graph = graph
+
+    # -- plan level -------------------------------------------------------------------------
+
+    def task(self, ref: str) -> TaskDef:
+        return self.plan.task(ref)
+
+    def predecessor_refs(self, ref: str) -> list[str]:
+        return sorted(self._graph.predecessors(ref))
+
+    def successor_refs(self, ref: str) -> list[str]:
+        return sorted(self._graph.successors(ref))
+
+    def edge(self, before: str, after: str) -> Edge | None:
+        return self._edges.get((before, after))
+
+    def topological_refs(self) -> list[str]:
+        return list(nx.lexicographical_topological_sort(self._graph))
+
+    # -- instances --------------------------------------------------------------------------
+
+    def instances(self, municipality: Municipality) -> Iterator[TaskKey]:
+        """The task instances of one municipality (system-wide tasks not included)."""
+        for task in self.plan.tracked_tasks():
+            if task.scope == Scope.MUNICIPALITY:
+                yield TaskKey(task.ref, municipality.code)
+            elif task.scope == Scope.CONNECTION:
+                for connection in municipality.connections:
+                    yield TaskKey(task.ref, municipality.code, connection)
+
+    def system_instances(self) -> Iterator[TaskKey]:
+        for task in self.plan.tracked_tasks():
+            if task.scope == Scope.SYSTEM:
+                yield TaskKey(task.ref, SYSTEM_WIDE)
+
+    def all_instances(self, municipalities: Iterable[Municipality]) -> Iterator[TaskKey]:
+        yield from self.system_instances()
+        for municipality in municipalities:
+            yield from self.instances(municipality)
+
+    def _expand(self, ref: str, key: TaskKey,
+                municipalities: Mapping[int, Municipality]) -> list[TaskKey]:
+        """The instances of plan task ``ref`` that instance ``key`` is linked to."""
+        scope = self.task(ref).scope
+        if scope == Scope.SYSTEM:
+            return [TaskKey(ref, SYSTEM_WIDE)]
+        codes = [key.municipality] if key.municipality != SYSTEM_WIDE else sorted(municipalities)
+        out: list[TaskKey] = []
+        for code in codes:
+            if scope == Scope.MUNICIPALITY:
+                out.append(TaskKey(ref, code))
+            elif key.connection:
+                out.append(TaskKey(ref, code, key.connection))
+            elif code in municipalities:
+                out.extend(TaskKey(ref, code, c) for c in municipalities[code].connections)
+        return out
+
+    def predecessors(self, key: TaskKey,
+                     municipalities: Mapping[int, Municipality]) -> list[TaskKey]:
+        """The instances that must be finished before ``key`` may start."""
+        return [p for ref in self.predecessor_refs(key.ref)
+                for p in self._expand(ref, key, municipalities)]
+
+    def successors(self, key: TaskKey,
+                   municipalities: Mapping[int, Municipality]) -> list[TaskKey]:
+        """The instances that wait on ``key``."""
+        return [s for ref in self.successor_refs(key.ref)
+                for s in self._expand(ref, key, municipalities)]
+
+    # -- dates ------------------------------------------------------------------------------
+
+    def milestone_date(self, diagram_id: str, milestone_id: str, wave: str) -> date | None:
+        """The date of a gate or milestone of one diagram for a wave, if the plan gives one."""
+        diagram = self.plan.diagrams[diagram_id]
+        if milestone_id in diagram.gates:
+            return diagram.gates[milestone_id].dates.get(wave)
+        milestone = diagram.milestones.get(milestone_id)
+        if milestone is None:
+            return None
+        if wave in milestone.dates:
+            return milestone.dates[wave]
+        anchor_id = milestone.at_gate or milestone.after
+        if anchor_id is None or anchor_id not in diagram.gates:
+            return None
+        anchor = diagram.gates[anchor_id].dates.get(wave)
+        if anchor is None:
+            return None
+        return anchor + timedelta(days=milestone.offset_days if milestone.after else 0)
+
+    def milestone_label(self, diagram_id: str, milestone_id: str) -> str:
+        diagram = self.plan.diagrams[diagram_id]
+        item = diagram.gates.get(milestone_id) or diagram.milestones.get(milestone_id)
+        return item.name_da if item is not None else milestone_id
+
+    def gate_dates(self, gate_id: str, wave: str) -> dict[str, date]:
+        """The date of a gate for a wave on each tracked diagram that gives one."""
+        out: dict[str, date] = {}
+        for diagram_id in self.plan.tracked:
+            gate = self.plan.diagrams[diagram_id].gates.get(gate_id)
+            if gate is not None and wave in gate.dates:
+                out[diagram_id] = gate.dates[wave]
+        return out
+
+    def deadline(self, ref: str, wave: str) -> Deadline | None:
+        """The deadline of plan task ``ref`` in ``wave``.
+
+        The task's own dated milestone, else the gate that closes its phase on its diagram; where
+        that diagram has no date for the wave, the earliest date of the go/no-go (KP-3) that any
+        tracked diagram gives for the wave, marked as a fallback. ``days_before`` working days
+        are taken off.
+        """
+        task = self.task(ref)
+        diagram = self.plan.diagrams[task.diagram]
+        milestone_id = task.deadline or diagram.phase_gates.get(task.phase)
+        found: Deadline | None = None
+        if milestone_id is not None:
+            day = self.milestone_date(task.diagram, milestone_id, wave)
+            if day is not None:
+                found = Deadline(day, milestone_id, task.diagram,
+                                 self.milestone_label(task.diagram, milestone_id))
+        if found is None:
+            dates = self.gate_dates("KP-3", wave)
+            if dates:
+                diagram_id, day = min(dates.items(), key=lambda item: (item[1], item[0]))
+                found = Deadline(day, "KP-3", diagram_id,
+                                 self.milestone_label(diagram_id, "KP-3"), fallback=True)
+        if found is not None and task.days_before:
+            found = Deadline(self.calendar.add_working_days(found.day, -task.days_before),
+                             found.milestone, found.diagram, found.label, found.fallback)
+        return found
+
+    def duration(self, ref: str) -> int:
+        task = self.task(ref)
+        if task.duration_days is not None:
+            return task.duration_days
+        return self.plan.default_task_duration_days

@@ -1,0 +1,159 @@
+"""Derived status of a rollout: what is ready, what waits on what, what is late, what is stuck.
+
+A :class:`Rollout` is a snapshot (plan graph, municipalities, recorded task states); every answer
+is computed from it and a date passed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from rollout.graph import Deadline, PlanGraph
+from rollout.model import FINISHED, SYSTEM_WIDE, Municipality, Status, TaskKey, TaskState
+from rollout.plan import TaskDef
+
+__all__ = ["DUE_SOON_WORKING_DAYS", "Rollout", "StuckRoot", "TaskView"]
+
+DUE_SOON_WORKING_DAYS = 5
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """One task instance with everything a reply shows about it."""
+
+    key: TaskKey
+    task: TaskDef
+    municipality: Municipality | None
+    state: TaskState
+    deadline: Deadline | None
+    waits_on: tuple[TaskKey, ...]
+    working_days_left: int | None
+
+    @property
+    def ready(self) -> bool:
+        return self.state.status in (Status.TODO, Status.IN_PROGRESS) and not self.waits_on
+
+    @property
+    def finished(self) -> bool:
+        return self.state.status in FINISHED
+
+    @property
+    def overdue(self) -> bool:
+        return (not self.finished and self.working_days_left is not None
+                and self.deadline is not None and self.working_days_left < 0)
+
+    @property
+    def due_soon(self) -> bool:
+        return (not self.finished and not self.overdue and self.working_days_left is not None
+                and self.working_days_left <= DUE_SOON_WORKING_DAYS)
+
+    def urgency(self) -> tuple[int, date, str, int]:
+        """Sort key: overdue first, then by deadline, then by code and municipality."""
+        day = self.deadline.day if self.deadline else date.max
+        return (0 if self.overdue else 1, day, self.key.ref, self.key.municipality)
+
+
+@dataclass(frozen=True)
+class StuckRoot:
+    """A blocked or overdue task that holds up others."""
+
+    view: TaskView
+    holds: tuple[TaskKey, ...]  # unfinished instances that wait on it, directly or further down
+
+
+@dataclass
+class Rollout:
+    """A snapshot of the rollout at one moment."""
+
+    graph: PlanGraph
+    municipalities: Mapping[int, Municipality]
+    states: Mapping[TaskKey, TaskState]
+
+    def state(self, key: TaskKey) -> TaskState:
+        """The recorded state, or the plan's starting state (n/a where the plan excludes it)."""
+        stored = self.states.get(key)
+        return stored if stored is not None else self.initial_state(key)
+
+    def initial_state(self, key: TaskKey) -> TaskState:
+        """The state a task has before anything is recorded for it."""
+        reason = self.graph.task(key.ref).not_applicable
+        return TaskState(Status.NOT_APPLICABLE, reason) if reason else TaskState(Status.TODO)
+
+    def wave_of(self, key: TaskKey) -> str | None:
+        municipality = self.municipalities.get(key.municipality)
+        return municipality.wave if municipality else None
+
+    def deadline(self, key: TaskKey) -> Deadline | None:
+        if key.municipality == SYSTEM_WIDE:
+            return self._system_deadline(key)
+        wave = self.wave_of(key)
+        return self.graph.deadline(key.ref, wave) if wave else None
+
+    def _system_deadline(self, key: TaskKey) -> Deadline | None:
+        # A task done once for everyone is due by the earliest wave that needs it.
+        waves = {m.wave for m in self.municipalities.values()}
+        found = [d for w in waves if (d := self.graph.deadline(key.ref, w)) is not None]
+        return min(found, key=lambda d: d.day) if found else None
+
+    def waits_on(self, key: TaskKey) -> tuple[TaskKey, ...]:
+        return tuple(p for p in self.graph.predecessors(key, self.municipalities)
+                     if self.state(p).status not in FINISHED)
+
+    def view(self, key: TaskKey, today: date) -> TaskView:
+        deadline = self.deadline(key)
+        left = (self.graph.calendar.working_days_between(today, deadline.day)
+                if deadline else None)
+        return TaskView(key, self.graph.task(key.ref), self.municipalities.get(key.municipality),
+                        self.state(key), deadline, self.waits_on(key), left)
+
+    def task_keys(self, municipalities: Iterable[Municipality] | None = None,
+             *, include_system: bool = True) -> list[TaskKey]:
+        chosen = list(self.municipalities.values()) if municipalities is None else list(municipalities)
+        keys = [k for m in chosen for k in self.graph.instances(m)]
+        if include_system:
+            keys = list(self.graph.system_instances()) + keys
+        return keys
+
+    def views(self, keys: Iterable[TaskKey], today: date) -> list[TaskView]:
+        return [self.view(k, today) for k in keys]
+
+    # -- questions ------------------------------------------------------------------------
+
+    def next_tasks(self, keys: Iterable[TaskKey], today: date) -> list[TaskView]:
+        """Instances that can be worked on now (every predecessor finished), most urgent first."""
+        ready = [v for v in self.views(keys, today) if v.ready]
+        return sorted(ready, key=TaskView.urgency)
+
+    def stuck(self, keys: Iterable[TaskKey], today: date) -> list[StuckRoot]:
+        """Blocked or overdue unfinished instances, each with the instances it holds up."""
+        roots: list[StuckRoot] = []
+        for view in self.views(keys, today):
+            if view.finished:
+                continue
+            if view.state.status == Status.BLOCKED or (view.overdue and view.ready):
+                roots.append(StuckRoot(view, self.held_by(view.key)))
+            elif view.overdue:
+                continue  # overdue because it waits: its root cause is listed instead
+        blocked_first = sorted(roots, key=lambda r: (r.view.state.status != Status.BLOCKED,
+                                                     -len(r.holds), r.view.urgency()))
+        return blocked_first
+
+    def held_by(self, key: TaskKey) -> tuple[TaskKey, ...]:
+        """Unfinished instances downstream of ``key``."""
+        seen: set[TaskKey] = set()
+        frontier = [key]
+        while frontier:
+            current = frontier.pop()
+            for succ in self.graph.successors(current, self.municipalities):
+                if succ not in seen and self.state(succ).status not in FINISHED:
+                    seen.add(succ)
+                    frontier.append(succ)
+        return tuple(sorted(seen))
+
+    def unblocked_by(self, key: TaskKey) -> list[TaskKey]:
+        """Successors of ``key`` that are ready now that ``key`` is finished."""
+        return [s for s in self.graph.successors(key, self.municipalities)
+                if self.state(s).status in (Status.TODO, Status.IN_PROGRESS)
+                and not self.waits_on(s)]

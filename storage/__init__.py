@@ -1,0 +1,1 @@
+"""Storage: SQLModel tables, the repository behind the command core, Alembic migrations."""

@@ -1,0 +1,90 @@
+"""Reading a roster (municipalities, their waves and suppliers) from CSV or YAML files."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from rollout.model import Municipality
+
+__all__ = ["RosterError", "read_demo_roster", "read_municipalities", "read_roster"]
+
+
+class RosterError(ValueError):
+    """The roster file is not valid; the message says where."""
+
+
+def read_municipalities(path: Path) -> list[dict[str, str]]:
+    """The reference list of municipalities: code, name, region, slug."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for number, row in enumerate(rows, start=2):
+        if not row.get("code", "").isdigit() or not row.get("name"):
+            raise RosterError(f"{path}:{number}: needs a numeric code and a name")
+    return rows
+
+
+def _supplier(entry: Any, key: str) -> str | None:
+    if isinstance(entry, dict) and entry.get(key):
+        return str(entry[key])
+    return None
+
+
+def read_demo_roster(path: Path, municipalities_path: Path) -> list[Municipality]:
+    """The demo roster: named municipalities per wave, ``all-others`` for the rest."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    reference = read_municipalities(municipalities_path)
+    by_code = {int(r["code"]): r for r in reference}
+    suppliers = raw.get("suppliers") or {}
+    waves: dict[int, str] = {}
+    rest_wave: str | None = None
+    for wave, members in (raw.get("waves") or {}).items():
+        if members == "all-others":
+            rest_wave = str(wave)
+            continue
+        for code in members:
+            if int(code) not in by_code:
+                raise RosterError(f"{path}: waves.{wave}: unknown municipality code {code}")
+            if int(code) in waves:
+                raise RosterError(f"{path}: municipality {code} is in two waves")
+            waves[int(code)] = str(wave)
+    out = []
+    for code, row in sorted(by_code.items()):
+        wave = waves.get(code, rest_wave)
+        if wave is None:
+            continue
+        entry = suppliers.get(code)
+        out.append(Municipality(code, row["name"], row["slug"], wave, row.get("region", ""),
+                                _supplier(entry, "bookkeeping"), _supplier(entry, "debtor")))
+    return out
+
+
+def read_roster(path: Path, municipalities_path: Path,
+                known_waves: Iterable[str]) -> list[Municipality]:
+    """A roster to import: CSV with ``code,wave[,bookkeeping_supplier,debtor_supplier]`` or YAML
+    in the demo-roster form. Names and slugs come from the reference list."""
+    waves = set(known_waves)
+    if path.suffix.lower() in (".yaml", ".yml"):
+        roster = read_demo_roster(path, municipalities_path)
+    else:
+        by_code = {int(r["code"]): r for r in read_municipalities(municipalities_path)}
+        roster = []
+        with path.open(encoding="utf-8", newline="") as handle:
+            for number, row in enumerate(csv.DictReader(handle), start=2):
+                code = (row.get("code") or "").strip()
+                if not code.isdigit() or int(code) not in by_code:
+                    raise RosterError(f"{path}:{number}: unknown municipality code {code!r}")
+                ref = by_code[int(code)]
+                roster.append(Municipality(
+                    int(code), ref["name"], ref["slug"], (row.get("wave") or "").strip(),
+                    ref.get("region", ""), (row.get("bookkeeping_supplier") or None),
+                    (row.get("debtor_supplier") or None)))
+    for municipality in roster:
+        if municipality.wave not in waves:
+            raise RosterError(f"{path}: {municipality.name} has unknown wave "
+                              f"{municipality.wave!r} (waves: {', '.join(sorted(waves))})")
+    return roster
