@@ -74,28 +74,34 @@ def seed_demo(runtime: Runtime, settings: Settings) -> int:
 
 
 def _seed_progress(runtime: Runtime, path: Path, change: Change) -> None:
-    """Record the demo's progress: tasks due before a date are done, with named exceptions."""
+    """Record the demo's progress: tasks due before a date are done, with named exceptions.
+
+    Tasks are visited in dependency order and only marked done when all they wait on is
+    finished, so the demo never shows work done out of order.
+    """
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    rollout = Rollout(runtime.graph, runtime.store.municipalities(), {})
-    by_slug = {m.slug: m for m in rollout.municipalities.values()}
+    municipalities = runtime.store.municipalities()
+    by_slug = {m.slug: m for m in municipalities.values()}
     exceptions: dict[TaskKey, TaskState] = {}
     for item in raw.get("exceptions") or []:
-        municipality = by_slug[item["municipality"]] if item.get("municipality") else None
-        key = TaskKey(item["task"], municipality.code if municipality else 0)
-        exceptions[key] = TaskState(Status(item.get("status", "todo")), item.get("reason", ""))
-    cutoffs = {str(w): c for rule in raw.get("rules") or []
-               for w in rule["waves"] for c in [rule["done_when_due_before"]]}
-    for key in rollout.task_keys():
+        code = by_slug[item["municipality"]].code if item.get("municipality") else 0
+        exceptions[TaskKey(item["task"], code)] = TaskState(Status(item.get("status", "todo")),
+                                                            item.get("reason", ""))
+    cutoffs = {str(w): rule["done_when_due_before"]
+               for rule in raw.get("rules") or [] for w in rule["waves"]}
+    states: dict[TaskKey, TaskState] = {}
+    rollout = Rollout(runtime.graph, municipalities, states)
+    order = {ref: i for i, ref in enumerate(runtime.graph.topological_refs())}
+    for key in sorted(rollout.task_keys(), key=lambda k: (order[k.ref], k)):
         if key in exceptions:
-            state = exceptions[key]
-        else:
-            deadline = rollout.deadline(key)
-            wave = rollout.wave_of(key)
-            cutoff = cutoffs.get(wave) if wave else max(cutoffs.values(), default=None)
-            if deadline is None or cutoff is None or deadline.day >= cutoff:
-                continue
-            state = TaskState(Status.DONE)
-        if state != rollout.state(key):
-            runtime.store.change_task(key, state, default=rollout.initial_state(key),
-                                      change=change)
-    log.info("demo progress loaded from %s", path)
+            states[key] = exceptions[key]
+            continue
+        deadline = rollout.deadline(key)
+        wave = rollout.wave_of(key)
+        cutoff = cutoffs.get(wave) if wave else max(cutoffs.values(), default=None)
+        if deadline is not None and cutoff is not None and deadline.day < cutoff \
+                and not rollout.waits_on(key):
+            states[key] = TaskState(Status.DONE)
+    for key, state in states.items():
+        runtime.store.change_task(key, state, default=rollout.initial_state(key), change=change)
+    log.info("demo progress loaded from %s (%d task states)", path, len(states))

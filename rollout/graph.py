@@ -84,12 +84,19 @@ class PlanGraph:
         for municipality in municipalities:
             yield from self.instances(municipality)
 
-    def _expand(self, ref: str, key: TaskKey,
-                municipalities: Mapping[int, Municipality]) -> list[TaskKey]:
-        """The instances of plan task ``ref`` that instance ``key`` is linked to."""
+    def _expand(self, ref: str, key: TaskKey, municipalities: Mapping[int, Municipality],
+                *, downstream: bool) -> list[TaskKey]:
+        """The instances of plan task ``ref`` that instance ``key`` is linked to.
+
+        A task done once for everyone holds up every municipality's successor (``downstream``),
+        but never waits on one municipality's task: a group rule such as "criteria before
+        tasks" applies within each municipality.
+        """
         scope = self.task(ref).scope
         if scope == Scope.SYSTEM:
             return [TaskKey(ref, SYSTEM_WIDE)]
+        if key.municipality == SYSTEM_WIDE and not downstream:
+            return []
         codes = [key.municipality] if key.municipality != SYSTEM_WIDE else sorted(municipalities)
         out: list[TaskKey] = []
         for code in codes:
@@ -105,13 +112,13 @@ class PlanGraph:
                      municipalities: Mapping[int, Municipality]) -> list[TaskKey]:
         """The instances that must be finished before ``key`` may start."""
         return [p for ref in self.predecessor_refs(key.ref)
-                for p in self._expand(ref, key, municipalities)]
+                for p in self._expand(ref, key, municipalities, downstream=False)]
 
     def successors(self, key: TaskKey,
                    municipalities: Mapping[int, Municipality]) -> list[TaskKey]:
         """The instances that wait on ``key``."""
         return [s for ref in self.successor_refs(key.ref)
-                for s in self._expand(ref, key, municipalities)]
+                for s in self._expand(ref, key, municipalities, downstream=True)]
 
     # -- dates ------------------------------------------------------------------------------
 

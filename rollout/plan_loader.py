@@ -38,6 +38,16 @@ _PROVENANCES = {"stated", "layout", "domain"}
 _E = TypeVar("_E", bound=StrEnum)
 
 
+class _PlanYamlLoader(yaml.SafeLoader):
+    """Safe YAML that leaves dates as text, so a bad date is reported with its place."""
+
+
+_PlanYamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 @dataclass(frozen=True)
 class PlanProblem:
     where: str
@@ -144,7 +154,7 @@ def load_plan_file(path: str | Path) -> Plan:
 def load_plan(text: str, *, source: str = "<plan>") -> Plan:
     """Parse and validate plan YAML; raise :class:`PlanError` listing every problem."""
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=_PlanYamlLoader)
     except yaml.YAMLError as exc:
         raise PlanError(source, [PlanProblem("yaml", str(exc))]) from exc
     reader = _Reader()

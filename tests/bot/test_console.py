@@ -1,0 +1,198 @@
+"""A coordinator at the terminal: the quick-start story of the issue, and bad input."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.console import ConsoleSession
+from bot.runtime import Runtime
+from commands.context import Actor
+from commands.reply import Tone
+from rollout.model import Status, TaskKey
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Chat:
+    """Type a line, read the reply (like Errbot's testbot)."""
+
+    def __init__(self, runtime: Runtime, actor: Actor) -> None:
+        self.out = io.StringIO()
+        self.session = ConsoleSession(runtime, actor, out=self.out)
+        self.runtime = runtime
+
+    def say(self, line: str) -> str:
+        self.out.seek(0)
+        self.out.truncate()
+        self.session.handle(line)
+        return self.out.getvalue()
+
+    def events(self) -> int:
+        return len(self.runtime.store.events(limit=10_000))
+
+
+@pytest.fixture
+def chat(demo_runtime: Runtime) -> Chat:
+    return Chat(demo_runtime, Actor("anna", "Anna", is_admin=True))
+
+
+def test_next_aarhus_lists_what_can_start_with_owner_and_deadline(chat: Chat) -> None:
+    reply = chat.say("/sf1590 next aarhus")
+    assert "Aarhus (P2): 4 task(s) can start now, 1 of them late" in reply
+    assert ("A/TS213 Bestilling af abonnement på Sortiment — Aarhus — "
+            "Leverandør af bogføringssystemet") in reply
+    assert "due 2019-10-25 (GATE), 88 days late" in reply
+    assert "A/TS200" not in reply  # it waits on A/TS213
+
+
+def test_done_marks_the_open_one_and_says_what_it_unblocked(chat: Chat) -> None:
+    reply = chat.say("/sf1590 done TS213 aarhus")
+    # TS213 is in A and B; only A/TS213 is still open for Aarhus, so the bare code is clear.
+    assert "A/TS213 Aarhus: to do → done" in reply
+    assert "Now ready (1):" in reply and "A/TS200 Aarhus" in reply
+    assert "A/TS200" in chat.say("next aarhus")
+    (event,) = chat.runtime.store.events(municipality=751, limit=1)
+    assert (event.key, event.new.status, event.actor, event.source) == (
+        TaskKey("A/TS213", 751), Status.DONE, "anna", "console")
+
+
+def test_marking_done_twice_is_harmless_and_says_so(chat: Chat) -> None:
+    chat.say("done A/TS213 aarhus")
+    before = chat.events()
+    assert "already done; nothing changed" in chat.say("done a/ts213 Århus")
+    assert chat.events() == before
+
+
+def test_done_for_several_municipalities_at_once(chat: Chat) -> None:
+    reply = chat.say("done C/TS103 aarhus vejen vallensbaek")
+    assert reply.count("to do → done") == 3
+
+
+def test_undo_restores_the_previous_state_exactly(chat: Chat) -> None:
+    chat.say("block A/TS213 aarhus venter på leverandøren")
+    chat.say("done A/TS213 aarhus")
+    assert "back from done to blocked" in chat.say("undo")
+    state = chat.runtime.store.task_states([751])[TaskKey("A/TS213", 751)]
+    assert (state.status, state.reason) == (Status.BLOCKED, "venter på leverandøren")
+    assert "back from blocked to to do" in chat.say("undo")
+    assert "no change to undo" in chat.say("undo")
+
+
+def test_clicking_a_button_runs_its_command(chat: Chat) -> None:
+    chat.say("next aarhus")  # [1] is Done on A/TS213, the most urgent
+    assert "A/TS213 Aarhus: to do → done" in chat.say("click 1")
+    assert "There is no button 9" in chat.say("click 9")
+    chat.say("next aarhus")
+    assert "needs a reason" in chat.say("click 3")
+
+
+def test_blocked_shows_what_is_stuck_and_on_what(chat: Chat) -> None:
+    reply = chat.say("blocked P2")
+    assert "B/TS203 Registrering af debitorsystemets webservice — Randers" in reply
+    assert "blocked: Debitorsystemets leverandør har ikke registreret webservicen endnu" in reply
+    assert "holds up 5" in reply
+
+
+def test_gate_counts_down_and_names_who_is_not_ready(chat: Chat) -> None:
+    reply = chat.say("gate KP-3 P2")
+    assert "KP-3 for P2 is on 2020-01-28: 7 days left (5 working days)" in reply
+    assert "Randers: 9 missing" in reply and "AT RISK" in reply
+
+
+def test_gate_shows_conflicting_dates_of_the_diagrams(chat: Chat) -> None:
+    reply = chat.say("gate gate P2")
+    assert "A: 2019-10-25" in reply and "B: 2019-09-27" in reply
+
+
+def test_no_go_moves_a_municipality_to_the_next_wave_with_history_kept(chat: Chat) -> None:
+    reply = chat.say("decide KP-3 P2 vejen no-go konverteringen fejlede")
+    assert "Vejen is not approved and moves from P2 to K91" in reply
+    assert "Vejen (K91)" in chat.say("status vejen")
+    history = chat.say("history vejen")
+    assert "P2 → K91" in history and "no-go at KP-3" in history
+    assert "K91 has no next wave" in chat.say("decide KP-3 K91 vejen no-go")
+
+
+def test_names_match_without_regard_to_case_and_danish_letters(chat: Chat) -> None:
+    for spelling in ("Århus", "aarhus", "AARHUS", "751"):
+        assert "Aarhus (P2)" in chat.say(f"next {spelling}")
+    assert "Helsingør (P1)" in chat.say("status helsingoer")
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("frobnicate", "I don't know the command `frobnicate`"),
+    ("nxt aarhus", "Did you mean `next`?"),
+    ("next aarhuss", "Did you mean `Aarhus`?"),
+    ("done TS999 aarhus", "There is no task `TS999`"),
+    ("done TS21 aarhus", "Did you mean"),
+    ("done TS213 aarhus\x07", "control characters"),
+    ("block A/TS213 aarhus " + "x" * 400, "too long"),
+    ("block A/TS213 aarhus", "needs a reason"),
+    ("gate KP-9 P2", "There is no gate `KP-9`"),
+    ("gate KP-3 P9", "There is no wave `P9`"),
+    ("done TS213 randers", "means different tasks in different diagrams"),
+])
+def test_bad_input_gets_a_clear_reply_and_changes_nothing(chat: Chat, line: str, expected: str) -> None:
+    before = chat.events()
+    reply = chat.say(line)
+    assert expected in reply
+    assert reply.startswith("✗")
+    assert chat.events() == before
+
+
+def test_a_user_without_a_role_may_read_but_not_change(demo_runtime: Runtime) -> None:
+    guest = Chat(demo_runtime, Actor("guest", "Guest"))
+    assert "A/TS213" in guest.say("next aarhus")
+    assert "[1] Done" not in guest.say("next aarhus")
+    assert "You may not change A/TS213 Aarhus" in guest.say("done A/TS213 aarhus")
+    assert guest.events() == len(demo_runtime.store.events(limit=10_000))
+
+
+def test_a_supplier_sees_and_changes_only_their_own_tasks(demo_runtime: Runtime) -> None:
+    supplier = Chat(demo_runtime, Actor("lev", "Lev", roles=frozenset({"bookkeeping_supplier"})))
+    reply = supplier.say("next me")
+    assert "A/TS213" in reply and "C/TS103" not in reply
+    assert "to do → done" in supplier.say("done A/TS213 aarhus")
+    assert "You may not change" in supplier.say("done C/TS103 aarhus")
+
+
+def test_help_lists_every_command(chat: Chat) -> None:
+    from commands.core import COMMANDS
+
+    reply = chat.say("help")
+    for name in COMMANDS:
+        assert f"`{name}" in reply
+
+
+def test_every_command_is_in_the_readme() -> None:
+    from commands.core import COMMANDS
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [name for name in COMMANDS if f"`{name}" not in readme]
+    assert missing == []
+
+
+def test_long_lists_are_cut_with_a_count_and_a_more_button(chat: Chat) -> None:
+    reply = chat.runtime.run(__import__("commands.context", fromlist=["Invocation"]).Invocation(
+        "next K91", Actor("anna", "Anna", is_admin=True), "console"))
+    (section,) = reply.sections
+    assert len(section.tasks) == 8 and section.hidden > 100
+    assert section.more is not None and section.more.command == "next K91 page:2"
+    assert reply.tone != Tone.ERROR
+
+
+def test_piped_demo_answers_both_questions_and_exits_0(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "console", "--db", f"sqlite:///{tmp_path / 'd.db'}",
+         "--today", "2020-01-21"],
+        input="/sf1590 next aarhus\n/sf1590 gate KP-3 P2\n", capture_output=True, text=True,
+        cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "loaded the sf1590 plan and the demo roster (98 municipalities" in result.stdout
+    assert "Aarhus (P2): 4 task(s) can start now" in result.stdout
+    assert "KP-3 for P2 is on 2020-01-28" in result.stdout
