@@ -9,14 +9,15 @@ DEMO_DATE ?= 2020-01-21
 
 $(BIN)/activate:
 	@$(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -m pip install --quiet --upgrade pip >/dev/null
+	@$(BIN)/python -m pip install --quiet --upgrade pip > $(VENV)/pip.log 2>&1 || (cat $(VENV)/pip.log; exit 1)
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/activate
-	@$(BIN)/python -m pip install --quiet -e . >/dev/null
+	@echo "Installing into $(VENV) (first run only)…"
+	@$(BIN)/python -m pip install --quiet -e . > $(VENV)/pip.log 2>&1 || (cat $(VENV)/pip.log; exit 1)
 	@touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/activate
-	@$(BIN)/python -m pip install --quiet -e '.[test]' >/dev/null
+	@$(BIN)/python -m pip install --quiet -e '.[test]' > $(VENV)/pip.log 2>&1 || (cat $(VENV)/pip.log; exit 1)
 	@touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed

@@ -12,6 +12,7 @@ from typing import TextIO
 
 from bot.runtime import Runtime
 from commands.context import Actor, Invocation
+from commands.messages import t
 from commands.reply import Action, Reply, Tone
 
 __all__ = ["ConsoleSession", "render_text"]
@@ -42,7 +43,7 @@ def render_text(reply: Reply) -> tuple[str, list[Action]]:
                 out.append("      " + "  ".join(button(a) for a in task.actions))
         if section.hidden:
             more = f"  {button(section.more)}" if section.more else ""
-            out.append(f"  … and {section.hidden} more{more}")
+            out.append("  " + t("console.more", count=section.hidden) + more)
     if reply.actions:
         out.append("  " + "  ".join(button(a) for a in reply.actions))
     if reply.footer:
@@ -78,15 +79,14 @@ class ConsoleSession:
     def _click(self, words: list[str]) -> Reply:
         if not words or not words[0].isdigit() or not 1 <= int(words[0]) <= len(self.buttons):
             count = len(self.buttons)
-            message = (f"✗ There is no button {' '.join(words) or ''}. "
-                       + (f"Buttons 1–{count} are shown in the last reply." if count
-                          else "The last reply had no buttons."))
+            message = "✗ " + t("console.no_button", word=" ".join(words)) + " " + (
+                t("console.buttons", count=count) if count else t("console.no_buttons"))
             print(message, file=self.out, flush=True)
             return Reply(message, tone=Tone.ERROR)
         action = self.buttons[int(words[0]) - 1]
         reason = " ".join(words[1:])
         if action.needs_reason and not reason:
-            message = f"✗ {action.label} needs a reason: click {words[0]} <reason>"
+            message = "✗ " + t("console.needs_reason", label=action.label, number=words[0])
             print(message, file=self.out, flush=True)
             return Reply(message, tone=Tone.ERROR)
         return self._run(f"{action.command} {reason}".strip())

@@ -140,6 +140,12 @@ EN: dict[str, str] = {
     "usage.undo": "undo",
     "usage.move": "move MUNICIPALITY WAVE [reason]",
     "usage.decide": "decide GATE WAVE MUNICIPALITY go|no-go [note]",
+    # console adapter
+    "console.no_button": "There is no button {word}.",
+    "console.buttons": "Buttons 1–{count} are shown in the last reply.",
+    "console.no_buttons": "The last reply had no buttons.",
+    "console.needs_reason": "{label} needs a reason: click {number} <reason>",
+    "console.more": "… and {count} more",
     # errors and hints
     "error.unknown_command": "I don't know the command `{verb}`. Commands: {valid}.",
     "error.unknown_code": "There is no task `{word}` in the tracked diagrams ({diagrams}).",

@@ -127,18 +127,37 @@ class Rollout:
         return sorted(ready, key=TaskView.urgency)
 
     def stuck(self, keys: Iterable[TaskKey], today: date) -> list[StuckRoot]:
-        """Blocked or overdue unfinished instances, each with the instances it holds up."""
-        roots: list[StuckRoot] = []
-        for view in self.views(keys, today):
+        """What holds the rollout up: blocked tasks, late tasks that could be done, and the
+        open tasks that a late task is still waiting for (its root causes)."""
+        views = {v.key: v for v in self.views(keys, today)}
+        roots: dict[TaskKey, TaskView] = {}
+        for view in views.values():
             if view.finished:
                 continue
             if view.state.status == Status.BLOCKED or (view.overdue and view.ready):
-                roots.append(StuckRoot(view, self.held_by(view.key)))
+                roots[view.key] = view
             elif view.overdue:
-                continue  # overdue because it waits: its root cause is listed instead
-        blocked_first = sorted(roots, key=lambda r: (r.view.state.status != Status.BLOCKED,
-                                                     -len(r.holds), r.view.urgency()))
-        return blocked_first
+                for cause in self._root_causes(view.key):
+                    roots.setdefault(cause, views.get(cause) or self.view(cause, today))
+        found = [StuckRoot(view, self.held_by(view.key)) for view in roots.values()]
+        return sorted(found, key=lambda r: (r.view.state.status != Status.BLOCKED,
+                                            -len(r.holds), r.view.urgency()))
+
+    def _root_causes(self, key: TaskKey) -> set[TaskKey]:
+        """The unfinished tasks upstream of ``key`` that wait on nothing unfinished themselves."""
+        causes: set[TaskKey] = set()
+        frontier, seen = list(self.waits_on(key)), set()
+        while frontier:
+            current = frontier.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            upstream = self.waits_on(current)
+            if upstream and self.state(current).status != Status.BLOCKED:
+                frontier.extend(upstream)
+            else:
+                causes.add(current)
+        return causes
 
     def held_by(self, key: TaskKey) -> tuple[TaskKey, ...]:
         """Unfinished instances downstream of ``key``."""

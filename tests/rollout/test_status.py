@@ -113,3 +113,15 @@ def test_finishing_a_system_wide_task_unblocks_every_municipality(mini_graph) ->
                     A_TS100_0=Status.DONE)
     unblocked = state.unblocked_by(TaskKey("A/TS100", SYSTEM_WIDE))
     assert TaskKey("A/TS213", 751) in unblocked and TaskKey("A/TS213", 575) in unblocked
+
+
+def test_a_late_task_that_waits_names_the_open_task_it_waits_for(mini_graph) -> None:
+    # A/TS111 is due 2019-12-20 and waits on A/TS110, which waits on nothing open but is not
+    # late itself in wave W2 terms: move A/TS110's municipality deadline out of the picture by
+    # recording A/TS110 as in progress; the late A/TS111 must point at it, not at itself.
+    state = Rollout(mini_graph, {751: AARHUS}, {
+        TaskKey("A/TF100", 751): TaskState(Status.DONE),
+        TaskKey("A/TS110", 751): TaskState(Status.IN_PROGRESS)})
+    roots = {r.view.key.ref: r for r in state.stuck(state.task_keys([AARHUS]), date(2019, 12, 23))}
+    assert "A/TS111" not in roots
+    assert TaskKey("A/TS111", 751) in roots["A/TS110"].holds
