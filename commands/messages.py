@@ -63,7 +63,6 @@ EN: dict[str, str] = {
     "status.at_risk": " — AT RISK",
     "status.open_by_diagram": "Open per diagram: {parts}",
     # show
-    "show.headline": "{code}",
     "show.headline_many": "{code} is in {count} diagrams",
     "show.title_en": "In English: {title}",
     "show.title_lost": "(title lost in the source)",
@@ -74,7 +73,8 @@ EN: dict[str, str] = {
     "show.not_applicable": "not in the diagram: {reason}",
     "show.state": "{where}: {state}{reason}; {deadline}",
     "show.deadlines": "Deadlines: {parts}",
-    "show.waits_on": "Waits on: {parts}",
+    "show.waits_on": "Waits on: {parts} ({done} other predecessor(s) finished)",
+    "show.all_finished": "Everything it waits on is finished ({count}).",
     "show.plan_waits_on": "Waits on: {parts}",
     "show.no_predecessors": "Waits on nothing.",
     "show.needed_by": "Needed by: {refs}",
@@ -89,6 +89,8 @@ EN: dict[str, str] = {
     "gate.not_ready_line": "{name}: {count} missing ({missing}){risk}",
     "gate.risk": " — AT RISK: {chain} working days of work left in the longest chain",
     "gate.decisions_title": "Decisions recorded",
+    "gate.controls_title": "Per-wave control (Kontrol per bølge)",
+    "gate.control_line": "{mark} {id} {question} {done}/{total} done",
     "gate.decision_line": "{name}: {decision} by {actor} at {at}",
     # wave
     "wave.headline": "{count} wave(s)",
@@ -96,6 +98,7 @@ EN: dict[str, str] = {
     "wave.next_gate": "Next: {gate} on {day} ({days} working days)",
     "wave.members": "{count} municipalities: {names}",
     "wave.next_wave": "Not approved moves to: {wave}",
+    "wave.reports": "Reports: {parts}",
     "wave.none": "no next wave",
     # history
     "history.headline": "History: {target}",

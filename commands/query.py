@@ -239,23 +239,27 @@ def show(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
             lines.append(t("show.notes", notes=task.notes))
         sections.append(Section(title=f"{task.ref} {task.title_da or t('show.title_lost')}",
                                 lines=tuple(lines)))
-    headline = (t("show.headline_many", code=args[0].upper(), count=len(tasks))
-                if len(tasks) > 1 else t("show.headline", code=tasks[0].ref))
-    return Reply(headline, tuple(sections))
+    if len(tasks) == 1:
+        (only,) = sections
+        return Reply(only.title, (Section(lines=only.lines),))
+    return Reply(t("show.headline_many", code=args[0].upper(), count=len(tasks)), tuple(sections))
 
 
 def _neighbours(ctx: CommandContext, rollout: Rollout, key: TaskKey) -> list[str]:
     preds = ctx.graph.predecessors(key, rollout.municipalities)
+    open_preds = [p for p in preds if rollout.state(p).status not in FINISHED]
+    finished = len(preds) - len(open_preds)
     lines = []
-    if preds:
+    if open_preds:
         parts = []
-        for p in preds[:8]:
+        for p in open_preds[:8]:
             edge = ctx.graph.edge(p.ref, key.ref)
-            mark = "✓" if rollout.state(p).status in FINISHED else "…"
             conf = f", {edge.confidence}" if edge else ""
-            parts.append(f"{mark} {p.ref} ({t(f'status.{rollout.state(p).status}')}{conf})")
-        more = f" +{len(preds) - 8}" if len(preds) > 8 else ""
-        lines.append(t("show.waits_on", parts="; ".join(parts) + more))
+            parts.append(f"{p.ref} ({t(f'status.{rollout.state(p).status}')}{conf})")
+        more = f" +{len(open_preds) - 8}" if len(open_preds) > 8 else ""
+        lines.append(t("show.waits_on", parts="; ".join(parts) + more, done=finished))
+    elif preds:
+        lines.append(t("show.all_finished", count=finished))
     else:
         lines.append(t("show.no_predecessors"))
     succs = ctx.graph.successors(key, rollout.municipalities)

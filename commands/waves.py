@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from commands.context import CommandContext, Invocation
@@ -17,7 +18,15 @@ from commands.parse import (
 )
 from commands.present import key_label, load_rollout
 from commands.reply import Reply, Section, Tone
-from rollout.gates import gate_date, gate_ids, next_gate, next_wave, readiness
+from rollout.gates import (
+    gate_date,
+    gate_ids,
+    next_gate,
+    next_wave,
+    readiness,
+    reports_due,
+    wave_controls,
+)
 from rollout.status import Rollout
 from storage.ports import GateDecision
 
@@ -77,7 +86,13 @@ def gate(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
                             count=len(r.missing), missing=missing + more, risk=risk))
         sections.append(Section(title=t("gate.not_ready_title"), lines=tuple(detail),
                                 hidden=max(0, len(not_ready) - 10)))
-    decisions = [d for d in ctx.store.gate_decisions(wave=wave, gate=gate_id)]
+    controls = wave_controls(rollout, members, gate=gate_id)
+    if controls:
+        sections.append(Section(title=t("gate.controls_title"), lines=tuple(
+            t("gate.control_line", id=c.control_id, question=c.question, done=c.done,
+              total=c.total, mark="✓" if not c.open else "✗")
+            for c in controls)))
+    decisions = ctx.store.gate_decisions(wave=wave, gate=gate_id)
     if decisions:
         names = {m.code: m.name for m in rollout.municipalities.values()}
         sections.append(Section(title=t("gate.decisions_title"), lines=tuple(
@@ -104,9 +119,20 @@ def wave(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
                            days=ctx.graph.calendar.working_days_between(ctx.today, nxt.day)))
         shown = ", ".join(members[:12]) + (f" +{len(members) - 12}" if len(members) > 12 else "")
         lines.append(t("wave.members", count=len(members), names=shown or "–"))
+        reports = reports_due(rollout, wave_id)
+        if reports:
+            lines.append(t("wave.reports", parts="; ".join(
+                f"{r.name} {_dates_text(r.by_diagram)}" for r in reports)))
         lines.append(t("wave.next_wave", wave=plan_wave.next or t("wave.none")))
         sections.append(Section(title=f"{wave_id} — {plan_wave.name_da}", lines=tuple(lines)))
     return Reply(t("wave.headline", count=len(waves)), tuple(sections))
+
+
+def _dates_text(by_diagram: dict[str, date]) -> str:
+    """One date when the diagrams agree, else each diagram's date."""
+    if len(set(by_diagram.values())) == 1:
+        return next(iter(by_diagram.values())).isoformat()
+    return "(" + ", ".join(f"{d}: {day.isoformat()}" for d, day in sorted(by_diagram.items())) + ")"
 
 
 def _gate_dates_text(rollout: Rollout, wave_id: str) -> str:
@@ -115,11 +141,7 @@ def _gate_dates_text(rollout: Rollout, wave_id: str) -> str:
         found = gate_date(rollout, gate_id, wave_id)
         if found is None:
             continue
-        text = f"{gate_id} {found.day.isoformat()}"
-        if found.conflict:
-            text += " (" + ", ".join(f"{d}: {day.isoformat()}"
-                                     for d, day in sorted(found.by_diagram.items())) + ")"
-        parts.append(text)
+        parts.append(f"{gate_id} {_dates_text(found.by_diagram)}")
     return "; ".join(parts) or "–"
 
 

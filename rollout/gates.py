@@ -13,6 +13,7 @@ from rollout.status import Rollout, TaskView
 
 __all__ = [
     "ControlAnswer",
+    "ReportDue",
     "GateDate",
     "Readiness",
     "critical_chain",
@@ -20,6 +21,7 @@ __all__ = [
     "next_gate",
     "next_wave",
     "readiness",
+    "reports_due",
     "wave_controls",
 ]
 
@@ -140,13 +142,15 @@ def critical_chain(rollout: Rollout, open_keys: list[TaskKey]) -> tuple[list[Tas
     return list(reversed(chain)), best[end][0]
 
 
-def wave_controls(rollout: Rollout, municipalities: list[Municipality],
-                  *, language: str = "da") -> list[ControlAnswer]:
+def wave_controls(rollout: Rollout, municipalities: list[Municipality], *, gate: str | None = None,
+                  language: str = "da") -> list[ControlAnswer]:
     """Answers to the plan's per-wave control questions over the given municipalities."""
     answers = []
     for diagram_id in rollout.graph.plan.tracked:
         diagram = rollout.graph.plan.diagrams[diagram_id]
         for control in diagram.controls:
+            if gate is not None and control.gate != gate:
+                continue
             refs = {f"{diagram_id}/{code}" for code in control.checks}
             keys = [k for k in rollout.task_keys(municipalities) if k.ref in refs]
             open_keys = tuple(k for k in keys if rollout.state(k).status not in FINISHED)
@@ -154,6 +158,30 @@ def wave_controls(rollout: Rollout, municipalities: list[Municipality],
             answers.append(ControlAnswer(f"{diagram_id}/{control.id}", question,
                                          len(keys) - len(open_keys), len(keys), open_keys))
     return answers
+
+
+@dataclass(frozen=True)
+class ReportDue:
+    """A rollout report (Udrulningsrapport) and when it is due, per diagram."""
+
+    milestone: str
+    name: str
+    by_diagram: dict[str, date]
+
+
+def reports_due(rollout: Rollout, wave: str) -> list[ReportDue]:
+    """The report milestones of the tracked diagrams for a wave, in date order."""
+    found: dict[str, ReportDue] = {}
+    for diagram_id in rollout.graph.plan.tracked:
+        for milestone in rollout.graph.plan.diagrams[diagram_id].milestones.values():
+            if milestone.kind != "report":
+                continue
+            day = rollout.graph.milestone_date(diagram_id, milestone.id, wave)
+            if day is None:
+                continue
+            entry = found.setdefault(milestone.id, ReportDue(milestone.id, milestone.name_da, {}))
+            entry.by_diagram[diagram_id] = day
+    return sorted(found.values(), key=lambda r: (min(r.by_diagram.values()), r.milestone))
 
 
 def next_wave(rollout: Rollout, wave: str) -> str | None:

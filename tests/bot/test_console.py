@@ -196,3 +196,47 @@ def test_piped_demo_answers_both_questions_and_exits_0(tmp_path: Path) -> None:
     assert "loaded the sf1590 plan and the demo roster (98 municipalities" in result.stdout
     assert "Aarhus (P2): 4 task(s) can start now" in result.stdout
     assert "KP-3 for P2 is on 2020-01-28" in result.stdout
+
+
+def test_gate_answers_the_per_wave_control_questions(chat: Chat) -> None:
+    reply = chat.say("gate KP-3 P2")
+    assert "✓ B/KONTROL-1 1) Er abon. Gennemført? 4/4 done" in reply
+    assert "✗ B/KONTROL-2 2) Er alle serviceaftaler godkendt? 14/16 done" in reply
+    chat.say("done B/TS216 vejen")
+    assert "B/KONTROL-2 2) Er alle serviceaftaler godkendt? 15/16 done" in chat.say("gate KP-3 P2")
+
+
+def test_wave_shows_gate_dates_and_report_milestones(chat: Chat) -> None:
+    reply = chat.say("wave P2")
+    assert "GATE (A: 2019-10-25, B: 2019-09-27); KP-3 2020-01-28; KP-4 2020-01-29" in reply
+    assert "Udrulningsrapport v3 (Evaluering) 2020-02-12" in reply
+    assert "Not approved moves to: K91" in reply
+
+
+def test_show_explains_a_code_in_every_diagram_it_appears_in(chat: Chat) -> None:
+    reply = chat.say("show TS103")
+    assert "TS103 is in 3 diagrams" in reply
+    assert "C/TS103 Oprettelse af Serviceaftale for levering via SFTP Service" in reply
+    detail = chat.say("show A/TS200 aarhus")
+    assert detail.startswith("A/TS200 Gennemføre mapning af fagsystemets sortiment")
+    assert "Waits on: A/TS213 (to do, guess) (10 other predecessor(s) finished)" in detail
+    assert "Needed by: A/TS104, A/TS202" in detail
+
+
+def test_status_of_a_municipality_counts_and_judges_the_next_gate(chat: Chat) -> None:
+    reply = chat.say("status randers")
+    assert "Randers (P2)" in reply
+    assert "Next gate KP-3 on 2020-01-28 (5 working days): 9 task(s) missing" in reply
+    assert "AT RISK" in reply
+
+
+def test_admin_move_keeps_the_history_and_applies_the_new_dates(chat: Chat) -> None:
+    assert "Vallensbæk moved from P2 to K91" in chat.say("move vallensbaek K91 rehearsal")
+    assert "due 2020-03-31 (KP-3)" in chat.say("next vallensbaek")
+    assert "P2 → K91 (rehearsal, by anna)" in chat.say("history vallensbaek")
+
+
+def test_only_admins_move_municipalities(demo_runtime: Runtime) -> None:
+    guest = Chat(demo_runtime, Actor("guest", "Guest"))
+    assert "Only an admin can do that" in guest.say("move vejen K91")
+    assert demo_runtime.store.municipalities()[575].wave == "P2"
