@@ -13,9 +13,9 @@ from rollout.status import Rollout, TaskView
 
 __all__ = [
     "ControlAnswer",
-    "ReportDue",
     "GateDate",
     "Readiness",
+    "ReportDue",
     "critical_chain",
     "gate_date",
     "next_gate",
