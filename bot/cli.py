@@ -58,6 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", required=True)
     up = db_sub.add_parser("upgrade", help="apply the migrations")
     up.add_argument("--db")
+    sub.add_parser("serve", help="run the Slack app (HTTP on $PORT, or Socket Mode with "
+                                 "$SLACK_APP_TOKEN)")
     return parser
 
 
@@ -68,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings.from_env()
     if getattr(args, "db", None):
         settings = replace(settings, database_url=args.db)
-    handlers = {"console": _console, "plan": _plan, "roster": _roster, "db": _db}
+    handlers = {"console": _console, "plan": _plan, "roster": _roster, "db": _db, "serve": _serve}
     result: int = handlers[args.command](args, settings)
     return result
 
@@ -148,6 +150,18 @@ def _db(args: argparse.Namespace, settings: Settings) -> int:
     upgrade(make_engine(settings.database_url))
     print(f"{settings.database_url}: schema is up to date.")
     return 0
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.slack.server import serve  # Slack's SDK is only imported when serving
+    from bot.slack.settings import ConfigError
+
+    logging.getLogger().setLevel(logging.INFO)
+    try:
+        return serve()
+    except ConfigError as err:
+        print(f"sf1590 serve: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

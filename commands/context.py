@@ -42,6 +42,7 @@ class Invocation:
     source: str  # console | slack | teams | scheduler
     channel_wave: str | None = None
     language: str = "en"
+    channel: str | None = None  # the platform's channel id, for `channel` (link it to a wave)
 
 
 @dataclass

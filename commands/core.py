@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from commands import change, query, waves
+from commands import admin, change, query, waves
 from commands.context import CommandContext, Invocation
 from commands.messages import t
 from commands.parse import UserError, split_command, suggest
@@ -67,6 +67,8 @@ COMMANDS: dict[str, Command] = {
         Command("undo", change.undo),
         Command("move", waves.move, admin=True),
         Command("decide", waves.decide, admin=True),
+        Command("register", admin.register, admin=True),
+        Command("channel", admin.channel),
     )
 }
 

@@ -8,8 +8,11 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 __all__ = [
+    "ChannelLinkRow",
     "GateDecisionRow",
     "MunicipalityRow",
+    "PersonRow",
+    "PlatformIdentityRow",
     "TaskEventRow",
     "TaskStateRow",
     "WaveMoveRow",
@@ -92,3 +95,48 @@ class GateDecisionRow(SQLModel, table=True):
     actor: str
     source: str
     at: datetime
+
+
+class PersonRow(SQLModel, table=True):
+    """Someone who works on the rollout and what they may change (see commands.context.Actor).
+
+    The set fields are stored as comma-separated text: they are short and read as a whole.
+    """
+
+    __tablename__ = "person"
+
+    handle: str = Field(primary_key=True)
+    name: str
+    is_admin: bool = False
+    roles: str = ""  # plan role ids
+    municipalities: str = ""  # municipality codes limiting ``roles`` (empty: everywhere)
+    coordinates: str = ""  # municipality codes
+    manages: str = ""  # wave ids
+    updated_at: datetime
+    updated_by: str
+
+
+class PlatformIdentityRow(SQLModel, table=True):
+    """A chat account (Slack user id, Teams AAD id) that belongs to a person."""
+
+    __tablename__ = "platform_identity"
+    __table_args__ = (UniqueConstraint("platform", "external_id", name="uq_platform_identity"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str
+    external_id: str
+    person_handle: str = Field(index=True, foreign_key="person.handle")
+
+
+class ChannelLinkRow(SQLModel, table=True):
+    """A chat channel whose commands default to a wave."""
+
+    __tablename__ = "channel_link"
+    __table_args__ = (UniqueConstraint("platform", "channel_id", name="uq_channel_link"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str
+    channel_id: str
+    wave: str
+    updated_at: datetime
+    updated_by: str

@@ -1,0 +1,222 @@
+"""The Bolt app: ack at once, translate, run the command core, render, answer. It decides nothing.
+
+Every listener acks in its tiny ack function (run inline, ``process_before_response=True``), and
+does the work in a lazy listener on the executor: the HTTP answer never waits for the database.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+from slack_sdk.http_retry.handler import RetryHandler
+from slack_sdk.webhook import WebhookClient
+
+from bot.runtime import Runtime
+from bot.slack.render import ACTION_PREFIX, ASK_PREFIX, MAX_BLOCKS, escape, render_blocks, render_text
+from bot.slack.settings import SlackSettings
+from commands.admin import PEOPLE, actor_for, unknown_actor
+from commands.context import Actor, Invocation
+from commands.core import dispatch
+from commands.reply import Reply
+from storage.people import PeopleStore
+
+__all__ = ["PLATFORM", "REASON_CALLBACK", "SlackBot", "build_app", "retry_handlers"]
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+REASON_CALLBACK = "sf1590_reason"
+HOME_MAX_BLOCKS = 100
+APOLOGY = ("Sorry, that did not work on our side (reference {ref}). Nothing more was changed; "
+           "please try again.")
+NOT_REGISTERED = ("You are not registered with the rollout bot yet, so you can read but not change "
+                  "anything. Ask an admin to run `/sf1590 register <@{user}> Your Name role:scope`.")
+
+
+def retry_handlers() -> list[RetryHandler]:
+    """Retry connection errors, and rate limits as Slack asks (Retry-After)."""
+    return [ConnectionErrorRetryHandler(), RateLimitErrorRetryHandler(max_retry_count=2)]
+
+
+@dataclass
+class SlackBot:
+    """Translation between Slack payloads and the command core."""
+
+    runtime: Runtime
+    people: PeopleStore
+
+    # -- translation -------------------------------------------------------------------------
+
+    def actor(self, user_id: str, user_name: str = "") -> tuple[Actor, bool]:
+        person = self.people.person_for(PLATFORM, user_id)
+        if person is None:
+            return unknown_actor(PLATFORM, user_id, user_name), False
+        return actor_for(person), True
+
+    def run(self, text: str, user_id: str, user_name: str, channel: str | None) -> dict[str, Any]:
+        """Run ``text`` for the user and render the answer as a message payload."""
+        actor, known = self.actor(user_id, user_name)
+        wave = self.people.channel_wave(PLATFORM, channel) if channel else None
+        reply = self.dispatch(Invocation(text, actor, PLATFORM, wave, channel=channel))
+        note = "" if known else NOT_REGISTERED.format(user=escape(user_id))
+        return {"text": render_text(reply), "blocks": render_blocks(reply, note=note),
+                "response_type": "in_channel" if reply.public else "ephemeral"}
+
+    def dispatch(self, invocation: Invocation) -> Reply:
+        """``Runtime.run`` with the people store at hand (for `register` and `channel`)."""
+        ctx = self.runtime.context()
+        ctx.extras[PEOPLE] = self.people
+        return dispatch(ctx, invocation)
+
+    # -- listeners (lazy: they run after the ack) -------------------------------------------
+
+    def on_command(self, body: dict[str, Any]) -> None:
+        url = body.get("response_url", "")
+        with _guard("command", body.get("user_id"), body.get("text"), url):
+            message = self.run(body.get("text", ""), body["user_id"], body.get("user_name", ""),
+                               body.get("channel_id"))
+            post(url, message)
+
+    def on_click(self, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        url = body.get("response_url", "")
+        user = body["user"]
+        with _guard("click", user.get("id"), action.get("value"), url):
+            message = self.run(action.get("value", ""), user["id"], user.get("username", ""),
+                               (body.get("channel") or {}).get("id"))
+            if url:
+                post(url, {**message, "replace_original": True})
+            else:  # a click on the Home tab
+                self.on_home({"user": user["id"], "tab": "home"}, client)
+
+    def on_ask(self, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        """Block… : open a modal that asks for the reason."""
+        url = body.get("response_url", "")
+        with _guard("ask", body["user"].get("id"), action.get("value"), url):
+            command = action.get("value", "")
+            meta = json.dumps({"command": command, "response_url": url,
+                               "channel": (body.get("channel") or {}).get("id")})
+            client.views_open(trigger_id=body["trigger_id"], view=reason_modal(command, meta))
+
+    def on_reason(self, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        meta = json.loads(view.get("private_metadata") or "{}")
+        url = meta.get("response_url", "")
+        user = body["user"]
+        reason = " ".join(str(view["state"]["values"]["reason"]["reason"]["value"] or "").split())
+        text = f"{meta.get('command', '')} {reason}"
+        with _guard("reason", user.get("id"), text, url):
+            message = self.run(text, user["id"], user.get("username", ""), meta.get("channel"))
+            if url:
+                post(url, {**message, "replace_original": True})
+            else:
+                self.on_home({"user": user["id"], "tab": "home"}, client)
+
+    def on_home(self, event: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        with _guard("home", event.get("user"), "app_home_opened", ""):
+            client.views_publish(user_id=event["user"], view=self.home_view(event["user"]))
+
+    def home_view(self, user_id: str) -> dict[str, Any]:
+        """The Home tab: the user's next tasks and the next gate of their wave(s)."""
+        actor, known = self.actor(user_id)
+        if not known:
+            blocks: list[dict[str, Any]] = [
+                {"type": "section", "text": {"type": "mrkdwn",
+                                             "text": NOT_REGISTERED.format(user=escape(user_id))}}]
+        else:
+            blocks = render_blocks(self.dispatch(Invocation("next me", actor, PLATFORM))
+                                   if actor.has_scope else
+                                   Reply("You have no tasks of your own: you are registered "
+                                         "without a municipality or role."))
+            for wave in self._waves(actor):
+                blocks.append({"type": "divider"})
+                blocks.extend(render_blocks(self.dispatch(Invocation(f"wave {wave}", actor,
+                                                                     PLATFORM))))
+        return {"type": "home", "blocks": blocks[:HOME_MAX_BLOCKS]}
+
+    def _waves(self, actor: Actor) -> list[str]:
+        waves = set(actor.manages)
+        codes = actor.coordinates | actor.municipalities
+        if codes:
+            municipalities = self.runtime.store.municipalities()
+            waves |= {municipalities[c].wave for c in codes if c in municipalities}
+        return sorted(waves)[:2]
+
+
+def reason_modal(command: str, meta: str) -> dict[str, Any]:
+    what = " ".join(command.split()[1:2])
+    return {
+        "type": "modal", "callback_id": REASON_CALLBACK, "private_metadata": meta,
+        "title": {"type": "plain_text", "text": "Block a task"},
+        "submit": {"type": "plain_text", "text": "Block"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [{"type": "input", "block_id": "reason",
+                    "label": {"type": "plain_text", "text": f"Why is {what} blocked?"[:2000]},
+                    "element": {"type": "plain_text_input", "action_id": "reason",
+                                "multiline": True, "max_length": 500}}],
+    }
+
+
+def post(url: str, message: dict[str, Any]) -> None:
+    """Answer through a response_url, retrying rate limits as Slack asks."""
+    if not url:
+        log.warning("no response_url to answer to: %s", message.get("text"))
+        return
+    response = WebhookClient(url, timeout=10, retry_handlers=retry_handlers()).send_dict(message)
+    if response.status_code != 200:
+        log.error("response_url answered HTTP %s: %s", response.status_code, response.body[:200])
+
+
+class _guard:
+    """Log a failure with its context and give the user a short apology, never a trace."""
+
+    def __init__(self, what: str, user: object, text: object, url: str) -> None:
+        self.what, self.user, self.text, self.url = what, user, text, url
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, error: BaseException | None, _tb: object) -> bool:
+        if error is None or not isinstance(error, Exception):
+            return False
+        ref = uuid.uuid4().hex[:8]
+        log.error("slack %s failed [ref %s] user=%s text=%r: %s: %s", self.what, ref, self.user,
+                  self.text, type(error).__name__, error, exc_info=error)
+        if self.url:
+            try:
+                post(self.url, {"text": APOLOGY.format(ref=ref), "response_type": "ephemeral"})
+            except Exception:
+                log.exception("could not send the apology [ref %s]", ref)
+        return True
+
+
+def _ack(ack: Ack) -> None:
+    ack()
+
+
+def build_app(runtime: Runtime, people: PeopleStore, settings: SlackSettings, *,
+              workers: int = 16) -> App:
+    """The Bolt app for these settings (calls ``auth.test`` once, as Bolt does at start-up)."""
+    client = WebClient(token=settings.bot_token, base_url=settings.api_url,
+                       retry_handlers=retry_handlers())
+    app = App(client=client, signing_secret=settings.signing_secret or None,
+              process_before_response=True, request_verification_enabled=True,
+              listener_executor=ThreadPoolExecutor(max_workers=workers,
+                                                   thread_name_prefix="sf1590-slack"))
+    bot = SlackBot(runtime, people)
+    app.command("/sf1590")(ack=_ack, lazy=[bot.on_command])
+    app.action(re.compile("^" + re.escape(ACTION_PREFIX)))(ack=_ack, lazy=[bot.on_click])
+    app.action(re.compile("^" + re.escape(ASK_PREFIX)))(ack=_ack, lazy=[bot.on_ask])
+    app.view(REASON_CALLBACK)(ack=_ack, lazy=[bot.on_reason])
+    app.event("app_home_opened")(ack=_ack, lazy=[bot.on_home])
+    assert MAX_BLOCKS <= HOME_MAX_BLOCKS
+    return app
