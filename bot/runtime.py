@@ -76,8 +76,9 @@ def seed_demo(runtime: Runtime, settings: Settings) -> int:
 def _seed_progress(runtime: Runtime, path: Path, change: Change) -> None:
     """Record the demo's progress: tasks due before a date are done, with named exceptions.
 
-    Tasks are visited in dependency order and only marked done when all they wait on is
-    finished, so the demo never shows work done out of order.
+    Tasks due before the cutoff, and all they wait on, are marked done in dependency order,
+    never past an exception (a task left open or blocked), so the demo never shows work done
+    out of order.
     """
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     municipalities = runtime.store.municipalities()
@@ -91,16 +92,25 @@ def _seed_progress(runtime: Runtime, path: Path, change: Change) -> None:
                for rule in raw.get("rules") or [] for w in rule["waves"]}
     states: dict[TaskKey, TaskState] = {}
     rollout = Rollout(runtime.graph, municipalities, states)
-    order = {ref: i for i, ref in enumerate(runtime.graph.topological_refs())}
-    for key in sorted(rollout.task_keys(), key=lambda k: (order[k.ref], k)):
-        if key in exceptions:
-            states[key] = exceptions[key]
-            continue
+    due = set()
+    for key in rollout.task_keys():
         deadline = rollout.deadline(key)
         wave = rollout.wave_of(key)
         cutoff = cutoffs.get(wave) if wave else max(cutoffs.values(), default=None)
-        if deadline is not None and cutoff is not None and deadline.day < cutoff \
-                and not rollout.waits_on(key):
+        if deadline is not None and cutoff is not None and deadline.day < cutoff:
+            due.add(key)
+    # A wave on track has also done everything its due tasks wait on.
+    frontier = list(due)
+    while frontier:
+        for pred in runtime.graph.predecessors(frontier.pop(), municipalities):
+            if pred not in due:
+                due.add(pred)
+                frontier.append(pred)
+    order = {ref: i for i, ref in enumerate(runtime.graph.topological_refs())}
+    for key in sorted(due | set(exceptions), key=lambda k: (order[k.ref], k)):
+        if key in exceptions:
+            states[key] = exceptions[key]
+        elif not rollout.waits_on(key):
             states[key] = TaskState(Status.DONE)
     for key, state in states.items():
         runtime.store.change_task(key, state, default=rollout.initial_state(key), change=change)

@@ -59,6 +59,9 @@ class WorkingCalendar:
 
         Negative when ``end`` lies before ``start`` (the count of working days since).
         """
+        return _working_days_between(self.closed_days, start, end)
+
+    def _count(self, start: date, end: date) -> int:
         if end == start:
             return 0
         sign = 1 if end > start else -1
@@ -85,6 +88,12 @@ class WorkingCalendar:
         while not self.is_working_day(day):
             day -= timedelta(days=1)
         return day
+
+
+@lru_cache(maxsize=65536)
+def _working_days_between(closed_days: tuple[tuple[int, int], ...], start: date, end: date) -> int:
+    # Asked for the same few (today, deadline) pairs thousands of times per wave-wide answer.
+    return WorkingCalendar(closed_days=closed_days)._count(start, end)
 
 
 def danish_calendar(closed_days: tuple[tuple[int, int], ...] = ((12, 24), (12, 31))) -> WorkingCalendar:

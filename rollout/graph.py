@@ -34,6 +34,10 @@ class PlanGraph:
     calendar: WorkingCalendar = field(init=False)
     _graph: nx.DiGraph[str] = field(init=False, repr=False)
     _edges: dict[tuple[str, str], Edge] = field(init=False, repr=False)
+    _deadlines: dict[tuple[str, str], Deadline | None] = field(init=False, repr=False)
+    _preds: dict[str, list[str]] = field(init=False, repr=False)
+    _succs: dict[str, list[str]] = field(init=False, repr=False)
+    _tasks: dict[str, TaskDef] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.calendar = danish_calendar(self.plan.extra_closed_days)
@@ -45,17 +49,21 @@ class PlanGraph:
                 graph.add_edge(edge.before, edge.after)
                 self._edges[(edge.before, edge.after)] = edge
         self._graph = graph
+        self._deadlines = {}
+        self._tasks = {t.ref: t for d in self.plan.diagrams.values() for t in d.tasks.values()}
+        self._preds = {ref: sorted(graph.predecessors(ref)) for ref in graph}
+        self._succs = {ref: sorted(graph.successors(ref)) for ref in graph}
 
     # -- plan level -------------------------------------------------------------------------
 
     def task(self, ref: str) -> TaskDef:
-        return self.plan.task(ref)
+        return self._tasks[ref]
 
     def predecessor_refs(self, ref: str) -> list[str]:
-        return sorted(self._graph.predecessors(ref))
+        return self._preds[ref]
 
     def successor_refs(self, ref: str) -> list[str]:
-        return sorted(self._graph.successors(ref))
+        return self._succs[ref]
 
     def edge(self, before: str, after: str) -> Edge | None:
         return self._edges.get((before, after))
@@ -155,6 +163,13 @@ class PlanGraph:
         return out
 
     def deadline(self, ref: str, wave: str) -> Deadline | None:
+        """The deadline of plan task ``ref`` in ``wave`` (computed once; the plan never changes)."""
+        key = (ref, wave)
+        if key not in self._deadlines:
+            self._deadlines[key] = self._deadline(ref, wave)
+        return self._deadlines[key]
+
+    def _deadline(self, ref: str, wave: str) -> Deadline | None:
         """The deadline of plan task ``ref`` in ``wave``.
 
         The task's own dated milestone, else the gate that closes its phase on its diagram; where

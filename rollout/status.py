@@ -7,7 +7,7 @@ is computed from it and a date passed in.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from rollout.graph import Deadline, PlanGraph
@@ -70,6 +70,7 @@ class Rollout:
     graph: PlanGraph
     municipalities: Mapping[int, Municipality]
     states: Mapping[TaskKey, TaskState]
+    _views: dict[tuple[TaskKey, date], TaskView] = field(default_factory=dict, repr=False)
 
     def state(self, key: TaskKey) -> TaskState:
         """The recorded state, or the plan's starting state (n/a where the plan excludes it)."""
@@ -102,6 +103,13 @@ class Rollout:
                      if self.state(p).status not in FINISHED)
 
     def view(self, key: TaskKey, today: date) -> TaskView:
+        """Everything about one instance on ``today`` (memoised: a snapshot never changes)."""
+        cached = self._views.get((key, today))
+        if cached is None:
+            cached = self._views[(key, today)] = self._view(key, today)
+        return cached
+
+    def _view(self, key: TaskKey, today: date) -> TaskView:
         deadline = self.deadline(key)
         left = (self.graph.calendar.working_days_between(today, deadline.day)
                 if deadline else None)
