@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 __all__ = [
+    "ChannelSettingRow",
+    "ConversationRefRow",
+    "OutboxRow",
+    "PersonalDigestRow",
     "ChannelLinkRow",
     "GateDecisionRow",
     "MunicipalityRow",
@@ -140,3 +144,79 @@ class ChannelLinkRow(SQLModel, table=True):
     wave: str
     updated_at: datetime
     updated_by: str
+
+
+class OutboxRow(SQLModel, table=True):
+    """A notification to post, keyed so that it is posted exactly once.
+
+    The key (kind, wave, platform:channel, subject, due date) is unique: a notification is
+    claimed by inserting it, sent, then marked sent only after the platform accepted it. A claim
+    whose lease ran out (the sender died) may be taken over.
+    """
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, index=True)
+    kind: str  # deadline | overdue | countdown | digest | report | personal
+    platform: str  # slack | teams
+    channel_id: str  # a channel, or a user id for a personal message
+    wave: str = ""
+    subject: str = ""
+    due_date: date
+    due_at: datetime  # when it should go out
+    payload: str  # the rendered neutral reply, as JSON, fixed when the row is made
+    status: str = Field(default="pending", index=True)  # pending | sent | dropped
+    attempts: int = 0
+    claimed_by: str | None = None
+    lease_until: datetime | None = None
+    next_attempt_at: datetime | None = None
+    sent_at: datetime | None = None
+    late: bool = False
+    remote_id: str | None = None  # the platform's message id (Slack ts, Teams activity id)
+    last_error: str = ""
+    created_at: datetime
+
+
+class ChannelSettingRow(SQLModel, table=True):
+    """How a wave channel wants its reminders: when, which kinds, paused until when."""
+
+    __tablename__ = "channel_setting"
+    __table_args__ = (UniqueConstraint("platform", "channel_id", name="uq_channel_setting"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str
+    channel_id: str
+    post_time: str = "08:00"  # HH:MM, Europe/Copenhagen
+    kinds: str = "deadline,overdue,countdown,digest,report"
+    paused_until: datetime | None = None
+    updated_at: datetime
+    updated_by: str
+
+
+class PersonalDigestRow(SQLModel, table=True):
+    """A person who asked for a daily direct message with their own next tasks."""
+
+    __tablename__ = "personal_digest"
+    __table_args__ = (UniqueConstraint("platform", "user_id", name="uq_personal_digest"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_handle: str = Field(index=True, foreign_key="person.handle")
+    platform: str
+    user_id: str
+    enabled: bool = True
+    updated_at: datetime
+
+
+class ConversationRefRow(SQLModel, table=True):
+    """Where to post proactively on a platform that needs it (a Teams conversation reference)."""
+
+    __tablename__ = "conversation_ref"
+    __table_args__ = (UniqueConstraint("platform", "channel_id", name="uq_conversation_ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str
+    channel_id: str
+    service_url: str
+    reference: str  # the SDK's conversation reference, as JSON
+    updated_at: datetime
