@@ -1,0 +1,41 @@
+"""The one interface the scheduler sends through, whatever the chat platform."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from commands.reply import Reply
+
+__all__ = ["DeliveryError", "Notifier", "Posted"]
+
+
+@dataclass(frozen=True)
+class Posted:
+    """The platform accepted the message; ``remote_id`` is its id there (Slack ts, Teams id)."""
+
+    remote_id: str
+
+
+class DeliveryError(Exception):
+    """The platform did not take the message. ``retry_after`` is its own wish, in seconds."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None,
+                 permanent: bool = False) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.permanent = permanent
+
+
+class Notifier(Protocol):
+    """Posts a rendered reply to a channel (or a person) on one platform."""
+
+    platform: str
+
+    def post(self, channel_id: str, reply: Reply, *, key: str) -> Posted:
+        """Post ``reply``, tagged with the outbox ``key``; raise DeliveryError on failure."""
+        ...
+
+    def find_posted(self, channel_id: str, key: str) -> Posted | None:
+        """A message with this key that the platform already has (after a crash mid-send)."""
+        ...
