@@ -17,6 +17,7 @@ from bot.console import ConsoleSession
 from bot.runtime import open_runtime, seed_demo
 from bot.settings import Settings
 from commands.context import Actor
+from commands.messages import LANGUAGES
 from rollout.plan_loader import PlanError, load_plan_file, plan_warnings
 from storage.engine import make_engine
 from storage.migrate import upgrade
@@ -42,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     console.add_argument("--as", dest="user", default="console-admin",
                          help="who you are (acts as an admin in the terminal)")
     console.add_argument("--today", type=_date, help="replay the plan on this date (YYYY-MM-DD)")
+    console.add_argument("--language", choices=LANGUAGES,
+                         help="answer in English or Danish (default: $SF1590_LANGUAGE or en)")
     plan = sub.add_parser("plan", help="check or show a plan file")
     plan_sub = plan.add_subparsers(dest="plan_command", required=True)
     check = plan_sub.add_parser("check", help="validate a plan file")
@@ -85,7 +88,7 @@ def _console(args: argparse.Namespace, settings: Settings) -> int:
         print(f"New database {settings.database_url}: loaded the {runtime.graph.plan.id} plan "
               f"and the demo roster ({loaded} municipalities, demo progress). Type `help`.")
     actor = Actor(args.user, args.user, is_admin=True)
-    session = ConsoleSession(runtime, actor)
+    session = ConsoleSession(runtime, actor, language=args.language or settings.language)
     session.loop(sys.stdin, prompt=sys.stdin.isatty())
     return 0
 

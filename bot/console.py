@@ -12,7 +12,7 @@ from typing import TextIO
 
 from bot.runtime import Runtime
 from commands.context import Actor, Invocation
-from commands.messages import t
+from commands.messages import speaking, t
 from commands.reply import Action, Reply, Tone
 
 __all__ = ["ConsoleSession", "render_text"]
@@ -58,6 +58,7 @@ class ConsoleSession:
     runtime: Runtime
     actor: Actor
     out: TextIO = field(default_factory=lambda: sys.stdout)
+    language: str = "en"
     buttons: list[Action] = field(default_factory=list)
 
     def handle(self, line: str) -> Reply | None:
@@ -65,13 +66,14 @@ class ConsoleSession:
         text = line.strip()
         if not text:
             return None
-        words = text.split()
-        if words[0].lower() == "click":
-            return self._click(words[1:])
-        return self._run(text)
+        with speaking(self.language):
+            words = text.split()
+            if words[0].lower() == "click":
+                return self._click(words[1:])
+            return self._run(text)
 
     def _run(self, text: str) -> Reply:
-        reply = self.runtime.run(Invocation(text, self.actor, "console"))
+        reply = self.runtime.run(Invocation(text, self.actor, "console", language=self.language))
         rendered, self.buttons = render_text(reply)
         print(rendered, file=self.out, flush=True)
         return reply

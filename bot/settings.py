@@ -19,6 +19,7 @@ class Settings:
     municipalities_path: Path = PLANS_DIR / "municipalities.csv"
     demo_roster_path: Path = PLANS_DIR / "demo-roster.yaml"
     demo_progress_path: Path = PLANS_DIR / "demo-progress.yaml"
+    language: str = "en"  # en | da: the frame of the answers; plan text is Danish either way
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -27,4 +28,5 @@ class Settings:
         return cls(
             database_url=env.get("DATABASE_URL", defaults.database_url),
             plan_path=Path(env.get("SF1590_PLAN", str(defaults.plan_path))),
+            language=env.get("SF1590_LANGUAGE", defaults.language),
         )

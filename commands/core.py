@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from commands import admin, change, query, waves
 from commands.context import CommandContext, Invocation
-from commands.messages import t
+from commands.messages import has_text, speaking, t
 from commands.parse import UserError, split_command, suggest
 from commands.reply import Reply, Section, Tone
 
@@ -28,7 +28,9 @@ class Command:
 
     @property
     def summary(self) -> str:
-        """The first line of the handler's docstring: the help text."""
+        """The help text: the handler's docstring (first line), or its translation."""
+        if has_text(f"summary.{self.name}"):
+            return t(f"summary.{self.name}")
         return (self.handler.__doc__ or "").strip().splitlines()[0]
 
     @property
@@ -82,6 +84,11 @@ def _unknown(verb: str) -> UserError:
 
 def dispatch(ctx: CommandContext, inv: Invocation) -> Reply:
     """Run one command. Never raises: bad input and failures both come back as a Reply."""
+    with speaking(inv.language):
+        return _dispatch(ctx, inv)
+
+
+def _dispatch(ctx: CommandContext, inv: Invocation) -> Reply:
     try:
         verb, args = split_command(inv.text)
         public = bool(args) and args[-1].lower() == "public"

@@ -5,7 +5,13 @@ Plan text (task titles, gate names) comes from the plan in Danish; this is the t
 
 from __future__ import annotations
 
-__all__ = ["CATALOGUES", "t"]
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from commands.messages_da import DA
+
+__all__ = ["CATALOGUES", "LANGUAGES", "has_text", "speaking", "t"]
 
 EN: dict[str, str] = {
     # statuses, scopes, decisions, labels
@@ -187,10 +193,31 @@ EN: dict[str, str] = {
     "hint.no_next_wave": "Decide with the steering group what happens, then use `move`.",
 }
 
-CATALOGUES: dict[str, dict[str, str]] = {"en": EN}
+CATALOGUES: dict[str, dict[str, str]] = {"en": EN, "da": DA}
+LANGUAGES = tuple(CATALOGUES)
+
+_language: ContextVar[str] = ContextVar("language", default="en")
 
 
-def t(key: str, *, language: str = "en", **values: object) -> str:
-    """The text for ``key`` with ``values`` filled in; an unknown key shows itself."""
-    template = CATALOGUES.get(language, EN).get(key) or EN.get(key) or key
+@contextmanager
+def speaking(language: str) -> Iterator[None]:
+    """Answer in ``language`` (en or da) inside this block; unknown languages fall back to en."""
+    token = _language.set(language if language in CATALOGUES else "en")
+    try:
+        yield
+    finally:
+        _language.reset(token)
+
+
+def has_text(key: str) -> bool:
+    """True when the current language's catalogue has ``key``."""
+    return key in CATALOGUES[_language.get()]
+
+
+def t(key: str, **values: object) -> str:
+    """The text for ``key`` in the current language with ``values`` filled in.
+
+    A key missing from a catalogue falls back to English; an unknown key shows itself.
+    """
+    template = CATALOGUES[_language.get()].get(key) or EN.get(key) or key
     return template.format(**values) if values else template

@@ -81,7 +81,7 @@ def task_line(ctx: CommandContext, rollout: Rollout, view: TaskView, actor: Acto
     if can_change(actor, view.task, view.key, rollout.municipalities):
         actions = _actions(view)
     return TaskLine(
-        key=view.key.as_value(), code=view.key.ref, title=view.task.title_da or view.task.title_en,
+        key=view.key.as_value(), code=view.key.ref, title=view.task.title_da or t("show.title_lost"),
         municipality=where, owner=owner_name(ctx, view.task.role),
         deadline=view.deadline.day if view.deadline else None,
         deadline_note=deadline_note(view, ctx.today), state=state_label(view), detail=detail,

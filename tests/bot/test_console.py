@@ -240,3 +240,12 @@ def test_only_admins_move_municipalities(demo_runtime: Runtime) -> None:
     guest = Chat(demo_runtime, Actor("guest", "Guest"))
     assert "Only an admin can do that" in guest.say("move vejen K91")
     assert demo_runtime.store.municipalities()[575].wave == "P2"
+
+
+def test_answers_in_danish_when_asked(demo_runtime: Runtime) -> None:
+    out = io.StringIO()
+    session = ConsoleSession(demo_runtime, Actor("anna", "Anna", is_admin=True), out=out,
+                             language="da")
+    session.handle("next aarhus")
+    assert "Aarhus (P2): 4 opgave(r) kan startes nu, heraf 1 over fristen" in out.getvalue()
+    assert "[1] Udført" in out.getvalue()
