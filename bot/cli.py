@@ -61,8 +61,16 @@ def _parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", required=True)
     up = db_sub.add_parser("upgrade", help="apply the migrations")
     up.add_argument("--db")
-    sub.add_parser("serve", help="run the Slack app (HTTP on $PORT, or Socket Mode with "
+    sub.add_parser("serve", help="run the Slack and/or Teams app (HTTP on $PORT; Slack Socket Mode with "
                                  "$SLACK_APP_TOKEN)")
+    teams = sub.add_parser("teams", help="Microsoft Teams")
+    teams_sub = teams.add_subparsers(dest="teams_command", required=True)
+    package = teams_sub.add_parser("package", help="write the Teams app package (zip) to upload")
+    package.add_argument("--out", type=Path, default=Path("sf1590-teams.zip"))
+    package.add_argument("--bot-id", help="the Entra app (client) id (default: "
+                                          "$CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID)")
+    package.add_argument("--website", help="developer https URL (default: $SF1590_TEAMS_WEBSITE)")
+    package.add_argument("--version", default="1.0.0", help="app version (raise it to update)")
     return parser
 
 
@@ -73,7 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings.from_env()
     if getattr(args, "db", None):
         settings = replace(settings, database_url=args.db)
-    handlers = {"console": _console, "plan": _plan, "roster": _roster, "db": _db, "serve": _serve}
+    handlers = {"console": _console, "plan": _plan, "roster": _roster, "db": _db, "serve": _serve,
+                "teams": _teams}
     result: int = handlers[args.command](args, settings)
     return result
 
@@ -156,15 +165,28 @@ def _db(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.slack.server import serve  # Slack's SDK is only imported when serving
-    from bot.slack.settings import ConfigError
+    from bot.slack.settings import ConfigError as SlackConfigError  # SDKs load only to serve
+    from bot.teams.settings import ConfigError as TeamsConfigError
+    from bot.web import serve
 
     logging.getLogger().setLevel(logging.INFO)
     try:
         return serve()
-    except ConfigError as err:
+    except (SlackConfigError, TeamsConfigError) as err:
         print(f"sf1590 serve: {err}", file=sys.stderr)
         return 2
+
+
+def _teams(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.teams.package import write_package
+
+    try:
+        print(write_package(args.out, bot_id=args.bot_id, website=args.website,
+                            version=args.version))
+    except (ValueError, OSError) as err:
+        print(f"sf1590 teams package: {err}", file=sys.stderr)
+        return 2
+    return 0
 
 
 if __name__ == "__main__":

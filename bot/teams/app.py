@@ -1,0 +1,266 @@
+"""The Teams agent: translate an activity, run the command core, render a card, answer. It decides
+nothing.
+
+* A message (``@sf1590 next aarhus`` in a channel, ``next aarhus`` in a personal chat; the bot's
+  @-mention and a leading ``sf1590`` are stripped) answers with an Adaptive Card.
+* A button (``Action.Execute``: an ``adaptiveCard/action`` invoke) runs its command and answers the
+  invoke with the new card, which Teams shows in place of the clicked one. An ``Action.Submit``
+  (a message whose ``value`` holds the data) updates the clicked card through the connector.
+* ``channel P2`` that links a channel also stores its conversation reference (our database), so
+  the scheduler can post there later; so does installing the bot into a team or chat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import re
+import uuid
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+from microsoft_agents.activity import (
+    Activity,
+    ActivityTypes,
+    AdaptiveCardInvokeResponse,
+    ConversationReference,
+)
+from microsoft_agents.hosting.core import (
+    AgentApplication,
+    CardFactory,
+    MemoryStorage,
+    MessageFactory,
+    TurnContext,
+    TurnState,
+)
+
+from bot.runtime import Runtime
+from bot.teams.render import CARD_CONTENT_TYPE, MAX_COMMAND, MAX_REASON, REASON_PREFIX, VERB, render_card
+from commands.admin import PEOPLE, actor_for, unknown_actor
+from commands.context import Actor, Invocation
+from commands.core import dispatch
+from commands.reply import Reply, Tone
+from storage.conversations import ConversationRef, ConversationRefStore
+from storage.people import PeopleStore
+
+__all__ = ["PLATFORM", "TeamsBot", "build_agent", "card_activity", "channel_key", "command_text",
+           "reference_for"]
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "teams"
+APOLOGY = ("Sorry, that did not work on our side (reference {ref}). Nothing more was changed; "
+           "please try again.")
+NOT_REGISTERED = ("You are not registered with the rollout bot yet, so you can read but not change "
+                  "anything. Ask an admin to register your Teams account (AAD object id {user}).")
+BAD_CLICK = "That button did not carry a command I understand; type the command instead."
+WELCOME = ("Hello! I track the SF1590 rollout. Mention me with a command, e.g. `@sf1590 next aarhus`; "
+           "an admin or the wave's manager links this channel to a wave with `@sf1590 channel P2`.")
+
+_AT = re.compile(r"<at>[^<]*</at>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]+>")
+_PREFIX = re.compile(r"^/?sf1590\b[:,]?\s*", re.IGNORECASE)
+_LINK_VERB = "channel"
+
+
+def command_text(activity: Activity) -> str:
+    """The command typed: without the bot's @-mention, markup or a leading ``sf1590``."""
+    text = activity.text or ""
+    recipient = activity.recipient.id if activity.recipient else None
+    for entity in activity.entities or []:
+        props = entity.model_dump(by_alias=True)
+        mentioned = props.get("mentioned") or {}
+        if entity.type == "mention" and mentioned.get("id") == recipient and props.get("text"):
+            text = text.replace(str(props["text"]), " ")
+    text = _AT.sub(" ", text) if text.lstrip().lower().startswith("<at>") else text
+    text = html.unescape(_TAG.sub(" ", text)).replace("\xa0", " ")
+    return _PREFIX.sub("", " ".join(text.split()))
+
+
+def channel_key(activity: Activity) -> str:
+    """The id a channel is linked by: the Teams channel (not the thread), else the chat."""
+    data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    channel = (data.get("channel") or {}).get("id") if isinstance(data.get("channel"), dict) else None
+    if channel:
+        return str(channel)
+    conversation_id = activity.conversation.id if activity.conversation else ""
+    return conversation_id.split(";messageid=")[0]
+
+
+def reference_for(activity: Activity, key: str) -> ConversationReference:
+    """A reference that posts a new message into the channel (not a reply in the thread)."""
+    reference = activity.get_conversation_reference()
+    reference.conversation.id = key
+    reference.activity_id = None
+    return reference
+
+
+def card_activity(reply: Reply, *, note: str = "") -> Activity:
+    """A message carrying the reply as an Adaptive Card (with a plain-text summary)."""
+    activity: Activity = MessageFactory.attachment(
+        CardFactory.adaptive_card(render_card(reply, note=note)))
+    activity.summary = reply.headline[:200]
+    return activity
+
+
+def _click_command(data: object) -> str | None:
+    """The command a card button carries, validated like typed text; None when it carries none."""
+    if not isinstance(data, dict) or not isinstance(data.get("command"), str):
+        return None
+    command = " ".join(data["command"].split())
+    if not command or len(command) > MAX_COMMAND:
+        return None
+    reason_input = data.get("reason_input")
+    if reason_input is None:
+        return command
+    if not isinstance(reason_input, str) or not reason_input.startswith(REASON_PREFIX):
+        return None
+    reason = data.get(reason_input)
+    reason = " ".join(reason.split())[:MAX_REASON] if isinstance(reason, str) else ""
+    return f"{command} {reason}".strip()
+
+
+@dataclass
+class TeamsBot:
+    """Translation between Teams activities and the command core."""
+
+    runtime: Runtime
+    people: PeopleStore
+    refs: ConversationRefStore
+
+    def actor(self, activity: Activity) -> tuple[Actor, bool, str]:
+        sender = activity.from_property
+        user = (sender.aad_object_id or "") if sender else ""
+        name = (sender.name or "") if sender else ""
+        person = self.people.person_for(PLATFORM, user) if user else None
+        if person is None:
+            return unknown_actor(PLATFORM, user or "unknown", name), False, user
+        return actor_for(person), True, user
+
+    def dispatch(self, invocation: Invocation) -> Reply:
+        ctx = self.runtime.context()
+        ctx.extras[PEOPLE] = self.people
+        return dispatch(ctx, invocation)
+
+    def run(self, activity: Activity, text: str) -> tuple[Reply, str]:
+        """Run ``text`` for the sender, in the activity's channel; the reply and a note."""
+        actor, known, user = self.actor(activity)
+        key = channel_key(activity)
+        wave = self.people.channel_wave(PLATFORM, key)
+        reply = self.dispatch(Invocation(text, actor, PLATFORM, wave, channel=key))
+        if reply.changed and text.split()[0].lower() == _LINK_VERB:
+            self.remember(activity)
+        return reply, "" if known else NOT_REGISTERED.format(user=user or "unknown")
+
+    def remember(self, activity: Activity) -> None:
+        """Store where to post into this channel later (the scheduler's reminders)."""
+        key = channel_key(activity)
+        reference = reference_for(activity, key)
+        self.refs.save(ConversationRef(PLATFORM, key, activity.service_url or "",
+                                       reference.model_dump_json(by_alias=True, exclude_none=True),
+                                       self.runtime.clock.now()))
+
+    # -- handlers --------------------------------------------------------------------------
+
+    async def on_message(self, context: TurnContext, _state: TurnState) -> None:
+        activity = context.activity
+        if activity.value is not None and not (activity.text or "").strip():
+            await self.on_submit(context)
+            return
+        text = command_text(activity)
+        with _guard("message", activity) as guard:
+            reply, note = await asyncio.to_thread(self.run, activity, text or "help")
+            await context.send_activity(card_activity(reply, note=note))
+        await guard.apologise(context)
+
+    async def on_submit(self, context: TurnContext) -> None:
+        """Action.Submit: run the command and update the clicked card through the connector."""
+        activity = context.activity
+        with _guard("submit", activity) as guard:
+            card = await self.click_card(activity, activity.value)
+            update = card_activity_from(card)
+            if activity.reply_to_id:
+                update.id = activity.reply_to_id
+                update.conversation = activity.conversation
+                await context.update_activity(update)
+            else:
+                await context.send_activity(update)
+        await guard.apologise(context)
+
+    async def on_execute(self, context: TurnContext, _state: TurnState, data: Any
+                         ) -> AdaptiveCardInvokeResponse:
+        """Action.Execute: run the command; Teams shows the card we answer with in place."""
+        with _guard("execute", context.activity) as guard:
+            card = await self.click_card(context.activity, data)
+            return AdaptiveCardInvokeResponse(status_code=HTTPStatus.OK, type=CARD_CONTENT_TYPE,
+                                              value=card)
+        return AdaptiveCardInvokeResponse(status_code=HTTPStatus.OK, type=CARD_CONTENT_TYPE,
+                                          value=render_card(Reply(APOLOGY.format(ref=guard.ref),
+                                                                  tone=Tone.ERROR)))
+
+    async def click_card(self, activity: Activity, data: object) -> dict[str, Any]:
+        command = _click_command(data)
+        if command is None:
+            log.warning("teams click without a valid command from %s: %r",
+                        activity.from_property.id if activity.from_property else "?", data)
+            return render_card(Reply(BAD_CLICK, tone=Tone.ERROR))
+        reply, note = await asyncio.to_thread(self.run, activity, command)
+        return render_card(reply, note=note)
+
+    async def on_members_added(self, context: TurnContext, _state: TurnState) -> None:
+        """The bot was installed in a team, a group chat or a personal chat: say hello."""
+        activity = context.activity
+        bot_id = activity.recipient.id if activity.recipient else None
+        if not any(m.id == bot_id for m in activity.members_added or []):
+            return
+        with _guard("install", activity) as guard:
+            await asyncio.to_thread(self.remember, activity)
+            await context.send_activity(card_activity(Reply(WELCOME)))
+        await guard.apologise(context)
+
+
+def card_activity_from(card: dict[str, Any]) -> Activity:
+    activity: Activity = MessageFactory.attachment(CardFactory.adaptive_card(card))
+    return activity
+
+
+class _guard:
+    """Log a failure with its context; the user gets a short apology with a reference, never a
+    trace (the SDK's default error handler would send the exception text)."""
+
+    def __init__(self, what: str, activity: Activity) -> None:
+        self.what, self.activity = what, activity
+        self.ref = ""
+
+    def __enter__(self) -> _guard:
+        return self
+
+    def __exit__(self, kind: object, error: BaseException | None, _tb: object) -> bool:
+        if error is None or not isinstance(error, Exception):
+            return False
+        self.ref = uuid.uuid4().hex[:8]
+        sender = self.activity.from_property
+        log.error("teams %s failed [ref %s] user=%s text=%r: %s: %s", self.what, self.ref,
+                  sender.aad_object_id if sender else None, self.activity.text,
+                  type(error).__name__, error, exc_info=error)
+        return True
+
+    async def apologise(self, context: TurnContext) -> None:
+        if not self.ref:
+            return
+        try:
+            await context.send_activity(MessageFactory.text(APOLOGY.format(ref=self.ref)))
+        except Exception:
+            log.exception("could not send the apology [ref %s]", self.ref)
+
+
+def build_agent(bot: TeamsBot, connection_manager: Any) -> AgentApplication[TurnState]:
+    """The AgentApplication with our routes (no SDK objects at import time)."""
+    app: AgentApplication[TurnState] = AgentApplication[TurnState](
+        storage=MemoryStorage(), connection_manager=connection_manager)
+    app.conversation_update("membersAdded")(bot.on_members_added)
+    app.adaptive_card.action_execute(VERB)(bot.on_execute)
+    app.activity(ActivityTypes.message)(bot.on_message)
+    return app

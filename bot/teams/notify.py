@@ -1,0 +1,114 @@
+"""``TeamsNotifier``: the scheduler's ``bot.notify.Notifier`` for Teams (proactive messages).
+
+It posts a new message (an Adaptive Card) into a conversation whose reference was stored when the
+channel was linked (``@sf1590 channel P2``) or the bot was installed. The SDK is async; ``post``
+is a plain blocking call, as the Protocol wants, run on a private event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+from collections.abc import Coroutine, Mapping
+from typing import Any, TypeVar
+
+import aiohttp
+from microsoft_agents.activity import ConversationReference
+from microsoft_agents.hosting.core import ClaimsIdentity, TurnContext
+from sqlalchemy import Engine
+
+from bot.notify import DeliveryError, Posted
+from bot.teams.app import PLATFORM, card_activity
+from bot.teams.server import TeamsService
+from commands.reply import Reply
+from storage.conversations import ConversationRefStore
+
+__all__ = ["BOT_FRAMEWORK_AUDIENCE", "TeamsNotifier", "teams_notifier"]
+
+log = logging.getLogger(__name__)
+
+BOT_FRAMEWORK_AUDIENCE = "https://api.botframework.com"
+_PERMANENT = {400, 401, 403, 404}
+T = TypeVar("T")
+
+
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to the end from sync code, also when this thread has a running loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+class TeamsNotifier:
+    """Posts replies proactively to stored Teams conversations."""
+
+    platform = PLATFORM
+
+    def __init__(self, service: TeamsService, refs: ConversationRefStore) -> None:
+        self.service = service
+        self.refs = refs
+
+    def post(self, channel_id: str, reply: Reply, *, key: str) -> Posted:
+        stored = self.refs.get(PLATFORM, channel_id)
+        if stored is None:
+            raise DeliveryError(f"no Teams conversation reference for {channel_id}: mention the bot "
+                                "in that channel with `channel WAVE` (or reinstall it there)",
+                                permanent=True)
+        reference = ConversationReference.model_validate_json(stored.reference)
+        try:
+            remote_id = _run(self._send(reference, reply))
+        except aiohttp.ClientResponseError as err:
+            retry = err.headers.get("Retry-After") if err.headers else None
+            raise DeliveryError(f"Teams answered HTTP {err.status} for {key}",
+                                retry_after=float(retry) if retry and retry.isdigit() else None,
+                                permanent=err.status in _PERMANENT) from err
+        except (aiohttp.ClientError, TimeoutError, OSError) as err:
+            raise DeliveryError(f"Teams could not be reached for {key}: {err}") from err
+        log.info("teams: posted %s to %s as %s", key, channel_id, remote_id)
+        return Posted(remote_id)
+
+    def find_posted(self, channel_id: str, key: str) -> Posted | None:
+        """Teams' connector cannot search a channel's messages, so the outbox's own record (mark
+        sent only after the post succeeded) is all there is: None."""
+        return None
+
+    async def _send(self, reference: ConversationReference, reply: Reply) -> str:
+        posted: list[str] = []
+
+        async def send(context: TurnContext) -> None:
+            # Through the adapter, not context.send_activity: that would make the post a reply
+            # to the continuation event's made-up id; this is a new message in the channel.
+            activity = card_activity(reply).apply_conversation_reference(reference)
+            responses = await context.adapter.send_activities(context, [activity])
+            posted.append((responses[0].id if responses else None) or "")
+
+        adapter, settings = self.service.adapter, self.service.settings
+        activity = reference.get_continuation_activity()
+        if settings.app_id and not settings.anonymous:
+            await adapter.continue_conversation(settings.app_id, activity, send)
+        else:  # local testing without an app registration: no outbound token
+            await adapter.continue_conversation_with_claims(ClaimsIdentity(), activity,
+                                                            send, audience=BOT_FRAMEWORK_AUDIENCE)
+        return posted[0] if posted else ""
+
+
+def teams_notifier(engine: Engine, env: Mapping[str, str] | None = None) -> TeamsNotifier | None:
+    """The scheduler's Teams notifier, from the environment; None when Teams is not configured."""
+    from bot.clock import SystemClock
+    from bot.runtime import open_runtime
+    from bot.settings import Settings
+    from bot.teams.server import build_service
+    from bot.teams.settings import TeamsSettings
+    from storage.conversations import SqlConversationRefStore
+    from storage.people import SqlPeopleStore
+
+    settings = TeamsSettings.from_env(env)
+    if settings is None:
+        return None
+    runtime = open_runtime(Settings.from_env(env), SystemClock(), engine=engine, migrate=False)
+    refs = SqlConversationRefStore(engine)
+    return TeamsNotifier(build_service(runtime, SqlPeopleStore(engine), refs, settings), refs)

@@ -1,0 +1,147 @@
+"""Reply -> Adaptive Card (schema 1.5, what Teams renders), as a pure function.
+
+Buttons are ``Action.Execute`` (Universal Actions: Teams sends an ``adaptiveCard/action`` invoke
+and shows the card we answer with in place of the old one). A button that needs a reason is an
+``Action.ShowCard`` holding a required ``Input.Text`` and its own ``Action.Execute``. Every button
+carries the command to run in ``data.command``; the adapter runs it as if it had been typed.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from commands.reply import Action, Reply, Section, TaskLine, Tone
+
+__all__ = [
+    "CARD_CONTENT_TYPE",
+    "CARD_VERSION",
+    "MAX_CARD_BYTES",
+    "REASON_PREFIX",
+    "VERB",
+    "render_card",
+    "render_text",
+]
+
+CARD_VERSION = "1.5"
+CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+VERB = "sf1590"  # the Action.Execute verb (and Action.Submit data "verb") of every button
+REASON_PREFIX = "reason-"  # ids of the reason inputs: reason-0, reason-1, …
+MAX_REASON = 500
+MAX_COMMAND = 500
+MAX_TEXT = 2000
+MAX_CARD_BYTES = 24_000  # Teams refuses messages above ~28 KB; keep room for the envelope
+MAX_TASKS = 25
+
+_COLOR = {Tone.ERROR: "Attention", Tone.WARNING: "Warning", Tone.SUCCESS: "Good", Tone.INFO: "Default"}
+_TOO_LONG = "… the rest did not fit in one card; narrow the command (a municipality, a wave, `me`)."
+
+Element = dict[str, Any]
+
+
+def _cut(text: str, limit: int = MAX_TEXT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _text(text: str, **style: Any) -> Element:
+    return {"type": "TextBlock", "text": _cut(text), "wrap": True, **style}
+
+
+class _Ids:
+    """Unique ids for the reason inputs of one card (the schema demands unique input ids)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def next(self) -> str:
+        self.count += 1
+        return f"{REASON_PREFIX}{self.count - 1}"
+
+
+def _button(action: Action, ids: _Ids) -> Element:
+    command = action.command[:MAX_COMMAND]
+    if not action.needs_reason:
+        button: Element = {"type": "Action.Execute", "title": _cut(action.label, 80), "verb": VERB,
+                           "data": {"verb": VERB, "command": command}}
+        if action.style in ("primary", "danger"):
+            button["style"] = "positive" if action.style == "primary" else "destructive"
+        return button
+    input_id = ids.next()
+    what = " ".join(command.split()[1:2])
+    return {"type": "Action.ShowCard", "title": _cut(action.label, 80), "card": {
+        "type": "AdaptiveCard",
+        "body": [{"type": "Input.Text", "id": input_id, "label": _cut(f"Why is {what} blocked?", 200),
+                  "isMultiline": True, "maxLength": MAX_REASON, "isRequired": True,
+                  "errorMessage": "Say why, so the others know what to fix."}],
+        "actions": [{"type": "Action.Execute", "title": _cut(action.label.rstrip("…. "), 80) or "OK",
+                     "verb": VERB, "style": "destructive",
+                     "data": {"verb": VERB, "command": command, "reason_input": input_id}}]}}
+
+
+def _action_set(actions: tuple[Action, ...], ids: _Ids) -> Element:
+    return {"type": "ActionSet", "actions": [_button(a, ids) for a in actions[:6]]}
+
+
+def _task(task: TaskLine, ids: _Ids) -> Element:
+    head = f"{'🔴 ' if task.urgent else ''}{task.code} {task.title}"
+    meta = " · ".join(part for part in (task.municipality, task.owner, task.deadline_note, task.state)
+                      if part)
+    items: list[Element] = [_text(head, weight="Bolder"), _text(meta, isSubtle=True, spacing="None")]
+    if task.detail:
+        items.append(_text(task.detail, isSubtle=True, spacing="None"))
+    if task.actions:
+        items.append(_action_set(task.actions, ids))
+    return {"type": "Container", "separator": True, "items": items}
+
+
+def _section(section: Section, ids: _Ids, room: int) -> tuple[list[Element], int]:
+    out: list[Element] = []
+    if section.title:
+        out.append(_text(section.title, weight="Bolder", size="Medium", separator=True))
+    if section.lines:
+        out.append(_text("\n\n".join(section.lines), spacing="Small"))
+    shown = section.tasks[:max(room, 0)]
+    out.extend(_task(t, ids) for t in shown)
+    hidden = section.hidden + len(section.tasks) - len(shown)
+    if hidden:
+        out.append(_text(f"… and {hidden} more", isSubtle=True))
+        if section.more:
+            out.append(_action_set((section.more,), ids))
+    return out, room - len(shown)
+
+
+def _card(reply: Reply, note: str, max_tasks: int) -> Element:
+    ids = _Ids()
+    body: list[Element] = [_text(reply.headline, weight="Bolder", size="Medium",
+                                 color=_COLOR[reply.tone])]
+    room = max_tasks
+    for section in reply.sections:
+        elements, room = _section(section, ids, room)
+        body.extend(elements)
+    if room < 0 or sum(len(s.tasks) for s in reply.sections) > max_tasks:
+        body.append(_text(_TOO_LONG, isSubtle=True))
+    if reply.footer:
+        body.append(_text(reply.footer, isSubtle=True, separator=True))
+    if note:
+        body.append(_text(note, isSubtle=True))
+    card: Element = {"type": "AdaptiveCard", "$schema": CARD_SCHEMA, "version": CARD_VERSION,
+                     "body": body, "msteams": {"width": "Full"}}
+    if reply.actions:
+        card["actions"] = [_button(a, ids) for a in reply.actions[:6]]
+    return card
+
+
+def render_card(reply: Reply, *, note: str = "") -> Element:
+    """The Adaptive Card of one reply, within Teams' size limit (fewer tasks when too big)."""
+    max_tasks = MAX_TASKS
+    while True:
+        card = _card(reply, note, max_tasks)
+        if max_tasks == 0 or len(json.dumps(card, ensure_ascii=False).encode()) <= MAX_CARD_BYTES:
+            return card
+        max_tasks //= 2
+
+
+def render_text(reply: Reply) -> str:
+    """The plain-text summary (notifications, the activity feed)."""
+    return _cut(reply.headline, 200)

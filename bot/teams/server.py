@@ -1,0 +1,131 @@
+"""POST /api/messages: the Teams route, guarded by the Agents SDK's JWT check (this route only:
+the SDK's app-wide middleware would demand a Microsoft token on Slack's route too).
+
+The SDK ships request adapters for aiohttp and FastAPI; ours is the same few lines for starlette,
+on the SDK's own ``HttpAdapterBase`` (activity parsing, turn processing, invoke responses).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from microsoft_agents.authentication.msal import MsalConnectionManager
+from microsoft_agents.hosting.core import (
+    AgentApplication,
+    AgentAuthConfiguration,
+    ClaimsIdentity,
+    HttpAdapterBase,
+    MessageFactory,
+    TurnContext,
+    TurnState,
+)
+from microsoft_agents.hosting.core.authorization.jwt import _authorize_request
+from microsoft_agents.hosting.core.http import HttpResponse
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot.runtime import Runtime
+from bot.teams.app import APOLOGY, TeamsBot, build_agent
+from bot.teams.settings import ANONYMOUS_VAR, TeamsSettings
+from storage.conversations import ConversationRefStore
+from storage.people import PeopleStore
+
+__all__ = ["ANONYMOUS_WARNING", "StarletteAdapter", "TeamsService", "auth_configuration",
+           "build_service", "routes"]
+
+log = logging.getLogger(__name__)
+
+ANONYMOUS_WARNING = (f"!!! Teams: {ANONYMOUS_VAR} is set: POST /api/messages accepts requests "
+                     "WITHOUT any token check. Use this only for local testing, never in "
+                     "production. !!!")
+
+
+class _RequestAdapter:
+    """A starlette request as the SDK's ``HttpRequestProtocol``."""
+
+    def __init__(self, request: Request) -> None:
+        self._request = request
+
+    @property
+    def method(self) -> str:
+        return self._request.method
+
+    @property
+    def headers(self) -> Any:
+        return self._request.headers
+
+    async def json(self) -> Any:
+        return await self._request.json()
+
+    def get_claims_identity(self) -> ClaimsIdentity | None:
+        return getattr(self._request.state, "claims_identity", None)
+
+    def get_path_param(self, name: str) -> str:
+        return str(self._request.path_params.get(name, ""))
+
+
+class StarletteAdapter(HttpAdapterBase):
+    """The SDK's cloud adapter, for a starlette request."""
+
+    async def process(self, request: Request, agent: AgentApplication[TurnState]) -> Response:
+        result = await self.process_request(_RequestAdapter(request), agent)
+        return _response(result)
+
+
+def _response(result: HttpResponse) -> Response:
+    if result.body is not None:
+        return JSONResponse(result.body, status_code=result.status_code, headers=result.headers)
+    return Response(status_code=result.status_code, headers=result.headers)
+
+
+def auth_configuration(settings: TeamsSettings) -> AgentAuthConfiguration:
+    return AgentAuthConfiguration(client_id=settings.app_id or None,
+                                  tenant_id=settings.tenant_id or None,
+                                  client_secret=settings.client_secret or None,
+                                  anonymous_allowed=settings.anonymous)
+
+
+@dataclass
+class TeamsService:
+    """Everything the Teams route and the Teams notifier share."""
+
+    settings: TeamsSettings
+    auth: AgentAuthConfiguration
+    adapter: StarletteAdapter
+    agent: AgentApplication[TurnState]
+    bot: TeamsBot
+
+
+def build_service(runtime: Runtime, people: PeopleStore, refs: ConversationRefStore,
+                  settings: TeamsSettings) -> TeamsService:
+    """Wire the SDK objects for these settings (they are only made here, never at import)."""
+    auth = auth_configuration(settings)
+    connections = MsalConnectionManager(connections_configurations={"SERVICE_CONNECTION": auth})
+    adapter = StarletteAdapter(connection_manager=connections)
+    bot = TeamsBot(runtime, people, refs)
+
+    async def on_turn_error(context: TurnContext, error: Exception) -> None:
+        # The SDK's default handler would send the exception's text to the user.
+        log.error("teams turn failed: %s: %s", type(error).__name__, error, exc_info=error)
+        await context.send_activity(MessageFactory.text(APOLOGY.format(ref="see log")))
+
+    adapter.on_turn_error = on_turn_error
+    if settings.anonymous:
+        log.warning(ANONYMOUS_WARNING)
+    return TeamsService(settings, auth, adapter, build_agent(bot, connections), bot)
+
+
+def routes(service: TeamsService) -> list[BaseRoute]:
+    """``POST /api/messages``: the SDK's JWT check, then the SDK's turn processing."""
+
+    async def messages(request: Request) -> Response:
+        identity = await _authorize_request(request.headers.get("Authorization"), service.auth)
+        if isinstance(identity, HttpResponse):
+            return _response(identity)
+        request.state.claims_identity = identity
+        return await service.adapter.process(request, service.agent)
+
+    return [Route("/api/messages", messages, methods=["POST"])]

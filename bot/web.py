@@ -1,0 +1,87 @@
+"""``sf1590 serve``: one web process for every chat platform that is configured.
+
+Slack (``POST /slack/events``) and Teams (``POST /api/messages``) share one starlette app under
+uvicorn, one runtime and one database. Each route checks its own platform's signature or token;
+nothing app-wide. With Slack alone this is exactly ``bot.slack.server.serve``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot.clock import SystemClock
+from bot.runtime import Runtime, open_runtime
+from bot.settings import Settings
+from bot.teams.settings import TeamsSettings
+from storage.people import SqlPeopleStore
+
+if TYPE_CHECKING:
+    from bot.teams.server import TeamsService
+
+__all__ = ["serve", "teams_service", "web_app"]
+
+log = logging.getLogger(__name__)
+
+
+async def _healthz(_request: Request) -> Response:
+    return PlainTextResponse("ok")
+
+
+def teams_service(runtime: Runtime, settings: TeamsSettings) -> TeamsService:
+    """The Teams side (the Agents SDK is imported only here: the ``teams`` extra)."""
+    from bot.teams.server import build_service
+    from storage.conversations import SqlConversationRefStore
+
+    return build_service(runtime, SqlPeopleStore(runtime.engine),
+                         SqlConversationRefStore(runtime.engine), settings)
+
+
+def web_app(*route_lists: list[BaseRoute]) -> Starlette:
+    """One app with these routes (and GET /healthz when no platform brought one)."""
+    all_routes = [r for rs in route_lists for r in rs]
+    if not any(getattr(r, "path", "") == "/healthz" for r in all_routes):
+        all_routes.append(Route("/healthz", _healthz, methods=["GET"]))
+    return Starlette(routes=all_routes)
+
+
+def serve(env: Mapping[str, str] | None = None) -> int:
+    env = os.environ if env is None else env
+    teams = TeamsSettings.from_env(env)
+    if teams is None:
+        from bot.slack.server import serve as serve_slack
+
+        return serve_slack(env)
+    from bot.teams.server import ANONYMOUS_WARNING, routes
+
+    runtime = open_runtime(Settings.from_env(env), SystemClock())
+    service = teams_service(runtime, teams)
+    route_lists: list[list[BaseRoute]] = [routes(service)]
+    host, port = teams.host, teams.port
+    if env.get("SLACK_BOT_TOKEN"):
+        from bot.slack.app import build_app
+        from bot.slack.server import asgi_app, socket_mode_handler
+        from bot.slack.settings import SlackSettings
+
+        slack = SlackSettings.from_env(env)
+        app = build_app(runtime, SqlPeopleStore(runtime.engine), slack)
+        if slack.socket_mode:
+            log.info("Slack in Socket Mode (SLACK_APP_TOKEN is set)")
+            socket_mode_handler(app, slack).connect()  # type: ignore[no-untyped-call]
+        else:
+            route_lists.append(list(asgi_app(app).routes))
+            host, port = slack.host, slack.port
+    paths = ", ".join(sorted({getattr(r, "path", "") for rs in route_lists for r in rs}))
+    log.info("serving %s on %s:%s", paths, host, port)
+    if teams.anonymous:
+        log.warning(ANONYMOUS_WARNING)  # again, last thing before serving: hard to miss
+    uvicorn.run(web_app(*route_lists), host=host, port=port, log_level="info", proxy_headers=True)
+    return 0
