@@ -13,6 +13,7 @@ from bot.clock import Clock
 from bot.settings import Settings
 from commands.context import CommandContext, Invocation
 from commands.core import dispatch
+from commands.remind import REMINDERS
 from commands.reply import Reply
 from rollout.graph import PlanGraph
 from rollout.model import Status, TaskKey, TaskState
@@ -21,6 +22,7 @@ from rollout.status import Rollout
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from storage.ports import Change, RolloutStore
+from storage.reminders import SqlReminderSettings
 from storage.repository import SqlRolloutStore
 from storage.roster import read_demo_roster
 
@@ -41,7 +43,8 @@ class Runtime:
     clock: Clock
 
     def context(self) -> CommandContext:
-        return CommandContext(self.store, self.graph, self.clock.now(), self.clock.today())
+        return CommandContext(self.store, self.graph, self.clock.now(), self.clock.today(),
+                              extras={REMINDERS: SqlReminderSettings(self.engine)})
 
     def run(self, invocation: Invocation) -> Reply:
         """Run one command as of now."""

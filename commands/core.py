@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from commands import admin, change, query, waves
+from commands import admin, change, query, remind, waves
 from commands.context import CommandContext, Invocation
 from commands.messages import has_text, speaking, t
 from commands.parse import UserError, split_command, suggest
@@ -71,6 +71,7 @@ COMMANDS: dict[str, Command] = {
         Command("decide", waves.decide, admin=True),
         Command("register", admin.register, admin=True),
         Command("channel", admin.channel),
+        Command("remind", remind.remind),
     )
 }
 

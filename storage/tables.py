@@ -8,14 +8,14 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 __all__ = [
+    "ChannelLinkRow",
     "ChannelSettingRow",
     "ConversationRefRow",
-    "OutboxRow",
-    "PersonalDigestRow",
-    "ChannelLinkRow",
     "GateDecisionRow",
     "MunicipalityRow",
+    "OutboxRow",
     "PersonRow",
+    "PersonalDigestRow",
     "PlatformIdentityRow",
     "TaskEventRow",
     "TaskStateRow",

@@ -1,0 +1,102 @@
+"""The scheduler process: APScheduler 3 as a ticker (one in-memory interval job), and the
+operator's one-off sweep and preview.
+
+Reminders are rows of our own (the outbox), never APScheduler jobs: a 3.x job store must not be
+shared between processes. The job store here is in memory and holds one job, the sweep; the
+morning digests need no cron job of their own, since each sweep asks the domain what is due by
+now (each channel's posting time included).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from types import FrameType
+
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from bot.clock import COPENHAGEN, Clock
+from bot.runtime import Runtime
+from bot.scheduler.sweep import Sweeper, SweepReport
+from commands.context import CommandContext
+from commands.notices import notice
+from rollout.reminders import Target, due_on
+from rollout.status import Rollout
+from storage.reminders import SqlReminderSettings
+
+__all__ = ["SWEEP_SECONDS", "preview", "run_forever", "tick"]
+
+log = logging.getLogger(__name__)
+
+SWEEP_SECONDS = 60
+
+
+def tick(sweeper: Sweeper, clock: Clock) -> SweepReport | None:
+    """One sweep as of the clock's now; a failure is logged, never raised (the ticker goes on)."""
+    try:
+        report = sweeper.sweep(clock.now())
+    except Exception:
+        log.exception("sweep failed; the next tick tries again")
+        return None
+    if report.inserted or report.sent or report.failed or report.dropped:
+        log.info("sweep: %d due, %d new, %d sent, %d found, %d failed, %d dropped", report.due,
+                 len(report.inserted), len(report.sent), len(report.found), len(report.failed),
+                 len(report.dropped))
+    return report
+
+
+def run_forever(sweeper: Sweeper, clock: Clock, *, seconds: int = SWEEP_SECONDS) -> None:
+    """Sweep every ``seconds`` until SIGTERM or Ctrl-C (one sweep at a time, missed ticks merged)."""
+    scheduler = BlockingScheduler(jobstores={"default": MemoryJobStore()}, timezone=COPENHAGEN)
+    scheduler.add_job(tick, "interval", args=(sweeper, clock), seconds=seconds, id="sweep",
+                      max_instances=1, coalesce=True, misfire_grace_time=seconds,
+                      next_run_time=clock.now())
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        scheduler.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, stop)
+    log.info("scheduler %s: sweeping every %d s", sweeper.worker, seconds)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        sweeper.leadership.release()
+
+
+def _days(start: date, count: int) -> Iterator[date]:
+    for offset in range(count):
+        yield start + timedelta(days=offset)
+
+
+def preview(runtime: Runtime, *, start: date, days: int, wave: str | None = None) -> list[str]:
+    """What would be posted on each of ``days`` days from ``start``, from the state as it is now,
+    without sending anything. A wave with no linked channel is shown as ``#WAVE``."""
+    targets = [t for t in SqlReminderSettings(runtime.engine).targets(("slack", "teams"))
+               if not t.person and (wave is None or t.wave == wave)]
+    waves = [wave] if wave else list(runtime.graph.plan.waves)
+    linked = {t.wave for t in targets}
+    targets += [Target("preview", f"#{w}", w) for w in waves if w not in linked]
+    store = runtime.store
+    rollout = Rollout(runtime.graph, store.municipalities(), store.task_states())
+    out: list[str] = []
+    for day in _days(start, days):
+        items = due_on(rollout, targets, day)
+        closed = runtime.graph.calendar.holiday_name(day)
+        head = f"{day.isoformat()} {day.strftime('%a')}"
+        if not items:
+            reason = closed or ("weekend" if day.weekday() >= 5 else "nothing due")
+            out.append(f"{head}: nothing ({reason})")
+            continue
+        out.append(f"{head}: {len(items)} message(s)")
+        for item in items:
+            ctx = CommandContext(store, runtime.graph, datetime.combine(day, item.target.post_time,
+                                                                       COPENHAGEN), day)
+            reply = notice(ctx, rollout, item)
+            out.append(f"  [{item.target.post_time.strftime('%H:%M')} {item.target.address} "
+                       f"{item.kind}] {reply.headline}")
+    return out
