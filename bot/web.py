@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import uvicorn
@@ -27,7 +28,7 @@ from storage.people import SqlPeopleStore
 if TYPE_CHECKING:
     from bot.teams.server import TeamsService
 
-__all__ = ["serve", "teams_service", "web_app"]
+__all__ = ["Web", "build_web", "serve", "teams_service", "web_app"]
 
 log = logging.getLogger(__name__)
 
@@ -53,18 +54,21 @@ def web_app(*route_lists: list[BaseRoute]) -> Starlette:
     return Starlette(routes=all_routes)
 
 
-def serve(env: Mapping[str, str] | None = None) -> int:
-    env = os.environ if env is None else env
-    teams = TeamsSettings.from_env(env)
-    if teams is None:
-        from bot.slack.server import serve as serve_slack
+@dataclass
+class Web:
+    app: Starlette
+    host: str
+    port: int
 
-        return serve_slack(env)
-    from bot.teams.server import ANONYMOUS_WARNING, routes
 
-    runtime = open_runtime(Settings.from_env(env), SystemClock())
-    service = teams_service(runtime, teams)
-    route_lists: list[list[BaseRoute]] = [routes(service)]
+def build_web(env: Mapping[str, str], teams: TeamsSettings, *, runtime: Runtime | None = None
+              ) -> Web:
+    """The Teams route, plus Slack's (HTTP mode) or a Slack Socket Mode connection when Slack is
+    configured too, on one runtime."""
+    from bot.teams.server import routes
+
+    runtime = runtime or open_runtime(Settings.from_env(env), SystemClock())
+    route_lists: list[list[BaseRoute]] = [routes(teams_service(runtime, teams))]
     host, port = teams.host, teams.port
     if env.get("SLACK_BOT_TOKEN"):
         from bot.slack.app import build_app
@@ -81,7 +85,20 @@ def serve(env: Mapping[str, str] | None = None) -> int:
             host, port = slack.host, slack.port
     paths = ", ".join(sorted({getattr(r, "path", "") for rs in route_lists for r in rs}))
     log.info("serving %s on %s:%s", paths, host, port)
+    return Web(web_app(*route_lists), host, port)
+
+
+def serve(env: Mapping[str, str] | None = None) -> int:
+    env = os.environ if env is None else env
+    teams = TeamsSettings.from_env(env)
+    if teams is None:
+        from bot.slack.server import serve as serve_slack
+
+        return serve_slack(env)
+    web = build_web(env, teams)
     if teams.anonymous:
+        from bot.teams.server import ANONYMOUS_WARNING
+
         log.warning(ANONYMOUS_WARNING)  # again, last thing before serving: hard to miss
-    uvicorn.run(web_app(*route_lists), host=host, port=port, log_level="info", proxy_headers=True)
+    uvicorn.run(web.app, host=web.host, port=web.port, log_level="info", proxy_headers=True)
     return 0

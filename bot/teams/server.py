@@ -8,6 +8,7 @@ on the SDK's own ``HttpAdapterBase`` (activity parsing, turn processing, invoke 
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,8 +110,10 @@ def build_service(runtime: Runtime, people: PeopleStore, refs: ConversationRefSt
 
     async def on_turn_error(context: TurnContext, error: Exception) -> None:
         # The SDK's default handler would send the exception's text to the user.
-        log.error("teams turn failed: %s: %s", type(error).__name__, error, exc_info=error)
-        await context.send_activity(MessageFactory.text(APOLOGY.format(ref="see log")))
+        ref = uuid.uuid4().hex[:8]
+        log.error("teams turn failed [ref %s]: %s: %s", ref, type(error).__name__, error,
+                  exc_info=error)
+        await context.send_activity(MessageFactory.text(APOLOGY.format(ref=ref)))
 
     adapter.on_turn_error = on_turn_error
     if settings.anonymous:

@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["ANONYMOUS_VAR", "APP_ID_VAR", "ConfigError", "TeamsSettings"]
+__all__ = ["ANONYMOUS_VAR", "APP_ID_VAR", "SECRET_VAR", "TENANT_VAR", "ConfigError", "TeamsSettings"]
 
 _PREFIX = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
 APP_ID_VAR = _PREFIX + "CLIENTID"

@@ -1,0 +1,47 @@
+"""`sf1590 serve` with Slack and Teams: one web process, each route guarded by its own check."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from bot.runtime import Runtime
+from bot.teams.settings import APP_ID_VAR, SECRET_VAR, TeamsSettings
+from bot.web import build_web
+from storage.people import SqlPeopleStore
+from tests.bot.slack.conftest import BOT_TOKEN, SECRET, SlackUser
+from tests.bot.slack.fake_slack import FakeSlack
+from tests.bot.teams.conftest import APP_ID, SUPPLIER, TeamsClient, card_text, serve
+from tests.bot.teams.fake_connector import FakeConnector
+
+
+@pytest.fixture
+def both(demo_runtime: Runtime, people: SqlPeopleStore, connector: FakeConnector
+         ) -> Iterator[tuple[SlackUser, TeamsClient]]:
+    fake = FakeSlack().start()
+    env = {APP_ID_VAR: APP_ID, SECRET_VAR: "test-secret", "SLACK_BOT_TOKEN": BOT_TOKEN,
+           "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": f"{fake.url}/api/"}
+    teams_settings = TeamsSettings.from_env(env)
+    assert teams_settings is not None
+    web = build_web(env, teams_settings, runtime=demo_runtime)
+    paths = {getattr(r, "path", "") for r in web.app.routes}
+    assert paths == {"/api/messages", "/slack/events", "/healthz"}
+    with httpx.Client(timeout=20) as http:
+        for base in serve(web.app):
+            yield SlackUser(base, fake, http), TeamsClient(base, connector, http)
+    fake.stop()
+
+
+def test_slack_and_teams_share_one_process_and_guard_only_their_own_route(
+        both: tuple[SlackUser, TeamsClient]) -> None:
+    slack, teams = both
+    # Slack's route needs no Microsoft token, only Slack's signature.
+    assert slack.command("help", "U0NOBODY").status_code == 200
+    assert slack.answer(1)["blocks"]
+    # The Teams route needs a Microsoft token; a Slack-signed request does not pass.
+    activity = teams.activity("message", SUPPLIER, text="next aarhus")
+    assert teams.post(activity, headers=slack.sign("{}")).status_code == 401
+    assert teams.message("next aarhus", SUPPLIER).status_code == 202
+    assert "A/TS213" in card_text(teams.card(1))
