@@ -71,7 +71,29 @@ def _parser() -> argparse.ArgumentParser:
                                           "$CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID)")
     package.add_argument("--website", help="developer https URL (default: $SF1590_TEAMS_WEBSITE)")
     package.add_argument("--version", default="1.0.0", help="app version (raise it to update)")
+    _reminder_parsers(sub)
     return parser
+
+
+def _reminder_parsers(sub: Any) -> None:
+    scheduler = sub.add_parser("scheduler", help="post reminders: sweep the outbox every minute")
+    scheduler.add_argument("--every", type=int, default=60, help="seconds between sweeps")
+    reminders = sub.add_parser("reminders", help="preview or send reminders by hand")
+    rem_sub = reminders.add_subparsers(dest="reminders_command", required=True)
+    prev = rem_sub.add_parser("preview", help="print what would be posted, without sending")
+    prev.add_argument("--wave")
+    prev.add_argument("--today", type=_date, help="the first day (default: today)")
+    prev.add_argument("--days", type=int, default=5)
+    prev.add_argument("--db")
+    send = rem_sub.add_parser("send", help="one sweep as of a moment, through the outbox")
+    send.add_argument("--now", help="ISO date-time (Copenhagen time without an offset)")
+    send.add_argument("--db")
+    channel = sub.add_parser("channel", help="link a wave to a chat channel")
+    channel_sub = channel.add_subparsers(dest="channel_command", required=True)
+    link = channel_sub.add_parser("link", help="like `/sf1590 channel WAVE` typed in the channel")
+    link.add_argument("wave")
+    link.add_argument("--slack", required=True, help="the Slack channel id, e.g. C0123")
+    link.add_argument("--db")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -82,7 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "db", None):
         settings = replace(settings, database_url=args.db)
     handlers = {"console": _console, "plan": _plan, "roster": _roster, "db": _db, "serve": _serve,
-                "teams": _teams}
+                "teams": _teams, "scheduler": _scheduler, "reminders": _reminders,
+                "channel": _channel}
     result: int = handlers[args.command](args, settings)
     return result
 
@@ -187,6 +210,26 @@ def _teams(args: argparse.Namespace, settings: Settings) -> int:
         print(f"sf1590 teams package: {err}", file=sys.stderr)
         return 2
     return 0
+
+
+def _scheduler(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.scheduler.operator import run_scheduler
+
+    return run_scheduler(settings, seconds=args.every)
+
+
+def _reminders(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.scheduler.operator import parse_moment, print_preview, send_once
+
+    if args.reminders_command == "preview":
+        return print_preview(settings, wave=args.wave, today=args.today, days=args.days)
+    return send_once(settings, now=parse_moment(args.now) if args.now else None)
+
+
+def _channel(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.scheduler.operator import link_channel
+
+    return link_channel(settings, wave=args.wave, slack=args.slack)
 
 
 if __name__ == "__main__":

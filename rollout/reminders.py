@@ -11,7 +11,7 @@ already finished.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -207,6 +207,9 @@ def due_at(rollout: Rollout, targets: Sequence[Target], now: datetime,
         raise ValueError("now must be timezone-aware")
     zone = ZoneInfo(rollout.graph.plan.timezone)
     today = now.astimezone(zone).date()
+    # A target made after ``now`` (a rehearsal of a past day) counts as always there.
+    targets = [replace(t, since=None) if t.since is not None and t.since > now else t
+               for t in targets]
     index: dict[str, _WaveIndex] = {}
     out: list[DueItem] = []
     for back in range(lookback_days, -1, -1):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import signal
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from types import FrameType
 
@@ -76,8 +77,8 @@ def _days(start: date, count: int) -> Iterator[date]:
 def preview(runtime: Runtime, *, start: date, days: int, wave: str | None = None) -> list[str]:
     """What would be posted on each of ``days`` days from ``start``, from the state as it is now,
     without sending anything. A wave with no linked channel is shown as ``#WAVE``."""
-    targets = [t for t in SqlReminderSettings(runtime.engine).targets(("slack", "teams"))
-               if not t.person and (wave is None or t.wave == wave)]
+    targets = [replace(t, since=None) for t in SqlReminderSettings(runtime.engine).targets(
+        ("slack", "teams")) if not t.person and (wave is None or t.wave == wave)]
     waves = [wave] if wave else list(runtime.graph.plan.waves)
     linked = {t.wave for t in targets}
     targets += [Target("preview", f"#{w}", w) for w in waves if w not in linked]

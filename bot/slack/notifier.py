@@ -8,7 +8,9 @@ as a :class:`~bot.notify.DeliveryError` (with Slack's Retry-After on a 429).
 from __future__ import annotations
 
 import logging
+import os
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from slack_sdk import WebClient
@@ -16,11 +18,11 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.notify import DeliveryError, Posted
 from bot.slack.render import render_blocks, render_text
-from bot.slack.settings import SlackSettings
+from bot.slack.settings import DEFAULT_API_URL, ConfigError, SlackSettings
 from commands.notices import MENTIONS
 from commands.reply import Reply
 
-__all__ = ["EVENT_TYPE", "SlackNotifier", "with_mentions"]
+__all__ = ["EVENT_TYPE", "SlackNotifier", "notifier_from_env", "with_mentions"]
 
 log = logging.getLogger(__name__)
 
@@ -104,3 +106,14 @@ class SlackNotifier:
                     and (metadata.get("event_payload") or {}).get("key") == key):
                 return Posted(str(message.get("ts") or ""))
         return None
+
+
+def notifier_from_env(env: Mapping[str, str] | None = None) -> SlackNotifier:
+    """A notifier from $SLACK_BOT_TOKEN (and $SLACK_API_URL, for a fake Slack in rehearsals)."""
+    env = os.environ if env is None else env
+    token = env.get("SLACK_BOT_TOKEN")
+    if not token:
+        raise ConfigError("Missing environment variable: SLACK_BOT_TOKEN (Slack app settings → "
+                          "OAuth & Permissions; see the README, Slack).")
+    url = env.get("SLACK_API_URL") or DEFAULT_API_URL
+    return SlackNotifier.from_settings(SlackSettings(bot_token=token, api_url=url.rstrip("/") + "/"))

@@ -164,6 +164,9 @@ def test_pause_kinds_and_link_time_hold_messages_back(sf1590_graph: PlanGraph) -
     assert {i.kind for i in due_on(rollout, [only], day)} == {"deadline", "countdown"}
     linked_later = Target("slack", "C0P2", "P2", since=eight + timedelta(hours=1))
     assert due_on(rollout, [linked_later], day) == []
+    # a rehearsal of a past day: a channel linked after that moment counts as always linked
+    rehearsal = Target("slack", "C0P2", "P2", since=datetime(2026, 11, 28, tzinfo=CPH))
+    assert due_at(rollout, [rehearsal], eight + timedelta(minutes=5), lookback_days=0)
     manager = Target("slack", "U0MGR", "P2", kinds=frozenset({"overdue"}))
     assert {i.kind for i in due_on(rollout, [manager], day)} == {"overdue"}
     with pytest.raises(ValueError, match="nonsense"):

@@ -1,0 +1,87 @@
+"""`sf1590 channel link`, `sf1590 reminders preview|send` and `sf1590 scheduler`."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from storage.engine import make_engine
+from storage.people import SqlPeopleStore
+from tests.bot.recording_slack import RecordingSlack
+from tests.bot.test_scheduler import fake  # noqa: F401 - the fixture
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'cli.db'}"
+
+
+def seeded(db: str) -> str:
+    assert main(["roster", "import", str(ROOT / "plans" / "demo-roster.yaml"), "--db", db]) == 0
+    assert main(["channel", "link", "P2", "--slack", "C0123", "--db", db]) == 0
+    return db
+
+
+def test_channel_link_links_a_wave_without_opening_slack(db: str, capsys: pytest.CaptureFixture[str]
+                                                          ) -> None:
+    seeded(db)
+    assert "C0123 now follows wave P2" in capsys.readouterr().out
+    assert SqlPeopleStore(make_engine(db)).channel_wave("slack", "C0123") == "P2"
+    assert main(["channel", "link", "P9", "--slack", "C0123", "--db", db]) == 2
+
+
+def test_preview_prints_each_day_without_sending(db: str, capsys: pytest.CaptureFixture[str],
+                                                 fake: RecordingSlack) -> None:  # noqa: F811
+    seeded(db)
+    capsys.readouterr()
+    assert main(["reminders", "preview", "--wave", "P2", "--today", "2020-01-21", "--days", "6",
+                 "--db", db]) == 0
+    out = capsys.readouterr().out
+    assert "2020-01-21 Tue:" in out and "message(s)" in out
+    assert "KP-3 Go/no-go for P2 on 2020-01-28: 5 working day(s) left" in out
+    assert "2020-01-25 Sat: nothing (weekend)" in out
+    assert "slack:C0123" in out
+    assert fake.calls == []
+    main(["reminders", "preview", "--today", "2019-12-24", "--days", "1", "--db", db])
+    assert "2019-12-24 Tue: nothing (Juleaftensdag)" in capsys.readouterr().out
+
+
+def test_send_runs_one_sweep_through_the_outbox(db: str, capsys: pytest.CaptureFixture[str],
+                                                fake: RecordingSlack,  # noqa: F811
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    seeded(db)
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    assert main(["reminders", "send", "--now", "2020-01-21T08:05", "--db", db]) == 2
+    assert "SLACK_BOT_TOKEN" in capsys.readouterr().err
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.setenv("SLACK_API_URL", f"{fake.url}/api/")
+    assert main(["reminders", "send", "--now", "2020-01-21T08:05", "--db", db]) == 0
+    out = capsys.readouterr().out
+    sent = len(fake.posted("C0123"))
+    assert sent and f"{sent} sent" in out
+    assert main(["reminders", "send", "--now", "2020-01-21T08:06", "--db", db]) == 0
+    assert " 0 sent" in capsys.readouterr().out and len(fake.posted("C0123")) == sent
+
+
+def test_the_scheduler_process_ticks_and_stops_on_sigterm(db: str, fake: RecordingSlack  # noqa: F811
+                                                          ) -> None:
+    seeded(db)
+    env = {**os.environ, "DATABASE_URL": db, "SLACK_BOT_TOKEN": "xoxb-test",
+           "SLACK_API_URL": f"{fake.url}/api/", "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "scheduler", "--every", "1"],
+                            cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+    time.sleep(4)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert "sweeping every 1 s" in err
+    assert "sweep failed" not in err
