@@ -19,12 +19,15 @@ from microsoft_agents.hosting.core import ClaimsIdentity, TurnContext
 from sqlalchemy import Engine
 
 from bot.notify import DeliveryError, Posted
+from bot.settings import Settings
 from bot.teams.app import PLATFORM, card_activity
-from bot.teams.server import TeamsService
+from bot.teams.server import StarletteAdapter, build_adapter
+from bot.teams.settings import ANONYMOUS_VAR, APP_ID_VAR, ConfigError, TeamsSettings
 from commands.reply import Reply
-from storage.conversations import ConversationRefStore
+from storage.conversations import ConversationRefStore, SqlConversationRefStore
+from storage.engine import make_engine
 
-__all__ = ["BOT_FRAMEWORK_AUDIENCE", "TeamsNotifier", "teams_notifier"]
+__all__ = ["BOT_FRAMEWORK_AUDIENCE", "TeamsNotifier", "notifier_from_env"]
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +51,10 @@ class TeamsNotifier:
 
     platform = PLATFORM
 
-    def __init__(self, service: TeamsService, refs: ConversationRefStore) -> None:
-        self.service = service
+    def __init__(self, adapter: StarletteAdapter, settings: TeamsSettings,
+                 refs: ConversationRefStore) -> None:
+        self.adapter = adapter
+        self.settings = settings
         self.refs = refs
 
     def post(self, channel_id: str, reply: Reply, *, key: str) -> Posted:
@@ -86,7 +91,7 @@ class TeamsNotifier:
             responses = await context.adapter.send_activities(context, [activity])
             posted.append((responses[0].id if responses else None) or "")
 
-        adapter, settings = self.service.adapter, self.service.settings
+        adapter, settings = self.adapter, self.settings
         activity = reference.get_continuation_activity()
         if settings.app_id and not settings.anonymous:
             await adapter.continue_conversation(settings.app_id, activity, send)
@@ -96,19 +101,17 @@ class TeamsNotifier:
         return posted[0] if posted else ""
 
 
-def teams_notifier(engine: Engine, env: Mapping[str, str] | None = None) -> TeamsNotifier | None:
-    """The scheduler's Teams notifier, from the environment; None when Teams is not configured."""
-    from bot.clock import SystemClock
-    from bot.runtime import open_runtime
-    from bot.settings import Settings
-    from bot.teams.server import build_service
-    from bot.teams.settings import TeamsSettings
-    from storage.conversations import SqlConversationRefStore
-    from storage.people import SqlPeopleStore
+def notifier_from_env(env: Mapping[str, str] | None = None, *,
+                      engine: Engine | None = None) -> TeamsNotifier:
+    """The scheduler's Teams notifier, from the environment (the app registration, and
+    $DATABASE_URL for the stored conversation references); ConfigError when Teams is not set up.
 
+    Pick it for platform "teams" when ``TeamsSettings.from_env()`` is not None.
+    """
     settings = TeamsSettings.from_env(env)
     if settings is None:
-        return None
-    runtime = open_runtime(Settings.from_env(env), SystemClock(), engine=engine, migrate=False)
-    refs = SqlConversationRefStore(engine)
-    return TeamsNotifier(build_service(runtime, SqlPeopleStore(engine), refs, settings), refs)
+        raise ConfigError(f"Teams is not configured: set {APP_ID_VAR} (and its client secret), "
+                          f"or {ANONYMOUS_VAR}=1 for local testing only.")
+    engine = engine or make_engine(Settings.from_env(env).database_url)
+    _auth, _connections, adapter = build_adapter(settings)
+    return TeamsNotifier(adapter, settings, SqlConversationRefStore(engine))

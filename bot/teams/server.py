@@ -35,7 +35,7 @@ from storage.conversations import ConversationRefStore
 from storage.people import PeopleStore
 
 __all__ = ["ANONYMOUS_WARNING", "StarletteAdapter", "TeamsService", "auth_configuration",
-           "build_service", "routes"]
+           "build_adapter", "build_service", "routes"]
 
 log = logging.getLogger(__name__)
 
@@ -103,10 +103,19 @@ class TeamsService:
 def build_service(runtime: Runtime, people: PeopleStore, refs: ConversationRefStore,
                   settings: TeamsSettings) -> TeamsService:
     """Wire the SDK objects for these settings (they are only made here, never at import)."""
+    auth, connections, adapter = build_adapter(settings)
+    bot = TeamsBot(runtime, people, refs)
+    if settings.anonymous:
+        log.warning(ANONYMOUS_WARNING)
+    return TeamsService(settings, auth, adapter, build_agent(bot, connections), bot)
+
+
+def build_adapter(settings: TeamsSettings
+                  ) -> tuple[AgentAuthConfiguration, MsalConnectionManager, StarletteAdapter]:
+    """The SDK's auth configuration, connections (MSAL) and adapter for these settings."""
     auth = auth_configuration(settings)
     connections = MsalConnectionManager(connections_configurations={"SERVICE_CONNECTION": auth})
     adapter = StarletteAdapter(connection_manager=connections)
-    bot = TeamsBot(runtime, people, refs)
 
     async def on_turn_error(context: TurnContext, error: Exception) -> None:
         # The SDK's default handler would send the exception's text to the user.
@@ -116,9 +125,7 @@ def build_service(runtime: Runtime, people: PeopleStore, refs: ConversationRefSt
         await context.send_activity(MessageFactory.text(APOLOGY.format(ref=ref)))
 
     adapter.on_turn_error = on_turn_error
-    if settings.anonymous:
-        log.warning(ANONYMOUS_WARNING)
-    return TeamsService(settings, auth, adapter, build_agent(bot, connections), bot)
+    return auth, connections, adapter
 
 
 def routes(service: TeamsService) -> list[BaseRoute]:

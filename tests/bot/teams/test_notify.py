@@ -10,12 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import FixedClock
 from bot.notify import DeliveryError, Notifier
-from bot.runtime import Runtime, open_runtime
-from bot.settings import Settings
-from bot.teams.notify import TeamsNotifier, teams_notifier
-from bot.teams.settings import APP_ID_VAR
+from bot.runtime import Runtime
+from bot.teams.notify import TeamsNotifier, notifier_from_env
+from bot.teams.settings import APP_ID_VAR, ConfigError
 from commands.reply import Reply, Section, Tone
 from storage.conversations import SqlConversationRefStore
 from tests.bot.teams.conftest import (
@@ -47,7 +45,8 @@ def _posts(connector: FakeConnector) -> list[str]:
 def test_a_reminder_to_a_linked_channel_arrives_once(teams: TeamsClient,
                                                      demo_runtime: Runtime) -> None:
     _link(teams)
-    notifier: Notifier = TeamsNotifier(make_service(demo_runtime),
+    service = make_service(demo_runtime)
+    notifier: Notifier = TeamsNotifier(service.adapter, service.settings,
                                        SqlConversationRefStore(demo_runtime.engine))
     posted = notifier.post(CHANNEL, REMINDER, key="countdown:P2:KP-3:2020-01-24")
     assert posted.remote_id.startswith("act-")
@@ -64,11 +63,10 @@ def test_after_a_restart_the_stored_reference_still_reaches_the_channel_once(
     database = str(demo_runtime.engine.url)
     demo_runtime.engine.dispose()
     # A new process: new engine, new SDK objects; nothing of the first one is in memory.
-    fresh = open_runtime(Settings(database_url=database), FixedClock.at(demo_runtime.clock.now()))
-    notifier = teams_notifier(fresh.engine, {APP_ID_VAR: APP_ID, "DATABASE_URL": database,
-                                             "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
-                                             "CLIENTSECRET": "test-secret"})
-    assert notifier is not None and notifier.platform == "teams"
+    notifier = notifier_from_env({APP_ID_VAR: APP_ID, "DATABASE_URL": database,
+                                  "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTSECRET":
+                                  "test-secret"})
+    assert notifier.platform == "teams"
     notifier.post(CHANNEL, REMINDER, key="countdown:P2:KP-3:2020-01-24")
     teams.connector.wait_for(2)
     assert len(_posts(teams.connector)) == 1
@@ -76,7 +74,9 @@ def test_after_a_restart_the_stored_reference_still_reaches_the_channel_once(
 
 def test_no_reference_or_a_refusal_is_a_delivery_error(teams: TeamsClient,
                                                        demo_runtime: Runtime) -> None:
-    notifier = TeamsNotifier(make_service(demo_runtime), SqlConversationRefStore(demo_runtime.engine))
+    service = make_service(demo_runtime)
+    notifier = TeamsNotifier(service.adapter, service.settings,
+                             SqlConversationRefStore(demo_runtime.engine))
     with pytest.raises(DeliveryError) as missing:
         notifier.post(CHANNEL, REMINDER, key="k1")
     assert missing.value.permanent and "channel WAVE" in str(missing.value)
@@ -92,5 +92,6 @@ def test_no_reference_or_a_refusal_is_a_delivery_error(teams: TeamsClient,
     assert not flaky.value.permanent
 
 
-def test_the_factory_says_none_when_teams_is_not_configured(demo_runtime: Runtime) -> None:
-    assert teams_notifier(demo_runtime.engine, {}) is None
+def test_the_factory_names_what_is_missing_when_teams_is_not_configured() -> None:
+    with pytest.raises(ConfigError, match=APP_ID_VAR):
+        notifier_from_env({})

@@ -28,7 +28,9 @@ NEXT_MORNING = datetime(2020, 1, 22, 8, 0, 30, tzinfo=ZoneInfo("Europe/Copenhage
 
 
 def _sweep(runtime: Runtime) -> object:
-    notifier = TeamsNotifier(make_service(runtime), SqlConversationRefStore(runtime.engine))
+    service = make_service(runtime)
+    notifier = TeamsNotifier(service.adapter, service.settings,
+                             SqlConversationRefStore(runtime.engine))
     sweeper = scheduler.Sweeper(runtime, {"teams": notifier},
                                 config=scheduler.SweepConfig(), sleep=lambda _s: None)
     return sweeper.sweep(NEXT_MORNING)  # the morning after the link was made
