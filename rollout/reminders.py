@@ -10,9 +10,10 @@ already finished.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from functools import cached_property, partial
 from zoneinfo import ZoneInfo
 
 from rollout.gates import GateDate, Readiness, ReportDue, gate_date, gate_ids, readiness, reports_due
@@ -93,11 +94,18 @@ class DueItem:
     day: date
     at: datetime  # when it is planned to go out (the target's posting time that day)
     tasks: tuple[TaskView, ...] = ()  # deadline, overdue: the tasks, most urgent first
-    readiness: tuple[Readiness, ...] = ()  # countdown: per municipality of the wave
     gate: GateDate | None = None
     report: ReportDue | None = None
     days_left: int | None = None  # countdown, report: working days left
     offsets: dict[TaskKey, int] = field(default_factory=dict, compare=False)  # task -> days left
+    # countdown: computes the readiness of each municipality, only when the message is built
+    assess: Callable[[], tuple[Readiness, ...]] | None = field(default=None, compare=False,
+                                                                repr=False)
+
+    @cached_property
+    def readiness(self) -> tuple[Readiness, ...]:
+        """Countdown: each municipality of the wave, ready or not, and what it lacks."""
+        return self.assess() if self.assess is not None else ()
 
     @property
     def key(self) -> str:
@@ -191,9 +199,13 @@ def _countdowns(rollout: Rollout, target: Target, wave: _WaveIndex, day: date,
             continue
         left = rollout.graph.calendar.working_days_between(day, gate.day)
         if 0 <= left <= COUNTDOWN_DAYS:
-            ready = tuple(readiness(rollout, m, gate, day) for m in wave.municipalities)
-            yield DueItem("countdown", target, gate.gate, day, at, readiness=ready, gate=gate,
-                          days_left=left)
+            yield DueItem("countdown", target, gate.gate, day, at, gate=gate, days_left=left,
+                          assess=partial(_assess, rollout, tuple(wave.municipalities), gate, day))
+
+
+def _assess(rollout: Rollout, municipalities: tuple[Municipality, ...], gate: GateDate,
+            day: date) -> tuple[Readiness, ...]:
+    return tuple(readiness(rollout, m, gate, day) for m in municipalities)
 
 
 def due_at(rollout: Rollout, targets: Sequence[Target], now: datetime,

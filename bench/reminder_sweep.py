@@ -1,0 +1,107 @@
+"""How long the reminder sweep's computation of what is due takes (not the sending).
+
+    .venv/bin/python -m bench.reminder_sweep [--repeat 7]
+
+The full roster (98 municipalities in P1, P2 and K91) with the demo's recorded progress, one
+channel per wave (and the wave managers' escalations are the same computation), at two moments:
+2020-01-21 08:05, when P2 counts down to KP-3 and K91 has deadlines, and 2020-03-24 08:05, when
+all 91 K91 municipalities are in the KP-3 countdown (readiness and critical chain for each).
+Then 5x and 10x the roster, with synthetic municipalities that copy the real ones (wave, state).
+Each run builds a fresh snapshot, as a sweep does; the sweep looks 3 days back. Prints the median
+time to find what is due (every tick; the target) and, separately, that plus today's countdown
+readiness per municipality, which only a new countdown message needs (once a day per gate).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.clock import FixedClock
+from bot.runtime import open_runtime, seed_demo
+from bot.settings import Settings
+from rollout.graph import PlanGraph
+from rollout.model import Municipality, TaskKey, TaskState
+from rollout.reminders import Target, due_at, examined
+from rollout.status import Rollout
+
+CPH = ZoneInfo("Europe/Copenhagen")
+MOMENTS = (datetime(2020, 1, 21, 8, 5, tzinfo=CPH), datetime(2020, 3, 24, 8, 5, tzinfo=CPH))
+TARGET_MS = 200.0
+
+
+def demo_state() -> tuple[PlanGraph, dict[int, Municipality], dict[TaskKey, TaskState]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(database_url=f"sqlite:///{Path(tmp) / 'bench.db'}")
+        runtime = open_runtime(settings, FixedClock(MOMENTS[0]))
+        seed_demo(runtime, settings)
+        data = runtime.graph, runtime.store.municipalities(), runtime.store.task_states()
+        runtime.engine.dispose()
+        return data
+
+
+def scaled(municipalities: dict[int, Municipality], states: dict[TaskKey, TaskState],
+           factor: int) -> tuple[dict[int, Municipality], dict[TaskKey, TaskState]]:
+    """``factor`` times the roster: copies of each municipality under new codes, same state."""
+    out_m = dict(municipalities)
+    out_s = dict(states)
+    for copy in range(1, factor):
+        for code, m in municipalities.items():
+            new = 1000 * copy + code
+            out_m[new] = replace(m, code=new, name=f"{m.name} #{copy}", slug=f"{m.slug}-{copy}")
+        for key, state in states.items():
+            if key.municipality in municipalities:
+                out_s[TaskKey(key.ref, 1000 * copy + key.municipality, key.connection)] = state
+    return out_m, out_s
+
+
+def measure(graph: PlanGraph, municipalities: dict[int, Municipality],
+            states: dict[TaskKey, TaskState], moment: datetime,
+            repeat: int) -> tuple[float, float, int, int]:
+    """Median ms of (what is due, keys only: every tick) and (the same plus today's countdown
+    readiness, which a message needs: the first tick of a day), the items, the instances."""
+    targets = [Target("slack", f"C0{w}", w) for w in graph.plan.waves]
+    due_ms, full_ms, items = [], [], 0
+    for _ in range(repeat):
+        rollout = Rollout(graph, municipalities, states)  # a fresh snapshot, as each sweep takes
+        start = time.perf_counter()
+        found = due_at(rollout, targets, moment, lookback_days=3)
+        due_ms.append((time.perf_counter() - start) * 1000)
+        for item in found:
+            if item.day == moment.date():
+                _ = item.readiness
+        full_ms.append((time.perf_counter() - start) * 1000)
+        items = len(found)
+    instances = examined(Rollout(graph, municipalities, states), graph.plan.waves)
+    return statistics.median(due_ms), statistics.median(full_ms), items, instances
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    graph, municipalities, states = demo_state()
+    print(f"{'roster':>12} {'moment':>17} {'instances':>10} {'items':>6} {'due ms':>8} "
+          f"{'+readiness ms':>14}")
+    worst_1x = 0.0
+    for factor in (1, 5, 10):
+        m, s = scaled(municipalities, states, factor)
+        for moment in MOMENTS:
+            due_ms, full_ms, items, instances = measure(graph, m, s, moment, args.repeat)
+            if factor == 1:
+                worst_1x = max(worst_1x, due_ms)
+            print(f"{f'{len(m)} ({factor}x)':>12} {moment:%Y-%m-%d %H:%M} {instances:>10} "
+                  f"{items:>6} {due_ms:>8.1f} {full_ms:>14.1f}")
+    verdict = "OK" if worst_1x < TARGET_MS else "TOO SLOW"
+    print(f"full roster: {worst_1x:.1f} ms at worst (target < {TARGET_MS:.0f} ms): {verdict}")
+    return 0 if worst_1x < TARGET_MS else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
