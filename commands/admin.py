@@ -19,7 +19,8 @@ __all__ = ["PEOPLE", "actor_for", "channel", "people_store", "register", "unknow
 
 PEOPLE = "people"  # the key of the people store in CommandContext.extras
 
-_USER = re.compile(r"^<@([A-Z0-9]+)(?:\|[^>]*)?>$|^@?([UW][A-Z0-9]{2,})$")
+# <@U0ABC> (Slack) or <@8f2c…-…> (the AAD object id the Teams adapter puts for a mention)
+_USER = re.compile(r"^<@([A-Za-z0-9][A-Za-z0-9-]*)(?:\|[^>]*)?>$|^@?([UW][A-Z0-9]{2,})$")
 _SCOPED = ("manager", "coordinator")
 
 REGISTER_USAGE = ("register @user Full Name role[:scope]… — roles: admin, manager:WAVE, "

@@ -17,6 +17,7 @@ import html
 import logging
 import re
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
@@ -30,6 +31,7 @@ from microsoft_agents.activity import (
 from microsoft_agents.hosting.core import (
     AgentApplication,
     CardFactory,
+    ConnectorClientBase,
     MemoryStorage,
     MessageFactory,
     TurnContext,
@@ -46,7 +48,7 @@ from storage.conversations import ConversationRef, ConversationRefStore
 from storage.people import PeopleStore
 
 __all__ = ["PLATFORM", "TeamsBot", "build_agent", "card_activity", "channel_key", "command_text",
-           "reference_for"]
+           "reference_for", "user_mentions"]
 
 log = logging.getLogger(__name__)
 
@@ -54,26 +56,49 @@ PLATFORM = "teams"
 APOLOGY = ("Sorry, that did not work on our side (reference {ref}). Nothing more was changed; "
            "please try again.")
 NOT_REGISTERED = ("You are not registered with the rollout bot yet, so you can read but not change "
-                  "anything. Ask an admin to register your Teams account (AAD object id {user}).")
+                  "anything. Ask an admin to type `@sf1590 register @you Your Name role:scope` "
+                  "(your AAD object id is {user}).")
 BAD_CLICK = "That button did not carry a command I understand; type the command instead."
 WELCOME = ("Hello! I track the SF1590 rollout. Mention me with a command, e.g. `@sf1590 next aarhus`; "
            "an admin or the wave's manager links this channel to a wave with `@sf1590 channel P2`.")
 
 _AT = re.compile(r"<at>[^<]*</at>", re.IGNORECASE)
-_TAG = re.compile(r"<[^>]+>")
+_TAG = re.compile(r"<(?!@)[^>]+>")  # markup, but not a <@user> we put in
 _PREFIX = re.compile(r"^/?sf1590\b[:,]?\s*", re.IGNORECASE)
 _LINK_VERB = "channel"
+_REGISTER_VERB = "register"
 
 
-def command_text(activity: Activity) -> str:
-    """The command typed: without the bot's @-mention, markup or a leading ``sf1590``."""
+def user_mentions(activity: Activity) -> dict[str, str]:
+    """``{Teams user id: mention text}`` of the people (not the bot) @-mentioned in a message."""
+    recipient = activity.recipient.id if activity.recipient else None
+    found: dict[str, str] = {}
+    for entity in activity.entities or []:
+        props = entity.model_dump(by_alias=True)
+        mentioned = props.get("mentioned") or {}
+        if entity.type == "mention" and mentioned.get("id") not in (None, recipient) \
+                and props.get("text"):
+            found[str(mentioned["id"])] = str(props["text"])
+    return found
+
+
+def command_text(activity: Activity, users: Mapping[str, str] | None = None) -> str:
+    """The command typed: without the bot's @-mention, markup or a leading ``sf1590``.
+
+    ``users`` maps Teams user ids to AAD object ids: a mention of such a user becomes ``<@id>``,
+    the form `register` takes (elsewhere a mention is just the name).
+    """
     text = activity.text or ""
     recipient = activity.recipient.id if activity.recipient else None
     for entity in activity.entities or []:
         props = entity.model_dump(by_alias=True)
         mentioned = props.get("mentioned") or {}
-        if entity.type == "mention" and mentioned.get("id") == recipient and props.get("text"):
+        if entity.type != "mention" or not props.get("text"):
+            continue
+        if mentioned.get("id") == recipient:
             text = text.replace(str(props["text"]), " ")
+        elif users and mentioned.get("id") in users:
+            text = text.replace(str(props["text"]), f" <@{users[mentioned['id']]}> ")
     text = _AT.sub(" ", text) if text.lstrip().lower().startswith("<at>") else text
     text = html.unescape(_TAG.sub(" ", text)).replace("\xa0", " ")
     return _PREFIX.sub("", " ".join(text.split()))
@@ -171,9 +196,25 @@ class TeamsBot:
             return
         text = command_text(activity)
         with _guard("message", activity) as guard:
+            if text.split()[:1] == [_REGISTER_VERB] and user_mentions(activity):
+                text = command_text(activity, await self.object_ids(context))
             reply, note = await asyncio.to_thread(self.run, activity, text or "help")
             await context.send_activity(card_activity(reply, note=note))
         await guard.apologise(context)
+
+    async def object_ids(self, context: TurnContext) -> dict[str, str]:
+        """The AAD object ids of the users mentioned (Teams' roster, through the connector)."""
+        activity = context.activity
+        client = context.services.get(ConnectorClientBase)  # type: ignore[type-abstract]
+        conversation = activity.conversation.id if activity.conversation else ""
+        found: dict[str, str] = {}
+        if client is None:  # no connector in this turn (expectReplies): names stay names
+            return found
+        for user_id in user_mentions(activity):
+            member = await client.conversations.get_conversation_member(conversation, user_id)
+            if member.aad_object_id:
+                found[user_id] = member.aad_object_id
+        return found
 
     async def on_submit(self, context: TurnContext) -> None:
         """Action.Submit: run the command and update the clicked card through the connector."""

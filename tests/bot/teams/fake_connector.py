@@ -30,6 +30,7 @@ class FakeConnector:
     url: str = ""
     server: ThreadingHTTPServer | None = None
     fail_status: int = 0  # answer every call with this HTTP status when set
+    members: dict[str, dict[str, Any]] = field(default_factory=dict)  # Teams user id -> account
 
     def start(self) -> FakeConnector:
         fake = self
@@ -56,6 +57,15 @@ class FakeConnector:
 
             do_POST = _record
             do_PUT = _record
+
+            def do_GET(self) -> None:  # GET /v3/conversations/{id}/members/{userId}: the roster
+                member = fake.members.get(self.path.rsplit("/", 1)[-1])
+                body = json.dumps(member or {"error": {"code": "MemberNotFound"}})
+                self.send_response(200 if member else 404)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body.encode())
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"

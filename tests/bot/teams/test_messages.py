@@ -16,6 +16,7 @@ from tests.bot.teams.cards import assert_valid_card, validate_cards
 from tests.bot.teams.conftest import (
     AARHUS,
     ADMIN,
+    BOT_ID,
     CHANNEL,
     COORDINATOR,
     STRANGER,
@@ -220,3 +221,26 @@ def test_command_text_strips_the_mention_and_markup() -> None:
     assert text_of("/sf1590 next aarhus") == "next aarhus"
     assert text_of("next aarhus") == "next aarhus"
     assert TeamsBot.__name__ == "TeamsBot"
+
+
+def test_an_admin_registers_a_mentioned_teams_user_by_aad_object_id(
+        teams: TeamsClient, people: SqlPeopleStore) -> None:
+    teams.connector.members["29:nina"] = {"id": "29:nina", "name": "Nina Nobody",
+                                          "aadObjectId": STRANGER}
+    nina = {"type": "mention", "text": "<at>Nina Nobody</at>",
+            "mentioned": {"id": "29:nina", "name": "Nina Nobody"}}
+    activity = teams.activity("message", ADMIN,
+                              text="<at>sf1590</at> register <at>Nina Nobody</at> Nina Nobody "
+                                   "coordinator:aarhus",
+                              entities=[{"type": "mention", "text": "<at>sf1590</at>",
+                                         "mentioned": {"id": BOT_ID, "name": "sf1590"}},
+                                        nina])
+    assert teams.post(activity).status_code == 202
+    assert "Registered Nina Nobody" in card_text(teams.card(1))
+    person = people.person_for("teams", STRANGER)
+    assert person is not None and person.name == "Nina Nobody"
+    assert person.coordinates == frozenset({AARHUS})
+
+    # Only an admin may: the same from a coordinator changes nothing.
+    teams.post({**activity, "from": {"id": "29:cia", "aadObjectId": COORDINATOR}})
+    assert "Only an admin can register people" in card_text(teams.card(2))
