@@ -122,6 +122,11 @@ def reference_for(activity: Activity, key: str) -> ConversationReference:
     return reference
 
 
+def _is_personal(activity: Activity) -> bool:
+    conversation = activity.conversation
+    return bool(conversation and conversation.conversation_type == "personal")
+
+
 def card_activity(reply: Reply, *, note: str = "") -> Activity:
     """A message carrying the reply as an Adaptive Card (with a plain-text summary)."""
     activity: Activity = MessageFactory.attachment(
@@ -177,15 +182,21 @@ class TeamsBot:
         reply = self.dispatch(Invocation(text, actor, PLATFORM, wave, channel=key))
         if reply.changed and text.split()[0].lower() == _LINK_VERB:
             self.remember(activity)
+        if known and _is_personal(activity):
+            self.remember(activity, key=user)  # where the scheduler reaches this person
         return reply, "" if known else NOT_REGISTERED.format(user=user or "unknown")
 
-    def remember(self, activity: Activity) -> None:
-        """Store where to post into this channel later (the scheduler's reminders)."""
-        key = channel_key(activity)
-        reference = reference_for(activity, key)
-        self.refs.save(ConversationRef(PLATFORM, key, activity.service_url or "",
-                                       reference.model_dump_json(by_alias=True, exclude_none=True),
-                                       self.runtime.clock.now()))
+    def remember(self, activity: Activity, *, key: str | None = None) -> None:
+        """Store where to post into this conversation later (the scheduler's reminders): under
+        the channel's id, or under a person's AAD object id for their personal chat."""
+        conversation = channel_key(activity)
+        reference = reference_for(activity, conversation).model_dump_json(by_alias=True,
+                                                                            exclude_none=True)
+        key = key or conversation
+        stored = self.refs.get(PLATFORM, key)
+        if stored is None or stored.reference != reference:
+            self.refs.save(ConversationRef(PLATFORM, key, activity.service_url or "", reference,
+                                           self.runtime.clock.now()))
 
     # -- handlers --------------------------------------------------------------------------
 

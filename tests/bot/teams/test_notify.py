@@ -21,6 +21,7 @@ from tests.bot.teams.conftest import (
     APP_ID,
     CHANNEL,
     OUTBOUND_TOKEN,
+    SUPPLIER,
     TeamsClient,
     card_of,
     card_text,
@@ -95,3 +96,18 @@ def test_no_reference_or_a_refusal_is_a_delivery_error(teams: TeamsClient,
 def test_the_factory_names_what_is_missing_when_teams_is_not_configured() -> None:
     with pytest.raises(ConfigError, match=APP_ID_VAR):
         notifier_from_env({})
+
+
+def test_a_personal_message_reaches_someone_who_has_chatted_with_the_bot(
+        teams: TeamsClient, demo_runtime: Runtime) -> None:
+    service = make_service(demo_runtime)
+    notifier = TeamsNotifier(service.adapter, service.settings,
+                             SqlConversationRefStore(demo_runtime.engine))
+    with pytest.raises(DeliveryError):  # never chatted with the bot: no way to reach them yet
+        notifier.post(SUPPLIER, REMINDER, key="personal:bo:2020-01-22")
+    teams.message("next me", SUPPLIER, mention=False, conversation_type="personal")
+    teams.card(1)
+    notifier.post(SUPPLIER, REMINDER, key="personal:bo:2020-01-22")
+    (post,) = teams.connector.wait_for(2)[1:]
+    assert post.path == f"/v3/conversations/a:personal-{SUPPLIER}/activities"
+    assert "KP-3 for P2" in card_text(card_of(post.body))
