@@ -161,10 +161,11 @@ class Leadership:
     """Only one scheduler sweeps at a time on PostgreSQL: a session advisory lock, held on a
     connection of its own for as long as the process lives (a dead process releases it).
 
+    The lock is per schema, so that several rollouts (or test runs) may share one database.
     On SQLite (one file, one host) every process may sweep; the outbox keeps them apart.
     """
 
-    LOCK_ID = 1590_4  # arbitrary, fixed for this application
+    LOCK_ID = 15904  # fixed for this application; the schema is the lock's second half
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -182,7 +183,8 @@ class Leadership:
                 log.warning("lost the scheduler lock's connection; trying again")
                 self.release()
         connection = self.engine.connect()
-        got = connection.execute(text("select pg_try_advisory_lock(:id)"), {"id": self.LOCK_ID}).scalar()
+        got = connection.execute(text("select pg_try_advisory_lock(:id, hashtext(current_schema()))"),
+                                 {"id": self.LOCK_ID}).scalar()
         connection.commit()
         if got:
             self._connection = connection

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from bot.clock import SystemClock
 from bot.notify import DeliveryError, Notifier
 from bot.runtime import Runtime
 from bot.scheduler.payload import reply_from_json, reply_to_json
@@ -66,13 +67,15 @@ class SweepReport:
 
 
 class Sweeper:
-    """Sweeps as of a moment handed in; the caller owns the clock."""
+    """Sweeps as of a moment handed in (what is due, late or stale); leases and retry times
+    count on the wall clock, which every process shares (``wall``: the system clock)."""
 
     def __init__(self, runtime: Runtime, notifiers: Mapping[str, Notifier], *,
                  config: SweepConfig | None = None, worker: str | None = None,
                  leadership: Leadership | None = None,
                  sleep: Callable[[float], None] = time.sleep,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 monotonic: Callable[[], float] = time.monotonic,
+                 wall: Callable[[], datetime] | None = None) -> None:
         self.runtime = runtime
         self.notifiers = dict(notifiers)
         self.config = config or SweepConfig()
@@ -81,6 +84,7 @@ class Sweeper:
         self.settings = SqlReminderSettings(runtime.engine)
         self.leadership = leadership or Leadership(runtime.engine)
         self._sleep, self._monotonic = sleep, monotonic
+        self._wall = wall or SystemClock().now  # for leases, retries and the time a row was sent
         self._last_post: dict[tuple[str, str], float] = {}
 
     def sweep(self, now: datetime) -> SweepReport:
@@ -145,6 +149,7 @@ class Sweeper:
     # -- delivery: pending rows go out, each once, in order per channel -------------------------
 
     def deliver(self, now: datetime, report: SweepReport) -> None:
+        """Send what is due by ``now`` (the rollout's moment: real, or rehearsed)."""
         for key in self.outbox.drop_stale(now - self.config.max_age):
             log.warning("dropped %s: still unsent %s after it was planned", key, self.config.max_age)
             report.dropped.append(key)
@@ -153,11 +158,12 @@ class Sweeper:
             channel = (row.platform, row.channel_id)
             if channel in held:
                 continue
-            if not _free(row, now):
+            wall = self._wall()  # leases and retries count real time, whatever ``now`` is
+            if not _free(row, wall):
                 held.add(channel)  # an earlier message of this channel waits: keep the order
                 continue
-            claimed = self.outbox.claim(row, self.worker, now, self.config.lease)
-            if claimed is None or not self._send(claimed, now, report):
+            claimed = self.outbox.claim(row, self.worker, wall, self.config.lease)
+            if claimed is None or not self._send(claimed, wall, report):
                 held.add(channel)
 
     def _send(self, claimed: Claimed, now: datetime, report: SweepReport) -> bool:

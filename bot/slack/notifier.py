@@ -95,17 +95,37 @@ class SlackNotifier:
         return Posted(str(response.get("ts") or ""))
 
     def find_posted(self, channel_id: str, key: str) -> Posted | None:
+        """The message with this key in the channel's recent history (a person's: their direct
+        messages with the bot). When Slack cannot tell (no such channel, a missing scope), None:
+        the message is posted again rather than lost. A transient failure raises, to retry."""
         try:
+            channel = self._conversation(channel_id)
             response = self.client.conversations_history(
-                channel=channel_id, limit=HISTORY_LIMIT, include_all_metadata=True)
-        except (SlackClientError, OSError, ValueError) as err:  # ValueError: a body not JSON
-            raise _error(err) from err
+                channel=channel, limit=HISTORY_LIMIT, include_all_metadata=True)
+        except (SlackClientError, OSError, ValueError) as exc:  # ValueError: a body not JSON
+            err = _error(exc)
+            if not err.permanent:
+                raise err from exc
+            log.warning("cannot look for %s in %s's history (%s): posting it again", key,
+                        channel_id, err)
+            return None
         for message in response.get("messages") or []:
             metadata = message.get("metadata") or {}
             if (metadata.get("event_type") == EVENT_TYPE
                     and (metadata.get("event_payload") or {}).get("key") == key):
                 return Posted(str(message.get("ts") or ""))
         return None
+
+    def _conversation(self, channel_id: str) -> str:
+        """A user id's direct-message channel (``conversations.open``); a channel id as it is."""
+        if not _is_user(channel_id):
+            return channel_id
+        opened = self.client.conversations_open(users=channel_id)
+        return str((opened.get("channel") or {}).get("id") or channel_id)
+
+
+def _is_user(channel_id: str) -> bool:
+    return channel_id[:1] in ("U", "W")
 
 
 def notifier_from_env(env: Mapping[str, str] | None = None) -> SlackNotifier:

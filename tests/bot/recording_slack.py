@@ -16,7 +16,7 @@ from tests.bot.slack.fake_slack import Call, FakeSlack, closed_port
 
 @dataclass
 class RecordingSlack(FakeSlack):
-    script: dict[str, list[tuple[int, int | None]]] = field(default_factory=dict)
+    script: dict[str, list[tuple[int, int | None, str]]] = field(default_factory=dict)
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def start(self) -> RecordingSlack:
@@ -39,9 +39,11 @@ class RecordingSlack(FakeSlack):
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 
-    def answer_next(self, method: str, status: int, *, retry_after: int | None = None) -> None:
-        """Answer the next call of ``method`` with this HTTP status (queued in order)."""
-        self.script.setdefault(method, []).append((status, retry_after))
+    def answer_next(self, method: str, status: int, *, retry_after: int | None = None,
+                    error: str = "") -> None:
+        """Answer the next call of ``method`` with this HTTP status and ``ok: false`` (queued in
+        order); ``error`` defaults to what Slack says for that status."""
+        self.script.setdefault(method, []).append((status, retry_after, error))
 
     def handle(self, request: BaseHTTPRequestHandler, raw: str) -> None:
         method = request.path.split("/api/", 1)[-1].split("?")[0]
@@ -54,8 +56,8 @@ class RecordingSlack(FakeSlack):
         if scripted is None:
             super().handle(request, raw)
             return
-        status, after = scripted
-        error = "ratelimited" if status == 429 else "internal_error"
+        status, after, error = scripted
+        error = error or ("ratelimited" if status == 429 else "internal_error")
         self._send(request, status, {"ok": False, "error": error},
                    {"Retry-After": str(after)} if after is not None else None)
 

@@ -57,6 +57,7 @@ def main() -> int:
     parser.add_argument("--step-minutes", type=int, default=60)
     parser.add_argument("--crash", default="")
     parser.add_argument("--no-lock", action="store_true")
+    parser.add_argument("--lease-seconds", type=float, default=300)
     args = parser.parse_args()
     engine = make_engine(args.db, schema=args.schema)
     clock = FixedClock(args.start)
@@ -64,7 +65,8 @@ def main() -> int:
     client = WebClient(token="xoxb-test", base_url=f"{args.slack}/api/", retry_handlers=[])
     notifier = CrashingNotifier(client, args.crash)
     leadership = Follower(engine) if args.no_lock else Leadership(engine)
-    sweeper = Sweeper(runtime, {"slack": notifier}, config=SweepConfig(min_interval=0),
+    sweeper = Sweeper(runtime, {"slack": notifier}, config=SweepConfig(
+        min_interval=0, lease=timedelta(seconds=args.lease_seconds)),
                       leadership=leadership)
     moment, end = args.start, args.end or args.start
     while moment <= end:

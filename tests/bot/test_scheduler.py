@@ -7,6 +7,7 @@ import logging
 import os
 import subprocess
 import sys
+import time as clock
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -168,17 +169,19 @@ def run_worker(db: str, fake: RecordingSlack, start: datetime, *more: str,
 def test_killed_between_claim_and_send_then_restarted_sends_once(
         runtime: Runtime, fake: RecordingSlack, moment: str) -> None:
     db = str(runtime.engine.url)
-    first = run_worker(db, fake, at("2020-01-21"), "--crash", moment)
+    lease = ["--lease-seconds", "3"]  # leases count real time
+    first = run_worker(db, fake, at("2020-01-21"), "--crash", moment, *lease)
     assert first.returncode == -9  # SIGKILL, for real
     outbox = SqlOutbox(runtime.engine)
     held = [r for r in outbox.rows() if r.claimed_by and r.status == "pending"]
     assert len(held) == 1 and held[0].attempts == 1
     assert len(fake.posted()) == (1 if moment == "after-post" else 0)
     # restarted within the lease: the held message, and those after it in its channel, wait
-    run_worker(db, fake, at("2020-01-21", 8, 2))
+    run_worker(db, fake, at("2020-01-21", 8, 2), *lease)
     assert len(fake.posted()) == (1 if moment == "after-post" else 0)
     # after the lease: taken over; Slack's history is searched for the key before posting again
-    last = run_worker(db, fake, at("2020-01-21", 8, 10))
+    clock.sleep(3)
+    last = run_worker(db, fake, at("2020-01-21", 8, 10), *lease)
     assert last.returncode == 0, last.stderr.read() if last.stderr else ""
     keys = fake.posted_keys()
     rows = [r for r in outbox.rows() if r.status != "dropped"]
@@ -194,16 +197,20 @@ def test_slack_500_then_429_then_200_arrives_once_in_order_and_nothing_is_lost(
     seed(rt, p1=True)
     fake.answer_next("chat.postMessage", 500)
     fake.answer_next("chat.postMessage", 429, retry_after=120)
-    sweep = sweeper(rt, fake)
     now = at("2019-11-26")  # P1: KP-3 day; P2: deadlines and its digest
+    wall = [now]  # the wall clock moves with the rollout's clock here
+    sweep = Sweeper(rt, {"slack": notifier(fake)}, config=SweepConfig(min_interval=0),
+                    wall=lambda: wall[0])
     first = sweep.sweep(now)
     assert len(first.failed) == 2 and not first.sent  # both channels' first messages failed
     statuses = [c.status for c in fake.calls if c.method == "chat.postMessage"]
     assert statuses == [500, 429]
-    later = sweep.sweep(now + timedelta(seconds=60))  # the 500 is retried (backoff 30 s) ...
+    wall[0] = now + timedelta(seconds=60)
+    later = sweep.sweep(wall[0])  # the 500 is retried (backoff 30 s) ...
     retried = [k for k in later.sent]
     assert retried and not any(k.split("|")[2] == second_channel(first) for k in retried)
-    sweep.sweep(now + timedelta(seconds=121))  # ... the 429 only after its Retry-After
+    wall[0] = now + timedelta(seconds=121)
+    sweep.sweep(wall[0])  # ... the 429 only after its Retry-After
     outbox = live(SqlOutbox(rt.engine).rows())
     assert all(r.status == "sent" for r in outbox)
     for channel in ("C0P1", "C0P2"):
@@ -309,6 +316,8 @@ def test_two_schedulers_on_postgres_for_a_week_send_each_notification_once(
         keys = fake.posted_keys()
         assert len(rows) > 20 and all(r.status == "sent" for r in rows)
         assert sorted(keys) == sorted(r.key for r in rows) and len(keys) == len(set(keys))
+        if lock == "advisory-lock":  # one leads the whole week; the other waits its turn
+            assert len({r.claimed_by for r in rows}) == 1
         days = {r.due_date for r in rows}
         assert days == {date(2020, 1, d) for d in (20, 21, 22, 23, 24)}  # no weekend
         rt.engine.dispose()
