@@ -83,9 +83,10 @@ def build_web(env: Mapping[str, str], teams: TeamsSettings, *, runtime: Runtime 
         else:
             route_lists.append(list(asgi_app(app).routes))
             host, port = slack.host, slack.port
-    paths = ", ".join(sorted({getattr(r, "path", "") for rs in route_lists for r in rs}))
-    log.info("serving %s on %s:%s", paths, host, port)
-    return Web(web_app(*route_lists), host, port)
+    web = web_app(*route_lists)
+    log.info("serving %s on %s:%s", ", ".join(sorted(getattr(r, "path", "") for r in web.routes)),
+             host, port)
+    return Web(web, host, port)
 
 
 def serve(env: Mapping[str, str] | None = None) -> int:

@@ -19,6 +19,7 @@ from microsoft_agents.hosting.core import (
     ClaimsIdentity,
     HttpAdapterBase,
     MessageFactory,
+    OutboundHostValidator,
     TurnContext,
     TurnState,
 )
@@ -115,7 +116,8 @@ def build_adapter(settings: TeamsSettings
     """The SDK's auth configuration, connections (MSAL) and adapter for these settings."""
     auth = auth_configuration(settings)
     connections = MsalConnectionManager(connections_configurations={"SERVICE_CONNECTION": auth})
-    adapter = StarletteAdapter(connection_manager=connections)
+    adapter = StarletteAdapter(connection_manager=connections, host_validator=OutboundHostValidator(
+        enabled=settings.check_service_url and not settings.anonymous))
 
     async def on_turn_error(context: TurnContext, error: Exception) -> None:
         # The SDK's default handler would send the exception's text to the user.

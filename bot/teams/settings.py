@@ -12,13 +12,15 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["ANONYMOUS_VAR", "APP_ID_VAR", "SECRET_VAR", "TENANT_VAR", "ConfigError", "TeamsSettings"]
+__all__ = ["ANONYMOUS_VAR", "ANY_SERVICE_URL_VAR", "APP_ID_VAR", "SECRET_VAR", "TENANT_VAR",
+           "ConfigError", "TeamsSettings"]
 
 _PREFIX = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
 APP_ID_VAR = _PREFIX + "CLIENTID"
 SECRET_VAR = _PREFIX + "CLIENTSECRET"
 TENANT_VAR = _PREFIX + "TENANTID"
 ANONYMOUS_VAR = "SF1590_TEAMS_ANONYMOUS"
+ANY_SERVICE_URL_VAR = "SF1590_TEAMS_ANY_SERVICE_URL"
 _WHERE = "(Azure portal → the bot's Entra app registration; see `sf1590 teams package --help`)"
 _TRUE = ("1", "true", "yes", "on")
 
@@ -33,6 +35,9 @@ class TeamsSettings:
     client_secret: str = field(default="", repr=False)
     tenant_id: str = ""
     anonymous: bool = False  # accept unauthenticated requests (local testing only)
+    # Answer only to Microsoft's https service URLs (botframework.com, smba.trafficmanager.net…);
+    # off for local testing (anonymous mode, or SF1590_TEAMS_ANY_SERVICE_URL=1).
+    check_service_url: bool = True
     port: int = 3978
     host: str = "0.0.0.0"
 
@@ -51,5 +56,7 @@ class TeamsSettings:
             port = int(env.get("PORT") or 3978)
         except ValueError as exc:
             raise ConfigError(f"PORT must be a number, not {env.get('PORT')!r}.") from exc
+        any_url = env.get(ANY_SERVICE_URL_VAR, "").strip().lower() in _TRUE
         return cls(app_id=app_id, client_secret=env.get(SECRET_VAR, ""),
-                   tenant_id=env.get(TENANT_VAR, ""), anonymous=anonymous, port=port)
+                   tenant_id=env.get(TENANT_VAR, ""), anonymous=anonymous,
+                   check_service_url=not (anonymous or any_url), port=port)

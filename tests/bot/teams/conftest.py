@@ -226,7 +226,9 @@ def register_teams_people(people: SqlPeopleStore) -> None:
     people.register("teams", ADMIN, Person("ada", "Ada Admin", is_admin=True), change=change)
 
 
-AUTH_SETTINGS = TeamsSettings(app_id=APP_ID, client_secret="test-secret", tenant_id=TENANT)
+# The fake connector is on http://127.0.0.1, which production refuses (see test_auth).
+AUTH_SETTINGS = TeamsSettings(app_id=APP_ID, client_secret="test-secret", tenant_id=TENANT,
+                              check_service_url=False)
 
 
 @pytest.fixture

@@ -11,7 +11,14 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bot.runtime import Runtime
 from bot.teams.server import ANONYMOUS_WARNING, routes
-from bot.teams.settings import ANONYMOUS_VAR, APP_ID_VAR, ConfigError, TeamsSettings
+from bot.teams.settings import (
+    ANONYMOUS_VAR,
+    ANY_SERVICE_URL_VAR,
+    APP_ID_VAR,
+    SECRET_VAR,
+    ConfigError,
+    TeamsSettings,
+)
 from bot.web import web_app
 from tests.bot.teams.conftest import (
     APP_ID,
@@ -88,3 +95,18 @@ def test_anonymous_mode_says_so_loudly_and_accepts_unsigned_requests(
     assert _next(anonymous, {}).status_code == 202
     anonymous.card(1)
     assert anonymous.connector.calls[0].authorization == ""  # no outbound token either
+
+
+def test_by_default_only_microsofts_service_urls_are_answered(demo_runtime: Runtime,
+                                                              connector: FakeConnector) -> None:
+    """A valid token, but a serviceUrl on 127.0.0.1: the bot would post there, so it refuses."""
+    settings = TeamsSettings.from_env({APP_ID_VAR: APP_ID, SECRET_VAR: "test-secret"})
+    assert settings is not None and settings.check_service_url
+    service = make_service(demo_runtime, settings)
+    with httpx.Client(timeout=20) as http:
+        for base in serve(web_app(routes(service))):
+            client = TeamsClient(base, connector, http)
+            assert client.message("next aarhus", SUPPLIER).status_code == 401
+    assert connector.calls == []
+    local = TeamsSettings.from_env({APP_ID_VAR: APP_ID, SECRET_VAR: "s", ANY_SERVICE_URL_VAR: "1"})
+    assert local is not None and not local.check_service_url

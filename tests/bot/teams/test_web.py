@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from bot.runtime import Runtime
-from bot.teams.settings import APP_ID_VAR, SECRET_VAR, TeamsSettings
+from bot.teams.settings import ANY_SERVICE_URL_VAR, APP_ID_VAR, SECRET_VAR, TeamsSettings
 from bot.web import build_web
 from storage.people import SqlPeopleStore
 from tests.bot.slack.conftest import BOT_TOKEN, SECRET, SlackUser
@@ -21,7 +21,8 @@ from tests.bot.teams.fake_connector import FakeConnector
 def both(demo_runtime: Runtime, people: SqlPeopleStore, connector: FakeConnector
          ) -> Iterator[tuple[SlackUser, TeamsClient]]:
     fake = FakeSlack().start()
-    env = {APP_ID_VAR: APP_ID, SECRET_VAR: "test-secret", "SLACK_BOT_TOKEN": BOT_TOKEN,
+    env = {APP_ID_VAR: APP_ID, SECRET_VAR: "test-secret", ANY_SERVICE_URL_VAR: "1",
+           "SLACK_BOT_TOKEN": BOT_TOKEN,
            "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": f"{fake.url}/api/"}
     teams_settings = TeamsSettings.from_env(env)
     assert teams_settings is not None
