@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import Engine, and_, exists, or_, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -117,13 +118,23 @@ class SqlRolloutStore:
     # -- task states -----------------------------------------------------------------------
 
     def task_states(self, municipalities: Iterable[int] | None = None) -> dict[TaskKey, TaskState]:
-        with Session(self.engine) as session:
-            query = select(TaskStateRow)
-            if municipalities is not None:
-                codes = [*municipalities, SYSTEM_WIDE]
-                query = query.where(col(TaskStateRow.municipality).in_(codes))
-            return {TaskKey(r.ref, r.municipality, r.connection): TaskState(Status(r.status), r.reason)
-                    for r in session.exec(query).all()}
+        # Plain columns, not ORM objects: every command reads thousands of these rows.
+        query = sa_select(col(TaskStateRow.ref), col(TaskStateRow.municipality),
+                          col(TaskStateRow.connection), col(TaskStateRow.status),
+                          col(TaskStateRow.reason))
+        if municipalities is not None:
+            codes = [*municipalities, SYSTEM_WIDE]
+            query = query.where(col(TaskStateRow.municipality).in_(codes))
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        states: dict[tuple[str, str], TaskState] = {}
+        out: dict[TaskKey, TaskState] = {}
+        for ref, municipality, connection_name, status, reason in rows:
+            state = states.get((status, reason))
+            if state is None:
+                state = states[(status, reason)] = TaskState(Status(status), reason)
+            out[TaskKey(ref, municipality, connection_name)] = state
+        return out
 
     def change_task(self, key: TaskKey, new: TaskState, *, default: TaskState, change: Change,
                     expected: TaskState | None = None,

@@ -53,6 +53,7 @@ class SlackBot:
 
     runtime: Runtime
     people: PeopleStore
+    workers: Any = None  # a bot.slack.workers.ProcessRunner: run the core in other processes
 
     # -- translation -------------------------------------------------------------------------
 
@@ -62,7 +63,16 @@ class SlackBot:
             return unknown_actor(PLATFORM, user_id, user_name), False
         return actor_for(person), True
 
-    def run(self, text: str, user_id: str, user_name: str, channel: str | None) -> dict[str, Any]:
+    def answer(self, text: str, user_id: str, user_name: str, channel: str | None
+               ) -> dict[str, Any]:
+        """The message for ``text``, computed here or in a worker process."""
+        if self.workers is not None:
+            result: dict[str, Any] = self.workers.message(text, user_id, user_name, channel)
+            return result
+        return self.message(text, user_id, user_name, channel)
+
+    def message(self, text: str, user_id: str, user_name: str, channel: str | None
+                ) -> dict[str, Any]:
         """Run ``text`` for the user and render the answer as a message payload."""
         actor, known = self.actor(user_id, user_name)
         wave = self.people.channel_wave(PLATFORM, channel) if channel else None
@@ -82,7 +92,7 @@ class SlackBot:
     def on_command(self, body: dict[str, Any]) -> None:
         url = body.get("response_url", "")
         with _guard("command", body.get("user_id"), body.get("text"), url):
-            message = self.run(body.get("text", ""), body["user_id"], body.get("user_name", ""),
+            message = self.answer(body.get("text", ""), body["user_id"], body.get("user_name", ""),
                                body.get("channel_id"))
             post(url, message)
 
@@ -90,7 +100,7 @@ class SlackBot:
         url = body.get("response_url", "")
         user = body["user"]
         with _guard("click", user.get("id"), action.get("value"), url):
-            message = self.run(action.get("value", ""), user["id"], user.get("username", ""),
+            message = self.answer(action.get("value", ""), user["id"], user.get("username", ""),
                                (body.get("channel") or {}).get("id"))
             if url:
                 post(url, {**message, "replace_original": True})
@@ -113,7 +123,7 @@ class SlackBot:
         reason = " ".join(str(view["state"]["values"]["reason"]["reason"]["value"] or "").split())
         text = f"{meta.get('command', '')} {reason}"
         with _guard("reason", user.get("id"), text, url):
-            message = self.run(text, user["id"], user.get("username", ""), meta.get("channel"))
+            message = self.answer(text, user["id"], user.get("username", ""), meta.get("channel"))
             if url:
                 post(url, {**message, "replace_original": True})
             else:
@@ -123,7 +133,9 @@ class SlackBot:
         if event.get("tab", "home") != "home":
             return
         with _guard("home", event.get("user"), "app_home_opened", ""):
-            client.views_publish(user_id=event["user"], view=self.home_view(event["user"]))
+            view = (self.workers.home_view(event["user"]) if self.workers is not None
+                    else self.home_view(event["user"]))
+            client.views_publish(user_id=event["user"], view=view)
 
     def home_view(self, user_id: str) -> dict[str, Any]:
         """The Home tab: the user's next tasks and the next gate of their wave(s)."""
@@ -204,7 +216,7 @@ def _ack(ack: Ack) -> None:
 
 
 def build_app(runtime: Runtime, people: PeopleStore, settings: SlackSettings, *,
-              workers: int = 16) -> App:
+              workers: int = 4, processes: Any = None) -> App:
     """The Bolt app for these settings (calls ``auth.test`` once, as Bolt does at start-up)."""
     client = WebClient(token=settings.bot_token, base_url=settings.api_url,
                        retry_handlers=retry_handlers())
@@ -212,7 +224,7 @@ def build_app(runtime: Runtime, people: PeopleStore, settings: SlackSettings, *,
               process_before_response=True, request_verification_enabled=True,
               listener_executor=ThreadPoolExecutor(max_workers=workers,
                                                    thread_name_prefix="sf1590-slack"))
-    bot = SlackBot(runtime, people)
+    bot = SlackBot(runtime, people, processes)
     app.command("/sf1590")(ack=_ack, lazy=[bot.on_command])
     app.action(re.compile("^" + re.escape(ACTION_PREFIX)))(ack=_ack, lazy=[bot.on_click])
     app.action(re.compile("^" + re.escape(ASK_PREFIX)))(ack=_ack, lazy=[bot.on_ask])

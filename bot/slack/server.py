@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import sys
 from collections.abc import Mapping
 
 import uvicorn
@@ -15,15 +17,19 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.clock import SystemClock
-from bot.runtime import open_runtime
+from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings
 from bot.slack.app import build_app
-from bot.slack.settings import SlackSettings
+from bot.slack.settings import ConfigError, SlackSettings
+from bot.slack.workers import ProcessRunner
 from storage.people import SqlPeopleStore
 
-__all__ = ["asgi_app", "build_from_env", "serve", "socket_mode_handler"]
+__all__ = ["asgi_app", "build_from_env", "run_http", "serve", "socket_mode_handler", "wire",
+           "worker_processes"]
 
 log = logging.getLogger(__name__)
+
+SWITCH_INTERVAL = 0.001  # seconds; CPython's default is 0.005
 
 
 def asgi_app(app: App) -> Starlette:
@@ -53,10 +59,30 @@ def socket_mode_handler(app: App, settings: SlackSettings) -> SocketModeHandler:
 
 def build_from_env(env: Mapping[str, str] | None = None) -> tuple[App, SlackSettings]:
     """Read the settings (failing with the missing variable's name), migrate, wire the app."""
+    env = os.environ if env is None else env
     slack = SlackSettings.from_env(env)
     settings = Settings.from_env(env)
-    runtime = open_runtime(settings, SystemClock())
-    return build_app(runtime, SqlPeopleStore(runtime.engine), slack), slack
+    clock = SystemClock()
+    runtime = open_runtime(settings, clock)
+    return wire(runtime, settings, slack, processes=worker_processes(env)), slack
+
+
+def worker_processes(env: Mapping[str, str]) -> int:
+    """SF1590_WORKERS processes run the command core (default: one per CPU; 0: in threads)."""
+    try:
+        return int(env.get("SF1590_WORKERS") or os.cpu_count() or 1)
+    except ValueError as exc:
+        raise ConfigError(f"SF1590_WORKERS must be a number, not {env.get('SF1590_WORKERS')!r}."
+                          ) from exc
+
+
+def wire(runtime: Runtime, settings: Settings, slack: SlackSettings, *, processes: int) -> App:
+    """The app, with the core in ``processes`` worker processes (0: in the web process)."""
+    people = SqlPeopleStore(runtime.engine)
+    if processes <= 0:
+        return build_app(runtime, people, slack)
+    runner = ProcessRunner(settings, runtime.clock, processes)
+    return build_app(runtime, people, slack, workers=max(8, 4 * processes), processes=runner)
 
 
 def serve(env: Mapping[str, str] | None = None) -> int:
@@ -65,7 +91,13 @@ def serve(env: Mapping[str, str] | None = None) -> int:
         log.info("starting in Socket Mode (SLACK_APP_TOKEN is set)")
         socket_mode_handler(app, slack).start()  # type: ignore[no-untyped-call]
         return 0
-    log.info("serving POST /slack/events and GET /healthz on %s:%s", slack.host, slack.port)
-    uvicorn.run(asgi_app(app), host=slack.host, port=slack.port, log_level="info",
-                proxy_headers=True)
+    run_http(app, slack.host, slack.port)
     return 0
+
+
+def run_http(app: App, host: str, port: int, *, log_level: str = "info") -> None:
+    """Serve under uvicorn. The command work runs in threads next to the event loop; a short
+    GIL switch interval lets the loop send acks while they compute (fewer slow acks at load)."""
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    log.info("serving POST /slack/events and GET /healthz on %s:%s", host, port)
+    uvicorn.run(asgi_app(app), host=host, port=port, log_level=log_level, proxy_headers=True)

@@ -36,6 +36,7 @@ def closed_port() -> int:
 class FakeSlack:
     calls: list[Call] = field(default_factory=list)
     limits: dict[str, tuple[int, int]] = field(default_factory=dict)  # method -> (times, after)
+    failures: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     url: str = ""
     server: ThreadingHTTPServer | None = None
@@ -62,6 +63,10 @@ class FakeSlack:
         if self.server:
             self.server.shutdown()
             self.server.server_close()
+
+    def fail(self, method: str, error: str = "internal_error") -> None:
+        """Answer ``method`` with ``ok: false`` from now on."""
+        self.failures[method] = error
 
     def rate_limit(self, method: str, times: int = 1, retry_after: int = 1) -> None:
         self.limits[method] = (times, retry_after)
@@ -94,6 +99,8 @@ class FakeSlack:
         self._send(request, 200, self._answer(method, body))
 
     def _answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+        if method in self.failures:
+            return {"ok": False, "error": self.failures[method]}
         if method == "auth.test":
             return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "sf1590",
                     "team_id": "T0FAKE", "user_id": "U0BOT", "bot_id": "B0BOT"}

@@ -79,3 +79,14 @@ def test_block_opens_a_modal_and_its_submission_blocks_the_task(slack: SlackUser
     assert state.status == Status.BLOCKED
     assert state.reason == "waiting for <!channel> & the KMD test"
     assert "<!channel>" not in json.dumps(updated)
+
+
+def test_a_slack_api_failure_is_logged_and_the_user_gets_a_short_apology(
+        slack: SlackUser, caplog: object) -> None:
+    slack.fake.fail("views.open", "expired_trigger_id")
+    slack.command("next aarhus", SUPPLIER)
+    slack.click(_button(slack.answer(1), "block A/TS213@751"), SUPPLIER)
+    apology = slack.answer(2)
+    assert apology["text"].startswith("Sorry, that did not work on our side (reference ")
+    assert "Traceback" not in str(apology) and "expired_trigger_id" not in str(apology)
+    assert "expired_trigger_id" in caplog.text  # type: ignore[attr-defined]

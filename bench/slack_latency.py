@@ -1,0 +1,262 @@
+"""Latency of signed `/sf1590` slash commands over HTTP, against a bare Bolt app that only acks.
+
+    .venv/bin/python bench/slack_latency.py [--requests 200]
+
+Both apps run as separate uvicorn processes on 127.0.0.1, served the same way (Bolt's starlette
+adapter); "ours" has the full demo roster (98 municipalities, every task instance) on SQLite and
+answers through a response_url served by this script. For 1 and 20 concurrent clients it prints
+p50/p99 to the ack (the HTTP 200) and to the answer (the response_url POST), and our/floor ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+from slack_sdk.signature import SignatureVerifier
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SECRET = "bench-signing-secret"
+TOKEN = "xoxb-bench"
+USER = "U0BENCH"
+COMMANDS = ["next aarhus", "next P2", "status P2", "blocked randers", "next me", "gate KP-3 P2"]
+
+
+# -- the servers (run in child processes) ------------------------------------------------------
+
+def _fake_api() -> str:
+    """A minimal Web API for auth.test (the App calls it once at start-up)."""
+
+    class Api(BaseHTTPRequestHandler):
+        def log_message(self, *_args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            data = json.dumps({"ok": True, "team_id": "T0", "user_id": "U0BOT",
+                               "bot_id": "B0"}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Api)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}/api/"
+
+
+def serve(kind: str, port: int, db: str) -> None:
+    import logging
+
+    from slack_bolt import Ack, App
+    from slack_sdk import WebClient
+
+    from bot.clock import FixedClock
+    from bot.runtime import open_runtime
+    from bot.settings import Settings
+    from bot.slack.server import run_http, wire
+    from bot.slack.settings import SlackSettings
+
+    logging.basicConfig(level=logging.WARNING)
+    api = _fake_api()
+    if kind == "floor":
+        app = App(client=WebClient(token=TOKEN, base_url=api), signing_secret=SECRET,
+                  process_before_response=True)
+
+        def ack_only(ack: Ack) -> None:
+            ack()
+
+        app.command("/sf1590")(ack_only)
+    else:
+        from datetime import date
+        runtime = open_runtime(Settings(database_url=db), FixedClock.at(date(2020, 1, 21)),
+                               migrate=False)
+        app = wire(runtime, Settings(database_url=db),
+                   SlackSettings(bot_token=TOKEN, signing_secret=SECRET, api_url=api),
+                   processes=int(os.environ.get("SF1590_WORKERS") or os.cpu_count() or 1))
+    run_http(app, "127.0.0.1", port, log_level="warning")
+
+
+def prepare(db: str) -> None:
+    from datetime import UTC, date, datetime
+
+    from bot.clock import FixedClock
+    from bot.runtime import open_runtime, seed_demo
+    from bot.settings import Settings
+    from storage.people import Person, SqlPeopleStore
+    from storage.ports import Change
+
+    settings = Settings(database_url=db)
+    runtime = open_runtime(settings, FixedClock.at(date(2020, 1, 21)))
+    seed_demo(runtime, settings)
+    SqlPeopleStore(runtime.engine).register(
+        "slack", USER, Person("bench", "Bench Supplier", roles=frozenset({"bookkeeping_supplier"}),
+                              municipalities=frozenset({751})),
+        change=Change("bench", "bench", datetime.now(UTC)))
+
+
+# -- the client --------------------------------------------------------------------------------
+
+class Sink:
+    """Receives the answers (response_url POSTs) and notes when each one arrived."""
+
+    def __init__(self) -> None:
+        self.arrived: dict[str, float] = {}
+        self.cond = threading.Condition()
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *_args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                now = time.perf_counter()
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+                with sink.cond:
+                    sink.arrived[self.path] = now
+                    sink.cond.notify_all()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def wait(self, path: str, timeout: float = 10) -> float | None:
+        with self.cond:
+            self.cond.wait_for(lambda: path in self.arrived, timeout)
+            return self.arrived.get(path)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _start(kind: str, db: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, __file__, "--serve", kind, "--port", str(port),
+                             "--db", db], cwd=ROOT)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            httpx.get(f"{base}/healthz", timeout=1)
+            return proc, base
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{kind} server did not start")
+
+
+def run(base: str, sink: Sink | None, clients: int, requests: int, tag: str
+        ) -> tuple[list[float], list[float]]:
+    counter = itertools.count()
+    acks: list[float] = []
+    answers: list[float] = []
+    lock = threading.Lock()
+
+    def one(http: httpx.Client) -> None:
+        n = next(counter)
+        path = f"/hook/{tag}/{n}"
+        body = urlencode({"team_id": "T0", "channel_id": "C0", "user_id": USER,
+                          "user_name": "bench", "command": "/sf1590",
+                          "text": COMMANDS[n % len(COMMANDS)], "api_app_id": "A0",
+                          "response_url": (sink.url if sink else "http://127.0.0.1:9") + path,
+                          "trigger_id": "1"})
+        ts = str(int(time.time()))
+        headers = {"Content-Type": "application/x-www-form-urlencoded",
+                   "X-Slack-Request-Timestamp": ts,
+                   "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(
+                       timestamp=ts, body=body)}
+        started = time.perf_counter()
+        response = http.post(f"{base}/slack/events", content=body, headers=headers)
+        acked = time.perf_counter()
+        assert response.status_code == 200, response.status_code
+        arrived = sink.wait(path) if sink else None
+        with lock:
+            acks.append(acked - started)
+            if arrived is not None:
+                answers.append(arrived - started)
+
+    def worker(count: int) -> None:
+        with httpx.Client(timeout=10) as http:
+            for _ in range(count):
+                one(http)
+
+    per = max(1, requests // clients)
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(worker, [per] * clients))
+    return acks, answers
+
+
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--serve", choices=["ours", "floor"])
+    parser.add_argument("--port", type=int)
+    parser.add_argument("--db")
+    parser.add_argument("--requests", type=int, default=200)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve, args.port, args.db)
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        db = f"sqlite:///{os.path.join(tmp, 'bench.db')}"
+        prepare(db)
+        sink = Sink()
+        procs = []
+        try:
+            floor_proc, floor = _start("floor", db)
+            procs.append(floor_proc)
+            ours_proc, ours = _start("ours", db)
+            procs.append(ours_proc)
+            run(floor, None, 4, 40, "warm-floor")
+            run(ours, sink, 4, 40, "warm-ours")
+            print(f"{'clients':>7} {'app':>6} {'ack p50':>9} {'ack p99':>9} "
+                  f"{'answer p50':>11} {'answer p99':>11} {'answer max':>11}")
+            for clients in (1, 20):
+                floor_acks, _ = run(floor, None, clients, args.requests, f"f{clients}")
+                acks, answers = run(ours, sink, clients, args.requests, f"o{clients}")
+                print(f"{clients:>7} {'floor':>6} {_pct(floor_acks, .5):>7.1f}ms "
+                      f"{_pct(floor_acks, .99):>7.1f}ms")
+                print(f"{clients:>7} {'ours':>6} {_pct(acks, .5):>7.1f}ms {_pct(acks, .99):>7.1f}ms "
+                      f"{_pct(answers, .5):>9.1f}ms {_pct(answers, .99):>9.1f}ms "
+                      f"{max(answers) * 1000:>9.1f}ms  ({len(answers)}/{len(acks)} answered)")
+                print(f"{clients:>7} {'ratio':>6} {_pct(acks, .5) / _pct(floor_acks, .5):>8.2f}x "
+                      f"(our ack p50 / floor ack p50; target <= 1.2x); "
+                      f"median of means {statistics.mean(acks) * 1000:.1f} vs "
+                      f"{statistics.mean(floor_acks) * 1000:.1f} ms")
+        finally:
+            for proc in procs:
+                proc.terminate()
+                proc.wait(10)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

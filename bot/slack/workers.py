@@ -1,0 +1,61 @@
+"""Run the command core in worker processes, so the web process only verifies, acks and sends.
+
+The core is CPU-bound Python; in threads next to the event loop it takes the GIL from the acks.
+Each worker process opens its own runtime (engine, plan) from the same settings.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor, wait
+from typing import Any
+
+from bot.clock import Clock
+from bot.runtime import open_runtime
+from bot.settings import Settings
+from storage.people import SqlPeopleStore
+
+__all__ = ["ProcessRunner"]
+
+_bot: Any = None  # the SlackBot of this worker process
+
+
+def _init(settings: Settings, clock: Clock) -> None:
+    global _bot
+    from bot.slack.app import SlackBot
+
+    runtime = open_runtime(settings, clock, migrate=False)
+    _bot = SlackBot(runtime, SqlPeopleStore(runtime.engine))
+
+
+def _ready() -> bool:
+    return _bot is not None
+
+
+def _message(text: str, user_id: str, user_name: str, channel: str | None) -> dict[str, Any]:
+    result: dict[str, Any] = _bot.message(text, user_id, user_name, channel)
+    return result
+
+
+def _home(user_id: str) -> dict[str, Any]:
+    result: dict[str, Any] = _bot.home_view(user_id)
+    return result
+
+
+class ProcessRunner:
+    """A pool of worker processes, each with its own SlackBot over the same database."""
+
+    def __init__(self, settings: Settings, clock: Clock, processes: int) -> None:
+        self.pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_init, initargs=(settings, clock))
+        wait([self.pool.submit(_ready) for _ in range(processes)])  # start them all now
+
+    def message(self, text: str, user_id: str, user_name: str, channel: str | None
+                ) -> dict[str, Any]:
+        return self.pool.submit(_message, text, user_id, user_name, channel).result(timeout=60)
+
+    def home_view(self, user_id: str) -> dict[str, Any]:
+        return self.pool.submit(_home, user_id).result(timeout=60)
+
+    def close(self) -> None:
+        self.pool.shutdown(cancel_futures=True)
