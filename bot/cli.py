@@ -71,6 +71,10 @@ def _parser() -> argparse.ArgumentParser:
                                           "$CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID)")
     package.add_argument("--website", help="developer https URL (default: $SF1590_TEAMS_WEBSITE)")
     package.add_argument("--version", default="1.0.0", help="app version (raise it to update)")
+    admin = teams_sub.add_parser("admin", help="make a Teams user an admin (the first one)")
+    admin.add_argument("aad_object_id", help="the user's Object ID (Entra admin center → Users)")
+    admin.add_argument("name", help="their name, e.g. \"Ada Admin\"")
+    admin.add_argument("--db")
     _reminder_parsers(sub)
     return parser
 
@@ -84,6 +88,7 @@ def _reminder_parsers(sub: Any) -> None:
     prev.add_argument("--wave")
     prev.add_argument("--today", type=_date, help="the first day (default: today)")
     prev.add_argument("--days", type=int, default=5)
+    prev.add_argument("--full", action="store_true", help="every line, not only headlines")
     prev.add_argument("--db")
     send = rem_sub.add_parser("send", help="one sweep as of a moment, through the outbox")
     send.add_argument("--now", help="ISO date-time (Copenhagen time without an offset)")
@@ -201,9 +206,15 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _teams(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.teams.bootstrap import register_admin
     from bot.teams.package import write_package
 
     try:
+        if args.teams_command == "admin":
+            engine = make_engine(settings.database_url)
+            upgrade(engine)
+            print(register_admin(engine, args.aad_object_id, args.name))
+            return 0
         print(write_package(args.out, bot_id=args.bot_id, website=args.website,
                             version=args.version))
     except (ValueError, OSError) as err:
@@ -222,7 +233,8 @@ def _reminders(args: argparse.Namespace, settings: Settings) -> int:
     from bot.scheduler.operator import parse_moment, print_preview, send_once
 
     if args.reminders_command == "preview":
-        return print_preview(settings, wave=args.wave, today=args.today, days=args.days)
+        return print_preview(settings, wave=args.wave, today=args.today, days=args.days,
+                             full=args.full)
     return send_once(settings, now=parse_moment(args.now) if args.now else None)
 
 

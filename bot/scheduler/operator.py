@@ -62,13 +62,14 @@ def send_once(settings: Settings, *, now: datetime | None) -> int:
     return 0 if not report.failed else 1
 
 
-def print_preview(settings: Settings, *, wave: str | None, today: date | None, days: int) -> int:
+def print_preview(settings: Settings, *, wave: str | None, today: date | None, days: int,
+                  full: bool = False) -> int:
     clock = SystemClock()
     runtime = open_runtime(settings, clock)
     if wave is not None and wave not in runtime.graph.plan.waves:
         print(f"sf1590: {wave} is not a wave ({', '.join(runtime.graph.plan.waves)})", file=sys.stderr)
         return 2
-    for line in preview(runtime, start=today or clock.today(), days=days, wave=wave):
+    for line in preview(runtime, start=today or clock.today(), days=days, wave=wave, full=full):
         print(line)
     return 0
 

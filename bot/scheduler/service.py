@@ -74,9 +74,11 @@ def _days(start: date, count: int) -> Iterator[date]:
         yield start + timedelta(days=offset)
 
 
-def preview(runtime: Runtime, *, start: date, days: int, wave: str | None = None) -> list[str]:
+def preview(runtime: Runtime, *, start: date, days: int, wave: str | None = None,
+            full: bool = False) -> list[str]:
     """What would be posted on each of ``days`` days from ``start``, from the state as it is now,
-    without sending anything. A wave with no linked channel is shown as ``#WAVE``."""
+    without sending anything: each message's headline (``full``: every line). A wave with no
+    linked channel is shown as ``#WAVE``."""
     targets = [replace(t, since=None) for t in SqlReminderSettings(runtime.engine).targets(
         ("slack", "teams")) if not t.person and (wave is None or t.wave == wave)]
     waves = [wave] if wave else list(runtime.graph.plan.waves)
@@ -100,4 +102,6 @@ def preview(runtime: Runtime, *, start: date, days: int, wave: str | None = None
             reply = notice(ctx, rollout, item)
             out.append(f"  [{item.target.post_time.strftime('%H:%M')} {item.target.address} "
                        f"{item.kind}] {reply.headline}")
+            if full:
+                out.extend(f"      {line}" for line in reply.text_lines()[1:])
     return out

@@ -51,6 +51,9 @@ def test_preview_prints_each_day_without_sending(db: str, capsys: pytest.Capture
     assert "2020-01-25 Sat: nothing (weekend)" in out
     assert "slack:C0123" in out
     assert fake.calls == []
+    main(["reminders", "preview", "--wave", "P2", "--today", "2020-01-21", "--days", "1", "--full",
+          "--db", db])
+    assert "Aarhus: lacks" in capsys.readouterr().out
     main(["reminders", "preview", "--today", "2019-12-24", "--days", "1", "--db", db])
     assert "2019-12-24 Tue: nothing (Juleaftensdag)" in capsys.readouterr().out
 
