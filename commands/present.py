@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 
 from commands.context import Actor, CommandContext
 from commands.messages import t
 from commands.permissions import can_change
 from commands.reply import Action, Section, TaskLine
-from rollout.model import SYSTEM_WIDE, Status, TaskKey
+from rollout.model import SYSTEM_WIDE, Status, TaskKey, TaskState
 from rollout.status import Rollout, TaskView
+from storage.ports import RolloutStore
 
 __all__ = [
     "LIST_LIMIT",
+    "StoredStates",
     "deadline_note",
     "key_label",
     "load_rollout",
@@ -25,9 +27,55 @@ __all__ = [
 LIST_LIMIT = 8
 
 
-def load_rollout(ctx: CommandContext, municipalities: Sequence[int] | None = None) -> Rollout:
-    """A snapshot of the rollout, with task states for ``municipalities`` (all when None)."""
-    return Rollout(ctx.graph, ctx.store.municipalities(), ctx.store.task_states(municipalities))
+class StoredStates(Mapping[TaskKey, TaskState]):
+    """Task states read from storage one municipality at a time, as a command touches them.
+
+    A command about one municipality reads a few dozen rows instead of the whole rollout;
+    :meth:`prefetch` reads a whole wave in one query when the command will need it.
+    """
+
+    def __init__(self, store: RolloutStore) -> None:
+        self._store = store
+        self._data: dict[TaskKey, TaskState] = {}
+        self._loaded: set[int] = set()
+        self._everything = False
+
+    def prefetch(self, municipalities: Iterable[int] | None) -> None:
+        """Read the states of these municipalities (every one when None) in one query."""
+        if self._everything:
+            return
+        if municipalities is None:
+            self._data = self._store.task_states()
+            self._everything = True
+            return
+        wanted = [code for code in municipalities if code not in self._loaded]
+        if wanted or SYSTEM_WIDE not in self._loaded:
+            self._data.update(self._store.task_states(wanted))
+            self._loaded.update(wanted)
+            self._loaded.add(SYSTEM_WIDE)
+
+    def __getitem__(self, key: TaskKey) -> TaskState:
+        if not self._everything and key.municipality not in self._loaded:
+            self.prefetch([key.municipality])
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[TaskKey]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+def load_rollout(ctx: CommandContext, municipalities: Iterable[int] | None = (),
+                 ) -> Rollout:
+    """A snapshot of the rollout whose task states are read as they are needed.
+
+    ``municipalities`` are read at once (None: all of them; the default: none until touched).
+    """
+    states = StoredStates(ctx.store)
+    if municipalities is None or list(municipalities):
+        states.prefetch(municipalities)
+    return Rollout(ctx.graph, ctx.store.municipalities(), states)
 
 
 def owner_name(ctx: CommandContext, role: str) -> str:

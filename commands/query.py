@@ -9,7 +9,14 @@ from commands.context import CommandContext, Invocation
 from commands.messages import t
 from commands.parse import Target, UserError, match_municipality, match_tasks, parse_target
 from commands.permissions import in_scope
-from commands.present import deadline_note, key_label, load_rollout, owner_name, task_section
+from commands.present import (
+    StoredStates,
+    deadline_note,
+    key_label,
+    load_rollout,
+    owner_name,
+    task_section,
+)
 from commands.reply import Reply, Section, Tone
 from rollout.gates import next_gate, readiness
 from rollout.model import FINISHED, Status, TaskKey
@@ -64,7 +71,21 @@ def _target(ctx: CommandContext, inv: Invocation, rollout: Rollout, args: list[s
         return Target("me")
     if target.kind == "me" and not inv.actor.has_scope:
         raise UserError(t("error.no_scope"), hint=t("hint.no_scope"))
+    _prefetch(rollout, target)
     return target
+
+
+def _prefetch(rollout: Rollout, target: Target) -> None:
+    """Read the task states the answer will need in one query."""
+    if not isinstance(rollout.states, StoredStates):
+        return
+    if target.municipality is not None:
+        rollout.states.prefetch([target.municipality.code])
+    elif target.kind == "wave":
+        rollout.states.prefetch([m.code for m in rollout.municipalities.values()
+                                 if m.wave == target.wave])
+    else:
+        rollout.states.prefetch(None)
 
 
 def next_(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:

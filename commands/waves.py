@@ -16,7 +16,7 @@ from commands.parse import (
     match_wave,
     suggest,
 )
-from commands.present import key_label, load_rollout
+from commands.present import StoredStates, key_label, load_rollout
 from commands.reply import Reply, Section, Tone
 from rollout.gates import (
     gate_date,
@@ -60,6 +60,8 @@ def gate(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     countdown = ctx.graph.calendar.countdown(ctx.today, found.day)
     members = sorted((m for m in rollout.municipalities.values() if m.wave == wave),
                      key=lambda m: m.name)
+    if isinstance(rollout.states, StoredStates):
+        rollout.states.prefetch([m.code for m in members])
     results = [readiness(rollout, m, found, ctx.today) for m in members]
     not_ready = [r for r in results if not r.ready]
     at_risk = [r for r in not_ready if r.at_risk]
