@@ -73,3 +73,18 @@ def test_without_a_bot_id_it_says_which_variable(tmp_path: Path, monkeypatch: py
     assert main(["teams", "package", "--out", str(tmp_path / "x.zip")]) == 2
     assert APP_ID_VAR in capsys.readouterr().err
     assert not (tmp_path / "x.zip").exists()
+
+
+def test_the_first_teams_admin_is_made_on_the_command_line(tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    from storage.engine import make_engine
+    from storage.people import SqlPeopleStore
+
+    url = f"sqlite:///{tmp_path / 'admin.db'}"
+    aad = "0f8fad5b-d9cb-469f-a165-70867728950e"
+    assert main(["teams", "admin", aad, "Ada  Admin", "--db", url]) == 0
+    assert "Ada Admin (`ada-admin`) is an admin in Teams now." in capsys.readouterr().out
+    person = SqlPeopleStore(make_engine(url)).person_for("teams", aad)
+    assert person is not None and person.is_admin
+    assert main(["teams", "admin", "not-a-guid", "X", "--db", url]) == 2
+    assert "not an AAD object id" in capsys.readouterr().err
