@@ -4,12 +4,13 @@ preview of the coming days' messages, and linking a wave to a channel without op
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from datetime import date, datetime
 
 from bot.clock import COPENHAGEN, FixedClock, SystemClock
 from bot.notify import Notifier
-from bot.runtime import open_runtime
+from bot.runtime import Runtime, open_runtime
 from bot.scheduler.service import SWEEP_SECONDS, preview, run_forever, tick
 from bot.scheduler.sweep import Sweeper
 from bot.settings import Settings
@@ -25,33 +26,51 @@ def parse_moment(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=COPENHAGEN)
 
 
-def _notifiers() -> dict[str, Notifier] | None:
-    from bot.slack.notifier import notifier_from_env  # Slack's SDK loads only when sending
-    from bot.slack.settings import ConfigError
+def _notifiers(runtime: Runtime) -> dict[str, Notifier] | None:
+    """A notifier for each platform that is set up: Slack ($SLACK_BOT_TOKEN), Teams (the app
+    registration). The SDKs load only here, when something is to be sent."""
+    from bot.slack.settings import ConfigError as SlackConfigError
+    from bot.teams.settings import ANONYMOUS_VAR, APP_ID_VAR, TeamsSettings
+    from bot.teams.settings import ConfigError as TeamsConfigError
 
+    found: dict[str, Notifier] = {}
     try:
-        return {"slack": notifier_from_env()}
-    except ConfigError as err:
+        if os.environ.get("SLACK_BOT_TOKEN"):
+            from bot.slack.notifier import notifier_from_env as slack_notifier
+
+            found["slack"] = slack_notifier()
+        if TeamsSettings.from_env() is not None:
+            from bot.teams.notify import notifier_from_env as teams_notifier
+
+            found["teams"] = teams_notifier(engine=runtime.engine)
+    except (SlackConfigError, TeamsConfigError) as err:
         print(f"sf1590: {err}", file=sys.stderr)
         return None
+    if not found:
+        print(f"sf1590: nowhere to post: set SLACK_BOT_TOKEN (Slack) and/or {APP_ID_VAR} "
+              f"(Teams; {ANONYMOUS_VAR}=1 for local testing).", file=sys.stderr)
+        return None
+    return found
 
 
 def run_scheduler(settings: Settings, *, seconds: int = SWEEP_SECONDS) -> int:
     logging.getLogger().setLevel(logging.INFO)
-    notifiers = _notifiers()
+    clock = SystemClock()
+    runtime = open_runtime(settings, clock)
+    notifiers = _notifiers(runtime)
     if notifiers is None:
         return 2
-    clock = SystemClock()
-    run_forever(Sweeper(open_runtime(settings, clock), notifiers), clock, seconds=seconds)
+    run_forever(Sweeper(runtime, notifiers), clock, seconds=seconds)
     return 0
 
 
 def send_once(settings: Settings, *, now: datetime | None) -> int:
-    notifiers = _notifiers()
+    clock = FixedClock(now) if now else SystemClock()
+    runtime = open_runtime(settings, clock)
+    notifiers = _notifiers(runtime)
     if notifiers is None:
         return 2
-    clock = FixedClock(now) if now else SystemClock()
-    report = tick(Sweeper(open_runtime(settings, clock), notifiers), clock)
+    report = tick(Sweeper(runtime, notifiers), clock)
     if report is None:
         return 1
     print(f"{clock.now().isoformat()}: {report.due} due, {len(report.inserted)} new, "
