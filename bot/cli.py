@@ -75,6 +75,12 @@ def _parser() -> argparse.ArgumentParser:
     admin.add_argument("aad_object_id", help="the user's Object ID (Entra admin center → Users)")
     admin.add_argument("name", help="their name, e.g. \"Ada Admin\"")
     admin.add_argument("--db")
+    slack = sub.add_parser("slack", help="Slack")
+    slack_sub = slack.add_subparsers(dest="slack_command", required=True)
+    slack_admin = slack_sub.add_parser("admin", help="make a Slack user an admin (the first one)")
+    slack_admin.add_argument("user_id", help="the member id (profile → ⋮ → Copy member ID)")
+    slack_admin.add_argument("name", help="their name, e.g. \"Ada Admin\"")
+    slack_admin.add_argument("--db")
     _reminder_parsers(sub)
     return parser
 
@@ -109,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "db", None):
         settings = replace(settings, database_url=args.db)
     handlers = {"console": _console, "plan": _plan, "roster": _roster, "db": _db, "serve": _serve,
-                "teams": _teams, "scheduler": _scheduler, "reminders": _reminders,
+                "teams": _teams, "slack": _slack, "scheduler": _scheduler, "reminders": _reminders,
                 "channel": _channel}
     result: int = handlers[args.command](args, settings)
     return result
@@ -205,16 +211,29 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         return 2
 
 
+def _admin(settings: Settings, platform: str, user_id: str, name: str) -> int:
+    from bot.bootstrap import register_admin
+
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    try:
+        print(register_admin(engine, platform, user_id, name))
+    except ValueError as err:
+        print(f"sf1590 {platform} admin: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _slack(args: argparse.Namespace, settings: Settings) -> int:
+    return _admin(settings, "slack", args.user_id, args.name)
+
+
 def _teams(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.teams.bootstrap import register_admin
     from bot.teams.package import write_package
 
+    if args.teams_command == "admin":
+        return _admin(settings, "teams", args.aad_object_id, args.name)
     try:
-        if args.teams_command == "admin":
-            engine = make_engine(settings.database_url)
-            upgrade(engine)
-            print(register_admin(engine, args.aad_object_id, args.name))
-            return 0
         print(write_package(args.out, bot_id=args.bot_id, website=args.website,
                             version=args.version))
     except (ValueError, OSError) as err:

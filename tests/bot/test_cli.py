@@ -62,3 +62,23 @@ def test_console_refuses_a_bad_date(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["console", "--today", "2020-02-30"])
     assert "is not a date like 2020-01-21" in capsys.readouterr().err
+
+
+def test_the_first_admin_is_registered_from_the_command_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from storage.people import SqlPeopleStore
+
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    assert main(["slack", "admin", "U012AB3CD", "Ada Admin", "--db", url]) == 0
+    assert "Ada Admin (`ada-admin`) is an admin in Slack now." in capsys.readouterr().out
+    person = SqlPeopleStore(make_engine(url)).person_for("slack", "U012AB3CD")
+    assert person is not None and person.is_admin
+    guid = "0F8FAD5B-D9CB-469F-A165-70867728950E"
+    assert main(["teams", "admin", guid, "Bo Admin", "--db", url]) == 0
+    assert SqlPeopleStore(make_engine(url)).person_for("teams", guid.lower()) is not None
+
+
+def test_a_malformed_admin_id_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    assert main(["slack", "admin", "anna", "Anna", "--db", url]) == 2
+    assert "is not a Slack member id" in capsys.readouterr().err
