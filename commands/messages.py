@@ -155,6 +155,41 @@ EN: dict[str, str] = {
     "console.no_buttons": "The last reply had no buttons.",
     "console.needs_reason": "{label} needs a reason: click {number} <reason>",
     "console.more": "… and {count} more",
+    # reminders (the scheduler's messages)
+    "notice.deadline": "{wave}: {count} task(s) due soon ({day})",
+    "notice.deadline_footer": "Press Done when a task is finished; `next {wave}` shows what can start.",
+    "notice.due_today": "Due today",
+    "notice.due_in_one": "Due in 1 working day",
+    "notice.due_in": "Due in {days} working days",
+    "notice.overdue": "{wave}: {count} task(s) are late",
+    "notice.overdue_footer": "`blocked {wave}` shows what holds them up. Reminded again in a week.",
+    "notice.today": "today",
+    "notice.in_days": "in {days} working day(s)",
+    "notice.days_left": "{days} working day(s) left",
+    "notice.report": "{wave}: {name} is due {when} ({day})",
+    "notice.nothing": "Nothing to say about {item}.",
+    "notice.lacks": "{name}: lacks {refs} (remaining chain {chain} working days){risk}",
+    "notice.none": "none",
+    "notice.ready": "Ready ({count})",
+    "notice.not_ready": "Not ready ({count})",
+    "notice.at_risk": "At risk ({count}): the remaining work does not fit",
+    "notice.countdown": "{gate} for {wave} on {day}: {when}",
+    "notice.countdown_footer": "`gate {gate} {wave}` for the full picture.",
+    "notice.next_gate": "Next gate {gate} on {day} ({days} working days)",
+    "notice.no_gate": "No gate ahead",
+    "notice.digest_counts": "{open} open task(s) in {municipalities} municipalities: {late} late, {soon} due within 5 working days, {blocked} blocked",
+    "notice.can_start": "Can start now (most urgent first)",
+    "notice.digest": "Good morning, {wave}: {weekday} {day}",
+    "notice.digest_footer": "`next {wave}` for the full list.",
+    "notice.late_note": "Sent late: planned for {planned}, when the reminder service was not running.",
+    "notice.late_prefix": "(late) ",
+    "weekday.0": "Monday",
+    "weekday.1": "Tuesday",
+    "weekday.2": "Wednesday",
+    "weekday.3": "Thursday",
+    "weekday.4": "Friday",
+    "weekday.5": "Saturday",
+    "weekday.6": "Sunday",
     # errors and hints
     "error.unknown_command": "I don't know the command `{verb}`. Commands: {valid}.",
     "error.unknown_code": "There is no task `{word}` in the tracked diagrams ({diagrams}).",
@@ -214,7 +249,7 @@ def has_text(key: str) -> bool:
     return key in CATALOGUES[_language.get()]
 
 
-def t(key: str, **values: object) -> str:
+def t(key: str, /, **values: object) -> str:
     """The text for ``key`` in the current language with ``values`` filled in.
 
     A key missing from a catalogue falls back to English; an unknown key shows itself.

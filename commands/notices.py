@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from commands.context import Actor, CommandContext, Invocation
+from commands.messages import t
 from commands.present import task_line
 from commands.reply import Reply, Section, TaskLine, Tone
 from rollout.gates import next_gate, wave_controls
@@ -24,7 +25,6 @@ __all__ = ["MENTIONS", "SCHEDULER_ACTOR", "Mention", "MentionHook", "mark_late",
 MENTIONS = "mentions"
 SCHEDULER_ACTOR = Actor("scheduler", "SF1590 reminders", is_admin=True)  # shows every button
 TASK_LIMIT = 12  # task lines per section (each is two blocks in Slack)
-_WHEN = {0: "Due today", 1: "Due in 1 working day"}
 
 
 @dataclass(frozen=True)
@@ -70,29 +70,37 @@ class _Lines:
         return {MENTIONS: ";".join(f"{h}={a}" for h, a in sorted(self.mentioned.items()))}
 
 
+def _due_when(left: int) -> str:
+    if left == 0:
+        return t("notice.due_today")
+    return t("notice.due_in_one") if left == 1 else t("notice.due_in", days=left)
+
+
 def notice(ctx: CommandContext, rollout: Rollout, item: DueItem,
            *, mention: MentionHook = _no_mentions, person: Actor | None = None) -> Reply:
     """The message for one due item (``ctx.today`` is the item's day)."""
     lines = _Lines(ctx, rollout, mention)
     wave = item.target.wave
     if item.kind == "deadline":
-        sections = tuple(lines.section(_WHEN.get(left, f"Due in {left} working days"),
+        sections = tuple(lines.section(_due_when(left),
                                        [v for v in item.tasks if item.offsets.get(v.key) == left])
                          for left in sorted(set(item.offsets.values())))
-        return Reply(f"{wave}: {len(item.tasks)} task(s) due soon ({item.day.isoformat()})",
+        return Reply(t("notice.deadline", wave=wave, count=len(item.tasks), day=item.day.isoformat()),
                      sections, tone=Tone.WARNING, public=True, extra=lines.extra(),
-                     footer=f"Press Done when a task is finished; `next {wave}` shows what can start.")
+                     footer=t("notice.deadline_footer", wave=wave))
     if item.kind == "overdue":
-        return Reply(f"{wave}: {len(item.tasks)} task(s) are late", (lines.section("", item.tasks),),
-                     tone=Tone.ERROR, public=True, extra=lines.extra(),
-                     footer=f"`blocked {wave}` shows what holds them up. Reminded again in a week.")
+        return Reply(t("notice.overdue", wave=wave, count=len(item.tasks)),
+                     (lines.section("", item.tasks),), tone=Tone.ERROR, public=True,
+                     extra=lines.extra(), footer=t("notice.overdue_footer", wave=wave))
     if item.kind == "countdown":
         return _countdown(ctx, rollout, item)
     if item.kind == "report":
         assert item.report is not None
         due = min(item.report.by_diagram.values())
-        when = "today" if item.days_left == 0 else f"in {item.days_left} working day(s)"
-        return Reply(f"{wave}: {item.report.name} is due {when} ({due.isoformat()})",
+        when = (t("notice.today") if item.days_left == 0
+                else t("notice.in_days", days=item.days_left))
+        return Reply(t("notice.report", wave=wave, name=item.report.name, when=when,
+                       day=due.isoformat()),
                      (Section(lines=tuple(f"{d}: {day.isoformat()}"
                                           for d, day in sorted(item.report.by_diagram.items())),),),
                      public=True)
@@ -102,36 +110,37 @@ def notice(ctx: CommandContext, rollout: Rollout, item: DueItem,
         from commands.core import dispatch  # the personal message is `next me`, as typed
 
         return dispatch(ctx, Invocation("next me", person, "scheduler"))
-    return Reply(f"Nothing to say about {item.key}.")
+    return Reply(t("notice.nothing", item=item.key))
 
 
 def _countdown(ctx: CommandContext, rollout: Rollout, item: DueItem) -> Reply:
     assert item.gate is not None
     gate, wave = item.gate, item.target.wave
-    when = "today" if item.days_left == 0 else f"{item.days_left} working day(s) left"
+    when = (t("notice.today") if item.days_left == 0
+            else t("notice.days_left", days=item.days_left))
     ready = [r.municipality.name for r in item.readiness if r.ready]
     lacking = [r for r in item.readiness if not r.ready]
     lines = []
     for r in lacking:
         refs = ", ".join(v.key.ref for v in r.missing[:4])
         more = f" +{len(r.missing) - 4}" if len(r.missing) > 4 else ""
-        risk = " AT RISK" if r.at_risk else ""
-        lines.append(f"{r.municipality.name}: lacks {refs}{more} "
-                     f"(remaining chain {r.chain_days} working days){risk}")
+        risk = t("status.at_risk") if r.at_risk else ""
+        lines.append(t("notice.lacks", name=r.municipality.name, refs=refs + more,
+                       chain=r.chain_days, risk=risk))
     at_risk = [r.municipality.name for r in lacking if r.at_risk]
-    sections = [Section(f"Ready ({len(ready)})", (", ".join(ready) or "none",)),
-                Section(f"Not ready ({len(lacking)})", tuple(lines) or ("none",))]
+    none = t("notice.none")
+    sections = [Section(t("notice.ready", count=len(ready)), (", ".join(ready) or none,)),
+                Section(t("notice.not_ready", count=len(lacking)), tuple(lines) or (none,))]
     if at_risk:
-        sections.append(Section(f"At risk ({len(at_risk)}): the remaining work does not fit",
-                                (", ".join(at_risk),)))
+        sections.append(Section(t("notice.at_risk", count=len(at_risk)), (", ".join(at_risk),)))
     controls = wave_controls(rollout, [r.municipality for r in item.readiness], gate=gate.gate)
     if controls:
-        sections.append(Section("Per-wave checks", tuple(
+        sections.append(Section(t("gate.controls_title"), tuple(
             f"{c.question} {c.done}/{c.total}" for c in controls)))
     label = rollout.graph.milestone_label(next(iter(gate.by_diagram)), gate.gate)
-    return Reply(f"{label} for {wave} on {gate.day.isoformat()}: {when}", tuple(sections),
-                 tone=Tone.WARNING if lacking else Tone.SUCCESS, public=True,
-                 footer=f"`gate {gate.gate} {wave}` for the full picture.")
+    return Reply(t("notice.countdown", gate=label, wave=wave, day=gate.day.isoformat(), when=when),
+                 tuple(sections), tone=Tone.WARNING if lacking else Tone.SUCCESS, public=True,
+                 footer=t("notice.countdown_footer", gate=gate.gate, wave=wave))
 
 
 def _digest(ctx: CommandContext, rollout: Rollout, item: DueItem, lines: _Lines) -> Reply:
@@ -144,22 +153,22 @@ def _digest(ctx: CommandContext, rollout: Rollout, item: DueItem, lines: _Lines)
     soon = sum(1 for v in open_ if v.due_soon)
     blocked = sum(1 for v in open_ if v.state.status == "blocked")
     gate = next_gate(rollout, wave, item.day)
-    gate_text = (f"Next gate {gate.gate} on {gate.day.isoformat()} "
-                 f"({rollout.graph.calendar.working_days_between(item.day, gate.day)} working days)"
-                 if gate else "No gate ahead")
-    summary = Section(lines=(gate_text, f"{len(open_)} open task(s) in {len(members)} municipalities: "
-                                        f"{late} late, {soon} due within 5 working days, "
-                                        f"{blocked} blocked"))
+    gate_text = (t("notice.next_gate", gate=gate.gate, day=gate.day.isoformat(),
+                   days=rollout.graph.calendar.working_days_between(item.day, gate.day))
+                 if gate else t("notice.no_gate"))
+    summary = Section(lines=(gate_text, t("notice.digest_counts", open=len(open_),
+                                          municipalities=len(members), late=late, soon=soon,
+                                          blocked=blocked)))
     ready = rollout.next_tasks(keys, item.day)[:5]
-    sections = (summary, lines.section("Can start now (most urgent first)", ready)) if ready else (
-        summary,)
-    return Reply(f"Good morning, {wave}: {item.day.strftime('%A')} {item.day.isoformat()}", sections,
-                 public=True, extra=lines.extra(), footer=f"`next {wave}` for the full list.")
+    sections = ((summary, lines.section(t("notice.can_start"), ready)) if ready else (summary,))
+    return Reply(t("notice.digest", wave=wave, weekday=t(f"weekday.{item.day.weekday()}"),
+                   day=item.day.isoformat()),
+                 sections, public=True, extra=lines.extra(),
+                 footer=t("notice.digest_footer", wave=wave))
 
 
 def mark_late(reply: Reply, planned: datetime) -> Reply:
     """The same message, saying it comes late and when it was planned."""
-    note = (f"Sent late: planned for {planned.strftime('%Y-%m-%d %H:%M')}, when the reminder "
-            f"service was not running.")
+    note = t("notice.late_note", planned=planned.strftime("%Y-%m-%d %H:%M"))
     footer = f"{note} {reply.footer}".strip()
-    return replace(reply, headline=f"(late) {reply.headline}", footer=footer)
+    return replace(reply, headline=t("notice.late_prefix") + reply.headline, footer=footer)

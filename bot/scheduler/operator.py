@@ -12,8 +12,9 @@ from bot.clock import COPENHAGEN, FixedClock, SystemClock
 from bot.notify import Notifier
 from bot.runtime import Runtime, open_runtime
 from bot.scheduler.service import SWEEP_SECONDS, preview, run_forever, tick
-from bot.scheduler.sweep import Sweeper
+from bot.scheduler.sweep import SweepConfig, Sweeper
 from bot.settings import Settings
+from commands.messages import speaking
 from storage.people import SqlPeopleStore
 from storage.ports import Change
 
@@ -60,7 +61,8 @@ def run_scheduler(settings: Settings, *, seconds: int = SWEEP_SECONDS) -> int:
     notifiers = _notifiers(runtime)
     if notifiers is None:
         return 2
-    run_forever(Sweeper(runtime, notifiers), clock, seconds=seconds)
+    config = SweepConfig(language=settings.language)
+    run_forever(Sweeper(runtime, notifiers, config=config), clock, seconds=seconds)
     return 0
 
 
@@ -70,7 +72,8 @@ def send_once(settings: Settings, *, now: datetime | None) -> int:
     notifiers = _notifiers(runtime)
     if notifiers is None:
         return 2
-    report = tick(Sweeper(runtime, notifiers), clock)
+    report = tick(Sweeper(runtime, notifiers, config=SweepConfig(language=settings.language)),
+                  clock)
     if report is None:
         return 1
     print(f"{clock.now().isoformat()}: {report.due} due, {len(report.inserted)} new, "
@@ -88,7 +91,9 @@ def print_preview(settings: Settings, *, wave: str | None, today: date | None, d
     if wave is not None and wave not in runtime.graph.plan.waves:
         print(f"sf1590: {wave} is not a wave ({', '.join(runtime.graph.plan.waves)})", file=sys.stderr)
         return 2
-    for line in preview(runtime, start=today or clock.today(), days=days, wave=wave, full=full):
+    with speaking(settings.language):
+        lines = preview(runtime, start=today or clock.today(), days=days, wave=wave, full=full)
+    for line in lines:
         print(line)
     return 0
 

@@ -27,6 +27,7 @@ from bot.runtime import Runtime
 from bot.scheduler.payload import reply_from_json, reply_to_json
 from commands.admin import actor_for
 from commands.context import CommandContext
+from commands.messages import speaking
 from commands.notices import Mention, MentionHook, mark_late, notice
 from rollout.reminders import DueItem, due_at
 from rollout.status import Rollout, TaskView
@@ -53,6 +54,7 @@ class SweepConfig:
     min_interval: float = 1.0  # seconds between two posts to one channel (real time)
     backoff: timedelta = timedelta(seconds=30)  # after the first failure; doubles, up to an hour
     max_backoff: timedelta = timedelta(hours=1)
+    language: str = "en"  # the frame of the messages (en | da); plan text is Danish either way
 
 
 @dataclass
@@ -115,7 +117,9 @@ class Sweeper:
         if not fresh:
             return
         people = {p: self.settings.people(p) for p in self.notifiers}
-        notices = [self._notice(rollout, item, now, people[item.target.platform]) for item in fresh]
+        with speaking(self.config.language):
+            notices = [self._notice(rollout, item, now, people[item.target.platform])
+                       for item in fresh]
         inserted = set(self.outbox.add(notices, now=now))
         for new in notices:
             if new.key not in inserted:

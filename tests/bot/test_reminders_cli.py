@@ -88,3 +88,15 @@ def test_the_scheduler_process_ticks_and_stops_on_sigterm(db: str, fake: Recordi
     assert proc.returncode == 0, err
     assert "sweeping every 1 s" in err
     assert "sweep failed" not in err
+
+
+def test_reminders_speak_danish_when_the_bot_does(db: str, capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    seeded(db)
+    capsys.readouterr()
+    monkeypatch.setenv("SF1590_LANGUAGE", "da")
+    assert main(["reminders", "preview", "--wave", "P2", "--today", "2020-01-21", "--days", "1",
+                 "--db", db]) == 0
+    out = capsys.readouterr().out
+    assert "KP-3 Go/no-go for P2 den 2020-01-28: 5 arbejdsdag(e) tilbage" in out
+    assert "Godmorgen, P2: tirsdag 2020-01-21" in out
