@@ -21,6 +21,7 @@ from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.webhook import WebhookClient
 
 from bot.runtime import Runtime
+from bot.slack.deferred import defer
 from bot.slack.render import ACTION_PREFIX, ASK_PREFIX, MAX_BLOCKS, escape, render_blocks, render_text
 from bot.slack.settings import SlackSettings
 from commands.admin import PEOPLE, actor_for, unknown_actor
@@ -211,24 +212,41 @@ class _guard:
         return True
 
 
-def _ack(ack: Ack) -> None:
-    ack()
-
-
 def build_app(runtime: Runtime, people: PeopleStore, settings: SlackSettings, *,
               workers: int = 4, processes: Any = None) -> App:
     """The Bolt app for these settings (calls ``auth.test`` once, as Bolt does at start-up)."""
     client = WebClient(token=settings.bot_token, base_url=settings.api_url,
                        retry_handlers=retry_handlers())
+    later = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sf1590-slack")
     app = App(client=client, signing_secret=settings.signing_secret or None,
               process_before_response=True, request_verification_enabled=True,
-              listener_executor=ThreadPoolExecutor(max_workers=workers,
-                                                   thread_name_prefix="sf1590-slack"))
+              listener_executor=later)
     bot = SlackBot(runtime, people, processes)
-    app.command("/sf1590")(ack=_ack, lazy=[bot.on_command])
-    app.action(re.compile("^" + re.escape(ACTION_PREFIX)))(ack=_ack, lazy=[bot.on_click])
-    app.action(re.compile("^" + re.escape(ASK_PREFIX)))(ack=_ack, lazy=[bot.on_ask])
-    app.view(REASON_CALLBACK)(ack=_ack, lazy=[bot.on_reason])
-    app.event("app_home_opened")(ack=_ack, lazy=[bot.on_home])
+
+    def on_command(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        defer(later, lambda: bot.on_command(body))
+
+    def on_click(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        defer(later, lambda: bot.on_click(body, action, client))
+
+    def on_ask(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        defer(later, lambda: bot.on_ask(body, action, client))
+
+    def on_reason(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        ack()
+        defer(later, lambda: bot.on_reason(body, view, client))
+
+    def on_home(ack: Ack, event: dict[str, Any], client: WebClient) -> None:
+        ack()
+        defer(later, lambda: bot.on_home(event, client))
+
+    app.command("/sf1590")(on_command)
+    app.action(re.compile("^" + re.escape(ACTION_PREFIX)))(on_click)
+    app.action(re.compile("^" + re.escape(ASK_PREFIX)))(on_ask)
+    app.view(REASON_CALLBACK)(on_reason)
+    app.event("app_home_opened")(on_home)
     assert MAX_BLOCKS <= HOME_MAX_BLOCKS
     return app

@@ -12,6 +12,7 @@ from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.starlette import SlackRequestHandler
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
@@ -20,6 +21,7 @@ from bot.clock import SystemClock
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings
 from bot.slack.app import build_app
+from bot.slack.deferred import collecting, submit_all
 from bot.slack.settings import ConfigError, SlackSettings
 from bot.slack.workers import ProcessRunner
 from storage.people import SqlPeopleStore
@@ -36,12 +38,16 @@ def asgi_app(app: App) -> Starlette:
     """POST /slack/events (commands, interactivity, events) and GET /healthz.
 
     Bolt's starlette handler runs the sync App's dispatch on the event loop: that is only the
-    signature check, the routing and our one-line ack; the work runs in lazy listeners.
+    signature check, the routing and our one-line ack; the work is deferred until the response
+    has been sent (bot.slack.deferred).
     """
     handler = SlackRequestHandler(app)
 
     async def events(request: Request) -> Response:
-        response: Response = await handler.handle(request)
+        with collecting() as work:
+            response: Response = await handler.handle(request)
+        if work:  # the listeners' work starts once the ack has been sent
+            response.background = BackgroundTask(submit_all, work)
         return response
 
     async def healthz(_request: Request) -> Response:
