@@ -111,6 +111,8 @@ EN: dict[str, str] = {
     "history.line": "{when} {actor} ({source}): {task} {old} → {new}{reason}{undo}",
     "history.undo": " (undo)",
     "history.none": "No changes recorded yet.",
+    "history.roster_title": "Roster changes",
+    "history.roster_line": "{when}: {field} {old} → {new} (by {actor}, {source})",
     "history.waves_title": "Waves",
     "history.move_line": "{when}: {old} → {new} ({reason}, by {actor})",
     # changes

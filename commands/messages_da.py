@@ -92,6 +92,8 @@ DA: dict[str, str] = {
     "history.line": "{when} {actor} ({source}): {task} {old} → {new}{reason}{undo}",
     "history.undo": " (fortrudt)",
     "history.none": "Ingen ændringer registreret endnu.",
+    "history.roster_title": "Ændringer i stamdata",
+    "history.roster_line": "{when}: {field} {old} → {new} (af {actor}, {source})",
     "history.waves_title": "Bølger",
     "history.move_line": "{when}: {old} → {new} ({reason}, af {actor})",
     "change.headline": "{code} {title}: {count} ændring(er) registreret",

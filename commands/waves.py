@@ -167,6 +167,13 @@ def history(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
             t("history.move_line", when=m.at.astimezone(_COPENHAGEN).strftime("%Y-%m-%d"),
               old=m.from_wave or "–", new=m.to_wave, reason=m.reason, actor=m.actor)
             for m in moves)))
+        edits = ctx.store.roster_changes(municipality.code)
+        if edits:
+            sections.append(Section(title=t("history.roster_title"), lines=tuple(
+                t("history.roster_line", when=e.at.astimezone(_COPENHAGEN).strftime("%Y-%m-%d"),
+                  field=e.field, old=e.old or "–", new=e.new or "–", actor=e.actor,
+                  source=e.source)
+                for e in edits[-10:])))
     target = municipality.name if municipality else t("label.all_waves")
     return Reply(t("history.headline", target=target), tuple(sections))
 

@@ -16,6 +16,7 @@ __all__ = [
     "ChangeResult",
     "GateDecision",
     "RolloutStore",
+    "RosterChange",
     "TaskEvent",
     "WaveMove",
 ]
@@ -61,6 +62,19 @@ class WaveMove:
     from_wave: str | None
     to_wave: str
     reason: str
+    actor: str
+    source: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class RosterChange:
+    """A municipality's roster data changed (``field`` old -> new), by whom, when, from where."""
+
+    municipality: int
+    field: str
+    old: str | None
+    new: str | None
     actor: str
     source: str
     at: datetime
@@ -114,6 +128,8 @@ class RolloutStore(Protocol):
         ...
 
     def wave_moves(self, municipality: int | None = None) -> list[WaveMove]: ...
+
+    def roster_changes(self, municipality: int) -> list[RosterChange]: ...
 
     def record_gate_decision(self, decision: GateDecision) -> None: ...
 

@@ -16,12 +16,14 @@ from storage.ports import (
     ChangeOutcome,
     ChangeResult,
     GateDecision,
+    RosterChange,
     TaskEvent,
     WaveMove,
 )
 from storage.tables import (
     GateDecisionRow,
     MunicipalityRow,
+    RosterChangeRow,
     TaskEventRow,
     TaskStateRow,
     WaveMoveRow,
@@ -78,10 +80,15 @@ class SqlRolloutStore:
                           "connections": ",".join(m.connections)}
                 if not is_new and all(getattr(row, k) == v for k, v in values.items()):
                     continue
+                edits = [(name, getattr(row, name), value) for name, value in values.items()
+                         if name != "wave" and not is_new and getattr(row, name) != value]
                 for name, value in values.items():
                     setattr(row, name, value)
                 session.add(row)
                 session.flush()
+                session.add_all(RosterChangeRow(municipality_code=m.code, field=name, old=old,
+                                                new=new, actor=change.actor, source=change.source,
+                                                at=change.at) for name, old, new in edits)
                 if is_new or moved_from is not None:
                     session.add(WaveMoveRow(municipality_code=m.code, from_wave=moved_from,
                                             to_wave=m.wave, reason="roster import",
@@ -106,6 +113,14 @@ class SqlRolloutStore:
             session.commit()
             return WaveMove(code, move.from_wave, to_wave, reason, change.actor,
                             change.source, change.at)
+
+    def roster_changes(self, municipality: int) -> list[RosterChange]:
+        with Session(self.engine) as session:
+            rows = session.exec(select(RosterChangeRow)
+                                .where(RosterChangeRow.municipality_code == municipality)
+                                .order_by(col(RosterChangeRow.id))).all()
+            return [RosterChange(r.municipality_code, r.field, r.old, r.new, r.actor, r.source,
+                                 r.at) for r in rows]
 
     def wave_moves(self, municipality: int | None = None) -> list[WaveMove]:
         with Session(self.engine) as session:

@@ -17,6 +17,7 @@ __all__ = [
     "PersonRow",
     "PersonalDigestRow",
     "PlatformIdentityRow",
+    "RosterChangeRow",
     "TaskEventRow",
     "TaskStateRow",
     "WaveMoveRow",
@@ -46,6 +47,21 @@ class WaveMoveRow(SQLModel, table=True):
     from_wave: str | None = None
     to_wave: str
     reason: str = ""
+    actor: str
+    source: str
+    at: datetime
+
+
+class RosterChangeRow(SQLModel, table=True):
+    """A change of a municipality's roster data (name, region, suppliers, connections)."""
+
+    __tablename__ = "roster_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    municipality_code: int = Field(index=True, foreign_key="municipality.code")
+    field: str
+    old: str | None = None
+    new: str | None = None
     actor: str
     source: str
     at: datetime

@@ -82,3 +82,25 @@ def test_a_malformed_admin_id_is_refused(tmp_path: Path, capsys: pytest.CaptureF
     url = f"sqlite:///{tmp_path / 'a.db'}"
     assert main(["slack", "admin", "anna", "Anna", "--db", url]) == 2
     assert "is not a Slack member id" in capsys.readouterr().err
+
+
+def test_a_supplier_change_by_roster_import_shows_in_history(tmp_path: Path) -> None:
+    import io
+
+    from bot.console import ConsoleSession
+    from bot.runtime import open_runtime
+    from bot.settings import Settings
+    from commands.context import Actor
+
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    roster = tmp_path / "roster.csv"
+    roster.write_text("code,wave\n751,P2\n", encoding="utf-8")
+    main(["roster", "import", str(roster), "--db", url])
+    roster.write_text("code,wave,debtor_supplier\n751,P2,KMD\n", encoding="utf-8")
+    main(["roster", "import", str(roster), "--db", url])
+    out = io.StringIO()
+    from bot.clock import SystemClock
+    session = ConsoleSession(open_runtime(Settings(database_url=url), SystemClock()),
+                             Actor("anna", "Anna", is_admin=True), out=out)
+    session.handle("history aarhus")
+    assert "debtor_supplier – → KMD (by cli, cli)" in out.getvalue()

@@ -138,3 +138,14 @@ def test_undoing_every_change_restores_the_starting_state(roster: SqlRolloutStor
                                     expected=last.new, compensates=last.id)
         assert result.outcome == ChangeOutcome.CHANGED
     assert {k: roster.task_states().get(k, TODO) for k in keys} == before
+
+
+def test_a_roster_change_is_recorded_field_by_field(roster: SqlRolloutStore) -> None:
+    from dataclasses import replace
+
+    roster.save_municipalities([replace(AARHUS, bookkeeping_supplier="KMD")], change=change("bo"))
+    (edit,) = roster.roster_changes(751)
+    assert (edit.field, edit.old, edit.new, edit.actor) == ("bookkeeping_supplier", None, "KMD", "bo")
+    assert roster.save_municipalities([replace(AARHUS, bookkeeping_supplier="KMD")],
+                                      change=change("bo")) == 0
+    assert len(roster.roster_changes(751)) == 1
