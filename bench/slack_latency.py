@@ -167,8 +167,8 @@ def _start(kind: str, db: str) -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError(f"{kind} server did not start")
 
 
-def run(base: str, sink: Sink | None, clients: int, requests: int, tag: str
-        ) -> tuple[list[float], list[float]]:
+def run(base: str, sink: Sink | None, clients: int, requests: int, tag: str, *,
+        think: float = 0.0) -> tuple[list[float], list[float]]:
     counter = itertools.count()
     acks: list[float] = []
     answers: list[float] = []
@@ -192,6 +192,8 @@ def run(base: str, sink: Sink | None, clients: int, requests: int, tag: str
         acked = time.perf_counter()
         assert response.status_code == 200, response.status_code
         arrived = sink.wait(path) if sink else None
+        if think:
+            time.sleep(think)  # a person reads the answer before typing the next command
         with lock:
             acks.append(acked - started)
             if arrived is not None:
@@ -221,6 +223,8 @@ def main() -> int:
     parser.add_argument("--port", type=int)
     parser.add_argument("--db")
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--think-ms", type=float, default=0.0,
+                        help="pause after each answer before the next command (default: none)")
     args = parser.parse_args()
     if args.serve:
         serve(args.serve, args.port, args.db)
@@ -240,8 +244,10 @@ def main() -> int:
             print(f"{'clients':>7} {'app':>6} {'ack p50':>9} {'ack p99':>9} "
                   f"{'answer p50':>11} {'answer p99':>11} {'answer max':>11}")
             for clients in (1, 20):
-                floor_acks, _ = run(floor, None, clients, args.requests, f"f{clients}")
-                acks, answers = run(ours, sink, clients, args.requests, f"o{clients}")
+                floor_acks, _ = run(floor, None, clients, args.requests, f"f{clients}",
+                                     think=args.think_ms / 1000)
+                acks, answers = run(ours, sink, clients, args.requests, f"o{clients}",
+                                    think=args.think_ms / 1000)
                 print(f"{clients:>7} {'floor':>6} {_pct(floor_acks, .5):>7.1f}ms "
                       f"{_pct(floor_acks, .99):>7.1f}ms")
                 print(f"{clients:>7} {'ours':>6} {_pct(acks, .5):>7.1f}ms {_pct(acks, .99):>7.1f}ms "
