@@ -126,7 +126,7 @@ def critical_chain(rollout: Rollout, open_keys: list[TaskKey]) -> tuple[list[Tas
     graph: nx.DiGraph[TaskKey] = nx.DiGraph()
     for key in open_keys:
         graph.add_node(key, weight=rollout.graph.duration(key.ref))
-        for pred in rollout.graph.predecessors(key, rollout.municipalities):
+        for pred in rollout.predecessors(key):
             if pred in wanted:
                 graph.add_edge(pred, key)
     best: dict[TaskKey, tuple[int, TaskKey | None]] = {}

@@ -118,9 +118,26 @@ class PlanGraph:
 
     def predecessors(self, key: TaskKey,
                      municipalities: Mapping[int, Municipality]) -> list[TaskKey]:
-        """The instances that must be finished before ``key`` may start."""
-        return [p for ref in self.predecessor_refs(key.ref)
-                for p in self._expand(ref, key, municipalities, downstream=False)]
+        """The instances that must be finished before ``key`` may start.
+
+        The same rule as :meth:`_expand` upstream, spelled out: this is the hottest path of
+        every wave-wide answer and of the gate countdowns.
+        """
+        out: list[TaskKey] = []
+        code = key.municipality
+        for ref in self._preds[key.ref]:
+            scope = self._tasks[ref].scope
+            if scope == Scope.SYSTEM:
+                out.append(TaskKey(ref, SYSTEM_WIDE))
+            elif code == SYSTEM_WIDE:
+                continue
+            elif scope == Scope.MUNICIPALITY:
+                out.append(TaskKey(ref, code))
+            elif key.connection:
+                out.append(TaskKey(ref, code, key.connection))
+            elif code in municipalities:
+                out.extend(TaskKey(ref, code, c) for c in municipalities[code].connections)
+        return out
 
     def successors(self, key: TaskKey,
                    municipalities: Mapping[int, Municipality]) -> list[TaskKey]:

@@ -71,6 +71,7 @@ class Rollout:
     municipalities: Mapping[int, Municipality]
     states: Mapping[TaskKey, TaskState]
     _views: dict[tuple[TaskKey, date], TaskView] = field(default_factory=dict, repr=False)
+    _predecessors: dict[TaskKey, list[TaskKey]] = field(default_factory=dict, repr=False)
 
     def state(self, key: TaskKey) -> TaskState:
         """The recorded state, or the plan's starting state (n/a where the plan excludes it)."""
@@ -98,9 +99,15 @@ class Rollout:
         found = [d for w in waves if (d := self.graph.deadline(key.ref, w)) is not None]
         return min(found, key=lambda d: d.day) if found else None
 
+    def predecessors(self, key: TaskKey) -> list[TaskKey]:
+        """The instances ``key`` waits on (memoised: the roster of a snapshot never changes)."""
+        found = self._predecessors.get(key)
+        if found is None:
+            found = self._predecessors[key] = self.graph.predecessors(key, self.municipalities)
+        return found
+
     def waits_on(self, key: TaskKey) -> tuple[TaskKey, ...]:
-        return tuple(p for p in self.graph.predecessors(key, self.municipalities)
-                     if self.state(p).status not in FINISHED)
+        return tuple(p for p in self.predecessors(key) if self.state(p).status not in FINISHED)
 
     def view(self, key: TaskKey, today: date) -> TaskView:
         """Everything about one instance on ``today`` (memoised: a snapshot never changes)."""
