@@ -92,19 +92,16 @@ class PlanGraph:
         for municipality in municipalities:
             yield from self.instances(municipality)
 
-    def _expand(self, ref: str, key: TaskKey, municipalities: Mapping[int, Municipality],
-                *, downstream: bool) -> list[TaskKey]:
-        """The instances of plan task ``ref`` that instance ``key`` is linked to.
+    def _fan_out(self, ref: str, key: TaskKey,
+                 municipalities: Mapping[int, Municipality]) -> list[TaskKey]:
+        """The instances of plan task ``ref`` downstream of instance ``key``.
 
-        A task done once for everyone holds up every municipality's successor (``downstream``),
-        but never waits on one municipality's task: a group rule such as "criteria before
-        tasks" applies within each municipality.
+        A task done once for everyone holds up every municipality's successor; otherwise the
+        link stays within the municipality (and connection).
         """
-        scope = self.task(ref).scope
+        scope = self._tasks[ref].scope
         if scope == Scope.SYSTEM:
             return [TaskKey(ref, SYSTEM_WIDE)]
-        if key.municipality == SYSTEM_WIDE and not downstream:
-            return []
         codes = [key.municipality] if key.municipality != SYSTEM_WIDE else sorted(municipalities)
         out: list[TaskKey] = []
         for code in codes:
@@ -120,8 +117,8 @@ class PlanGraph:
                      municipalities: Mapping[int, Municipality]) -> list[TaskKey]:
         """The instances that must be finished before ``key`` may start.
 
-        The same rule as :meth:`_expand` upstream, spelled out: this is the hottest path of
-        every wave-wide answer and of the gate countdowns.
+        A task done once for everyone never waits on one municipality's task: a group rule such
+        as "criteria before tasks" applies within each municipality.
         """
         out: list[TaskKey] = []
         code = key.municipality
@@ -143,7 +140,7 @@ class PlanGraph:
                    municipalities: Mapping[int, Municipality]) -> list[TaskKey]:
         """The instances that wait on ``key``."""
         return [s for ref in self.successor_refs(key.ref)
-                for s in self._expand(ref, key, municipalities, downstream=True)]
+                for s in self._fan_out(ref, key, municipalities)]
 
     # -- dates ------------------------------------------------------------------------------
 

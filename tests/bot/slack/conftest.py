@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,7 +12,6 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-import uvicorn
 from slack_sdk.signature import SignatureVerifier
 
 from bot.runtime import Runtime
@@ -23,6 +20,7 @@ from bot.slack.server import asgi_app
 from bot.slack.settings import SlackSettings
 from storage.people import Person, SqlPeopleStore
 from storage.ports import Change
+from tests.asgi_server import serve as _serve
 from tests.bot.slack.fake_slack import FakeSlack
 
 SECRET = "test-signing-secret-8f2c"
@@ -98,25 +96,6 @@ class SlackUser:
 
 def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
     return [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
-
-
-def _serve(app: Any) -> Iterator[str]:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
-
 
 @pytest.fixture
 def fake() -> Iterator[FakeSlack]:

@@ -7,8 +7,6 @@ MSAL's token request to Entra ID (for the bot's outbound calls) answers with a f
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -19,7 +17,6 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-import uvicorn
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt import PyJWK
 from microsoft_agents.authentication.msal import MsalAuth
@@ -32,6 +29,7 @@ from bot.web import web_app
 from storage.conversations import SqlConversationRefStore
 from storage.people import Person, SqlPeopleStore
 from storage.ports import Change
+from tests.asgi_server import serve
 from tests.bot.teams.fake_connector import FakeConnector
 
 APP_ID = "11111111-2222-3333-4444-555555555555"
@@ -197,24 +195,6 @@ def card_text(card: dict[str, Any]) -> str:
 
     walk(card)
     return "\n".join(texts)
-
-
-def serve(app: Any) -> Iterator[str]:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
 
 
 def register_teams_people(people: SqlPeopleStore) -> None:

@@ -11,9 +11,10 @@ from bot.runtime import Runtime
 from bot.teams.settings import ANY_SERVICE_URL_VAR, APP_ID_VAR, SECRET_VAR, TeamsSettings
 from bot.web import build_web
 from storage.people import SqlPeopleStore
+from tests.asgi_server import serve
 from tests.bot.slack.conftest import BOT_TOKEN, SECRET, SlackUser
 from tests.bot.slack.fake_slack import FakeSlack
-from tests.bot.teams.conftest import APP_ID, SUPPLIER, TeamsClient, card_text, serve
+from tests.bot.teams.conftest import APP_ID, SUPPLIER, TeamsClient, card_text
 from tests.bot.teams.fake_connector import FakeConnector
 
 
