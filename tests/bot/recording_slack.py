@@ -5,39 +5,18 @@ posted message's metadata, as ``conversations.history`` with ``include_all_metad
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
-from tests.bot.slack.fake_slack import Call, FakeSlack, closed_port
+from tests.bot.slack.fake_slack import Call, FakeSlack
 
 
 @dataclass
 class RecordingSlack(FakeSlack):
     script: dict[str, list[tuple[int, int | None, str]]] = field(default_factory=dict)
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-
-    def start(self) -> RecordingSlack:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *_args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
-                fake.handle(self, raw)
-
-            def do_GET(self) -> None:
-                fake.handle(self, urlsplit(self.path).query)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.socket_url = f"ws://127.0.0.1:{closed_port()}/link"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
 
     def answer_next(self, method: str, status: int, *, retry_after: int | None = None,
                     error: str = "") -> None:
