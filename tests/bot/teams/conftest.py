@@ -162,39 +162,24 @@ def card_of(activity: dict[str, Any]) -> dict[str, Any]:
     return content
 
 
+def _nodes(node: Any) -> Iterator[dict[str, Any]]:
+    """Every object in a card, depth first."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _nodes(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _nodes(value)
+
+
 def card_actions(card: dict[str, Any]) -> list[dict[str, Any]]:
     """Every button of a card, including those inside ActionSets and ShowCards."""
-    found: list[dict[str, Any]] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if str(node.get("type", "")).startswith("Action."):
-                found.append(node)
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(card)
-    return found
+    return [n for n in _nodes(card) if str(n.get("type", "")).startswith("Action.")]
 
 
 def card_text(card: dict[str, Any]) -> str:
-    texts: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "TextBlock":
-                texts.append(str(node.get("text", "")))
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(card)
-    return "\n".join(texts)
+    return "\n".join(str(n.get("text", "")) for n in _nodes(card) if n.get("type") == "TextBlock")
 
 
 def register_teams_people(people: SqlPeopleStore) -> None:
