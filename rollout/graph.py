@@ -92,17 +92,16 @@ class PlanGraph:
         for municipality in municipalities:
             yield from self.instances(municipality)
 
-    def _fan_out(self, ref: str, key: TaskKey,
-                 municipalities: Mapping[int, Municipality]) -> list[TaskKey]:
-        """The instances of plan task ``ref`` downstream of instance ``key``.
+    def _linked(self, ref: str, key: TaskKey, codes: Iterable[int],
+                municipalities: Mapping[int, Municipality]) -> list[TaskKey]:
+        """The instances of plan task ``ref`` linked to instance ``key`` in ``codes``.
 
-        A task done once for everyone holds up every municipality's successor; otherwise the
-        link stays within the municipality (and connection).
+        A system-wide task has one instance; otherwise the link stays within the municipality
+        (and the connection, when ``key`` has one).
         """
         scope = self._tasks[ref].scope
         if scope == Scope.SYSTEM:
             return [TaskKey(ref, SYSTEM_WIDE)]
-        codes = [key.municipality] if key.municipality != SYSTEM_WIDE else sorted(municipalities)
         out: list[TaskKey] = []
         for code in codes:
             if scope == Scope.MUNICIPALITY:
@@ -120,27 +119,18 @@ class PlanGraph:
         A task done once for everyone never waits on one municipality's task: a group rule such
         as "criteria before tasks" applies within each municipality.
         """
-        out: list[TaskKey] = []
-        code = key.municipality
-        for ref in self._preds[key.ref]:
-            scope = self._tasks[ref].scope
-            if scope == Scope.SYSTEM:
-                out.append(TaskKey(ref, SYSTEM_WIDE))
-            elif code == SYSTEM_WIDE:
-                continue
-            elif scope == Scope.MUNICIPALITY:
-                out.append(TaskKey(ref, code))
-            elif key.connection:
-                out.append(TaskKey(ref, code, key.connection))
-            elif code in municipalities:
-                out.extend(TaskKey(ref, code, c) for c in municipalities[code].connections)
-        return out
+        codes = () if key.municipality == SYSTEM_WIDE else (key.municipality,)
+        return [p for ref in self._preds[key.ref]
+                for p in self._linked(ref, key, codes, municipalities)]
 
     def successors(self, key: TaskKey,
                    municipalities: Mapping[int, Municipality]) -> list[TaskKey]:
-        """The instances that wait on ``key``."""
-        return [s for ref in self.successor_refs(key.ref)
-                for s in self._fan_out(ref, key, municipalities)]
+        """The instances that wait on ``key``; a task done once for everyone holds up every
+        municipality's successor."""
+        codes = (sorted(municipalities) if key.municipality == SYSTEM_WIDE
+                 else (key.municipality,))
+        return [s for ref in self._succs[key.ref]
+                for s in self._linked(ref, key, codes, municipalities)]
 
     # -- dates ------------------------------------------------------------------------------
 
