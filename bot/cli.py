@@ -131,7 +131,7 @@ def _console(args: argparse.Namespace, settings: Settings) -> int:
         print(f"New database {settings.database_url}: loaded the {runtime.graph.plan.id} plan "
               f"and the demo roster ({loaded} municipalities, demo progress). Type `help`.")
     actor = Actor(args.user, args.user, is_admin=True)
-    session = ConsoleSession(runtime, actor, language=args.language or settings.language)
+    session = ConsoleSession(runtime, actor, language=args.language)
     session.loop(sys.stdin, prompt=sys.stdin.isatty())
     return 0
 

@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from bot.runtime import Runtime
-from commands.context import Actor, Invocation
+from commands.context import Actor
 from commands.messages import speaking, t
 from commands.reply import Action, Reply, Tone
 
-__all__ = ["ConsoleSession", "render_text"]
+__all__ = ["PLATFORM", "ConsoleSession", "render_text"]
+
+PLATFORM = "console"
 
 _MARK = {Tone.ERROR: "✗ ", Tone.WARNING: "! ", Tone.SUCCESS: "✓ ", Tone.INFO: ""}
 
@@ -53,12 +55,16 @@ def render_text(reply: Reply) -> tuple[str, list[Action]]:
 
 @dataclass
 class ConsoleSession:
-    """One terminal conversation: reads lines, runs them, prints replies."""
+    """One terminal conversation: reads lines, runs them, prints replies.
+
+    ``actor`` is who types (``--as``; an admin); ``language`` a choice (``--language``), else the
+    runtime's configured one.
+    """
 
     runtime: Runtime
     actor: Actor
     out: TextIO = field(default_factory=lambda: sys.stdout)
-    language: str = "en"
+    language: str | None = None
     buttons: list[Action] = field(default_factory=list)
 
     def handle(self, line: str) -> Reply | None:
@@ -66,17 +72,19 @@ class ConsoleSession:
         text = line.strip()
         if not text:
             return None
-        with speaking(self.language):
+        with speaking(self.runtime.language_for(self.language)):
             words = text.split()
             if words[0].lower() == "click":
                 return self._click(words[1:])
             return self._run(text)
 
     def _run(self, text: str) -> Reply:
-        reply = self.runtime.run(Invocation(text, self.actor, "console", language=self.language))
-        rendered, self.buttons = render_text(reply)
+        answer = self.runtime.answer(PLATFORM, self.actor.handle, None, text,
+                                     language=self.language, actor=self.actor)
+        with speaking(answer.language):
+            rendered, self.buttons = render_text(answer.reply)
         print(rendered, file=self.out, flush=True)
-        return reply
+        return answer.reply
 
     def _click(self, words: list[str]) -> Reply:
         if not words or not words[0].isdigit() or not 1 <= int(words[0]) <= len(self.buttons):

@@ -1,8 +1,10 @@
-"""Wiring: database, plan and clock in, a ``run(invocation)`` that every adapter calls."""
+"""Wiring: database, plan and clock in; ``answer(platform, user, channel, text)`` that every chat
+adapter calls, so who asks, from which channel's wave and in which language is decided once."""
 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,9 +13,10 @@ from sqlalchemy import Engine
 
 from bot.clock import Clock
 from bot.settings import Settings
-from commands.context import CommandContext, Invocation
+from commands.admin import actor_for, unknown_actor
+from commands.context import Actor, CommandContext, Invocation
 from commands.core import dispatch
-from commands.remind import REMINDERS
+from commands.messages import LANGUAGES, has_text, speaking, t
 from commands.reply import Reply
 from rollout.graph import PlanGraph
 from rollout.model import Status, TaskKey, TaskState
@@ -21,34 +24,82 @@ from rollout.plan_loader import load_plan_file
 from rollout.status import Rollout
 from storage.engine import make_engine
 from storage.migrate import upgrade
+from storage.people import PeopleStore, SqlPeopleStore
 from storage.ports import Change, RolloutStore
-from storage.reminders import SqlReminderSettings
+from storage.reminders import ReminderSettingsStore, SqlReminderSettings
 from storage.repository import SqlRolloutStore
 from storage.roster import read_demo_roster
 
-__all__ = ["Runtime", "open_runtime", "seed_demo"]
+__all__ = ["Answer", "Runtime", "not_registered", "open_runtime", "pick_language",
+           "seed_demo"]
 
 log = logging.getLogger(__name__)
 
 DEMO_ACTOR = "demo-seed"
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")  # a platform's user id as shown in a note: nothing else
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A command's reply for one person, and what the adapter needs to render it.
+
+    ``language`` is the language of the reply: render the rest of the message in it too.
+    ``note`` is, for someone not registered, how to get registered (in that language), else "".
+    """
+
+    reply: Reply
+    language: str
+    actor: Actor
+    registered: bool
+    note: str = ""
 
 
 @dataclass
 class Runtime:
-    """One bot: its storage, its plan and its clock."""
+    """One bot: its storage, its plan, its clock and the language it answers in by default."""
 
     engine: Engine
     store: RolloutStore
     graph: PlanGraph
     clock: Clock
+    people: PeopleStore
+    reminders: ReminderSettingsStore
+    language: str = "en"
 
     def context(self) -> CommandContext:
         return CommandContext(self.store, self.graph, self.clock.now(), self.clock.today(),
-                              extras={REMINDERS: SqlReminderSettings(self.engine)})
+                              people=self.people, reminders=self.reminders)
 
     def run(self, invocation: Invocation) -> Reply:
         """Run one command as of now."""
         return dispatch(self.context(), invocation)
+
+    def language_for(self, hint: str | None) -> str:
+        """The language to answer in: the hint ("da", "da-DK") when we speak it, else the default."""
+        return pick_language(hint, self.language)
+
+    def identify(self, platform: str, user_id: str, user_name: str = "") -> tuple[Actor, bool]:
+        """The person behind a chat account and their rights; False when not registered."""
+        person = self.people.person_for(platform, user_id) if user_id else None
+        if person is None:
+            return unknown_actor(platform, user_id or "unknown", user_name), False
+        return actor_for(person), True
+
+    def answer(self, platform: str, user_id: str, channel_id: str | None, text: str, *,
+               language: str | None = None, user_name: str = "", actor: Actor | None = None
+               ) -> Answer:
+        """Run ``text`` typed by ``user_id`` on ``platform`` in ``channel_id``: the one seam of
+        every chat adapter. ``language`` is the platform's hint (a locale); ``actor`` overrides
+        the person lookup (the console's ``--as``, who acts as an admin)."""
+        spoken = self.language_for(language)
+        registered = actor is not None
+        if actor is None:
+            actor, registered = self.identify(platform, user_id, user_name)
+        wave = self.people.channel_wave(platform, channel_id) if channel_id else None
+        reply = self.run(Invocation(text, actor, platform, wave, language=spoken,
+                                    channel=channel_id))
+        return Answer(reply, spoken, actor, registered,
+                      "" if registered else not_registered(platform, user_id, spoken))
 
 
 def open_runtime(settings: Settings, clock: Clock, *, migrate: bool = True,
@@ -58,7 +109,27 @@ def open_runtime(settings: Settings, clock: Clock, *, migrate: bool = True,
     if migrate:
         upgrade(engine)
     graph = PlanGraph(load_plan_file(settings.plan_path))
-    return Runtime(engine, SqlRolloutStore(engine), graph, clock)
+    language = settings.language if settings.language in LANGUAGES else "en"
+    if language != settings.language:
+        log.warning("SF1590_LANGUAGE=%r is not one of %s; answering in English",
+                    settings.language, ", ".join(LANGUAGES))
+    return Runtime(engine, SqlRolloutStore(engine), graph, clock, SqlPeopleStore(engine),
+                   SqlReminderSettings(engine), language)
+
+
+def pick_language(hint: str | None, default: str) -> str:
+    """``hint`` (a language or a locale: "da", "da-DK", "da_DK") when we speak it, else
+    ``default``."""
+    base = (hint or "").replace("_", "-").split("-")[0].strip().lower()
+    return base if base in LANGUAGES else default
+
+
+def not_registered(platform: str, user_id: str, language: str) -> str:
+    """How someone not registered gets registered, in ``language``, for their platform."""
+    user = _UNSAFE.sub("", user_id) or "unknown"
+    with speaking(language):
+        key = f"chat.not_registered.{platform}"
+        return t(key if has_text(key) else "chat.not_registered", user=user)
 
 
 def seed_demo(runtime: Runtime, settings: Settings) -> int:

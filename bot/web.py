@@ -23,7 +23,6 @@ from bot.clock import SystemClock
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings
 from bot.teams.settings import TeamsSettings
-from storage.people import SqlPeopleStore
 
 if TYPE_CHECKING:
     from bot.teams.server import TeamsService
@@ -42,8 +41,7 @@ def teams_service(runtime: Runtime, settings: TeamsSettings) -> TeamsService:
     from bot.teams.server import build_service
     from storage.conversations import SqlConversationRefStore
 
-    return build_service(runtime, SqlPeopleStore(runtime.engine),
-                         SqlConversationRefStore(runtime.engine), settings)
+    return build_service(runtime, SqlConversationRefStore(runtime.engine), settings)
 
 
 def web_app(*route_lists: list[BaseRoute]) -> Starlette:
@@ -76,7 +74,7 @@ def build_web(env: Mapping[str, str], teams: TeamsSettings, *, runtime: Runtime 
         from bot.slack.settings import SlackSettings
 
         slack = SlackSettings.from_env(env)
-        app = build_app(runtime, SqlPeopleStore(runtime.engine), slack)
+        app = build_app(runtime, slack)
         if slack.socket_mode:
             log.info("Slack in Socket Mode (SLACK_APP_TOKEN is set)")
             socket_mode_handler(app, slack).connect()  # type: ignore[no-untyped-call]

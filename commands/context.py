@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from rollout.graph import PlanGraph
+from storage.people import PeopleStore
 from storage.ports import Change, RolloutStore
+from storage.reminders import ReminderSettingsStore
 
 __all__ = ["Actor", "CommandContext", "Invocation"]
 
@@ -47,13 +49,18 @@ class Invocation:
 
 @dataclass
 class CommandContext:
-    """What a command runs against: storage, the plan graph and the moment of the request."""
+    """What a command runs against: storage, the plan graph and the moment of the request.
+
+    ``people`` (for `register`, `channel`) and ``reminders`` (for `remind`) are None where the
+    runtime has no such store; the commands that need them then say so.
+    """
 
     store: RolloutStore
     graph: PlanGraph
     now: datetime  # aware
     today: date  # the rollout date in Europe/Copenhagen (may be a replayed date)
-    extras: dict[str, object] = field(default_factory=dict)
+    people: PeopleStore | None = None
+    reminders: ReminderSettingsStore | None = None
 
     def change(self, invocation: Invocation) -> Change:
         return Change(invocation.actor.handle, invocation.source, self.now)

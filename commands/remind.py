@@ -1,8 +1,7 @@
 """`remind`: how this channel gets its reminders (pause, resume, time, kinds), and `remind me`
 for a personal daily message with your own next tasks.
 
-It needs the reminder settings store, which the runtime puts in
-``CommandContext.extras["reminders"]``.
+It needs the reminder settings store, which the runtime puts in ``CommandContext.reminders``.
 """
 
 from __future__ import annotations
@@ -18,9 +17,8 @@ from commands.reply import Reply, Section, Tone
 from rollout.reminders import KINDS, parse_kinds
 from storage.reminders import ChannelSettings, ReminderSettingsStore
 
-__all__ = ["REMINDERS", "remind"]
+__all__ = ["remind"]
 
-REMINDERS = "reminders"  # the key of the settings store in CommandContext.extras
 USAGE = "remind [pause 3d|resume|time 08:30|kinds deadline,countdown|me on|off]"
 EN.setdefault("usage.remind", USAGE)
 DA.setdefault("usage.remind", "remind [pause 3d|resume|time 08:30|kinds deadline,countdown|me on|off]")
@@ -33,10 +31,9 @@ _FOREVER = timedelta(days=3650)
 
 
 def _store(ctx: CommandContext) -> ReminderSettingsStore:
-    store = ctx.extras.get(REMINDERS)
-    if store is None:
+    if ctx.reminders is None:
         raise UserError("Reminder settings are not available here.")
-    return store  # type: ignore[return-value]
+    return ctx.reminders
 
 
 def _describe(ctx: CommandContext, settings: ChannelSettings) -> tuple[str, ...]:

@@ -20,15 +20,13 @@ from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetr
 from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.webhook import WebhookClient
 
-from bot.runtime import Runtime
+from bot.runtime import Answer, Runtime
 from bot.slack.deferred import defer
-from bot.slack.render import ACTION_PREFIX, ASK_PREFIX, MAX_BLOCKS, escape, render_blocks, render_text
+from bot.slack.render import ACTION_PREFIX, ASK_PREFIX, MAX_BLOCKS, render_blocks, render_text
 from bot.slack.settings import SlackSettings
-from commands.admin import PEOPLE, actor_for, unknown_actor
-from commands.context import Actor, Invocation
-from commands.core import dispatch
+from commands.context import Actor
+from commands.messages import speaking, t
 from commands.reply import Reply
-from storage.people import PeopleStore
 
 __all__ = ["PLATFORM", "REASON_CALLBACK", "SlackBot", "build_app", "retry_handlers"]
 
@@ -37,10 +35,6 @@ log = logging.getLogger(__name__)
 PLATFORM = "slack"
 REASON_CALLBACK = "sf1590_reason"
 HOME_MAX_BLOCKS = 100
-APOLOGY = ("Sorry, that did not work on our side (reference {ref}). Nothing more was changed; "
-           "please try again.")
-NOT_REGISTERED = ("You are not registered with the rollout bot yet, so you can read but not change "
-                  "anything. Ask an admin to run `/sf1590 register <@{user}> Your Name role:scope`.")
 
 
 def retry_handlers() -> list[RetryHandler]:
@@ -50,49 +44,35 @@ def retry_handlers() -> list[RetryHandler]:
 
 @dataclass
 class SlackBot:
-    """Translation between Slack payloads and the command core."""
+    """Translation between Slack payloads and the runtime's one seam (``Runtime.answer``)."""
 
     runtime: Runtime
-    people: PeopleStore
     workers: Any = None  # a bot.slack.workers.ProcessRunner: run the core in other processes
 
     # -- translation -------------------------------------------------------------------------
 
-    def actor(self, user_id: str, user_name: str = "") -> tuple[Actor, bool]:
-        person = self.people.person_for(PLATFORM, user_id)
-        if person is None:
-            return unknown_actor(PLATFORM, user_id, user_name), False
-        return actor_for(person), True
-
-    def answer(self, text: str, user_id: str, user_name: str, channel: str | None
-               ) -> dict[str, Any]:
+    def answer(self, text: str, user_id: str, user_name: str, channel: str | None,
+               language: str | None = None) -> dict[str, Any]:
         """The message for ``text``, computed here or in a worker process."""
         if self.workers is not None:
-            result: dict[str, Any] = self.workers.message(text, user_id, user_name, channel)
+            result: dict[str, Any] = self.workers.message(text, user_id, user_name, channel,
+                                                          language)
             return result
-        return self.message(text, user_id, user_name, channel)
+        return self.message(text, user_id, user_name, channel, language)
 
-    def message(self, text: str, user_id: str, user_name: str, channel: str | None
-                ) -> dict[str, Any]:
+    def message(self, text: str, user_id: str, user_name: str, channel: str | None,
+                language: str | None = None) -> dict[str, Any]:
         """Run ``text`` for the user and render the answer as a message payload."""
-        actor, known = self.actor(user_id, user_name)
-        wave = self.people.channel_wave(PLATFORM, channel) if channel else None
-        reply = self.dispatch(Invocation(text, actor, PLATFORM, wave, channel=channel))
-        note = "" if known else NOT_REGISTERED.format(user=escape(user_id))
-        return {"text": render_text(reply), "blocks": render_blocks(reply, note=note),
-                "response_type": "in_channel" if reply.public else "ephemeral"}
-
-    def dispatch(self, invocation: Invocation) -> Reply:
-        """``Runtime.run`` with the people store at hand (for `register` and `channel`)."""
-        ctx = self.runtime.context()
-        ctx.extras[PEOPLE] = self.people
-        return dispatch(ctx, invocation)
+        return render_message(self.runtime.answer(PLATFORM, user_id, channel, text,
+                                                  language=language, user_name=user_name))
 
     # -- listeners (lazy: they run after the ack) -------------------------------------------
 
     def on_command(self, body: dict[str, Any]) -> None:
         url = body.get("response_url", "")
-        with _guard("command", body.get("user_id"), body.get("text"), url):
+        # A slash command carries no locale: the configured language answers.
+        with _guard("command", body.get("user_id"), body.get("text"), url,
+                    self.runtime.language_for(None)):
             message = self.answer(body.get("text", ""), body["user_id"], body.get("user_name", ""),
                                body.get("channel_id"))
             post(url, message)
@@ -100,9 +80,11 @@ class SlackBot:
     def on_click(self, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         url = body.get("response_url", "")
         user = body["user"]
-        with _guard("click", user.get("id"), action.get("value"), url):
+        hint = locale(body)
+        with _guard("click", user.get("id"), action.get("value"), url,
+                    self.runtime.language_for(hint)):
             message = self.answer(action.get("value", ""), user["id"], user.get("username", ""),
-                               (body.get("channel") or {}).get("id"))
+                                  (body.get("channel") or {}).get("id"), hint)
             if url:
                 post(url, {**message, "replace_original": True})
             else:  # a click on the Home tab
@@ -111,11 +93,14 @@ class SlackBot:
     def on_ask(self, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         """Block… : open a modal that asks for the reason."""
         url = body.get("response_url", "")
-        with _guard("ask", body["user"].get("id"), action.get("value"), url):
+        language = self.runtime.language_for(locale(body))
+        with _guard("ask", body["user"].get("id"), action.get("value"), url, language):
             command = action.get("value", "")
             meta = json.dumps({"command": command, "response_url": url,
                                "channel": (body.get("channel") or {}).get("id")})
-            client.views_open(trigger_id=body["trigger_id"], view=reason_modal(command, meta))
+            with speaking(language):
+                view = reason_modal(command, meta)
+            client.views_open(trigger_id=body["trigger_id"], view=view)
 
     def on_reason(self, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         meta = json.loads(view.get("private_metadata") or "{}")
@@ -123,8 +108,10 @@ class SlackBot:
         user = body["user"]
         reason = " ".join(str(view["state"]["values"]["reason"]["reason"]["value"] or "").split())
         text = f"{meta.get('command', '')} {reason}"
-        with _guard("reason", user.get("id"), text, url):
-            message = self.answer(text, user["id"], user.get("username", ""), meta.get("channel"))
+        hint = locale(body)
+        with _guard("reason", user.get("id"), text, url, self.runtime.language_for(hint)):
+            message = self.answer(text, user["id"], user.get("username", ""), meta.get("channel"),
+                                  hint)
             if url:
                 post(url, {**message, "replace_original": True})
             else:
@@ -133,27 +120,25 @@ class SlackBot:
     def on_home(self, event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") != "home":
             return
-        with _guard("home", event.get("user"), "app_home_opened", ""):
+        with _guard("home", event.get("user"), "app_home_opened", "", self.runtime.language):
             view = (self.workers.home_view(event["user"]) if self.workers is not None
                     else self.home_view(event["user"]))
             client.views_publish(user_id=event["user"], view=view)
 
     def home_view(self, user_id: str) -> dict[str, Any]:
         """The Home tab: the user's next tasks and the next gate of their wave(s)."""
-        actor, known = self.actor(user_id)
-        if not known:
-            blocks: list[dict[str, Any]] = [
-                {"type": "section", "text": {"type": "mrkdwn",
-                                             "text": NOT_REGISTERED.format(user=escape(user_id))}}]
-        else:
-            blocks = render_blocks(self.dispatch(Invocation("next me", actor, PLATFORM))
-                                   if actor.has_scope else
-                                   Reply("You have no tasks of your own: you are registered "
-                                         "without a municipality or role."))
-            for wave in self._waves(actor):
-                blocks.append({"type": "divider"})
-                blocks.extend(render_blocks(self.dispatch(Invocation(f"wave {wave}", actor,
-                                                                     PLATFORM))))
+        first = self.runtime.answer(PLATFORM, user_id, None, "next me")
+        with speaking(first.language):
+            if not first.registered:
+                blocks: list[dict[str, Any]] = [
+                    {"type": "section", "text": {"type": "mrkdwn", "text": first.note}}]
+            else:
+                blocks = render_blocks(first.reply if first.actor.has_scope
+                                       else Reply(t("chat.home_no_tasks")))
+                for wave in self._waves(first.actor):
+                    blocks.append({"type": "divider"})
+                    wave_answer = self.runtime.answer(PLATFORM, user_id, None, f"wave {wave}")
+                    blocks.extend(render_blocks(wave_answer.reply))
         return {"type": "home", "blocks": blocks[:HOME_MAX_BLOCKS]}
 
     def _waves(self, actor: Actor) -> list[str]:
@@ -165,15 +150,31 @@ class SlackBot:
         return sorted(waves)[:2]
 
 
+def render_message(answer: Answer) -> dict[str, Any]:
+    """An answer as a Slack message payload, all of it in the answer's language."""
+    with speaking(answer.language):
+        return {"text": render_text(answer.reply),
+                "blocks": render_blocks(answer.reply, note=answer.note),
+                "response_type": "in_channel" if answer.reply.public else "ephemeral"}
+
+
+def locale(body: dict[str, Any]) -> str | None:
+    """The user's locale in an interactive payload, when Slack sends one (it is opt-in)."""
+    found = body.get("locale") or (body.get("user") or {}).get("locale")
+    return found if isinstance(found, str) else None
+
+
 def reason_modal(command: str, meta: str) -> dict[str, Any]:
+    """The modal that asks why a task is blocked (in the language being spoken)."""
     what = " ".join(command.split()[1:2])
     return {
         "type": "modal", "callback_id": REASON_CALLBACK, "private_metadata": meta,
-        "title": {"type": "plain_text", "text": "Block a task"},
-        "submit": {"type": "plain_text", "text": "Block"},
-        "close": {"type": "plain_text", "text": "Cancel"},
+        "title": {"type": "plain_text", "text": t("chat.reason_title")[:24]},
+        "submit": {"type": "plain_text", "text": t("chat.reason_submit")[:24]},
+        "close": {"type": "plain_text", "text": t("chat.reason_cancel")[:24]},
         "blocks": [{"type": "input", "block_id": "reason",
-                    "label": {"type": "plain_text", "text": f"Why is {what} blocked?"[:2000]},
+                    "label": {"type": "plain_text",
+                              "text": t("chat.reason_question", what=what)[:2000]},
                     "element": {"type": "plain_text_input", "action_id": "reason",
                                 "multiline": True, "max_length": 500}}],
     }
@@ -192,8 +193,9 @@ def post(url: str, message: dict[str, Any]) -> None:
 class _guard:
     """Log a failure with its context and give the user a short apology, never a trace."""
 
-    def __init__(self, what: str, user: object, text: object, url: str) -> None:
+    def __init__(self, what: str, user: object, text: object, url: str, language: str) -> None:
         self.what, self.user, self.text, self.url = what, user, text, url
+        self.language = language
 
     def __enter__(self) -> None:
         return None
@@ -206,13 +208,15 @@ class _guard:
                   self.text, type(error).__name__, error, exc_info=error)
         if self.url:
             try:
-                post(self.url, {"text": APOLOGY.format(ref=ref), "response_type": "ephemeral"})
+                with speaking(self.language):
+                    apology = t("chat.apology", ref=ref)
+                post(self.url, {"text": apology, "response_type": "ephemeral"})
             except Exception:
                 log.exception("could not send the apology [ref %s]", ref)
         return True
 
 
-def build_app(runtime: Runtime, people: PeopleStore, settings: SlackSettings, *,
+def build_app(runtime: Runtime, settings: SlackSettings, *,
               workers: int = 4, processes: Any = None) -> App:
     """The Bolt app for these settings (calls ``auth.test`` once, as Bolt does at start-up)."""
     client = WebClient(token=settings.bot_token, base_url=settings.api_url,
@@ -221,7 +225,7 @@ def build_app(runtime: Runtime, people: PeopleStore, settings: SlackSettings, *,
     app = App(client=client, signing_secret=settings.signing_secret or None,
               process_before_response=True, request_verification_enabled=True,
               listener_executor=later)
-    bot = SlackBot(runtime, people, processes)
+    bot = SlackBot(runtime, processes)
 
     def on_command(ack: Ack, body: dict[str, Any]) -> None:
         ack()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from commands.messages import t
 from commands.reply import Action, Reply, Section, TaskLine, Tone
 
 __all__ = [
@@ -109,14 +110,16 @@ def _section_blocks(section: Section) -> list[Block]:
         if task.actions:
             blocks.append(_actions(task.actions))
     if section.hidden:
-        blocks.append(_context(f"… and {section.hidden} more"))
+        blocks.append(_context(escape(t("chat.more", count=section.hidden))))
         if section.more:
             blocks.append(_actions((section.more,)))
     return blocks
 
 
 def render_blocks(reply: Reply, *, note: str = "") -> list[Block]:
-    """The blocks of one message; ``note`` (already mrkdwn) is added as a context line."""
+    """The blocks of one message; ``note`` (already mrkdwn) is added as a context line.
+
+    Its own texts ("… and 3 more") are in the language being spoken (``speaking``)."""
     head = [_section(_MARK[reply.tone] + f"*{escape(reply.headline)}*")]
     body: list[Block] = [b for s in reply.sections for b in _section_blocks(s)]
     tail: list[Block] = []
@@ -131,8 +134,7 @@ def render_blocks(reply: Reply, *, note: str = "") -> list[Block]:
         cut = room - 1
         if cut > 0 and body[cut - 1]["type"] == "section" and body[cut]["type"] == "actions":
             cut -= 1  # keep a task and its buttons together
-        body = [*body[:cut], _context("… the rest did not fit in one message; narrow the "
-                                      "command (a municipality, a wave, `me`).")]
+        body = [*body[:cut], _context(t("chat.too_long_message"))]
     return head + body + tail
 
 

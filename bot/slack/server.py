@@ -24,7 +24,6 @@ from bot.slack.app import build_app
 from bot.slack.deferred import collecting, submit_all
 from bot.slack.settings import ConfigError, SlackSettings
 from bot.slack.workers import ProcessRunner
-from storage.people import SqlPeopleStore
 
 __all__ = ["asgi_app", "build_from_env", "run_http", "serve", "socket_mode_handler", "wire",
            "worker_processes"]
@@ -84,11 +83,10 @@ def worker_processes(env: Mapping[str, str]) -> int:
 
 def wire(runtime: Runtime, settings: Settings, slack: SlackSettings, *, processes: int) -> App:
     """The app, with the core in ``processes`` worker processes (0: in the web process)."""
-    people = SqlPeopleStore(runtime.engine)
     if processes <= 0:
-        return build_app(runtime, people, slack)
+        return build_app(runtime, slack)
     runner = ProcessRunner(settings, runtime.clock, processes)
-    return build_app(runtime, people, slack, workers=max(8, 4 * processes), processes=runner)
+    return build_app(runtime, slack, workers=max(8, 4 * processes), processes=runner)
 
 
 def serve(env: Mapping[str, str] | None = None) -> int:

@@ -13,7 +13,6 @@ from typing import Any
 from bot.clock import Clock
 from bot.runtime import open_runtime
 from bot.settings import Settings
-from storage.people import SqlPeopleStore
 
 __all__ = ["ProcessRunner"]
 
@@ -25,15 +24,16 @@ def _init(settings: Settings, clock: Clock) -> None:
     from bot.slack.app import SlackBot
 
     runtime = open_runtime(settings, clock, migrate=False)
-    _bot = SlackBot(runtime, SqlPeopleStore(runtime.engine))
+    _bot = SlackBot(runtime)
 
 
 def _ready() -> bool:
     return _bot is not None
 
 
-def _message(text: str, user_id: str, user_name: str, channel: str | None) -> dict[str, Any]:
-    result: dict[str, Any] = _bot.message(text, user_id, user_name, channel)
+def _message(text: str, user_id: str, user_name: str, channel: str | None,
+             language: str | None) -> dict[str, Any]:
+    result: dict[str, Any] = _bot.message(text, user_id, user_name, channel, language)
     return result
 
 
@@ -50,9 +50,11 @@ class ProcessRunner:
                                         initializer=_init, initargs=(settings, clock))
         wait([self.pool.submit(_ready) for _ in range(processes)])  # start them all now
 
-    def message(self, text: str, user_id: str, user_name: str, channel: str | None
-                ) -> dict[str, Any]:
-        return self.pool.submit(_message, text, user_id, user_name, channel).result(timeout=60)
+    def message(self, text: str, user_id: str, user_name: str, channel: str | None,
+                language: str | None = None) -> dict[str, Any]:
+        """The rendered answer, from a worker; ``language`` is the payload's hint, if any."""
+        return self.pool.submit(_message, text, user_id, user_name, channel,
+                                language).result(timeout=60)
 
     def home_view(self, user_id: str) -> dict[str, Any]:
         return self.pool.submit(_home, user_id).result(timeout=60)

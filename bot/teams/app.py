@@ -38,29 +38,18 @@ from microsoft_agents.hosting.core import (
     TurnState,
 )
 
-from bot.runtime import Runtime
+from bot.runtime import Answer, Runtime
 from bot.teams.render import CARD_CONTENT_TYPE, MAX_COMMAND, MAX_REASON, REASON_PREFIX, VERB, render_card
-from commands.admin import PEOPLE, actor_for, unknown_actor
-from commands.context import Actor, Invocation
-from commands.core import dispatch
+from commands.messages import speaking, t
 from commands.reply import Reply, Tone
 from storage.conversations import ConversationRef, ConversationRefStore
-from storage.people import PeopleStore
 
-__all__ = ["PLATFORM", "TeamsBot", "build_agent", "card_activity", "channel_key", "command_text",
-           "reference_for", "user_mentions"]
+__all__ = ["PLATFORM", "TeamsBot", "apology", "build_agent", "card_activity", "channel_key",
+           "command_text", "reference_for", "user_mentions"]
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "teams"
-APOLOGY = ("Sorry, that did not work on our side (reference {ref}). Nothing more was changed; "
-           "please try again.")
-NOT_REGISTERED = ("You are not registered with the rollout bot yet, so you can read but not change "
-                  "anything. Ask an admin to type `@sf1590 register @you Your Name role:scope` "
-                  "(your AAD object id is {user}).")
-BAD_CLICK = "That button did not carry a command I understand; type the command instead."
-WELCOME = ("Hello! I track the SF1590 rollout. Mention me with a command, e.g. `@sf1590 next aarhus`; "
-           "an admin or the wave's manager links this channel to a wave with `@sf1590 channel P2`.")
 
 _AT = re.compile(r"<at>[^<]*</at>", re.IGNORECASE)
 _TAG = re.compile(r"<(?!@)[^>]+>")  # markup, but not a <@user> we put in
@@ -127,12 +116,25 @@ def _is_personal(activity: Activity) -> bool:
     return bool(conversation and conversation.conversation_type == "personal")
 
 
-def card_activity(reply: Reply, *, note: str = "") -> Activity:
+def card_activity(reply: Reply, *, note: str = "", language: str = "en") -> Activity:
     """A message carrying the reply as an Adaptive Card (with a plain-text summary)."""
-    activity: Activity = MessageFactory.attachment(
-        CardFactory.adaptive_card(render_card(reply, note=note)))
+    with speaking(language):
+        card = render_card(reply, note=note)
+    activity: Activity = MessageFactory.attachment(CardFactory.adaptive_card(card))
     activity.summary = reply.headline[:200]
     return activity
+
+
+def answer_card(answer: Answer) -> dict[str, Any]:
+    """The card of an answer, all of it in the answer's language."""
+    with speaking(answer.language):
+        return render_card(answer.reply, note=answer.note)
+
+
+def apology(ref: str, language: str) -> str:
+    """The short apology (with a reference for the logs) a user gets when something failed."""
+    with speaking(language):
+        return t("chat.apology", ref=ref)
 
 
 def _click_command(data: object) -> str | None:
@@ -154,37 +156,27 @@ def _click_command(data: object) -> str | None:
 
 @dataclass
 class TeamsBot:
-    """Translation between Teams activities and the command core."""
+    """Translation between Teams activities and the runtime's one seam (``Runtime.answer``)."""
 
     runtime: Runtime
-    people: PeopleStore
     refs: ConversationRefStore
 
-    def actor(self, activity: Activity) -> tuple[Actor, bool, str]:
+    def language(self, activity: Activity) -> str:
+        """The activity's locale ("da-DK") when we speak it, else the configured language."""
+        return self.runtime.language_for(activity.locale)
+
+    def run(self, activity: Activity, text: str) -> Answer:
+        """Run ``text`` for the sender, in the activity's channel and locale."""
         sender = activity.from_property
         user = (sender.aad_object_id or "") if sender else ""
-        name = (sender.name or "") if sender else ""
-        person = self.people.person_for(PLATFORM, user) if user else None
-        if person is None:
-            return unknown_actor(PLATFORM, user or "unknown", name), False, user
-        return actor_for(person), True, user
-
-    def dispatch(self, invocation: Invocation) -> Reply:
-        ctx = self.runtime.context()
-        ctx.extras[PEOPLE] = self.people
-        return dispatch(ctx, invocation)
-
-    def run(self, activity: Activity, text: str) -> tuple[Reply, str]:
-        """Run ``text`` for the sender, in the activity's channel; the reply and a note."""
-        actor, known, user = self.actor(activity)
         key = channel_key(activity)
-        wave = self.people.channel_wave(PLATFORM, key)
-        reply = self.dispatch(Invocation(text, actor, PLATFORM, wave, channel=key))
-        if reply.changed and text.split()[0].lower() == _LINK_VERB:
+        answer = self.runtime.answer(PLATFORM, user, key, text, language=activity.locale,
+                                     user_name=(sender.name or "") if sender else "")
+        if answer.reply.changed and text.split()[0].lower() == _LINK_VERB:
             self.remember(activity)
-        if known and _is_personal(activity):
+        if answer.registered and _is_personal(activity):
             self.remember(activity, key=user)  # where the scheduler reaches this person
-        return reply, "" if known else NOT_REGISTERED.format(user=user or "unknown")
+        return answer
 
     def remember(self, activity: Activity, *, key: str | None = None) -> None:
         """Store where to post into this conversation later (the scheduler's reminders): under
@@ -206,11 +198,12 @@ class TeamsBot:
             await self.on_submit(context)
             return
         text = command_text(activity)
-        with _guard("message", activity) as guard:
+        with _guard("message", activity, self.language(activity)) as guard:
             if text.split()[:1] == [_REGISTER_VERB] and user_mentions(activity):
                 text = command_text(activity, await self.object_ids(context))
-            reply, note = await asyncio.to_thread(self.run, activity, text or "help")
-            await context.send_activity(card_activity(reply, note=note))
+            answer = await asyncio.to_thread(self.run, activity, text or "help")
+            await context.send_activity(card_activity(answer.reply, note=answer.note,
+                                                      language=answer.language))
         await guard.apologise(context)
 
     async def object_ids(self, context: TurnContext) -> dict[str, str]:
@@ -230,7 +223,7 @@ class TeamsBot:
     async def on_submit(self, context: TurnContext) -> None:
         """Action.Submit: run the command and update the clicked card through the connector."""
         activity = context.activity
-        with _guard("submit", activity) as guard:
+        with _guard("submit", activity, self.language(activity)) as guard:
             card = await self.click_card(activity, activity.value)
             update = card_activity_from(card)
             if activity.reply_to_id:
@@ -244,22 +237,22 @@ class TeamsBot:
     async def on_execute(self, context: TurnContext, _state: TurnState, data: Any
                          ) -> AdaptiveCardInvokeResponse:
         """Action.Execute: run the command; Teams shows the card we answer with in place."""
-        with _guard("execute", context.activity) as guard:
+        with _guard("execute", context.activity, self.language(context.activity)) as guard:
             card = await self.click_card(context.activity, data)
             return AdaptiveCardInvokeResponse(status_code=HTTPStatus.OK, type=CARD_CONTENT_TYPE,
                                               value=card)
+        sorry = Reply(apology(guard.ref, self.language(context.activity)), tone=Tone.ERROR)
         return AdaptiveCardInvokeResponse(status_code=HTTPStatus.OK, type=CARD_CONTENT_TYPE,
-                                          value=render_card(Reply(APOLOGY.format(ref=guard.ref),
-                                                                  tone=Tone.ERROR)))
+                                          value=render_card(sorry))
 
     async def click_card(self, activity: Activity, data: object) -> dict[str, Any]:
         command = _click_command(data)
         if command is None:
             log.warning("teams click without a valid command from %s: %r",
                         activity.from_property.id if activity.from_property else "?", data)
-            return render_card(Reply(BAD_CLICK, tone=Tone.ERROR))
-        reply, note = await asyncio.to_thread(self.run, activity, command)
-        return render_card(reply, note=note)
+            with speaking(self.language(activity)):
+                return render_card(Reply(t("chat.bad_click"), tone=Tone.ERROR))
+        return answer_card(await asyncio.to_thread(self.run, activity, command))
 
     async def on_members_added(self, context: TurnContext, _state: TurnState) -> None:
         """The bot was installed in a team, a group chat or a personal chat: say hello."""
@@ -267,9 +260,12 @@ class TeamsBot:
         bot_id = activity.recipient.id if activity.recipient else None
         if not any(m.id == bot_id for m in activity.members_added or []):
             return
-        with _guard("install", activity) as guard:
+        with _guard("install", activity, self.language(activity)) as guard:
             await asyncio.to_thread(self.remember, activity)
-            await context.send_activity(card_activity(Reply(WELCOME)))
+            language = self.language(activity)
+            with speaking(language):
+                welcome = Reply(t("chat.welcome"))
+            await context.send_activity(card_activity(welcome, language=language))
         await guard.apologise(context)
 
 
@@ -282,8 +278,8 @@ class _guard:
     """Log a failure with its context; the user gets a short apology with a reference, never a
     trace (the SDK's default error handler would send the exception text)."""
 
-    def __init__(self, what: str, activity: Activity) -> None:
-        self.what, self.activity = what, activity
+    def __init__(self, what: str, activity: Activity, language: str) -> None:
+        self.what, self.activity, self.language = what, activity, language
         self.ref = ""
 
     def __enter__(self) -> _guard:
@@ -303,7 +299,7 @@ class _guard:
         if not self.ref:
             return
         try:
-            await context.send_activity(MessageFactory.text(APOLOGY.format(ref=self.ref)))
+            await context.send_activity(MessageFactory.text(apology(self.ref, self.language)))
         except Exception:
             log.exception("could not send the apology [ref %s]", self.ref)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from commands.messages import t
 from commands.reply import Action, Reply, Section, TaskLine, Tone
 
 __all__ = [
@@ -35,7 +36,6 @@ MAX_CARD_BYTES = 24_000  # Teams refuses messages above ~28 KB; keep room for th
 MAX_TASKS = 25
 
 _COLOR = {Tone.ERROR: "Attention", Tone.WARNING: "Warning", Tone.SUCCESS: "Good", Tone.INFO: "Default"}
-_TOO_LONG = "… the rest did not fit in one card; narrow the command (a municipality, a wave, `me`)."
 
 Element = dict[str, Any]
 
@@ -71,9 +71,10 @@ def _button(action: Action, ids: _Ids) -> Element:
     what = " ".join(command.split()[1:2])
     return {"type": "Action.ShowCard", "title": _cut(action.label, 80), "card": {
         "type": "AdaptiveCard",
-        "body": [{"type": "Input.Text", "id": input_id, "label": _cut(f"Why is {what} blocked?", 200),
+        "body": [{"type": "Input.Text", "id": input_id,
+                  "label": _cut(t("chat.reason_question", what=what), 200),
                   "isMultiline": True, "maxLength": MAX_REASON, "isRequired": True,
-                  "errorMessage": "Say why, so the others know what to fix."}],
+                  "errorMessage": t("chat.reason_missing")}],
         "actions": [{"type": "Action.Execute", "title": _cut(action.label.rstrip("…. "), 80) or "OK",
                      "verb": VERB, "style": "destructive",
                      "data": {"verb": VERB, "command": command, "reason_input": input_id}}]}}
@@ -102,10 +103,10 @@ def _section(section: Section, ids: _Ids, room: int) -> tuple[list[Element], int
     if section.lines:
         out.append(_text("\n\n".join(section.lines), spacing="Small"))
     shown = section.tasks[:max(room, 0)]
-    out.extend(_task(t, ids) for t in shown)
+    out.extend(_task(task, ids) for task in shown)
     hidden = section.hidden + len(section.tasks) - len(shown)
     if hidden:
-        out.append(_text(f"… and {hidden} more", isSubtle=True))
+        out.append(_text(t("chat.more", count=hidden), isSubtle=True))
         if section.more:
             out.append(_action_set((section.more,), ids))
     return out, room - len(shown)
@@ -120,7 +121,7 @@ def _card(reply: Reply, note: str, max_tasks: int) -> Element:
         elements, room = _section(section, ids, room)
         body.extend(elements)
     if room < 0 or sum(len(s.tasks) for s in reply.sections) > max_tasks:
-        body.append(_text(_TOO_LONG, isSubtle=True))
+        body.append(_text(t("chat.too_long_card"), isSubtle=True))
     if reply.footer:
         body.append(_text(reply.footer, isSubtle=True, separator=True))
     if note:
@@ -133,7 +134,9 @@ def _card(reply: Reply, note: str, max_tasks: int) -> Element:
 
 
 def render_card(reply: Reply, *, note: str = "") -> Element:
-    """The Adaptive Card of one reply, within Teams' size limit (fewer tasks when too big)."""
+    """The Adaptive Card of one reply, within Teams' size limit (fewer tasks when too big).
+
+    Its own texts ("… and 3 more") are in the language being spoken (``speaking``)."""
     max_tasks = MAX_TASKS
     while True:
         card = _card(reply, note, max_tasks)

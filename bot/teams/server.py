@@ -29,11 +29,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.runtime import Runtime
-from bot.teams.app import APOLOGY, TeamsBot, build_agent
+from bot.runtime import Runtime, pick_language
+from bot.teams.app import TeamsBot, apology, build_agent
 from bot.teams.settings import ANONYMOUS_VAR, TeamsSettings
 from storage.conversations import ConversationRefStore
-from storage.people import PeopleStore
 
 __all__ = ["ANONYMOUS_WARNING", "StarletteAdapter", "TeamsService", "auth_configuration",
            "build_adapter", "build_service", "routes"]
@@ -101,19 +100,20 @@ class TeamsService:
     bot: TeamsBot
 
 
-def build_service(runtime: Runtime, people: PeopleStore, refs: ConversationRefStore,
-                  settings: TeamsSettings) -> TeamsService:
+def build_service(runtime: Runtime, refs: ConversationRefStore, settings: TeamsSettings
+                  ) -> TeamsService:
     """Wire the SDK objects for these settings (they are only made here, never at import)."""
-    auth, connections, adapter = build_adapter(settings)
-    bot = TeamsBot(runtime, people, refs)
+    auth, connections, adapter = build_adapter(settings, language=runtime.language)
+    bot = TeamsBot(runtime, refs)
     if settings.anonymous:
         log.warning(ANONYMOUS_WARNING)
     return TeamsService(settings, auth, adapter, build_agent(bot, connections), bot)
 
 
-def build_adapter(settings: TeamsSettings
+def build_adapter(settings: TeamsSettings, *, language: str = "en"
                   ) -> tuple[AgentAuthConfiguration, MsalConnectionManager, StarletteAdapter]:
-    """The SDK's auth configuration, connections (MSAL) and adapter for these settings."""
+    """The SDK's auth configuration, connections (MSAL) and adapter for these settings;
+    ``language`` is the one its last-resort apology is in when the activity has no locale."""
     auth = auth_configuration(settings)
     connections = MsalConnectionManager(connections_configurations={"SERVICE_CONNECTION": auth})
     adapter = StarletteAdapter(connection_manager=connections, host_validator=OutboundHostValidator(
@@ -124,7 +124,8 @@ def build_adapter(settings: TeamsSettings
         ref = uuid.uuid4().hex[:8]
         log.error("teams turn failed [ref %s]: %s: %s", ref, type(error).__name__, error,
                   exc_info=error)
-        await context.send_activity(MessageFactory.text(APOLOGY.format(ref=ref)))
+        spoken = pick_language(context.activity.locale if context.activity else None, language)
+        await context.send_activity(MessageFactory.text(apology(ref, spoken)))
 
     adapter.on_turn_error = on_turn_error
     return auth, connections, adapter

@@ -127,7 +127,7 @@ def people(demo_runtime: Runtime) -> SqlPeopleStore:
 
 @pytest.fixture
 def slack(fake: FakeSlack, demo_runtime: Runtime, people: SqlPeopleStore) -> Iterator[SlackUser]:
-    app = build_app(demo_runtime, people, slack_settings(fake))
+    app = build_app(demo_runtime, slack_settings(fake))
     with httpx.Client(timeout=10) as http:
         for base in _serve(asgi_app(app)):
             yield SlackUser(base, fake, http)

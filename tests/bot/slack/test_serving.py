@@ -100,7 +100,7 @@ def test_register_and_channel_link(slack: SlackUser, demo_runtime: Runtime) -> N
 def test_socket_mode_start_up_reaches_the_connection_attempt(
         fake: FakeSlack, demo_runtime: Runtime, people: SqlPeopleStore) -> None:
     settings = slack_settings(fake, app_token="xapp-1-fake-app-token")
-    app = build_app(demo_runtime, people, settings)
+    app = build_app(demo_runtime, settings)
     handler = socket_mode_handler(app, settings)
     thread = threading.Thread(target=lambda: _quietly(handler.connect), daemon=True)
     thread.start()

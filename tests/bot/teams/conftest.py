@@ -211,8 +211,7 @@ def people(demo_runtime: Runtime) -> SqlPeopleStore:
 
 
 def make_service(runtime: Runtime, settings: TeamsSettings = AUTH_SETTINGS) -> TeamsService:
-    return build_service(runtime, SqlPeopleStore(runtime.engine),
-                         SqlConversationRefStore(runtime.engine), settings)
+    return build_service(runtime, SqlConversationRefStore(runtime.engine), settings)
 
 
 @pytest.fixture

@@ -6,10 +6,8 @@ from typing import Any
 
 from bot.runtime import Runtime
 from bot.slack.render import render_blocks
-from bot.teams.app import NOT_REGISTERED, TeamsBot
+from bot.teams.app import TeamsBot
 from bot.teams.server import TeamsService
-from commands.admin import actor_for
-from commands.context import Invocation
 from rollout.model import Status, TaskKey
 from storage.people import SqlPeopleStore
 from tests.bot.teams.cards import assert_valid_card, validate_cards
@@ -58,9 +56,7 @@ def test_next_in_a_channel_is_a_valid_card_with_the_same_content_as_slack(
     assert call.method == "POST"
     assert call.path.startswith(f"/v3/conversations/{CHANNEL};messageid=")  # a reply in the thread
 
-    person = people.person_for("teams", SUPPLIER)
-    assert person is not None
-    reply = service.bot.dispatch(Invocation("next aarhus", actor_for(person), "teams"))
+    reply = service.bot.runtime.answer("teams", SUPPLIER, CHANNEL, "next aarhus").reply
     tasks = [t for s in reply.sections for t in s.tasks]
     assert [t.code for t in tasks] == ["A/TS213", "C/NOCODE-1", "C/TS103", "C/TS104"]
     text = card_text(card)
@@ -153,7 +149,8 @@ def test_permission_checks_are_the_cores(teams: TeamsClient, demo_runtime: Runti
     refused = card_text(_invoke_card(teams.execute(done, COORDINATOR)))
     assert "You may not change A/TS213 Aarhus" in refused
     stranger = card_text(_invoke_card(teams.execute(done, STRANGER)))
-    assert NOT_REGISTERED.format(user=STRANGER) in stranger
+    assert "You are not registered with the rollout bot yet" in stranger
+    assert f"your AAD object id is {STRANGER}" in stranger
     assert _events(demo_runtime) == []
 
 
