@@ -10,20 +10,13 @@ import re
 from datetime import time, timedelta
 
 from commands.context import CommandContext, Invocation
-from commands.messages import EN
-from commands.messages_da import DA
+from commands.messages import t
 from commands.parse import UserError, fold
 from commands.reply import Reply, Section, Tone
 from rollout.reminders import KINDS, parse_kinds
 from storage.reminders import ChannelSettings, ReminderSettingsStore
 
 __all__ = ["remind"]
-
-USAGE = "remind [pause 3d|resume|time 08:30|kinds deadline,countdown|me on|off]"
-EN.setdefault("usage.remind", USAGE)
-DA.setdefault("usage.remind", "remind [pause 3d|resume|time 08:30|kinds deadline,countdown|me on|off]")
-DA.setdefault("summary.remind", "Kanalens påmindelser: `remind pause 3d`, `resume`, `time 08:30`, "
-                                "`kinds …`, `me on|off` (din egen daglige besked).")
 
 _DURATION = re.compile(r"^(\d+)\s*([hdw])$")
 _UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
@@ -32,17 +25,25 @@ _FOREVER = timedelta(days=3650)
 
 def _store(ctx: CommandContext) -> ReminderSettingsStore:
     if ctx.reminders is None:
-        raise UserError("Reminder settings are not available here.")
+        raise UserError(t("remind.unavailable"))
     return ctx.reminders
 
 
 def _describe(ctx: CommandContext, settings: ChannelSettings) -> tuple[str, ...]:
     paused = (settings.paused_until is not None and settings.paused_until > ctx.now)
-    state = (f"paused until {settings.paused_until:%Y-%m-%d %H:%M} UTC"
-             if paused and settings.paused_until else "active")
-    return (f"Reminders: {state}.",
-            f"Posting time: {settings.post_time:%H:%M} Europe/Copenhagen, on Danish working days.",
-            f"Kinds: {', '.join(k for k in KINDS if k in settings.kinds) or 'none'}.")
+    state = (t("remind.paused_until", until=f"{settings.paused_until:%Y-%m-%d %H:%M}")
+             if paused and settings.paused_until else t("remind.active"))
+    return (t("remind.state", state=state),
+            t("remind.posting_time", at=f"{settings.post_time:%H:%M}"),
+            t("remind.kinds", kinds=_kinds(settings.kinds)))
+
+
+def _kinds(kinds: frozenset[str]) -> str:
+    return ", ".join(k for k in KINDS if k in kinds) or t("remind.no_kinds")
+
+
+def _usage() -> str:
+    return f"`{t('usage.remind')}`"
 
 
 def remind(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
@@ -52,48 +53,45 @@ def remind(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     if word == "me":
         return _personal(ctx, inv, store, args[1:])
     if inv.channel is None:
-        raise UserError("`remind` works in a chat channel linked to a wave (`channel P2`).",
-                        hint="For your own daily message: `remind me on`.")
+        raise UserError(t("remind.in_chat"), hint=t("remind.in_chat_hint"))
     if not word:
         settings = store.channel_settings(inv.source, inv.channel)
-        return Reply("Reminders in this channel", (Section(lines=_describe(ctx, settings)),),
-                     footer=f"`{USAGE}`")
+        return Reply(t("remind.headline"), (Section(lines=_describe(ctx, settings)),),
+                     footer=_usage())
     if not (inv.actor.is_admin or (inv.channel_wave and inv.channel_wave in inv.actor.manages)):
-        raise UserError("Only an admin or the wave's manager can change this channel's reminders.")
+        raise UserError(t("remind.not_allowed"))
     change = ctx.change(inv)
     rest = args[1:]
     if word == "pause":
         until = ctx.now + (_duration(rest[0]) if rest else _FOREVER)
         store.update_channel(inv.source, inv.channel, change=change, paused_until=until)
-        when = f"until {until:%Y-%m-%d %H:%M} UTC" if rest else "until `remind resume`"
-        return Reply(f"Reminders paused {when}. Nothing planned meanwhile will be sent later.",
-                     tone=Tone.SUCCESS, changed=True)
+        when = (t("remind.until", until=f"{until:%Y-%m-%d %H:%M}") if rest
+                else t("remind.until_resumed"))
+        return Reply(t("remind.paused", when=when), tone=Tone.SUCCESS, changed=True)
     if word == "resume":
         store.update_channel(inv.source, inv.channel, change=change, paused_until=ctx.now)
-        return Reply("Reminders resumed from now on.", tone=Tone.SUCCESS, changed=True)
+        return Reply(t("remind.resumed"), tone=Tone.SUCCESS, changed=True)
     if word == "time" and rest:
         try:
             at = time.fromisoformat(rest[0])
         except ValueError as exc:
-            raise UserError(f"`{rest[0]}` is not a time like 08:30.") from exc
+            raise UserError(t("remind.bad_time", word=rest[0])) from exc
         store.update_channel(inv.source, inv.channel, change=change, post_time=at)
-        return Reply(f"Reminders will be posted at {at:%H:%M} Europe/Copenhagen.",
-                     tone=Tone.SUCCESS, changed=True)
+        return Reply(t("remind.time_set", at=f"{at:%H:%M}"), tone=Tone.SUCCESS, changed=True)
     if word == "kinds" and rest:
         try:
             kinds = parse_kinds(",".join(rest))
         except ValueError as exc:
             raise UserError(f"{exc}.") from exc
         store.update_channel(inv.source, inv.channel, change=change, kinds=kinds)
-        return Reply(f"This channel gets: {', '.join(k for k in KINDS if k in kinds) or 'nothing'}.",
-                     tone=Tone.SUCCESS, changed=True)
-    raise UserError(f"`remind {' '.join(args)}` is not something I know.", hint=f"`{USAGE}`")
+        return Reply(t("remind.kinds_set", kinds=_kinds(kinds)), tone=Tone.SUCCESS, changed=True)
+    raise UserError(t("remind.unknown", words=" ".join(args)), hint=_usage())
 
 
 def _duration(text: str) -> timedelta:
     found = _DURATION.match(text.lower())
     if not found:
-        raise UserError(f"`{text}` is not a duration like 3d, 12h or 1w.")
+        raise UserError(t("remind.bad_duration", word=text))
     return int(found.group(1)) * _UNITS[found.group(2)]
 
 
@@ -101,11 +99,9 @@ def _personal(ctx: CommandContext, inv: Invocation, store: ReminderSettingsStore
               args: list[str]) -> Reply:
     word = fold(args[0]) if args else ""
     if word not in ("on", "off"):
-        raise UserError("`remind me on` or `remind me off`.")
+        raise UserError(t("remind.me_usage"))
     if not store.set_personal(inv.source, inv.actor.handle, word == "on", change=ctx.change(inv)):
-        raise UserError("I do not know you here yet, so I cannot message you.",
-                        hint="Ask an admin to `register` you.")
+        raise UserError(t("remind.unknown_person"), hint=t("remind.unknown_person_hint"))
     if word == "on":
-        return Reply("Every working day at 08:00 I will send you your own next tasks.",
-                     tone=Tone.SUCCESS, changed=True)
-    return Reply("No more daily messages with your next tasks.", tone=Tone.SUCCESS, changed=True)
+        return Reply(t("remind.me_on"), tone=Tone.SUCCESS, changed=True)
+    return Reply(t("remind.me_off"), tone=Tone.SUCCESS, changed=True)

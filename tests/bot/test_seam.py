@@ -110,3 +110,16 @@ def test_register_and_channel_say_where_they_work_without_a_people_store(
                                      language="da"))
     assert reply.headline == ("Registrering af personer og kobling af kanaler virker i chatten "
                               "(Slack eller Teams), ikke her.")
+
+
+def test_a_channels_reminders_answer_in_the_configured_language(demo_runtime: Runtime) -> None:
+    demo_runtime.people.register("slack", "U0ADA", Person("ada", "Ada", is_admin=True),
+                                 change=CHANGE)
+    runtime = danish(demo_runtime)
+    paused = runtime.answer("slack", "U0ADA", "C0P2", "remind pause 3d").reply
+    assert paused.headline.startswith("Påmindelser sat på pause til 2020-01-24")
+    shown = runtime.answer("slack", "U0ADA", "C0P2", "remind").reply
+    assert shown.headline == "Påmindelser i denne kanal"
+    assert "Påmindelser: sat på pause til 2020-01-24" in shown.sections[0].lines[0]
+    refused = runtime.answer("slack", "U0ADA", "C0P2", "remind time 25:00").reply
+    assert refused.headline == "`25:00` er ikke et klokkeslæt som 08:30."
