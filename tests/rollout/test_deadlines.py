@@ -144,3 +144,23 @@ def test_any_plan_gets_deadlines_consistent_with_its_graph(graph: PlanGraph) -> 
             # done by its deadline, the predecessor leaves the successor its working days
             last = graph.calendar.working_day_on_or_before(after.day)
             assert graph.calendar.add_working_days(before.day, graph.duration(ref)) <= last
+
+
+@settings(max_examples=80, deadline=None)
+@given(random_plans(), st.data())
+def test_no_task_is_late_while_it_waits_and_what_it_waits_on_is(graph: PlanGraph,
+                                                                data: st.DataObject) -> None:
+    municipality = Municipality(751, "Aarhus", "aarhus", "W1")
+    refs = graph.topological_refs()
+    statuses = data.draw(st.lists(st.sampled_from([Status.TODO, Status.DONE, Status.IN_PROGRESS]),
+                                  min_size=len(refs), max_size=len(refs)))
+    states = {TaskKey(ref, 751): TaskState(s) for ref, s in zip(refs, statuses, strict=True)}
+    rollout = Rollout(graph, {751: municipality}, states)
+    today = date(2020, 4, 1)  # after every date of the random plans
+    for view in rollout.views(rollout.task_keys(), today):
+        if view.overdue:
+            assert not view.waits_on
+        if view.past_due and view.waits_on:  # waiting: the open task it waits on is late
+            assert any(rollout.view(p, today).past_due for p in view.waits_on)
+    late_roots = {r.view.key for r in rollout.stuck(rollout.task_keys(), today)}
+    assert all(rollout.view(k, today).overdue for k in late_roots)
