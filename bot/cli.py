@@ -18,6 +18,8 @@ from bot.runtime import open_runtime, seed_demo
 from bot.settings import Settings
 from commands.context import Actor
 from commands.messages import LANGUAGES
+from rollout.graph import Deadline, Inversion, PlanGraph
+from rollout.plan import Plan
 from rollout.plan_loader import PlanError, load_plan_file, plan_warnings
 from storage.engine import make_engine
 from storage.migrate import upgrade
@@ -49,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     plan_sub = plan.add_subparsers(dest="plan_command", required=True)
     check = plan_sub.add_parser("check", help="validate a plan file")
     check.add_argument("file", type=Path)
+    check.add_argument("--strict", action="store_true",
+                       help="fail (exit 1) when printed dates contradict the dependencies")
     show = plan_sub.add_parser("show", help="print the plan as loaded")
     show.add_argument("file", type=Path, nargs="?")
     show.add_argument("--json", action="store_true")
@@ -144,12 +148,7 @@ def _plan(args: argparse.Namespace, settings: Settings) -> int:
         print(str(err), file=sys.stderr)
         return 1
     if args.plan_command == "check":
-        tasks = sum(len(d.tasks) for d in plan.diagrams.values())
-        print(f"{path}: OK — {len(plan.diagrams)} diagrams, {tasks} tasks, "
-              f"{len(plan.edges)} dependencies, tracking {', '.join(plan.tracked)}.")
-        for warning in plan_warnings(plan):
-            print(f"  note: {warning}")
-        return 0
+        return _check(path, plan, strict=args.strict)
     if args.json:
         print(json.dumps(_jsonable(asdict(plan)), ensure_ascii=False, indent=2))
         return 0
@@ -165,6 +164,38 @@ def _plan(args: argparse.Namespace, settings: Settings) -> int:
     for warning in plan_warnings(plan):
         print(f"note: {warning}")
     return 0
+
+
+def _check(path: Path, plan: Plan, *, strict: bool) -> int:
+    tasks = sum(len(d.tasks) for d in plan.diagrams.values())
+    graph = PlanGraph(plan)
+    found = graph.inversions()
+    verdict = "FAILED (--strict)" if strict and found else "OK"
+    print(f"{path}: {verdict} — {len(plan.diagrams)} diagrams, {tasks} tasks, "
+          f"{len(plan.edges)} dependencies, tracking {', '.join(plan.tracked)}.")
+    for warning in plan_warnings(plan):
+        print(f"  note: {warning}")
+    if found:
+        print(f"  {'error' if strict else 'warning'}: {len(found)} date inversion(s): the plan "
+              "prints a task due after a task that waits on it. The bot uses the earlier, "
+              "consistent date and shows the printed one.")
+        for item in found:
+            print(f"  {'error' if strict else 'warning'}: {_inversion_text(graph, item)}")
+    return 1 if strict and found else 0
+
+
+def _inversion_text(graph: PlanGraph, item: Inversion) -> str:
+    def dated(ref: str, deadline: Deadline) -> str:
+        lines = graph.milestone_lines(deadline.diagram, deadline.milestone)
+        where = f"line {lines[0]}" if len(lines) == 1 else (
+            f"lines {lines[0]}-{lines[-1]}" if lines else "no line")
+        return (f"{ref} due {deadline.day.isoformat()} ({deadline.milestone}, "
+                f"{deadline.confidence}, {where})")
+
+    edge = item.edge
+    return (f"diagram {edge.before.partition('/')[0]}, wave {item.wave}: "
+            f"{dated(edge.before, item.before)} is after {dated(edge.after, item.after)}, "
+            f"which waits on it (dependency {edge.provenance}, {edge.confidence})")
 
 
 def _jsonable(value: Any) -> Any:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -51,13 +51,21 @@ class FixedClock:
 class ReplayClock:
     """Replays the plan on another date (``--today``): that date, with the real time of day.
 
-    Changes are still stamped with the real moment, so the audit trail stays true.
+    The replayed moment is the time of record: every change, decision and history line made
+    during a replay is stamped with it, so the history reads as the day being replayed.
+    :meth:`real_now` keeps the wall-clock moment for whoever needs it.
     """
 
     day: date
+    real: Clock = field(default_factory=SystemClock)
 
     def now(self) -> datetime:
-        return datetime.now(UTC)
+        real = self.real.now().astimezone(COPENHAGEN)
+        return datetime.combine(self.day, real.timetz())
+
+    def real_now(self) -> datetime:
+        """The wall-clock moment (not replayed)."""
+        return self.real.now()
 
     def today(self) -> date:
         return self.day

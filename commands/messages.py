@@ -44,6 +44,11 @@ EN: dict[str, str] = {
     "deadline.left": "due {day} ({milestone}), {days} working days left",
     "deadline.late": "due {day} ({milestone}), {days} days late",
     "deadline.fallback": " [no date on {diagram}'s own page for this wave]",
+    "deadline.waiting": "due {day} ({milestone}), waiting on {count} earlier task(s)",
+    "deadline.needed_by": "needed by {ref}, due {day}",
+    "deadline.printed": "; printed {day} for {milestone}",
+    "confidence.likely": "likely",
+    "confidence.guess": "unconfirmed",
     "detail.waits_on": "waits on {refs}",
     # next
     "next.headline": "{target}: {count} task(s) can start now",
@@ -59,14 +64,15 @@ EN: dict[str, str] = {
     "blocked.holds": "holds up {count}: {refs}",
     # status
     "status.headline": "Status: {target}",
-    "status.wave_line": "{wave}: {municipalities} municipalities, {done}/{total} tasks done, {late} late, {blocked} blocked; {gate}",
+    "status.wave_line": "{wave}: {municipalities} municipalities, {done}/{total} of their own tasks done, {late} late, {blocked} blocked; {gate}",
     "status.gate": "next gate {gate} on {day} ({days} working days)",
     "status.no_gate": "no gate ahead",
-    "status.members_title": "Municipalities (most late first)",
+    "status.members_title": "Municipalities, their own tasks (most late first)",
     "status.member_line": "{name}: {done}/{total} done, {late} late, {blocked} blocked",
-    "status.counts": "{done}/{total} tasks done, {ready} ready to start, {late} late, {blocked} blocked",
+    "status.counts": "Own tasks: {done}/{total} done, {ready} ready to start, {late} late, {blocked} blocked",
     "status.gate_readiness": "Next gate {gate} on {day} ({days} working days): {missing} task(s) missing, longest remaining chain {chain} working days{risk}",
     "status.at_risk": " — AT RISK",
+    "status.shared": "Done once for everyone (counted once, not per municipality): {done}/{total} done, {late} late, {blocked} blocked",
     "status.open_by_diagram": "Open per diagram: {parts}",
     # show
     "show.headline_many": "{code} is in {count} diagrams",
@@ -97,6 +103,7 @@ EN: dict[str, str] = {
     "gate.decisions_title": "Decisions recorded",
     "gate.controls_title": "Per-wave control (Kontrol per bølge)",
     "gate.control_line": "{mark} {id} {question} {done}/{total} done",
+    "gate.control_inferred": " (which tasks answer it is inferred: unconfirmed)",
     "gate.decision_line": "{name}: {decision} by {actor} at {at}",
     # wave
     "wave.headline": "{count} wave(s)",

@@ -136,7 +136,7 @@ def _countdown(ctx: CommandContext, rollout: Rollout, item: DueItem) -> Reply:
     controls = wave_controls(rollout, [r.municipality for r in item.readiness], gate=gate.gate)
     if controls:
         sections.append(Section(t("gate.controls_title"), tuple(
-            f"{c.question} {c.done}/{c.total}" for c in controls)))
+            f"{c.control_id} {c.question} {c.done}/{c.total}" for c in controls)))
     label = rollout.graph.milestone_label(next(iter(gate.by_diagram)), gate.gate)
     return Reply(t("notice.countdown", gate=label, wave=wave, day=gate.day.isoformat(), when=when),
                  tuple(sections), tone=Tone.WARNING if lacking else Tone.SUCCESS, public=True,

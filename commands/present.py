@@ -9,7 +9,9 @@ from commands.context import Actor, CommandContext
 from commands.messages import t
 from commands.permissions import can_change
 from commands.reply import Action, Section, TaskLine
+from rollout.deadlines import Deadline
 from rollout.model import SYSTEM_WIDE, Status, TaskKey, TaskState
+from rollout.plan import Confidence
 from rollout.status import Rollout, TaskView
 from storage.ports import RolloutStore
 
@@ -17,6 +19,7 @@ __all__ = [
     "LIST_LIMIT",
     "StoredStates",
     "deadline_note",
+    "deadline_origin",
     "key_label",
     "load_rollout",
     "owner_name",
@@ -94,18 +97,39 @@ def key_label(rollout: Rollout, key: TaskKey) -> str:
     return f"{key.ref} {where}{connection}"
 
 
+def deadline_origin(deadline: Deadline) -> str:
+    """Where a deadline comes from: its milestone, or the task that needs it sooner and the
+    plan's own date; with the plan's confidence when the date is not stated."""
+    if deadline.needed_by is not None and deadline.needed_by_day is not None:
+        origin = t("deadline.needed_by", ref=deadline.needed_by,
+                   day=deadline.needed_by_day.isoformat())
+        if deadline.moved and deadline.printed is not None:
+            origin += t("deadline.printed", day=deadline.printed.isoformat(),
+                        milestone=deadline.milestone)
+    else:
+        origin = deadline.milestone
+    if deadline.confidence != Confidence.STATED:
+        origin += ", " + t(f"confidence.{deadline.confidence}")
+    return origin
+
+
 def deadline_note(view: TaskView, today: date) -> str:
     if view.deadline is None:
         return t("deadline.none")
     day = view.deadline.day.isoformat()
+    origin = deadline_origin(view.deadline)
     fallback = t("deadline.fallback", diagram=view.deadline.diagram) if view.deadline.fallback else ""
     left = view.working_days_left
     if view.finished or left is None:
-        return t("deadline.plain", day=day, milestone=view.deadline.milestone) + fallback
+        return t("deadline.plain", day=day, milestone=origin) + fallback
+    if view.past_due and view.waits_on:
+        # Not late: it cannot start yet; the open task it waits on is the late one.
+        return t("deadline.waiting", day=day, milestone=origin,
+                 count=len(view.waits_on)) + fallback
     if left < 0:
         late = (today - view.deadline.day).days
-        return t("deadline.late", day=day, days=late, milestone=view.deadline.milestone) + fallback
-    return t("deadline.left", day=day, days=left, milestone=view.deadline.milestone) + fallback
+        return t("deadline.late", day=day, days=late, milestone=origin) + fallback
+    return t("deadline.left", day=day, days=left, milestone=origin) + fallback
 
 
 def state_label(view: TaskView) -> str:

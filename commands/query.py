@@ -12,6 +12,7 @@ from commands.permissions import in_scope
 from commands.present import (
     StoredStates,
     deadline_note,
+    deadline_origin,
     key_label,
     load_rollout,
     owner_name,
@@ -146,7 +147,11 @@ def _stuck_detail(rollout: Rollout, view: TaskView, holds: tuple[TaskKey, ...]) 
 
 
 def status(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
-    """Progress of a municipality, a wave, or every wave: done, open, late, blocked, next gate."""
+    """Progress of a municipality, a wave, or every wave: done, open, late, blocked, next gate.
+
+    Every view counts the same way (:meth:`Rollout.counts`): a municipality's own tasks, and
+    the tasks done once for everyone on a line of their own, each counted once.
+    """
     rollout = load_rollout(ctx)
     target = _target(ctx, inv, rollout, args, ("municipality", "wave"))
     if target.municipality is not None:
@@ -156,54 +161,44 @@ def status(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     for wave in waves:
         members = sorted((m for m in rollout.municipalities.values() if m.wave == wave),
                          key=lambda m: m.name)
-        counts = _counts(rollout.views(rollout.task_keys(members, include_system=False), ctx.today))
+        counts = rollout.counts(members, ctx.today)
         gate = next_gate(rollout, wave, ctx.today)
         gate_text = (t("status.gate", gate=gate.gate, day=gate.day.isoformat(),
                        days=ctx.graph.calendar.working_days_between(ctx.today, gate.day))
                      if gate else t("status.no_gate"))
         lines.append(t("status.wave_line", wave=wave, municipalities=len(members),
-                       done=counts["done"], total=counts["total"], late=counts["late"],
-                       blocked=counts["blocked"], gate=gate_text))
+                       done=counts.done, total=counts.total, late=counts.late,
+                       blocked=counts.blocked, gate=gate_text))
+    lines.append(_shared_line(rollout, ctx))
     sections = [Section(lines=tuple(lines))]
     if target.wave:
         sections.append(_wave_members(ctx, rollout, target.wave))
     return Reply(t("status.headline", target=_target_label(ctx, target)), tuple(sections))
 
 
+def _shared_line(rollout: Rollout, ctx: CommandContext) -> str:
+    shared = rollout.shared_counts(ctx.today)
+    return t("status.shared", done=shared.done, total=shared.total, late=shared.late,
+             blocked=shared.blocked)
+
+
 def _wave_members(ctx: CommandContext, rollout: Rollout, wave: str) -> Section:
     members = sorted((m for m in rollout.municipalities.values() if m.wave == wave),
                      key=lambda m: m.name)
-    rows = []
-    for m in members:
-        counts = _counts(rollout.views(rollout.task_keys([m], include_system=False), ctx.today))
-        rows.append((counts["late"], counts["blocked"], m.name, counts))
-    rows.sort(key=lambda r: (-r[0], -r[1], r[2]))
-    lines = tuple(t("status.member_line", name=name, done=c["done"], total=c["total"],
-                    late=c["late"], blocked=c["blocked"]) for _, _, name, c in rows[:10])
+    rows = [(rollout.counts([m], ctx.today), m.name) for m in members]
+    rows.sort(key=lambda r: (-r[0].late, -r[0].blocked, r[1]))
+    lines = tuple(t("status.member_line", name=name, done=c.done, total=c.total,
+                    late=c.late, blocked=c.blocked) for c, name in rows[:10])
     return Section(title=t("status.members_title"), lines=lines, hidden=max(0, len(rows) - 10))
-
-
-def _counts(views: list[TaskView]) -> Counter[str]:
-    counts: Counter[str] = Counter(total=len(views))
-    for v in views:
-        if v.finished:
-            counts["done"] += 1
-        elif v.state.status == Status.BLOCKED:
-            counts["blocked"] += 1
-        if v.overdue:
-            counts["late"] += 1
-        if v.ready:
-            counts["ready"] += 1
-    return counts
 
 
 def _municipality_status(ctx: CommandContext, rollout: Rollout, target: Target) -> Reply:
     municipality = target.municipality
     assert municipality is not None
-    views = rollout.views(rollout.task_keys([municipality]), ctx.today)
-    counts = _counts(views)
-    lines = [t("status.counts", done=counts["done"], total=counts["total"],
-               ready=counts["ready"], late=counts["late"], blocked=counts["blocked"])]
+    counts = rollout.counts([municipality], ctx.today)
+    lines = [t("status.counts", done=counts.done, total=counts.total,
+               ready=counts.ready, late=counts.late, blocked=counts.blocked),
+             _shared_line(rollout, ctx)]
     gate = next_gate(rollout, municipality.wave, ctx.today)
     if gate is not None:
         ready = readiness(rollout, municipality, gate, ctx.today)
@@ -211,6 +206,7 @@ def _municipality_status(ctx: CommandContext, rollout: Rollout, target: Target) 
                        days=ready.countdown.working_days, missing=len(ready.missing),
                        chain=ready.chain_days,
                        risk=t("status.at_risk") if ready.at_risk else ""))
+    views = rollout.views(rollout.task_keys([municipality], include_system=False), ctx.today)
     by_diagram = Counter(v.key.diagram for v in views if not v.finished)
     if by_diagram:
         lines.append(t("status.open_by_diagram", parts=", ".join(
@@ -252,7 +248,7 @@ def show(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
             lines.extend(_neighbours(ctx, rollout, key))
         else:
             lines.append(t("show.deadlines", parts=", ".join(
-                f"{w}: {d.day.isoformat()} ({d.milestone}{'*' if d.fallback else ''})"
+                f"{w}: {d.day.isoformat()} ({deadline_origin(d)}{'*' if d.fallback else ''})"
                 if (d := ctx.graph.deadline(task.ref, w)) else f"{w}: –"
                 for w in ctx.graph.plan.waves)))
             lines.extend(_plan_neighbours(ctx, task.ref))

@@ -27,6 +27,7 @@ from rollout.gates import (
     reports_due,
     wave_controls,
 )
+from rollout.plan import Confidence
 from rollout.status import Rollout
 from storage.ports import GateDecision
 
@@ -93,6 +94,7 @@ def gate(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
         sections.append(Section(title=t("gate.controls_title"), lines=tuple(
             t("gate.control_line", id=c.control_id, question=c.question, done=c.done,
               total=c.total, mark="✓" if not c.open else "✗")
+            + (t("gate.control_inferred") if c.confidence == Confidence.GUESS else "")
             for c in controls)))
     decisions = ctx.store.gate_decisions(wave=wave, gate=gate_id)
     if decisions:

@@ -8,11 +8,29 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 
 import holidays
 from dateutil.rrule import DAILY, FR, MO, TH, TU, WE, rrule
 
-__all__ = ["Countdown", "WorkingCalendar", "danish_calendar"]
+__all__ = ["CUSTOMARY_CLOSED_DAYS", "ClosedDay", "Countdown", "WorkingCalendar", "danish_calendar"]
+
+
+class ClosedDay(NamedTuple):
+    """A day closed every year by custom, not by law (Grundlovsdag, Juleaftensdag …)."""
+
+    month: int
+    day: int
+    name: str
+
+
+# Closed in Danish public administration, though the `holidays` library (official holidays)
+# does not list them. A plan can name others with the `customary_closed_days` key.
+CUSTOMARY_CLOSED_DAYS: tuple[ClosedDay, ...] = (
+    ClosedDay(6, 5, "Grundlovsdag"),
+    ClosedDay(12, 24, "Juleaftensdag"),
+    ClosedDay(12, 31, "Nytårsaftensdag"),
+)
 
 
 @lru_cache(maxsize=64)
@@ -36,20 +54,19 @@ class Countdown:
 class WorkingCalendar:
     """Working days in Denmark: Monday to Friday, less public holidays and ``closed_days``."""
 
-    closed_days: tuple[tuple[int, int], ...] = ((12, 24), (12, 31))
-    _names: dict[tuple[int, int], str] = field(
-        default_factory=lambda: {(12, 24): "Juleaftensdag", (12, 31): "Nytårsaftensdag"},
-        compare=False,
-    )
+    closed_days: tuple[ClosedDay, ...] = CUSTOMARY_CLOSED_DAYS
+    _names: dict[tuple[int, int], str] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        names = {(c.month, c.day): c.name for c in self.closed_days}
+        object.__setattr__(self, "_names", names)  # frozen: set once, derived from closed_days
 
     def holiday_name(self, day: date) -> str | None:
         """The name of the holiday or closed day on ``day``, or None."""
         public = _public_holidays(day.year).get(day)
         if public:
             return public
-        if (day.month, day.day) in self.closed_days:
-            return self._names.get((day.month, day.day), "lukkedag")
-        return None
+        return self._names.get((day.month, day.day))
 
     def is_working_day(self, day: date) -> bool:
         return day.weekday() < 5 and self.holiday_name(day) is None
@@ -91,11 +108,11 @@ class WorkingCalendar:
 
 
 @lru_cache(maxsize=65536)
-def _working_days_between(closed_days: tuple[tuple[int, int], ...], start: date, end: date) -> int:
+def _working_days_between(closed_days: tuple[ClosedDay, ...], start: date, end: date) -> int:
     # Asked for the same few (today, deadline) pairs thousands of times per wave-wide answer.
     return WorkingCalendar(closed_days=closed_days)._count(start, end)
 
 
-def danish_calendar(closed_days: tuple[tuple[int, int], ...] = ((12, 24), (12, 31))) -> WorkingCalendar:
-    """The calendar for a plan, given the extra closed days it names."""
+def danish_calendar(closed_days: tuple[ClosedDay, ...] = CUSTOMARY_CLOSED_DAYS) -> WorkingCalendar:
+    """The calendar for a plan, given the customary closed days it names."""
     return WorkingCalendar(closed_days=closed_days)

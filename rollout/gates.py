@@ -9,6 +9,7 @@ import networkx as nx
 
 from rollout.calendar import Countdown
 from rollout.model import FINISHED, Municipality, TaskKey
+from rollout.plan import Confidence
 from rollout.status import Rollout, TaskView
 
 __all__ = [
@@ -66,6 +67,7 @@ class ControlAnswer:
     done: int
     total: int
     open: tuple[TaskKey, ...]
+    confidence: Confidence = Confidence.STATED  # that these tasks answer the question
 
 
 def gate_date(rollout: Rollout, gate: str, wave: str) -> GateDate | None:
@@ -144,7 +146,8 @@ def critical_chain(rollout: Rollout, open_keys: list[TaskKey]) -> tuple[list[Tas
 
 def wave_controls(rollout: Rollout, municipalities: list[Municipality], *, gate: str | None = None,
                   language: str = "da") -> list[ControlAnswer]:
-    """Answers to the plan's per-wave control questions over the given municipalities."""
+    """Answers to the plan's per-wave control questions over the given municipalities, for
+    every diagram that has them, from the tasks each question checks."""
     answers = []
     for diagram_id in rollout.graph.plan.tracked:
         diagram = rollout.graph.plan.diagrams[diagram_id]
@@ -156,7 +159,8 @@ def wave_controls(rollout: Rollout, municipalities: list[Municipality], *, gate:
             open_keys = tuple(k for k in keys if rollout.state(k).status not in FINISHED)
             question = control.question_da if language == "da" else control.question_en
             answers.append(ControlAnswer(f"{diagram_id}/{control.id}", question,
-                                         len(keys) - len(open_keys), len(keys), open_keys))
+                                         len(keys) - len(open_keys), len(keys), open_keys,
+                                         control.confidence))
     return answers
 
 

@@ -3,27 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 import networkx as nx
 
 from rollout.calendar import WorkingCalendar, danish_calendar
+from rollout.deadlines import Deadline, Inversion, backward_pass, inversions, weakest
 from rollout.model import SYSTEM_WIDE, Municipality, TaskKey
-from rollout.plan import Edge, Plan, Scope, TaskDef
+from rollout.plan import Confidence, Edge, Plan, Scope, TaskDef
 
-__all__ = ["Deadline", "PlanGraph"]
-
-
-@dataclass(frozen=True)
-class Deadline:
-    """When a task must be finished, and which milestone of the plan says so."""
-
-    day: date
-    milestone: str  # gate or milestone id, e.g. "KP-3"
-    diagram: str  # the diagram whose date it is
-    label: str  # human label, e.g. "KP-3 Go/no-go"
-    fallback: bool = False  # True when the task's own diagram has no date for the wave
+__all__ = ["Deadline", "Inversion", "PlanGraph"]
 
 
 @dataclass
@@ -34,13 +24,13 @@ class PlanGraph:
     calendar: WorkingCalendar = field(init=False)
     _graph: nx.DiGraph[str] = field(init=False, repr=False)
     _edges: dict[tuple[str, str], Edge] = field(init=False, repr=False)
-    _deadlines: dict[tuple[str, str], Deadline | None] = field(init=False, repr=False)
+    _deadlines: dict[str, dict[str, Deadline | None]] = field(init=False, repr=False)
     _preds: dict[str, list[str]] = field(init=False, repr=False)
     _succs: dict[str, list[str]] = field(init=False, repr=False)
     _tasks: dict[str, TaskDef] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.calendar = danish_calendar(self.plan.extra_closed_days)
+        self.calendar = danish_calendar(self.plan.customary_closed_days)
         graph: nx.DiGraph[str] = nx.DiGraph()
         graph.add_nodes_from(t.ref for t in self.plan.tracked_tasks())
         self._edges = {}
@@ -167,14 +157,26 @@ class PlanGraph:
         return out
 
     def deadline(self, ref: str, wave: str) -> Deadline | None:
-        """The deadline of plan task ``ref`` in ``wave`` (computed once; the plan never changes)."""
-        key = (ref, wave)
-        if key not in self._deadlines:
-            self._deadlines[key] = self._deadline(ref, wave)
-        return self._deadlines[key]
+        """The working deadline of plan task ``ref`` in ``wave``: its printed date, pulled earlier
+        where a task that waits on it needs it sooner (one backward pass per wave, cached)."""
+        found = self._deadlines.get(wave)
+        if found is None:
+            order = self.topological_refs()
+            printed = {ref: self.printed_deadline(ref, wave) for ref in order}
+            found = self._deadlines[wave] = backward_pass(
+                order, printed, self.successor_refs, self.edge, self.duration, self.calendar)
+        return found.get(ref)
 
-    def _deadline(self, ref: str, wave: str) -> Deadline | None:
-        """The deadline of plan task ``ref`` in ``wave``.
+    def inversions(self) -> list[Inversion]:
+        """Every (edge, wave) where the plan prints the predecessor due after its successor."""
+        found: list[Inversion] = []
+        for wave in self.plan.waves:
+            printed = {ref: self.printed_deadline(ref, wave) for ref in self._graph}
+            found.extend(inversions(wave, list(self._edges.values()), printed))
+        return found
+
+    def printed_deadline(self, ref: str, wave: str) -> Deadline | None:
+        """The deadline the plan itself gives plan task ``ref`` in ``wave``, before the graph.
 
         The task's own dated milestone, else the gate that closes its phase on its diagram; where
         that diagram has no date for the wave, the earliest date of the go/no-go (KP-3) that any
@@ -189,17 +191,31 @@ class PlanGraph:
             day = self.milestone_date(task.diagram, milestone_id, wave)
             if day is not None:
                 found = Deadline(day, milestone_id, task.diagram,
-                                 self.milestone_label(task.diagram, milestone_id))
+                                 self.milestone_label(task.diagram, milestone_id),
+                                 confidence=self.milestone_confidence(task.diagram, milestone_id))
         if found is None:
             dates = self.gate_dates("KP-3", wave)
             if dates:
                 diagram_id, day = min(dates.items(), key=lambda item: (item[1], item[0]))
-                found = Deadline(day, "KP-3", diagram_id,
-                                 self.milestone_label(diagram_id, "KP-3"), fallback=True)
+                # Another page's date stands in for this one's: no better than likely.
+                sure = weakest(self.milestone_confidence(diagram_id, "KP-3"), Confidence.LIKELY)
+                found = Deadline(day, "KP-3", diagram_id, self.milestone_label(diagram_id, "KP-3"),
+                                 fallback=True, confidence=sure)
         if found is not None and task.days_before:
-            found = Deadline(self.calendar.add_working_days(found.day, -task.days_before),
-                             found.milestone, found.diagram, found.label, found.fallback)
+            found = replace(found, day=self.calendar.add_working_days(found.day, -task.days_before))
         return found
+
+    def milestone_confidence(self, diagram_id: str, milestone_id: str) -> Confidence:
+        """How sure the plan is that the date belongs to the gate or milestone."""
+        diagram = self.plan.diagrams[diagram_id]
+        item = diagram.gates.get(milestone_id) or diagram.milestones.get(milestone_id)
+        return item.confidence if item is not None else Confidence.GUESS
+
+    def milestone_lines(self, diagram_id: str, milestone_id: str) -> tuple[int, ...]:
+        """The source lines where the gate or milestone and its dates are printed."""
+        diagram = self.plan.diagrams[diagram_id]
+        item = diagram.gates.get(milestone_id) or diagram.milestones.get(milestone_id)
+        return item.source_lines if item is not None else ()
 
     def duration(self, ref: str) -> int:
         task = self.task(ref)

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from rollout.calendar import ClosedDay
+
 __all__ = [
     "Confidence",
     "Diagram",
@@ -117,6 +119,7 @@ class WaveControl:
     question_en: str
     gate: str
     checks: tuple[str, ...]
+    confidence: Confidence = Confidence.STATED  # that these tasks answer the question
 
 
 @dataclass(frozen=True)
@@ -185,7 +188,7 @@ class Plan:
     title_en: str
     timezone: str
     default_task_duration_days: int
-    extra_closed_days: tuple[tuple[int, int], ...]  # (month, day) closed besides public holidays
+    customary_closed_days: tuple[ClosedDay, ...]  # closed every year besides public holidays
     waves: Mapping[str, Wave]
     roles: Mapping[str, Role]
     phases: Mapping[str, Phase]

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import networkx as nx
 import yaml
 
+from rollout.calendar import CUSTOMARY_CLOSED_DAYS, ClosedDay
 from rollout.plan import (
     Confidence,
     Diagram,
@@ -203,21 +204,14 @@ def _read_plan(r: _Reader, raw: dict[str, Any]) -> Plan:
     for t in tracked:
         if t not in diagrams:
             r.problem("plan.tracked_diagrams", f"unknown diagram '{t}' (diagrams: {', '.join(diagrams)})")
-    closed: list[tuple[int, int]] = []
-    for value in r.items(head.get("extra_closed_days"), "plan.extra_closed_days"):
-        try:
-            month, day = (int(part) for part in str(value).split("-"))
-            date(2000, month, day)
-            closed.append((month, day))
-        except ValueError:
-            r.problem("plan.extra_closed_days", f"'{value}' is not a month-day like 12-24")
+    closed = _read_closed_days(r, head)
     plan = Plan(
         id=r.text(head, "id", "plan"),
         title_da=r.text(head, "title_da", "plan"),
         title_en=r.text(head, "title_en", "plan"),
         timezone=str(head.get("timezone", "Europe/Copenhagen")),
         default_task_duration_days=int(head.get("default_task_duration_days", 1)),
-        extra_closed_days=tuple(closed),
+        customary_closed_days=closed,
         waves=waves,
         roles=roles,
         phases=phases,
@@ -226,6 +220,28 @@ def _read_plan(r: _Reader, raw: dict[str, Any]) -> Plan:
         tracked=tracked or tuple(diagrams),
     )
     return plan
+
+
+def _read_closed_days(r: _Reader, head: Mapping[str, Any]) -> tuple[ClosedDay, ...]:
+    """``customary_closed_days``: days closed every year besides the official holidays, as
+    ``"06-05"`` or ``{day: "06-05", name: Grundlovsdag}``; without the key, the customary
+    Danish ones (Grundlovsdag, Juleaftensdag, Nytårsaftensdag)."""
+    key = "customary_closed_days"
+    if key not in head:
+        return CUSTOMARY_CLOSED_DAYS
+    closed: list[ClosedDay] = []
+    for i, value in enumerate(r.items(head.get(key), f"plan.{key}")):
+        raw, name = value, ""
+        if isinstance(value, dict):
+            raw, name = value.get("day"), str(value.get("name") or "")
+        try:
+            month, day = (int(part) for part in str(raw).split("-"))
+            date(2000, month, day)  # 2000 is a leap year: 02-29 is allowed
+        except ValueError:
+            r.problem(f"plan.{key}[{i}]", f"'{raw}' is not a month-day like 06-05 or 12-24")
+            continue
+        closed.append(ClosedDay(month, day, name or "lukkedag"))
+    return tuple(closed)
 
 
 def _read_waves(r: _Reader, raw: Any) -> dict[str, Wave]:
@@ -312,8 +328,9 @@ def _read_diagram(
         gate = r.text(c, "gate", cw)
         if gate and gate not in gates:
             r.problem(f"{cw}.gate", f"unknown gate '{gate}'")
-        controls.append(WaveControl(cid, r.text(c, "question_da", cw), r.text(c, "question_en", cw),
-                                    gate, checks))
+        controls.append(WaveControl(
+            cid, r.text(c, "question_da", cw), r.text(c, "question_en", cw), gate, checks,
+            r.enum(Confidence, c.get("confidence"), f"{cw}.confidence", Confidence.STATED)))
     edges = _read_edges(r, d, did, tasks)
     diagram = Diagram(
         id=did, key=str(d.get("key") or did), integration=r.text(d, "integration", where),
@@ -431,8 +448,23 @@ def plan_warnings(plan: Plan) -> list[PlanProblem]:
                 gate_dates.setdefault((gate.id, wave), {}).setdefault(day, []).append(diagram.id)
         for text in diagram.conflicts:
             warnings.append(PlanProblem(f"diagrams[{diagram.id}]", text))
+        warnings.extend(_control_warnings(diagram))
     for (gate_id, wave), by_date in sorted(gate_dates.items()):
         if len(by_date) > 1:
             listed = "; ".join(f"{d.isoformat()} on {', '.join(ids)}" for d, ids in sorted(by_date.items()))
             warnings.append(PlanProblem(f"gate {gate_id} {wave}", f"diagrams disagree: {listed}"))
     return warnings
+
+
+def _control_warnings(diagram: Diagram) -> list[PlanProblem]:
+    """Tasks flagged for the per-wave control that no control question checks, and back."""
+    checked = {code for control in diagram.controls for code in control.checks}
+    flagged = {code for code, task in diagram.tasks.items() if task.per_wave_control}
+    out = []
+    if flagged - checked:
+        out.append(PlanProblem(f"diagrams[{diagram.id}].controls", "tasks flagged per_wave_control "
+                               f"but checked by no control: {', '.join(sorted(flagged - checked))}"))
+    if checked - flagged:
+        out.append(PlanProblem(f"diagrams[{diagram.id}].controls", "tasks checked by a control but "
+                               f"not flagged per_wave_control: {', '.join(sorted(checked - flagged))}"))
+    return out

@@ -183,8 +183,8 @@ def _task_items(rollout: Rollout, target: Target, wave: _WaveIndex, day: date,
         left = calendar.working_days_between(day, deadline.day)
         if left in DEADLINE_OFFSETS:
             soon[key] = left
-        elif left < 0 and (-left - 1) % ESCALATE_EVERY == 0:
-            late[key] = left
+        elif left < 0 and (-left - 1) % ESCALATE_EVERY == 0 and not rollout.waits_on(key):
+            late[key] = left  # a task that still waits is not late; what it waits on is
     for kind, subject, chosen in (("deadline", "deadlines", soon), ("overdue", "overdue", late)):
         if chosen and target.wants(kind, at):
             views = sorted(rollout.views(chosen, day), key=TaskView.urgency)

@@ -14,7 +14,7 @@ from rollout.graph import Deadline, PlanGraph
 from rollout.model import FINISHED, SYSTEM_WIDE, Municipality, Status, TaskKey, TaskState
 from rollout.plan import TaskDef
 
-__all__ = ["DUE_SOON_WORKING_DAYS", "Rollout", "StuckRoot", "TaskView"]
+__all__ = ["DUE_SOON_WORKING_DAYS", "Counts", "Rollout", "StuckRoot", "TaskView"]
 
 DUE_SOON_WORKING_DAYS = 5
 
@@ -40,9 +40,21 @@ class TaskView:
         return self.state.status in FINISHED
 
     @property
-    def overdue(self) -> bool:
+    def past_due(self) -> bool:
+        """The deadline has passed and the task is not finished (it may still wait on others)."""
         return (not self.finished and self.working_days_left is not None
                 and self.deadline is not None and self.working_days_left < 0)
+
+    @property
+    def waiting(self) -> bool:
+        """Open, but some task it waits on is not finished yet."""
+        return not self.finished and bool(self.waits_on)
+
+    @property
+    def overdue(self) -> bool:
+        """Late: past its deadline though nothing it waits on is open. A task that still waits
+        is never late itself; the open task it waits on is (its deadline is earlier)."""
+        return self.past_due and not self.waits_on
 
     @property
     def due_soon(self) -> bool:
@@ -53,6 +65,28 @@ class TaskView:
         """Sort key: overdue first, then by deadline, then by code and municipality."""
         day = self.deadline.day if self.deadline else date.max
         return (0 if self.overdue else 1, day, self.key.ref, self.key.municipality)
+
+
+@dataclass(frozen=True)
+class Counts:
+    """How far a set of task instances has come: the one counting rule for every view."""
+
+    total: int = 0
+    done: int = 0  # finished: done or not applicable
+    ready: int = 0
+    late: int = 0  # could be done, and past its deadline
+    blocked: int = 0
+
+    @classmethod
+    def of(cls, views: Iterable[TaskView]) -> Counts:
+        total = done = ready = late = blocked = 0
+        for v in views:
+            total += 1
+            done += v.finished
+            ready += v.ready
+            late += v.overdue
+            blocked += v.state.status == Status.BLOCKED
+        return cls(total, done, ready, late, blocked)
 
 
 @dataclass(frozen=True)
@@ -134,6 +168,15 @@ class Rollout:
     def views(self, keys: Iterable[TaskKey], today: date) -> list[TaskView]:
         return [self.view(k, today) for k in keys]
 
+    def counts(self, municipalities: Iterable[Municipality], today: date) -> Counts:
+        """The municipalities' own tasks (once per municipality and connection); a task done
+        once for everyone is not theirs and is counted once, by :meth:`shared_counts`."""
+        return Counts.of(self.views(self.task_keys(municipalities, include_system=False), today))
+
+    def shared_counts(self, today: date) -> Counts:
+        """The tasks done once for the whole system, each counted once."""
+        return Counts.of(self.views(self.graph.system_instances(), today))
+
     # -- questions ------------------------------------------------------------------------
 
     def next_tasks(self, keys: Iterable[TaskKey], today: date) -> list[TaskView]:
@@ -151,7 +194,7 @@ class Rollout:
                 continue
             if view.state.status == Status.BLOCKED or (view.overdue and view.ready):
                 roots[view.key] = view
-            elif view.overdue:
+            elif view.past_due:
                 for cause in self._root_causes(view.key):
                     roots.setdefault(cause, views.get(cause) or self.view(cause, today))
         found = [StuckRoot(view, self.held_by(view.key)) for view in roots.values()]

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.clock import COPENHAGEN
 from storage.engine import make_engine
 from storage.migrate import is_current
 from storage.repository import SqlRolloutStore
@@ -104,3 +105,22 @@ def test_a_supplier_change_by_roster_import_shows_in_history(tmp_path: Path) -> 
                              Actor("anna", "Anna", is_admin=True), out=out)
     session.handle("history aarhus")
     assert "debtor_supplier – → KMD (by cli, cli)" in out.getvalue()
+
+
+def test_under_today_a_change_is_recorded_on_the_replayed_day(
+        tmp_path: Path, demo_template: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+    import shutil
+
+    shutil.copy(demo_template, tmp_path / "demo.db")
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    monkeypatch.setattr("sys.stdin", io.StringIO("done A/TS213 aarhus\nhistory aarhus\n"))
+    assert main(["console", "--db", url, "--today", "2020-01-21"]) == 0
+    out = capsys.readouterr().out
+    history = out[out.index("History: Aarhus"):].splitlines()
+    newest = history[1].strip()
+    assert newest.startswith("2020-01-21 ") and newest.endswith(
+        "console-admin (console): A/TS213 Aarhus to do → done"), newest
+    events = SqlRolloutStore(make_engine(url)).events(municipality=751, limit=1)
+    assert events[0].at.astimezone(COPENHAGEN).date().isoformat() == "2020-01-21"

@@ -46,8 +46,10 @@ def test_next_aarhus_lists_what_can_start_with_owner_and_deadline(chat: Chat) ->
     assert "Aarhus (P2): 4 task(s) can start now, 1 of them late" in reply
     assert ("A/TS213 Bestilling af abonnement på Sortiment — Aarhus — "
             "Leverandør af bogføringssystemet") in reply
-    assert "due 2019-10-25 (GATE), 88 days late" in reply
-    assert "A/TS200" not in reply  # it waits on A/TS213
+    # TS200 waits on it and is due 2019-10-22 (the PVT it leads to is due 2019-10-24)
+    assert ("due 2019-10-18 (needed by A/TS200, due 2019-10-22; printed 2019-10-25 for GATE, "
+            "unconfirmed), 95 days late") in reply
+    assert "A/TS200 Gennemføre" not in reply  # it waits on A/TS213: not listed to start
 
 
 def test_done_marks_the_open_one_and_says_what_it_unblocked(chat: Chat) -> None:
@@ -204,6 +206,38 @@ def test_gate_answers_the_per_wave_control_questions(chat: Chat) -> None:
     assert "✗ B/KONTROL-2 2) Er alle serviceaftaler godkendt? 14/16 done" in reply
     chat.say("done B/TS216 vejen")
     assert "B/KONTROL-2 2) Er alle serviceaftaler godkendt? 15/16 done" in chat.say("gate KP-3 P2")
+
+
+def test_reopening_an_a_service_agreement_changes_a_s_control_answer(chat: Chat) -> None:
+    reply = chat.say("gate KP-3 P2")
+    assert "✓ A/KONTROL-2 2) Er alle serviceaftaler godkendt? 20/20 done" in reply
+    assert "✗ A/KONTROL-1 1) Er abon. Gennemført? 3/4 done" in reply  # Aarhus's A/TS213
+    assert "A/KONTROL-3 3) Er overvågning etableret? 12/12 done" in reply
+    chat.say("start A/TS111 vallensbaek")  # the approval is reopened
+    reply = chat.say("gate KP-3 P2")
+    assert "✗ A/KONTROL-2 2) Er alle serviceaftaler godkendt? 19/20 done" in reply
+    assert "✓ B/KONTROL-1 1) Er abon. Gennemført? 4/4 done" in reply  # B's answers unchanged
+
+
+def test_a_task_that_waits_is_not_called_late_and_shows_where_its_date_comes_from(
+        chat: Chat) -> None:
+    reply = chat.say("show TS107 randers")
+    assert ("B/TS107 Randers: to do; due 2019-09-25 (needed by B/TS108, due 2019-09-27; "
+            "printed 2019-09-27 for GATE, likely), waiting on 1 earlier task(s)") in reply
+    assert "late" not in reply
+    assert "B/TS107" not in chat.say("next randers")
+
+
+def test_a_municipality_counts_the_same_in_its_own_status_and_in_its_wave(chat: Chat) -> None:
+    own = chat.say("status aarhus")
+    assert "Own tasks: 61/68 done" in own
+    assert "Done once for everyone (counted once, not per municipality): 11/11 done" in own
+    wave = chat.say("status P2")
+    assert "Aarhus: 61/68 done" in wave
+    assert "Done once for everyone (counted once, not per municipality): 11/11 done" in wave
+    chat.say("done A/TS213 aarhus")
+    assert "Own tasks: 62/68 done" in chat.say("status aarhus")
+    assert "Aarhus: 62/68 done" in chat.say("status P2")
 
 
 def test_wave_shows_gate_dates_and_report_milestones(chat: Chat) -> None:

@@ -5,6 +5,8 @@ from datetime import date
 import pytest
 
 from rollout.calendar import WorkingCalendar
+from rollout.graph import PlanGraph
+from rollout.plan_loader import PlanError, load_plan
 
 CAL = WorkingCalendar()
 
@@ -59,3 +61,43 @@ def test_countdown_after_the_date_is_negative() -> None:
 def test_add_working_days_skips_holidays() -> None:
     assert CAL.add_working_days(date(2019, 12, 23), 1) == date(2019, 12, 27)
     assert CAL.add_working_days(date(2020, 1, 2), -2) == date(2019, 12, 27)
+
+
+def test_grundlovsdag_is_closed_by_default_and_in_the_plan(sf1590_graph) -> None:
+    grundlovsdag = date(2020, 6, 5)  # a Friday
+    for calendar in (CAL, sf1590_graph.calendar):
+        assert not calendar.is_working_day(grundlovsdag)
+        assert calendar.holiday_name(grundlovsdag) == "Grundlovsdag"
+    assert sf1590_graph.calendar.working_days_between(date(2020, 6, 4), date(2020, 6, 8)) == 1
+
+
+PLAN = """
+plan: {id: x, title_da: x, title_en: x%(closed)s}
+waves: [{id: W1, name_da: x, name_en: x, next: null}]
+roles: [{id: r, name_da: x, name_en: x}]
+phases: [{id: p, name_da: x, name_en: x}]
+diagrams:
+  - id: A
+    integration: X
+    gates: [{id: G, kind: readiness, name_da: G, name_en: G, dates: {W1: 2020-05-04}}]
+    tasks: [{code: T1, title_da: a, title_en: a, role: r, phase: p}]
+"""
+
+
+def test_a_plan_can_close_another_day_and_the_calendar_honours_it() -> None:
+    closed = ', customary_closed_days: ["06-05", {day: "05-01", name: "Arbejdernes kampdag"}]'
+    graph = PlanGraph(load_plan(PLAN % {"closed": closed}))
+    assert graph.calendar.holiday_name(date(2020, 5, 1)) == "Arbejdernes kampdag"
+    assert not graph.calendar.is_working_day(date(2020, 6, 5))
+    assert graph.calendar.is_working_day(date(2019, 12, 24))  # this plan lists only its own days
+    # the day counts: 2020-04-30 (Thu) -> 2020-05-04 (Mon) has one working day left, not two
+    assert graph.calendar.working_days_between(date(2020, 4, 30), date(2020, 5, 4)) == 1
+    default = PlanGraph(load_plan(PLAN % {"closed": ""}))
+    assert default.calendar.is_working_day(date(2020, 5, 1))
+    assert not default.calendar.is_working_day(date(2020, 6, 5))
+
+
+def test_a_closed_day_that_is_not_a_date_is_reported_with_its_place() -> None:
+    with pytest.raises(PlanError, match=r"plan.customary_closed_days\[1\]: '13-40' is not a "
+                                        r"month-day like 06-05 or 12-24"):
+        load_plan(PLAN % {"closed": ', customary_closed_days: ["06-05", "13-40"]'})

@@ -61,6 +61,48 @@ def test_plan_check_passes_on_the_plan(capsys: pytest.CaptureFixture[str]) -> No
     assert "OK" in capsys.readouterr().out
 
 
+def test_plan_check_lists_every_date_inversion_as_a_warning(
+        capsys: pytest.CaptureFixture[str], sf1590_graph) -> None:
+    assert main(["plan", "check", str(ROOT / "plans" / "sf1590.yaml")]) == 0
+    out = capsys.readouterr().out
+    listed = [line for line in out.splitlines() if line.startswith("  warning: diagram ")]
+    assert len(listed) == len(sf1590_graph.inversions()) == 167  # the count the issue reports
+    assert ("  warning: diagram B, wave P2: B/TF100 due 2019-11-11 (START-CRITERIA, guess, "
+            "lines 1540-1544) is after B/TS107 due 2019-09-27 (GATE, likely, lines 1190-1198), "
+            "which waits on it") in out
+    assert "diagram A, wave K91: A/TS200 due 2020-03-06 (GATE, likely, lines 516-524) is after " \
+           "A/TS104 due 2020-01-20 (PVT, likely, lines 596-608)" in out
+
+
+def test_plan_check_strict_fails_on_inversions_and_passes_a_consistent_plan(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", "check", "--strict", str(ROOT / "plans" / "sf1590.yaml")]) == 1
+    out = capsys.readouterr().out
+    assert "FAILED (--strict)" in out and "  error: diagram B, wave P2: B/TF100" in out
+    path = tmp_path / "consistent.yaml"
+    path.write_text(BROKEN % {"date": "2019-12-20", "back_from": "T1", "back_to": "T2"},
+                    encoding="utf-8")
+    assert main(["plan", "check", "--strict", str(path)]) == 0
+    assert "inversion" not in capsys.readouterr().out
+
+
+def test_a_and_b_answer_the_per_wave_control_from_the_tasks_they_flag(sf1590_plan) -> None:
+    for diagram_id in ("A", "B"):
+        diagram = sf1590_plan.diagrams[diagram_id]
+        flagged = {code for code, task in diagram.tasks.items() if task.per_wave_control}
+        checked = {code for control in diagram.controls for code in control.checks}
+        assert flagged == checked and len(diagram.controls) == 3
+    assert not any("per_wave_control" in str(w) for w in plan_warnings(sf1590_plan))
+
+
+def test_a_flagged_task_that_no_control_checks_is_a_warning() -> None:
+    text = (BROKEN % {"date": "2019-12-20", "back_from": "T1", "back_to": "T2"}).replace(
+        "title_en: a, role: r, phase: p}", "title_en: a, role: r, phase: p, per_wave_control: true}")
+    warnings = [str(w) for w in plan_warnings(load_plan(text))]
+    assert "diagrams[A].controls: tasks flagged per_wave_control but checked by no control: T1" \
+        in warnings
+
+
 BROKEN = """
 plan: {id: x, title_da: x, title_en: x}
 waves: [{id: W1, name_da: x, name_en: x, next: null}]

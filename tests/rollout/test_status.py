@@ -54,16 +54,26 @@ def test_not_applicable_counts_as_finished(mini_graph) -> None:
 
 def test_deadline_comes_from_the_task_milestone_else_the_phase_gate(mini_graph) -> None:
     assert mini_graph.deadline("A/TF100", "W1").day == date(2019, 12, 2)
-    assert mini_graph.deadline("A/TS110", "W1").day == date(2019, 12, 20)
-    assert mini_graph.deadline("A/TS110", "W2").day == date(2020, 3, 6)
+    assert mini_graph.deadline("A/TS111", "W1").day == date(2019, 12, 20)
+    assert mini_graph.deadline("A/TS111", "W2").day == date(2020, 3, 6)
     assert mini_graph.deadline("B/TS213", "W1").milestone == "KP-3"
+
+
+def test_a_task_is_due_early_enough_for_the_task_that_waits_on_it(mini_graph) -> None:
+    # A/TS111 (3 working days) is due at the Gate on 2019-12-20, so A/TS110, which it waits
+    # on, is due 3 working days earlier, though the plan gives it the Gate too.
+    deadline = mini_graph.deadline("A/TS110", "W1")
+    assert deadline.day == date(2019, 12, 17)
+    assert (deadline.needed_by, deadline.needed_by_day) == ("A/TS111", date(2019, 12, 20))
+    assert deadline.printed == date(2019, 12, 20) and deadline.moved
+    assert deadline.confidence == "likely"  # the create -> approve edge is likely
 
 
 def test_moving_a_municipality_changes_its_deadlines(mini_graph) -> None:
     state = rollout(mini_graph)
-    assert state.deadline(TaskKey("A/TS110", 751)).day == date(2019, 12, 20)
+    assert state.deadline(TaskKey("A/TS110", 751)).day == date(2019, 12, 17)
     moved = Rollout(mini_graph, {751: Municipality(751, "Aarhus", "aarhus", "W2")}, {})
-    assert moved.deadline(TaskKey("A/TS110", 751)).day == date(2020, 3, 6)
+    assert moved.deadline(TaskKey("A/TS110", 751)).day == date(2020, 3, 3)
 
 
 def test_overdue_ready_task_is_stuck_and_names_what_it_holds(mini_graph) -> None:
