@@ -9,6 +9,7 @@ import re
 from collections.abc import Mapping
 
 from commands.context import Actor, CommandContext, Invocation
+from commands.grammar import CLOSING_QUOTES, DASHES, OPENING_QUOTES
 from commands.messages import EN
 from commands.parse import UserError, fold, match_municipality, match_role, match_wave
 from commands.reply import Reply, Section, Tone
@@ -21,13 +22,15 @@ PEOPLE = "people"  # the key of the people store in CommandContext.extras
 
 # <@U0ABC> (Slack) or <@8f2c…-…> (the AAD object id the Teams adapter puts for a mention)
 _USER = re.compile(r"^<@([A-Za-z0-9][A-Za-z0-9-]*)(?:\|[^>]*)?>$|^@?([UW][A-Z0-9]{2,})$")
-_SCOPED = ("manager", "coordinator")
+_EVERYWHERE = ("", "all", "alle", "*")  # a plan role not limited to some municipalities
 
-REGISTER_USAGE = ("register @user Full Name role[:scope]… — roles: admin, manager:WAVE, "
-                  "coordinator:MUNICIPALITY[,MUNICIPALITY], PLAN_ROLE[:MUNICIPALITY,…]")
+REGISTER_USAGE = ("register @user Full Name role:scope… [admin] — roles: manager:WAVE, "
+                  "coordinator:MUNICIPALITY[,MUNICIPALITY], PLAN_ROLE:MUNICIPALITY[,…] or "
+                  "PLAN_ROLE:all, and admin as the last word; a name with a role word in it "
+                  "goes in quotes or before `--`: register @ada \"Ada Admin\" admin")
 
 # Usage lines for `help` (the catalogue in commands.messages is the lead's file; add them here).
-EN.setdefault("usage.register", "register @user Full Name role[:scope]…")
+EN.setdefault("usage.register", "register @user Full Name role:scope… [admin]")
 EN.setdefault("usage.channel", "channel WAVE")
 
 
@@ -53,10 +56,29 @@ def _user_id(word: str) -> str | None:
     return (found.group(1) or found.group(2)) if found else None
 
 
-def _is_role_word(word: str, ctx: CommandContext) -> bool:
-    head = word.split(":", 1)[0]
-    return (fold(word) == "admin" or fold(head) in _SCOPED
-            or ((":" in word or head == head.lower()) and match_role(head, ctx.graph.plan) is not None))
+def _is_scoped_role(word: str) -> bool:
+    """A role in ``role:scope`` form (``coordinator:aarhus``, ``ksd:all``); names have no colon."""
+    head, colon, _ = word.partition(":")
+    return bool(colon and head)
+
+
+def _name_and_roles(words: list[str]) -> tuple[str, list[str]]:
+    """Split ``Full Name role:scope… [admin]``: roles are read from the end only, so a name word
+    (Ada Admin) is never a role. A quoted name, or a name before ``--``, ends where it says."""
+    if words and words[0][:1] in OPENING_QUOTES:  # "Ada Admin" admin coordinator:aarhus
+        body = " ".join(words)[1:]
+        end = min((body.find(q) for q in CLOSING_QUOTES if q in body), default=len(body))
+        return body[:end], body[end + 1:].split()
+    dashes = [i for i, word in enumerate(words) if word in DASHES]
+    if dashes:  # Ada Admin -- admin coordinator:aarhus
+        return " ".join(words[:dashes[0]]), words[dashes[0] + 1:]
+    roles: list[str] = []
+    rest = list(words)
+    if rest and fold(rest[-1]) == "admin":  # the bare word admin counts only as the last word
+        roles.append(rest.pop())
+    while rest and _is_scoped_role(rest[-1]):
+        roles.insert(0, rest.pop())
+    return " ".join(rest), roles
 
 
 def _municipality_codes(text: str, municipalities: Mapping[int, Municipality]) -> set[int]:
@@ -74,7 +96,7 @@ def _person(ctx: CommandContext, handle: str, name: str, role_words: list[str]) 
     for word in role_words:
         head, _, scope = word.partition(":")
         kind = fold(head)
-        if kind == "admin":
+        if kind == "admin" and not scope:
             is_admin = True
         elif kind == "manager":
             for part in filter(None, scope.split(",")):
@@ -91,10 +113,12 @@ def _person(ctx: CommandContext, handle: str, name: str, role_words: list[str]) 
             coordinates |= _municipality_codes(scope, municipalities)
         else:
             role = match_role(head, ctx.graph.plan)
-            if role is None:  # _is_role_word let it through only when it is a role
-                raise UserError(f"`{head}` is not a role of the plan.")
+            if role is None:
+                raise UserError(f"`{word}` is not a role: use admin, manager:WAVE, "
+                                f"coordinator:MUNICIPALITY or PLAN_ROLE:MUNICIPALITY|all.")
             roles.add(role)
-            limits |= _municipality_codes(scope, municipalities)
+            if fold(scope) not in _EVERYWHERE:
+                limits |= _municipality_codes(scope, municipalities)
     return Person(handle, name, is_admin, frozenset(roles), frozenset(limits),
                   frozenset(coordinates), frozenset(manages))
 
@@ -127,9 +151,8 @@ def register(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
                         hint=f"`{REGISTER_USAGE}`")
     user_id = _user_id(args[0])
     assert user_id is not None
-    words = args[1:]
-    role_words = [w for w in words if _is_role_word(w, ctx)]
-    name = " ".join(w for w in words if w not in role_words).strip()
+    name, role_words = _name_and_roles(args[1:])
+    name = name.strip()
     if not name:
         raise UserError("What is their name? e.g. `register @anna Anna Holm admin`.",
                         hint=f"`{REGISTER_USAGE}`")
@@ -154,7 +177,11 @@ def channel(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     wave = None if fold(word) in ("off", "none") else match_wave(word, ctx.graph.plan)
     if wave is None and fold(word) not in ("off", "none"):
         raise UserError(f"`{word}` is not a wave: use one of {', '.join(ctx.graph.plan.waves)}.")
-    allowed = inv.actor.is_admin or (wave or current) in inv.actor.manages
+    if wave is None and current is None:
+        return Reply("This channel is not linked to a wave.", footer="Link it: `channel P2`.")
+    # Rights over the wave it follows now (relinking takes it from there) and over the new one.
+    concerned = {w for w in (current, wave) if w is not None}
+    allowed = inv.actor.is_admin or concerned <= inv.actor.manages
     if not allowed:
         raise UserError("Only an admin or the wave's manager can link a channel to a wave.",
                         hint="Ask an admin of the rollout.")

@@ -135,7 +135,7 @@ EN: dict[str, str] = {
     "decide.move_reason": "no-go at {gate}: {note}",
     # help
     "help.headline": "SF1590 rollout bot: what you can ask",
-    "help.footer": "Municipalities by name (Århus = Aarhus = aarhus) or code; task codes as TS213 or A/TS213.",
+    "help.footer": "Municipalities by name (Århus = Aarhus = aarhus) or code; task codes as TS213 or A/TS213. A reason goes after `--`, `because` or in quotes: `block TS110 aarhus -- waiting for the supplier`.",
     "usage.help": "help [command]",
     "usage.next": "next [municipality|wave|role|me]",
     "usage.blocked": "blocked [municipality|wave|me]",
@@ -146,11 +146,11 @@ EN: dict[str, str] = {
     "usage.history": "history [municipality]",
     "usage.done": "done CODE [municipality…]",
     "usage.start": "start CODE [municipality…]",
-    "usage.block": "block CODE [municipality] reason",
-    "usage.skip": "skip CODE [municipality] reason",
+    "usage.block": "block CODE [municipality…] -- reason",
+    "usage.skip": "skip CODE [municipality…] -- reason",
     "usage.undo": "undo",
-    "usage.move": "move MUNICIPALITY WAVE [reason]",
-    "usage.decide": "decide GATE WAVE MUNICIPALITY go|no-go [note]",
+    "usage.move": "move MUNICIPALITY WAVE [-- reason]",
+    "usage.decide": "decide GATE WAVE MUNICIPALITY go|no-go [-- note]",
     # console adapter
     "console.no_button": "There is no button {word}.",
     "console.buttons": "Buttons 1–{count} are shown in the last reply.",
@@ -228,6 +228,22 @@ EN: dict[str, str] = {
     "hint.no_scope": "Ask an admin to register you, or name a municipality or wave.",
     "hint.admin_only": "Ask an admin of the rollout.",
     "hint.no_next_wave": "Decide with the steering group what happens, then use `move`.",
+    # the grammar of reasons, the key form, reopening (a reason follows `--`, because, or a quote)
+    "change.reason": "Reason stored: “{reason}”",
+    "error.ambiguous_reason": "I can read this `{verb}` in more than one way, so nothing was changed. Type the one you mean: {readings}",
+    "error.not_a_target": "`{word}` is not a municipality, so I changed nothing. If it is part of the reason, type: `{command}`",
+    "error.system_reason": "{code} is done once for all municipalities, so nothing was changed: if `{word}` is part of the reason, type `{command}`",
+    "error.text_after_quote": "Text follows the closing quote; the reason must come last. Nothing was changed.",
+    "error.after_key": "`{key}` names one task already; I don't know what `{words}` means here. Nothing was changed.",
+    "error.no_such_instance": "`{key}` is not a task of the plan: this task is done {scope}. Nothing was changed.",
+    "error.finished": "{task} is {status}; `{verb}` does not move a task back, so nothing was changed. To reopen it, type `{command}`",
+    "error.reopen_open": "{task} is {status}, not done or skipped, so there is nothing to reopen. Nothing was changed.",
+    "hint.reason_forms": "Put the reason after `--` (or `because`, or in quotes): `block TS110 aarhus -- waiting for the supplier`.",
+    "hint.key_forms": "Valid here: {example}.",
+    "hint.key_municipality": "a municipality code of the roster, e.g. A/TS213@751",
+    "hint.finished": "`reopen` sets it back to “to do”; then `start` or `block` it.",
+    "hint.reopen_open": "Leave out the tasks that are still open.",
+    "usage.reopen": "reopen CODE [municipality…] [-- reason]",
 }
 
 CATALOGUES: dict[str, dict[str, str]] = {"en": EN, "da": DA}
