@@ -207,13 +207,13 @@ def _set_status(ctx: CommandContext, inv: Invocation, args: Sequence[str], verb:
     reason = check_text(targets.reason, limit=MAX_REASON, what=t("label.reason"))
     if wants_reason and not reason:
         raise UserError(t("error.missing_reason", verb=verb), hint=t(f"usage.{verb}"))
-    _check_direction(rollout, targets.keys, verb, status)
     refused = [k for k in targets.keys
                if not can_change(inv.actor, ctx.graph.task(k.ref), k, rollout.municipalities)]
     if refused:
         raise UserError(t("error.not_allowed", task=key_label(rollout, refused[0]),
                           owner=owner_name(ctx, ctx.graph.task(refused[0].ref).role)),
                         hint=t("hint.not_allowed"))
+    _check_direction(rollout, targets.keys, verb, status)
     lines: list[str] = [t("change.reason", reason=reason)] if reason else []
     changed_keys: list[TaskKey] = []
     for key in targets.keys:
