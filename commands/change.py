@@ -217,10 +217,16 @@ def _set_status(ctx: CommandContext, inv: Invocation, args: Sequence[str], verb:
     lines: list[str] = [t("change.reason", reason=reason)] if reason else []
     changed_keys: list[TaskKey] = []
     for key in targets.keys:
+        # Going to an open state was checked against the state read above: if someone else
+        # finished the task in between, that is a conflict, not a silent step back.
+        expected = rollout.state(key) if status not in FINISHED else None
         result = ctx.store.change_task(key, TaskState(status, reason),
                                        default=rollout.initial_state(key),
-                                       change=ctx.change(inv))
+                                       change=ctx.change(inv), expected=expected)
         label = key_label(rollout, key)
+        if result.outcome == ChangeOutcome.CONFLICT:
+            lines.append(t("change.conflict", task=label, now=t(f"status.{result.before.status}")))
+            continue
         if result.outcome == ChangeOutcome.UNCHANGED:
             lines.append(t("change.unchanged", task=label, status=t(f"status.{status}")))
             continue

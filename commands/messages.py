@@ -229,6 +229,7 @@ EN: dict[str, str] = {
     "hint.admin_only": "Ask an admin of the rollout.",
     "hint.no_next_wave": "Decide with the steering group what happens, then use `move`.",
     # the grammar of reasons, the key form, reopening (a reason follows `--`, because, or a quote)
+    "change.conflict": "{task} was changed by someone else meanwhile (now {now}); nothing changed for it.",
     "change.reason": "Reason stored: “{reason}”",
     "error.ambiguous_reason": "I can read this `{verb}` in more than one way, so nothing was changed. Type the one you mean: {readings}",
     "error.not_a_target": "`{word}` is not a municipality, so I changed nothing. If it is part of the reason, type: `{command}`",

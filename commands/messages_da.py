@@ -206,6 +206,7 @@ DA: dict[str, str] = {
     "hint.admin_only": "Spørg en administrator af udrulningen.",
     "hint.no_next_wave": "Aftal med styregruppen, hvad der skal ske, og brug så `move`.",
     # begrundelsers grammatik, nøgleformen, genåbning (en begrundelse står efter `--`, fordi eller i citationstegn)
+    "change.conflict": "{task} er blevet ændret af en anden imens (nu {now}); intet er ændret for den.",
     "change.reason": "Begrundelse gemt: “{reason}”",
     "error.ambiguous_reason": "Jeg kan læse denne `{verb}` på mere end én måde, så intet er ændret. Skriv den, du mener: {readings}",
     "error.not_a_target": "`{word}` er ikke en kommune, så intet er ændret. Hvis det er en del af begrundelsen, så skriv: `{command}`",
