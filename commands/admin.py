@@ -22,7 +22,7 @@ PEOPLE = "people"  # the key of the people store in CommandContext.extras
 
 # <@U0ABC> (Slack) or <@8f2c…-…> (the AAD object id the Teams adapter puts for a mention)
 _USER = re.compile(r"^<@([A-Za-z0-9][A-Za-z0-9-]*)(?:\|[^>]*)?>$|^@?([UW][A-Z0-9]{2,})$")
-_EVERYWHERE = ("", "all", "alle", "*")  # a plan role not limited to some municipalities
+_EVERYWHERE = ("all", "alle", "*")  # a plan role not limited to some municipalities
 
 REGISTER_USAGE = ("register @user Full Name role:scope… [admin] — roles: manager:WAVE, "
                   "coordinator:MUNICIPALITY[,MUNICIPALITY], PLAN_ROLE:MUNICIPALITY[,…] or "
@@ -81,6 +81,18 @@ def _name_and_roles(words: list[str]) -> tuple[str, list[str]]:
     return " ".join(rest), roles
 
 
+def _refuse_bare_role(ctx: CommandContext, name: str, role_words: list[str]) -> None:
+    """A name ending in a role without its scope (`Bo ksd`) was probably meant as a role: ask."""
+    last = name.split()[-1]
+    if role_words or not (fold(last) in ("manager", "coordinator")
+                          or match_role(last, ctx.graph.plan) is not None):
+        return
+    raise UserError(f"Is `{last}` part of the name or a role? Nothing was registered. A role "
+                    f"needs its scope (`{last.lower()}:aarhus`, `{last.lower()}:all`); a name "
+                    f"with a role word in it goes in quotes: `\"{name}\"`.",
+                    hint=f"`{REGISTER_USAGE}`")
+
+
 def _municipality_codes(text: str, municipalities: Mapping[int, Municipality]) -> set[int]:
     return {match_municipality(part.split(), municipalities).code
             for part in text.replace("_", " ").split(",") if part}
@@ -117,6 +129,9 @@ def _person(ctx: CommandContext, handle: str, name: str, role_words: list[str]) 
                 raise UserError(f"`{word}` is not a role: use admin, manager:WAVE, "
                                 f"coordinator:MUNICIPALITY or PLAN_ROLE:MUNICIPALITY|all.")
             roles.add(role)
+            if not scope:
+                raise UserError(f"`{word}` needs municipalities or all, e.g. `{head}:aarhus` "
+                                f"or `{head}:all`.")
             if fold(scope) not in _EVERYWHERE:
                 limits |= _municipality_codes(scope, municipalities)
     return Person(handle, name, is_admin, frozenset(roles), frozenset(limits),
@@ -156,6 +171,7 @@ def register(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     if not name:
         raise UserError("What is their name? e.g. `register @anna Anna Holm admin`.",
                         hint=f"`{REGISTER_USAGE}`")
+    _refuse_bare_role(ctx, name, role_words)
     person = people.register(inv.source, user_id, _person(ctx, _slug(name), name, role_words),
                              change=ctx.change(inv))
     rights = describe(person, ctx.store.municipalities())

@@ -52,3 +52,18 @@ def test_a_p2_manager_cannot_take_the_k91_channel(slack: SlackUser,
     assert people.channel_wave("slack", "C0K91") == "K91"
     slack.command("channel P2", P2_MANAGER, channel="C0P2")
     assert "now follows wave P2" in str(slack.answer(4)["blocks"])
+
+
+def test_a_role_without_its_scope_is_asked_about_not_guessed(slack: SlackUser,
+                                                             people: SqlPeopleStore) -> None:
+    slack.command("register <@U0BO2|bo> Bo Holm ksd", ADMIN)
+    asked = str(slack.answer(1)["blocks"])
+    assert "Is `ksd` part of the name or a role? Nothing was registered." in asked
+    assert "`ksd:all`" in asked
+    slack.command("register <@U0BO2|bo> Bo Holm ksd:", ADMIN)
+    assert "needs municipalities or all" in str(slack.answer(2)["blocks"])
+    assert people.person_for("slack", "U0BO2") is None
+    slack.command("register <@U0BO2|bo> Bo Holm ksd:all", ADMIN)
+    slack.answer(3)
+    bo = people.person_for("slack", "U0BO2")
+    assert bo is not None and (bo.roles, bo.municipalities) == (frozenset({"ksd"}), frozenset())
