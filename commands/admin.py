@@ -32,6 +32,9 @@ REGISTER_USAGE = ("register @user Full Name role:scope… [admin] — roles: man
 # Usage lines for `help` (the catalogue in commands.messages is the lead's file; add them here).
 EN.setdefault("usage.register", "register @user Full Name role:scope… [admin]")
 EN.setdefault("usage.channel", "channel WAVE")
+EN.setdefault("summary.register", "Admin: register a chat user; roles as role:scope after the name, "
+              "`admin` last: `register @anna Anna Holm coordinator:aarhus admin`. A name with a "
+              "role word in it goes in quotes: `register @ada \"Ada Admin\" admin`.")
 
 
 def people_store(ctx: CommandContext) -> PeopleStore:
@@ -157,7 +160,11 @@ def describe(person: Person, municipalities: Mapping[int, Municipality]) -> str:
 
 
 def register(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
-    """Register a chat user and their roles (admin): `register @anna Anna Holm coordinator:aarhus`."""
+    """Register a chat user and their roles (admin): `register @anna Anna Holm coordinator:aarhus`.
+
+    Roles are read from the end only (role:scope words, then `admin` as the last word), so a word
+    of the name (Ada Admin) is never a role; a name can also go in quotes or before `--`.
+    """
     if not inv.actor.is_admin:
         raise UserError("Only an admin can register people.", hint="Ask an admin of the rollout.")
     people = people_store(ctx)

@@ -222,6 +222,7 @@ DA: dict[str, str] = {
     "hint.finished": "`reopen` sætter den tilbage til “ikke startet”; brug derefter `start` eller `block`.",
     "hint.reopen_open": "Udelad de opgaver, der stadig er åbne.",
     "usage.reopen": "reopen KODE [kommune…] [-- begrundelse]",
+    "summary.register": "Admin: registrér en chatbruger; roller som rolle:omfang efter navnet, `admin` sidst: `register @anna Anna Holm coordinator:aarhus admin`. Et navn med et rolleord i skrives i citationstegn: `register @ada \"Ada Admin\" admin`.",
     "summary.reopen": "Flyt en udført eller ikke relevant opgave tilbage til “ikke startet”: `reopen A/TS213 aarhus -- skal laves om`.",
     # Help texts of the commands (the English ones are the handlers' docstrings).
     "summary.help": "Hvad botten kan; `help done` for én kommando.",
