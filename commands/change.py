@@ -6,7 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from commands.context import CommandContext, Invocation
-from commands.grammar import DASHES, has_marker, leading_municipalities, split_reason, unique
+from commands.grammar import (
+    ambiguous_reading,
+    has_marker,
+    leading_municipalities,
+    not_a_target,
+    split_reason,
+    unique,
+)
 from commands.messages import t
 from commands.parse import (
     MAX_REASON,
@@ -14,7 +21,6 @@ from commands.parse import (
     check_text,
     match_municipality,
     match_tasks,
-    suggest,
 )
 from commands.permissions import can_change
 from commands.present import key_label, load_rollout, owner_name
@@ -66,32 +72,6 @@ def _check_instance(ctx: CommandContext, rollout: Rollout, key: TaskKey) -> None
                         hint=t("hint.key_forms", example=example))
 
 
-def _ambiguous(verb: str, code: str, named: list[tuple[Municipality, str]],
-               rest: list[str]) -> UserError:
-    """Refuse a reason that could start at several words, showing each reading to type."""
-    readings = []
-    for cut in range(1, len(named) + 1):
-        targets = " ".join(words for _, words in named[:cut])
-        reason = " ".join([*(words for _, words in named[cut:]), *rest])
-        readings.append(f"`{verb} {code} {targets} -- {reason}`")
-    return UserError(t("error.ambiguous_reason", verb=verb, readings=" · ".join(readings)),
-                     hint=t("hint.reason_forms"))
-
-
-def _not_a_target(verb: str, code: str, named: list[tuple[Municipality, str]],
-                  rest: list[str], after: Sequence[str], rollout: Rollout) -> UserError:
-    """A word among the targets names no municipality: suggest a name, or the reason after it."""
-    names = [m.name for m in rollout.municipalities.values()]
-    close = suggest(rest[0], names)
-    targets = " ".join([code, *(words for _, words in named)])
-    if after and after[0] in DASHES:  # one `--` is enough; `because` reads on as text
-        after = after[1:]
-    command = f"{verb} {targets} -- {' '.join([*rest, *after])}"
-    hint = t("hint.did_you_mean", options=" / ".join(f"`{n}`" for n in close)) if close else ""
-    return UserError(t("error.not_a_target", word=rest[0], command=command),
-                     hint=hint or t("hint.reason_forms"))
-
-
 def _read_targets(words: Sequence[str], rollout: Rollout, verb: str, code: str,
                   *, wants_reason: bool) -> tuple[list[Municipality], str]:
     """Municipalities and the reason: after a marker, or read naturally when only one way fits."""
@@ -101,11 +81,12 @@ def _read_targets(words: Sequence[str], rollout: Rollout, verb: str, code: str,
         if rest and not split.marked:
             match_municipality(rest, rollout.municipalities)  # a multi-word name, or "did you mean"
         elif rest:
-            raise _not_a_target(verb, code, named, rest, words[len(split.words):], rollout)
+            raise not_a_target(verb, code, named, rest, words[len(split.words):],
+                               rollout.municipalities)
         return unique(m for m, _ in named), split.reason or ""
     named, rest = leading_municipalities(split.words, rollout.municipalities)
     if len(named) > 1 and rest:  # where do the municipalities end and the reason begin?
-        raise _ambiguous(verb, code, named, rest)
+        raise ambiguous_reading(verb, code, named, rest)
     return unique(m for m, _ in named), " ".join(rest)
 
 

@@ -3,7 +3,8 @@
 A reason follows a marker: the word ``--`` (or a dash ``—``/``–`` that chat apps make of it), the
 word ``because``/``fordi``, or an opening quote (``"…"``, ``“…”``, ``„…“``, ``«…»``). The words
 before the marker are targets and must all resolve; the text after it is kept as typed (words
-joined by single spaces, as the command arrives split into words).
+joined by single spaces, as the command arrives split into words). Where a command without a
+marker reads more than one way, the refusal shows each reading as the command to type.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from commands.messages import t
-from commands.parse import UserError, find_municipality, match_municipality
+from commands.parse import UserError, find_municipality, suggest
 from rollout.model import Municipality
 
 __all__ = [
@@ -21,9 +22,10 @@ __all__ = [
     "MARKER_WORDS",
     "OPENING_QUOTES",
     "Reasoned",
+    "ambiguous_reading",
     "has_marker",
     "leading_municipalities",
-    "municipalities_of",
+    "not_a_target",
     "split_reason",
     "unique",
 ]
@@ -117,11 +119,28 @@ def leading_municipalities(words: Sequence[str], municipalities: Mapping[int, Mu
     return found, pieces[index:]
 
 
-def municipalities_of(words: Sequence[str],
-                      municipalities: Mapping[int, Municipality]) -> list[Municipality]:
-    """Every word names a municipality, or a UserError with a "did you mean" for the first that
-    does not; duplicates count once."""
-    found, rest = leading_municipalities(words, municipalities)
-    if rest:
-        match_municipality(rest[:1], municipalities)  # raises with suggestions
-    return unique(m for m, _ in found)
+def ambiguous_reading(verb: str, code: str, named: list[tuple[Municipality, str]],
+                      rest: list[str]) -> UserError:
+    """Refuse a reason that could start at several words, showing each reading to type."""
+    readings = []
+    for cut in range(1, len(named) + 1):
+        targets = " ".join(words for _, words in named[:cut])
+        reason = " ".join([*(words for _, words in named[cut:]), *rest])
+        readings.append(f"`{verb} {code} {targets} -- {reason}`")
+    return UserError(t("error.ambiguous_reason", verb=verb, readings=" · ".join(readings)),
+                     hint=t("hint.reason_forms"))
+
+
+def not_a_target(verb: str, code: str, named: list[tuple[Municipality, str]],
+                 rest: list[str], after: Sequence[str],
+                 municipalities: Mapping[int, Municipality]) -> UserError:
+    """A word among the targets names no municipality: suggest a name, or the reason after it."""
+    names = [m.name for m in municipalities.values()]
+    close = suggest(rest[0], names)
+    targets = " ".join([code, *(words for _, words in named)])
+    if after and after[0] in DASHES:  # one `--` is enough; `because` reads on as text
+        after = after[1:]
+    command = f"{verb} {targets} -- {' '.join([*rest, *after])}"
+    hint = t("hint.did_you_mean", options=" / ".join(f"`{n}`" for n in close)) if close else ""
+    return UserError(t("error.not_a_target", word=rest[0], command=command),
+                     hint=hint or t("hint.reason_forms"))
