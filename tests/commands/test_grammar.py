@@ -166,3 +166,21 @@ def test_a_role_limited_to_a_municipality_cannot_change_a_system_task(demo_runti
     every_wave = Chat(demo_runtime, Actor("m2", "M2", manages=frozenset({"P1", "P2", "K91"})))
     assert "A/TS100 all municipalities: to do → blocked" in every_wave.say(
         "block A/TS100 -- KMD is late")
+
+
+def test_names_of_several_words_and_commas_are_read_as_municipalities(chat: Chat) -> None:
+    reply = chat.say("done C/TS103 aarhus, vejen,høje taastrup kommune")
+    assert "3 change(s) recorded" in reply
+    assert "C/TS103 Høje-Taastrup: to do → done" in reply
+    reply = chat.say("block A/TS110 lyngby taarbæk ballerup -- the supplier")
+    assert "2 change(s) recorded" in reply and "Lyngby-Taarbæk: to do → blocked" in reply
+
+
+def test_the_readings_are_offered_in_danish_too(demo_runtime: Runtime) -> None:
+    chat = Chat(demo_runtime, Actor("anna", "Anna", is_admin=True))
+    chat.session.language = "da"
+    reply = chat.say("block A/TS110 ballerup lyngby-taarbæk fordi leverandøren")
+    assert "2 ændring(er) registreret" in reply and "Begrundelse gemt: “leverandøren”" in reply
+    reply = chat.say("skip A/TS200 aarhus vejen lukket")
+    assert "på mere end én måde, så intet er ændret" in reply
+    assert "`skip A/TS200 aarhus -- vejen lukket`" in reply
