@@ -9,6 +9,7 @@ import re
 from collections.abc import Mapping
 
 from commands.context import Actor, CommandContext, Invocation
+from commands.grammar import CLOSING_QUOTES, DASHES, OPENING_QUOTES
 from commands.messages import t
 from commands.parse import UserError, fold, match_municipality, match_role, match_wave
 from commands.reply import Reply, Section, Tone
@@ -19,7 +20,7 @@ __all__ = ["actor_for", "channel", "people_store", "register", "unknown_actor"]
 
 # <@U0ABC> (Slack) or <@8f2c…-…> (the AAD object id the Teams adapter puts for a mention)
 _USER = re.compile(r"^<@([A-Za-z0-9][A-Za-z0-9-]*)(?:\|[^>]*)?>$|^@?([UW][A-Z0-9]{2,})$")
-_SCOPED = ("manager", "coordinator")
+_EVERYWHERE = ("all", "alle", "*")  # a plan role not limited to some municipalities
 
 
 
@@ -44,10 +45,39 @@ def _user_id(word: str) -> str | None:
     return (found.group(1) or found.group(2)) if found else None
 
 
-def _is_role_word(word: str, ctx: CommandContext) -> bool:
-    head = word.split(":", 1)[0]
-    return (fold(word) == "admin" or fold(head) in _SCOPED
-            or ((":" in word or head == head.lower()) and match_role(head, ctx.graph.plan) is not None))
+def _is_scoped_role(word: str) -> bool:
+    """A role in ``role:scope`` form (``coordinator:aarhus``, ``ksd:all``); names have no colon."""
+    head, colon, _ = word.partition(":")
+    return bool(colon and head)
+
+
+def _name_and_roles(words: list[str]) -> tuple[str, list[str]]:
+    """Split ``Full Name role:scope… [admin]``: roles are read from the end only, so a name word
+    (Ada Admin) is never a role. A quoted name, or a name before ``--``, ends where it says."""
+    if words and words[0][:1] in OPENING_QUOTES:  # "Ada Admin" admin coordinator:aarhus
+        body = " ".join(words)[1:]
+        end = min((body.find(q) for q in CLOSING_QUOTES if q in body), default=len(body))
+        return body[:end], body[end + 1:].split()
+    dashes = [i for i, word in enumerate(words) if word in DASHES]
+    if dashes:  # Ada Admin -- admin coordinator:aarhus
+        return " ".join(words[:dashes[0]]), words[dashes[0] + 1:]
+    roles: list[str] = []
+    rest = list(words)
+    if rest and fold(rest[-1]) == "admin":  # the bare word admin counts only as the last word
+        roles.append(rest.pop())
+    while rest and _is_scoped_role(rest[-1]):
+        roles.insert(0, rest.pop())
+    return " ".join(rest), roles
+
+
+def _refuse_bare_role(ctx: CommandContext, name: str, role_words: list[str]) -> None:
+    """A name ending in a role without its scope (`Bo ksd`) was probably meant as a role: ask."""
+    last = name.split()[-1]
+    if role_words or not (fold(last) in ("manager", "coordinator")
+                          or match_role(last, ctx.graph.plan) is not None):
+        return
+    raise UserError(t("admin.register_bare_role", word=last, role=last.lower(), name=name),
+                    hint=t("admin.register_usage"))
 
 
 def _municipality_codes(text: str, municipalities: Mapping[int, Municipality]) -> set[int]:
@@ -65,7 +95,7 @@ def _person(ctx: CommandContext, handle: str, name: str, role_words: list[str]) 
     for word in role_words:
         head, _, scope = word.partition(":")
         kind = fold(head)
-        if kind == "admin":
+        if kind == "admin" and not scope:
             is_admin = True
         elif kind == "manager":
             for part in filter(None, scope.split(",")):
@@ -82,10 +112,13 @@ def _person(ctx: CommandContext, handle: str, name: str, role_words: list[str]) 
             coordinates |= _municipality_codes(scope, municipalities)
         else:
             role = match_role(head, ctx.graph.plan)
-            if role is None:  # _is_role_word let it through only when it is a role
-                raise UserError(t("admin.not_a_role", word=head))
+            if role is None:
+                raise UserError(t("admin.not_a_role", word=word))
             roles.add(role)
-            limits |= _municipality_codes(scope, municipalities)
+            if not scope:
+                raise UserError(t("admin.role_needs_scope", word=word, role=head))
+            if fold(scope) not in _EVERYWHERE:
+                limits |= _municipality_codes(scope, municipalities)
     return Person(handle, name, is_admin, frozenset(roles), frozenset(limits),
                   frozenset(coordinates), frozenset(manages))
 
@@ -109,7 +142,11 @@ def describe(person: Person, municipalities: Mapping[int, Municipality]) -> str:
 
 
 def register(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
-    """Register a chat user and their roles (admin): `register @anna Anna Holm coordinator:aarhus`."""
+    """Admin: register someone, roles after the name: `register @anna Anna Holm coordinator:aarhus`.
+
+    Roles are read from the end only (role:scope words, then `admin` as the last word), so a word
+    of the name (Ada Admin) is never a role; a name can also go in quotes or before `--`.
+    """
     if not inv.actor.is_admin:
         raise UserError(t("admin.register_admin_only"), hint=t("hint.admin_only"))
     people = people_store(ctx)
@@ -117,11 +154,11 @@ def register(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
         raise UserError(t("admin.register_whom"), hint=t("admin.register_usage"))
     user_id = _user_id(args[0])
     assert user_id is not None
-    words = args[1:]
-    role_words = [w for w in words if _is_role_word(w, ctx)]
-    name = " ".join(w for w in words if w not in role_words).strip()
+    name, role_words = _name_and_roles(args[1:])
+    name = name.strip()
     if not name:
         raise UserError(t("admin.register_name"), hint=t("admin.register_usage"))
+    _refuse_bare_role(ctx, name, role_words)
     person = people.register(inv.source, user_id, _person(ctx, _slug(name), name, role_words),
                              change=ctx.change(inv))
     rights = describe(person, ctx.store.municipalities())
@@ -144,7 +181,11 @@ def channel(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     wave = None if fold(word) in ("off", "none") else match_wave(word, ctx.graph.plan)
     if wave is None and fold(word) not in ("off", "none"):
         raise UserError(t("admin.not_a_wave", word=word, valid=", ".join(ctx.graph.plan.waves)))
-    allowed = inv.actor.is_admin or (wave or current) in inv.actor.manages
+    if wave is None and current is None:
+        return Reply(t("admin.channel_unlinked"), footer=t("admin.channel_link_hint"))
+    # Rights over the wave it follows now (relinking takes it from there) and over the new one.
+    concerned = {w for w in (current, wave) if w is not None}
+    allowed = inv.actor.is_admin or concerned <= inv.actor.manages
     if not allowed:
         raise UserError(t("admin.channel_not_allowed"), hint=t("hint.admin_only"))
     people.link_channel(inv.source, inv.channel, wave, change=ctx.change(inv))

@@ -1,4 +1,4 @@
-"""Verbs that change task state: done, start, block, skip, undo."""
+"""Verbs that change task state: done, start, block, skip, reopen, undo."""
 
 from __future__ import annotations
 
@@ -6,12 +6,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from commands.context import CommandContext, Invocation
+from commands.grammar import (
+    ambiguous_reading,
+    has_marker,
+    leading_municipalities,
+    not_a_target,
+    split_reason,
+    unique,
+)
 from commands.messages import t
 from commands.parse import (
     MAX_REASON,
     UserError,
     check_text,
-    find_municipality,
     match_municipality,
     match_tasks,
 )
@@ -23,13 +30,13 @@ from rollout.plan import Scope, TaskDef
 from rollout.status import Rollout
 from storage.ports import ChangeOutcome
 
-__all__ = ["block", "done", "skip", "start", "undo"]
+__all__ = ["block", "done", "reopen", "skip", "start", "undo"]
 
 
 @dataclass(frozen=True)
 class _Targets:
     keys: list[TaskKey]
-    rest: list[str]  # words after the code and municipalities (a reason)
+    reason: str  # the free text after the targets ("" when none was given)
 
 
 def _split_key_value(word: str) -> TaskKey | None:
@@ -39,17 +46,48 @@ def _split_key_value(word: str) -> TaskKey | None:
         return None
 
 
-def _municipalities_in(words: Sequence[str], rollout: Rollout) -> tuple[list[Municipality], list[str]]:
-    """Leading words that name municipalities; the rest is returned untouched."""
-    found: list[Municipality] = []
-    index = 0
-    while index < len(words):
-        municipality = find_municipality([words[index].rstrip(",")], rollout.municipalities)
-        if municipality is None:
-            break
-        found.append(municipality)
-        index += 1
-    return found, list(words[index:])
+def _check_instance(ctx: CommandContext, rollout: Rollout, key: TaskKey) -> None:
+    """The key form names a task instance the plan has, or a UserError saying which exist."""
+    tracked = {task.ref: task for task in ctx.graph.plan.tracked_tasks()}
+    task = tracked.get(key.ref)
+    if task is None:
+        raise UserError(t("error.unknown_code", word=key.ref,
+                          diagrams=", ".join(ctx.graph.plan.tracked)))
+    municipality = rollout.municipalities.get(key.municipality)
+    if task.scope == Scope.SYSTEM:
+        valid = key.municipality == SYSTEM_WIDE and not key.connection
+        example = TaskKey(task.ref).as_value()
+    elif municipality is None:
+        valid, example = False, t("hint.key_municipality")
+    elif task.scope == Scope.CONNECTION:
+        valid = key.connection in municipality.connections
+        example = ", ".join(TaskKey(task.ref, municipality.code, c).as_value()
+                            for c in municipality.connections)
+    else:
+        valid = not key.connection
+        example = TaskKey(task.ref, municipality.code).as_value()
+    if not valid:
+        raise UserError(t("error.no_such_instance", key=key.as_value(),
+                          scope=t(f"scope.{task.scope}")),
+                        hint=t("hint.key_forms", example=example))
+
+
+def _read_targets(words: Sequence[str], rollout: Rollout, verb: str, code: str,
+                  *, wants_reason: bool) -> tuple[list[Municipality], str]:
+    """Municipalities and the reason: after a marker, or read naturally when only one way fits."""
+    split = split_reason(words)
+    if split.marked or not wants_reason:
+        named, rest = leading_municipalities(split.words, rollout.municipalities)
+        if rest and not split.marked:
+            match_municipality(rest, rollout.municipalities)  # a multi-word name, or "did you mean"
+        elif rest:
+            raise not_a_target(verb, code, named, rest, words[len(split.words):],
+                               rollout.municipalities)
+        return unique(m for m, _ in named), split.reason or ""
+    named, rest = leading_municipalities(split.words, rollout.municipalities)
+    if len(named) > 1 and rest:  # where do the municipalities end and the reason begin?
+        raise ambiguous_reading(verb, code, named, rest)
+    return unique(m for m, _ in named), " ".join(rest)
 
 
 def _resolve(ctx: CommandContext, inv: Invocation, rollout: Rollout, args: Sequence[str],
@@ -58,30 +96,32 @@ def _resolve(ctx: CommandContext, inv: Invocation, rollout: Rollout, args: Seque
         raise UserError(t("error.missing_code", verb=verb), hint=t(f"usage.{verb}"))
     direct = _split_key_value(args[0])
     if direct is not None:
-        if direct.ref not in {task.ref for task in ctx.graph.plan.tracked_tasks()}:
-            raise UserError(t("error.unknown_code", word=direct.ref,
-                              diagrams=", ".join(ctx.graph.plan.tracked)))
-        if direct.municipality != SYSTEM_WIDE and direct.municipality not in rollout.municipalities:
-            raise UserError(t("error.unknown_municipality", word=str(direct.municipality)))
-        return _Targets([direct], list(args[1:]))
+        _check_instance(ctx, rollout, direct)
+        # The key names one instance, so the words after it can only be a reason (old buttons
+        # appended it without a marker; new ones end with `--`).
+        split = split_reason(args[1:2])
+        reason = split_reason(args[1:]).reason if split.marked else " ".join(args[1:])
+        if reason and not wants_reason and not split.marked:
+            raise UserError(t("error.after_key", key=args[0], words=reason),
+                            hint=t(f"usage.{verb}"))
+        return _Targets([direct], reason or "")
     tasks = match_tasks(args[0], ctx.graph.plan)
-    municipalities, rest = _municipalities_in(args[1:], rollout)
-    if not wants_reason and rest:
-        # Either a municipality whose name has several words, or a helpful error.
-        municipalities.append(match_municipality(rest, rollout.municipalities))
-        rest = []
-    task = _one_task(tasks, municipalities, rollout, args[0])
+    municipalities, reason = _read_targets(args[1:], rollout, verb, args[0],
+                                           wants_reason=wants_reason)
+    task = _one_task(tasks, municipalities, rollout, args[0], reopening=verb == "reopen")
     if task.scope == Scope.SYSTEM:
-        return _Targets([TaskKey(task.ref)], rest)
+        if municipalities and wants_reason and not has_marker(args[1:]):
+            # No municipality applies to it, so a name here can only be the reason's first word.
+            raise UserError(t("error.system_reason", code=task.ref, word=args[1],
+                              command=f"{verb} {args[0]} -- {' '.join(args[1:])}"),
+                            hint=t("hint.reason_forms"))
+        return _Targets([TaskKey(task.ref)], reason)
     if not municipalities:
         municipalities = _default_municipalities(inv, rollout)
     keys: list[TaskKey] = []
     for municipality in municipalities:
-        if task.scope == Scope.CONNECTION:
-            keys.extend(TaskKey(task.ref, municipality.code, c) for c in municipality.connections)
-        else:
-            keys.append(TaskKey(task.ref, municipality.code))
-    return _Targets(keys, rest)
+        keys.extend(_keys_for(task, municipality))
+    return _Targets(list(dict.fromkeys(keys)), reason)
 
 
 def _default_municipalities(inv: Invocation, rollout: Rollout) -> list[Municipality]:
@@ -92,12 +132,13 @@ def _default_municipalities(inv: Invocation, rollout: Rollout) -> list[Municipal
 
 
 def _one_task(tasks: list[TaskDef], municipalities: list[Municipality], rollout: Rollout,
-              word: str) -> TaskDef:
-    """Pick the task a bare code means: the only one, or the only one still open for them."""
+              word: str, *, reopening: bool = False) -> TaskDef:
+    """Pick the task a bare code means: the only one, or the only one still open for them
+    (for `reopen`: the only one finished for them)."""
     if len(tasks) == 1:
         return tasks[0]
     open_tasks = [task for task in tasks if municipalities and any(
-        rollout.state(key).status not in FINISHED
+        (rollout.state(key).status in FINISHED) == reopening
         for m in municipalities for key in _keys_for(task, m))]
     if len(open_tasks) == 1:
         return open_tasks[0]
@@ -113,11 +154,38 @@ def _keys_for(task: TaskDef, municipality: Municipality) -> list[TaskKey]:
     return [TaskKey(task.ref, municipality.code)]
 
 
+def _check_direction(rollout: Rollout, keys: list[TaskKey], verb: str, status: Status) -> None:
+    """Going back from done or not applicable takes `reopen`; `reopen` takes a finished task."""
+    if status in FINISHED:
+        return
+    states = {key: rollout.state(key).status for key in keys}
+    if verb == "reopen":
+        still_open = [key for key, now in states.items() if now not in FINISHED]
+        if still_open:
+            raise UserError(t("error.reopen_open", task=key_label(rollout, still_open[0]),
+                              status=t(f"status.{states[still_open[0]]}")),
+                            hint=t("hint.reopen_open"))
+        return
+    finished = [key for key, now in states.items() if now in FINISHED]
+    if finished:
+        key = finished[0]
+        command = f"reopen {key.as_value()}" if len(keys) == 1 else _reopen_all(rollout, finished)
+        raise UserError(t("error.finished", task=key_label(rollout, key),
+                          status=t(f"status.{states[key]}"), verb=verb, command=command),
+                        hint=t("hint.finished"))
+
+
+def _reopen_all(rollout: Rollout, keys: list[TaskKey]) -> str:
+    names = dict.fromkeys(rollout.municipalities[k.municipality].slug for k in keys
+                          if k.municipality in rollout.municipalities)
+    return " ".join(["reopen", keys[0].ref, *names])
+
+
 def _set_status(ctx: CommandContext, inv: Invocation, args: Sequence[str], verb: str,
                 status: Status, *, wants_reason: bool) -> Reply:
     rollout = load_rollout(ctx)
     targets = _resolve(ctx, inv, rollout, args, verb, wants_reason=wants_reason)
-    reason = check_text(" ".join(targets.rest), limit=MAX_REASON, what=t("label.reason"))
+    reason = check_text(targets.reason, limit=MAX_REASON, what=t("label.reason"))
     if wants_reason and not reason:
         raise UserError(t("error.missing_reason", verb=verb), hint=t(f"usage.{verb}"))
     refused = [k for k in targets.keys
@@ -126,13 +194,20 @@ def _set_status(ctx: CommandContext, inv: Invocation, args: Sequence[str], verb:
         raise UserError(t("error.not_allowed", task=key_label(rollout, refused[0]),
                           owner=owner_name(ctx, ctx.graph.task(refused[0].ref).role)),
                         hint=t("hint.not_allowed"))
-    lines: list[str] = []
+    _check_direction(rollout, targets.keys, verb, status)
+    lines: list[str] = [t("change.reason", reason=reason)] if reason else []
     changed_keys: list[TaskKey] = []
     for key in targets.keys:
+        # Going to an open state was checked against the state read above: if someone else
+        # finished the task in between, that is a conflict, not a silent step back.
+        expected = rollout.state(key) if status not in FINISHED else None
         result = ctx.store.change_task(key, TaskState(status, reason),
                                        default=rollout.initial_state(key),
-                                       change=ctx.change(inv))
+                                       change=ctx.change(inv), expected=expected)
         label = key_label(rollout, key)
+        if result.outcome == ChangeOutcome.CONFLICT:
+            lines.append(t("change.conflict", task=label, now=t(f"status.{result.before.status}")))
+            continue
         if result.outcome == ChangeOutcome.UNCHANGED:
             lines.append(t("change.unchanged", task=label, status=t(f"status.{status}")))
             continue
@@ -179,13 +254,22 @@ def start(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
 
 
 def block(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
-    """Mark a task blocked, with the reason: `block TS110 aarhus waiting for the supplier`."""
+    """Mark a task blocked, with the reason: `block TS110 aarhus -- waiting for the supplier`."""
     return _set_status(ctx, inv, args, "block", Status.BLOCKED, wants_reason=True)
 
 
 def skip(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
-    """Mark a task not applicable, with the reason: `skip TS101 aarhus done before the project`."""
+    """Mark a task not applicable, with the reason: `skip TS101 aarhus -- done before the project`."""
     return _set_status(ctx, inv, args, "skip", Status.NOT_APPLICABLE, wants_reason=True)
+
+
+def reopen(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
+    """Move a done or not-applicable task back to "to do": `reopen A/TS213 aarhus -- redo it`.
+
+    Back to "to do", not "in progress": reopening says the work is not finished, not that
+    someone has started it again; often a manager reopens and the owner then uses `start`.
+    """
+    return _set_status(ctx, inv, args, "reopen", Status.TODO, wants_reason=False)
 
 
 def undo(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:

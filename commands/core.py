@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 
 from commands import admin, change, query, remind, waves
 from commands.context import CommandContext, Invocation
+from commands.grammar import has_marker
 from commands.messages import has_text, speaking, t
 from commands.parse import UserError, split_command, suggest
 from commands.reply import Reply, Section, Tone
@@ -66,6 +67,7 @@ COMMANDS: dict[str, Command] = {
         Command("start", change.start),
         Command("block", change.block),
         Command("skip", change.skip),
+        Command("reopen", change.reopen),
         Command("undo", change.undo),
         Command("move", waves.move, admin=True),
         Command("decide", waves.decide, admin=True),
@@ -92,7 +94,8 @@ def dispatch(ctx: CommandContext, inv: Invocation) -> Reply:
 def _dispatch(ctx: CommandContext, inv: Invocation) -> Reply:
     try:
         verb, args = split_command(inv.text)
-        public = bool(args) and args[-1].lower() == "public"
+        # After a reason marker the last word is part of the reason, even if it is "public".
+        public = bool(args) and args[-1].lower() == "public" and not has_marker(args)
         if public:
             args = args[:-1]
         if not verb:

@@ -170,7 +170,8 @@ def _actions(view: TaskView) -> tuple[Action, ...]:
     if status == Status.TODO:
         buttons.append(Action(t("button.start"), f"start {value}"))
     if status != Status.BLOCKED:
-        buttons.append(Action(t("button.block"), f"block {value}", style="danger",
+        # Ends with the marker, so the reason the adapter appends is only ever a reason.
+        buttons.append(Action(t("button.block"), f"block {value} --", style="danger",
                               needs_reason=True))
     return tuple(buttons)
 

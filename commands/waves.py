@@ -6,6 +6,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from commands.context import CommandContext, Invocation
+from commands.grammar import split_reason
 from commands.messages import t
 from commands.parse import (
     MAX_REASON,
@@ -185,15 +186,26 @@ def _require_admin(inv: Invocation) -> None:
         raise UserError(t("error.admin_only"), hint=t("hint.admin_only"))
 
 
+def _positional(args: list[str], count: int, usage_error: str, verb: str,
+                ) -> tuple[list[str], str]:
+    """``count`` fixed words (the one before last may be a municipality of several words when a
+    marker ends them) and the free text: after a marker, or every word after the fixed ones."""
+    split = split_reason(args)
+    words = list(split.words) if split.marked else list(args[:count])
+    if len(words) < count:
+        raise UserError(usage_error, hint=t(f"usage.{verb}"))
+    free = split.reason if split.reason is not None else " ".join(args[count:])
+    return words, free
+
+
 def move(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
-    """Admin: move a municipality to another wave, with a reason: `move vejen K91 not ready`."""
+    """Admin: move a municipality to another wave, with a reason: `move vejen K91 -- not ready`."""
     _require_admin(inv)
-    if len(args) < 2:
-        raise UserError(t("error.move_usage"), hint=t("usage.move"))
+    words, reason = _positional(args, 2, t("error.move_usage"), "move")
     rollout = load_rollout(ctx)
-    municipality = match_municipality([args[0]], rollout.municipalities)
-    to_wave = _wave_arg(ctx, args[1])
-    reason = check_text(" ".join(args[2:]), limit=MAX_REASON, what=t("label.reason"))
+    municipality = match_municipality(words[:-1], rollout.municipalities)
+    to_wave = _wave_arg(ctx, words[-1])
+    reason = check_text(reason, limit=MAX_REASON, what=t("label.reason"))
     if to_wave == municipality.wave:
         return Reply(t("move.same", name=municipality.name, wave=to_wave))
     ctx.store.move_municipality(municipality.code, to_wave, reason=reason or t("move.no_reason"),
@@ -203,22 +215,21 @@ def move(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
 
 
 def decide(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
-    """Admin: record go or no-go at a gate: `decide KP-3 P2 vejen no-go conversion failed`.
+    """Admin: record go or no-go at a gate: `decide KP-3 P2 vejen no-go -- conversion failed`.
 
     A no-go moves the municipality to the next wave; its completed tasks and history are kept.
     """
     _require_admin(inv)
-    if len(args) < 4:
-        raise UserError(t("error.decide_usage"), hint=t("usage.decide"))
-    gate_id = match_gate(args[0], ctx.graph.plan)
-    wave_id = _wave_arg(ctx, args[1])
+    words, note = _positional(args, 4, t("error.decide_usage"), "decide")
+    gate_id = match_gate(words[0], ctx.graph.plan)
+    wave_id = _wave_arg(ctx, words[1])
     rollout = load_rollout(ctx)
-    municipality = match_municipality([args[2]], rollout.municipalities)
-    verdict = args[3].lower().replace("_", "-")
+    municipality = match_municipality(words[2:-1], rollout.municipalities)
+    verdict = words[-1].lower().replace("_", "-")
     if verdict not in ("go", "no-go", "nogo"):
-        raise UserError(t("error.bad_decision", word=args[3]))
+        raise UserError(t("error.bad_decision", word=words[-1]))
     decision = "go" if verdict == "go" else "no_go"
-    note = check_text(" ".join(args[4:]), limit=MAX_REASON, what=t("label.note"))
+    note = check_text(note, limit=MAX_REASON, what=t("label.note"))
     if municipality.wave != wave_id:
         raise UserError(t("error.not_in_wave", name=municipality.name, wave=wave_id,
                           actual=municipality.wave))

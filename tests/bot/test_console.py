@@ -213,7 +213,7 @@ def test_reopening_an_a_service_agreement_changes_a_s_control_answer(chat: Chat)
     assert "✓ A/KONTROL-2 2) Er alle serviceaftaler godkendt? 20/20 done" in reply
     assert "✗ A/KONTROL-1 1) Er abon. Gennemført? 3/4 done" in reply  # Aarhus's A/TS213
     assert "A/KONTROL-3 3) Er overvågning etableret? 12/12 done" in reply
-    chat.say("start A/TS111 vallensbaek")  # the approval is reopened
+    chat.say("reopen A/TS111 vallensbaek")  # the approval is reopened
     reply = chat.say("gate KP-3 P2")
     assert "✗ A/KONTROL-2 2) Er alle serviceaftaler godkendt? 19/20 done" in reply
     assert "✓ B/KONTROL-1 1) Er abon. Gennemført? 4/4 done" in reply  # B's answers unchanged

@@ -56,7 +56,7 @@ def test_user_without_the_role_is_refused_and_nothing_changes(slack: SlackUser,
 def test_block_opens_a_modal_and_its_submission_blocks_the_task(slack: SlackUser,
                                                                 demo_runtime: Runtime) -> None:
     slack.command("next aarhus", SUPPLIER)
-    block = _button(slack.answer(1), "block A/TS213@751")
+    block = _button(slack.answer(1), "block A/TS213@751 --")
     assert str(block["action_id"]).startswith("sf1590-ask:block:")
     slack.click(block, SUPPLIER)
     (opened,) = slack.fake.wait_for("views.open")
@@ -69,7 +69,7 @@ def test_block_opens_a_modal_and_its_submission_blocks_the_task(slack: SlackUser
         "user": {"id": SUPPLIER, "username": "bo", "team_id": "T0FAKE"}, "api_app_id": "A0APP",
         "token": "legacy", "trigger_id": "2.3.4",
         "view": {**view, "id": "V0FAKE", "state": {"values": {"reason": {"reason": {
-            "type": "plain_text_input", "value": "waiting for <!channel> & the KMD test"}}}}},
+            "type": "plain_text_input", "value": "vejen <!channel> & the KMD test"}}}}},
     }
     assert slack.interactive(submission).status_code == 200
     updated = slack.answer(2)
@@ -77,7 +77,8 @@ def test_block_opens_a_modal_and_its_submission_blocks_the_task(slack: SlackUser
     assert_valid_message(updated)
     state = demo_runtime.store.task_states([AARHUS])[TS213]
     assert state.status == Status.BLOCKED
-    assert state.reason == "waiting for <!channel> & the KMD test"
+    # The button's command ends with `--`: a reason starting with a municipality stays a reason.
+    assert state.reason == "vejen <!channel> & the KMD test"
     assert "<!channel>" not in json.dumps(updated)
 
 
@@ -85,7 +86,7 @@ def test_a_slack_api_failure_is_logged_and_the_user_gets_a_short_apology(
         slack: SlackUser, caplog: object) -> None:
     slack.fake.fail("views.open", "expired_trigger_id")
     slack.command("next aarhus", SUPPLIER)
-    slack.click(_button(slack.answer(1), "block A/TS213@751"), SUPPLIER)
+    slack.click(_button(slack.answer(1), "block A/TS213@751 --"), SUPPLIER)
     apology = slack.answer(2)
     assert apology["text"].startswith("Sorry, that did not work on our side (reference ")
     assert "Traceback" not in str(apology) and "expired_trigger_id" not in str(apology)

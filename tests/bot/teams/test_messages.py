@@ -117,13 +117,13 @@ def test_block_asks_for_a_reason_and_the_reason_reaches_the_command(
     (reason_input,) = show["card"]["body"]
     assert reason_input["type"] == "Input.Text" and reason_input["isRequired"] is True
     (block,) = show["card"]["actions"]
-    assert block["data"]["command"] == "block A/TS213@751"
+    assert block["data"]["command"] == "block A/TS213@751 --"
     updated = _invoke_card(teams.execute(block, SUPPLIER, inputs={
-        reason_input["id"]: "  waiting for\nthe supplier's\tcontract  "}))
+        reason_input["id"]: "  vejen for\nthe supplier's\tcontract  "}))
     assert_valid_card(updated)
     state = demo_runtime.store.task_states([AARHUS])[TS213]
     assert state.status == Status.BLOCKED
-    assert state.reason == "waiting for the supplier's contract"
+    assert state.reason == "vejen for the supplier's contract"  # a reason, never a municipality
 
     # An empty reason is refused by the core, like a typed `block` without one.
     teams.message("next aarhus", SUPPLIER)
