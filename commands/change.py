@@ -18,10 +18,11 @@ from commands.parse import (
 from commands.permissions import can_change
 from commands.present import key_label, load_rollout, owner_name
 from commands.reply import Action, Reply, Section, Tone
+from commands.undoing import undo_last
 from rollout.model import FINISHED, SYSTEM_WIDE, Municipality, Status, TaskKey, TaskState
 from rollout.plan import Scope, TaskDef
 from rollout.status import Rollout
-from storage.ports import ChangeOutcome
+from storage.ports import ChangeOutcome, TaskChange
 
 __all__ = ["block", "done", "skip", "start", "undo"]
 
@@ -126,23 +127,24 @@ def _set_status(ctx: CommandContext, inv: Invocation, args: Sequence[str], verb:
         raise UserError(t("error.not_allowed", task=key_label(rollout, refused[0]),
                           owner=owner_name(ctx, ctx.graph.task(refused[0].ref).role)),
                         hint=t("hint.not_allowed"))
+    keys = list(dict.fromkeys(targets.keys))  # a municipality named twice changes once
+    new = TaskState(status, reason)
+    result = ctx.store.record(ctx.command(inv, verb), tasks=[
+        TaskChange(key, new, rollout.initial_state(key)) for key in keys])
     lines: list[str] = []
     changed_keys: list[TaskKey] = []
-    for key in targets.keys:
-        result = ctx.store.change_task(key, TaskState(status, reason),
-                                       default=rollout.initial_state(key),
-                                       change=ctx.change(inv))
+    for key, outcome in zip(keys, result.tasks, strict=True):
         label = key_label(rollout, key)
-        if result.outcome == ChangeOutcome.UNCHANGED:
+        if outcome.outcome == ChangeOutcome.UNCHANGED:
             lines.append(t("change.unchanged", task=label, status=t(f"status.{status}")))
             continue
         changed_keys.append(key)
-        lines.append(t("change.done", task=label, old=t(f"status.{result.before.status}"),
+        lines.append(t("change.done", task=label, old=t(f"status.{outcome.before.status}"),
                        new=t(f"status.{status}")))
         if status in FINISHED and rollout.waits_on(key):
             lines.append(t("change.out_of_order",
                            refs=", ".join(k.ref for k in rollout.waits_on(key)[:4])))
-    return _change_reply(ctx, inv, targets.keys, changed_keys, lines, status)
+    return _change_reply(ctx, inv, keys, changed_keys, lines, status)
 
 
 def _change_reply(ctx: CommandContext, inv: Invocation, keys: list[TaskKey],
@@ -189,18 +191,7 @@ def skip(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
 
 
 def undo(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
-    """Undo your last change of a task; each `undo` goes one change further back."""
+    """Undo your last command whole (every municipality of it); each `undo` goes one further back."""
     if args:
         raise UserError(t("error.undo_args"), hint=t("usage.undo"))
-    event = ctx.store.last_undoable(inv.actor.handle)
-    rollout = load_rollout(ctx)
-    if event is None:
-        return Reply(t("undo.nothing"), tone=Tone.INFO)
-    result = ctx.store.change_task(event.key, event.old, default=event.new, change=ctx.change(inv),
-                                   expected=event.new, compensates=event.id)
-    label = key_label(rollout, event.key)
-    if result.outcome != ChangeOutcome.CHANGED:
-        return Reply(t("undo.conflict", task=label, now=t(f"status.{result.before.status}")),
-                     tone=Tone.WARNING)
-    return Reply(t("undo.done", task=label, new=t(f"status.{event.new.status}"),
-                   old=t(f"status.{event.old.status}")), tone=Tone.SUCCESS, changed=True)
+    return undo_last(ctx, inv)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from rollout.graph import PlanGraph
-from storage.ports import Change, RolloutStore
+from storage.ports import Change, CommandRecord, RolloutStore
 
 __all__ = ["Actor", "CommandContext", "Invocation"]
 
@@ -54,6 +54,13 @@ class CommandContext:
     now: datetime  # aware
     today: date  # the rollout date in Europe/Copenhagen (may be a replayed date)
     extras: dict[str, object] = field(default_factory=dict)
+    command_id: str = ""  # set once per dispatch; every change the command records carries it
 
     def change(self, invocation: Invocation) -> Change:
         return Change(invocation.actor.handle, invocation.source, self.now)
+
+    def command(self, invocation: Invocation, verb: str) -> CommandRecord:
+        """The record that ties together every write of this command."""
+        if not self.command_id:
+            raise RuntimeError("a command writes only through commands.core.dispatch")
+        return CommandRecord(self.command_id, verb, self.change(invocation))
