@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import cast
 
-from sqlalchemy import Connection, insert, select, tuple_, update
-from sqlmodel import col
+from sqlalchemy import Connection, bindparam, insert, select, tuple_, update
+from sqlmodel import SQLModel, col
 
 from rollout.model import Status, TaskKey, TaskState
 from storage.ports import (
@@ -31,7 +31,6 @@ from storage.tables import (
     CommandRow,
     GateDecisionRow,
     MunicipalityRow,
-    TaskEventRow,
     TaskStateRow,
     WaveMoveRow,
 )
@@ -80,20 +79,27 @@ def read_states(conn: Connection, keys: Sequence[TaskKey]) -> dict[TaskKey, Stat
     return found
 
 
+# Built once: building a statement per row cost more than running it (seeding 3,000 rows).
+_STATE = SQLModel.metadata.tables["task_state"]
+_EVENT = SQLModel.metadata.tables["task_event"]
+_INSERT_STATE = insert(_STATE)
+_UPDATE_STATE = update(_STATE).where(
+    _STATE.c.id == bindparam("b_id"), _STATE.c.version == bindparam("b_version"))
+_INSERT_EVENT = insert(_EVENT).returning(_EVENT.c.id)
+
+
 def put_state(conn: Connection, key: TaskKey, row: StateRow | None, new: TaskState,
               change: Change) -> None:
     """Store ``new`` for the task; Contended if its row changed since it was read."""
+    values = {"status": new.status.value, "reason": new.reason, "updated_at": change.at,
+              "updated_by": change.actor}
     if row is None:  # a concurrent insert of the same key fails on the unique constraint
-        conn.execute(insert(TaskStateRow).values(
-            ref=key.ref, municipality=key.municipality, connection=key.connection,
-            status=new.status, reason=new.reason, version=1, updated_at=change.at,
-            updated_by=change.actor))
+        conn.execute(_INSERT_STATE, {**values, "ref": key.ref, "municipality": key.municipality,
+                                     "connection": key.connection, "version": 1})
         return
     row_id, _status, _reason, version = row
-    claimed = conn.execute(update(TaskStateRow).where(
-        col(TaskStateRow.id) == row_id, col(TaskStateRow.version) == version).values(
-        status=new.status, reason=new.reason, version=version + 1, updated_at=change.at,
-        updated_by=change.actor))
+    claimed = conn.execute(_UPDATE_STATE, {**values, "version": version + 1, "b_id": row_id,
+                                           "b_version": version})
     if claimed.rowcount != 1:
         raise Contended(key.as_value())
 
@@ -101,13 +107,12 @@ def put_state(conn: Connection, key: TaskKey, row: StateRow | None, new: TaskSta
 def insert_event(conn: Connection, key: TaskKey, old: TaskState, new: TaskState,
                  command: CommandRecord, compensates: int | None = None) -> TaskEvent:
     change = command.change
-    event_id = conn.execute(insert(TaskEventRow).values(
-        ref=key.ref, municipality=key.municipality, connection=key.connection,
-        old_status=old.status, old_reason=old.reason, new_status=new.status,
-        new_reason=new.reason, actor=change.actor, source=change.source, at=change.at,
-        compensates=compensates, command_id=command.id).returning(col(TaskEventRow.id))
-    ).scalar_one()
-    assert event_id is not None  # a primary key
+    event_id: int = conn.execute(_INSERT_EVENT, {
+        "ref": key.ref, "municipality": key.municipality, "connection": key.connection,
+        "old_status": old.status.value, "old_reason": old.reason,
+        "new_status": new.status.value, "new_reason": new.reason, "actor": change.actor,
+        "source": change.source, "at": change.at, "compensates": compensates,
+        "command_id": command.id}).scalar_one()
     return TaskEvent(event_id, key, old, new, change.actor, change.source, change.at,
                      compensates, command.id)
 
