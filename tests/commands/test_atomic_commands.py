@@ -19,8 +19,11 @@ from sqlalchemy import Engine, event
 from bot.clock import FixedClock
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings
+from commands.admin import actor_for
 from commands.context import Actor, Invocation
 from rollout.model import Status
+from storage.people import Person, SqlPeopleStore
+from storage.ports import Change
 from storage.repository import SqlRolloutStore
 from storage.roster import read_demo_roster
 
@@ -151,3 +154,23 @@ def test_killing_a_91_municipality_done_mid_write_leaves_none_of_it(
     proc.communicate()
     assert _done(runtime, "A/TS201") == 91
     assert len(SqlRolloutStore(engine).events(limit=200)) == 91
+
+
+def test_undo_after_your_rights_were_taken_away_is_refused(runtime: Runtime,
+                                                           engine: Engine) -> None:
+    people = SqlPeopleStore(engine)
+    setup = Change("admin", "console", runtime.clock.now())
+    people.register("slack", "U1", Person("anna", "Anna", coordinates=frozenset({575})),
+                    change=setup)
+
+    def anna() -> Actor:
+        person = people.person_for("slack", "U1")
+        assert person is not None
+        return actor_for(person)
+
+    assert "1 change(s) recorded" in runtime.run(
+        Invocation("done A/TS201 vejen", anna(), "slack")).headline
+    people.register("slack", "U1", Person("anna", "Anna"), change=setup)  # no rights now
+    reply = runtime.run(Invocation("undo", anna(), "slack"))
+    assert "You may no longer undo your `done`" in reply.headline
+    assert _done(runtime, "A/TS201") == 1

@@ -214,6 +214,21 @@ def test_undo_is_refused_when_the_municipality_was_moved_since(store: RolloutSto
     assert store.municipalities()[575].wave == "P1"
 
 
+def test_undo_of_a_decision_is_refused_once_someone_decided_at_that_gate_since(
+        store: RolloutStore) -> None:
+    store.record(command(verb="decide"),
+                 decisions=[DecisionRequest("KP-3", "P2", 575, "go", "")])
+    store.record(command("bo", "decide", minutes=3),
+                 decisions=[DecisionRequest("KP-3", "P2", 575, "go", "checked again")])
+    last = store.last_command("anna")
+    assert last is not None
+    result = store.undo(last, command(verb="undo", minutes=4))
+    assert result.outcome == UndoOutcome.CONFLICT and result.conflict is not None
+    assert (result.conflict.actor, result.conflict.gate, result.conflict.municipality) == (
+        "bo", "KP-3", 575)
+    assert [d.decision for d in store.gate_decisions()] == ["go", "go"]
+
+
 def test_a_command_is_undone_once(store: RolloutStore) -> None:
     store.record(command(), tasks=tasks(A751))
     last = store.last_command("anna")
