@@ -54,13 +54,14 @@ def _what(rollout: Rollout, conflict: Conflict) -> str:
 
 
 def _lines(rollout: Rollout, target: RecordedCommand, undo: RecordedCommand) -> list[str]:
-    """What the undo recorded, one line per compensation (``undo`` holds them)."""
-    lines = [t("undo.task", task=key_label(rollout, e.key), new=t(f"status.{e.old.status}"),
-               old=t(f"status.{e.new.status}")) for e in undo.events]
+    """What the undo recorded, one line per compensation, in the order of the command."""
+    back = {e.key: e for e in undo.events}
+    lines = [t("undo.task", task=key_label(rollout, e.key), new=t(f"status.{back[e.key].old.status}"),
+               old=t(f"status.{back[e.key].new.status}")) for e in target.events]
     lines += [t("undo.decision", gate=d.gate, wave=d.wave, name=_name(rollout, d.municipality),
                 decision=t(f"decision.{d.decision}")) for d in target.decisions]
     lines += [t("undo.move", name=_name(rollout, m.municipality), new=m.from_wave or "–",
-                old=m.to_wave) for m in undo.moves]
+                old=m.to_wave) for m in reversed(undo.moves)]
     return lines
 
 

@@ -124,17 +124,19 @@ def write_tasks(conn: Connection, command: CommandRecord,
     if len(set(keys)) != len(keys):
         raise ValueError("a command changes each task once")
     rows = read_states(conn, keys)
-    results: list[ChangeResult] = []
-    for task in tasks:
+    results: dict[TaskKey, ChangeResult] = {}
+    # Rows are written in key order, the same for every writer: two commands over the same
+    # tasks then wait for each other instead of deadlocking (PostgreSQL).
+    for task in sorted(tasks, key=lambda task: task.key):
         row = rows.get(task.key)
         before = TaskState(Status(row[1]), row[2]) if row else task.default
         if before == task.new:
-            results.append(ChangeResult(ChangeOutcome.UNCHANGED, before))
+            results[task.key] = ChangeResult(ChangeOutcome.UNCHANGED, before)
             continue
         put_state(conn, task.key, row, task.new, command.change)
         event = insert_event(conn, task.key, before, task.new, command)
-        results.append(ChangeResult(ChangeOutcome.CHANGED, before, event))
-    return results
+        results[task.key] = ChangeResult(ChangeOutcome.CHANGED, before, event)
+    return [results[key] for key in keys]
 
 
 def lock_wave(conn: Connection, code: int) -> str:

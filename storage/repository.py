@@ -8,7 +8,7 @@ from typing import TypeVar
 
 from sqlalchemy import Connection, Engine, or_
 from sqlalchemy import select as sa_select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
 from rollout.model import SYSTEM_WIDE, Municipality, Status, TaskKey, TaskState
@@ -40,12 +40,13 @@ from storage.tables import (
     TaskStateRow,
     WaveMoveRow,
 )
-from storage.undoing import compensate, find_conflict, last_command
+from storage.undoing import compensate, find_conflict, last_command, lock_places
 
 __all__ = ["SqlRolloutStore"]
 
 _MAX_ATTEMPTS = 20
 _T = TypeVar("_T")
+_TRANSIENT = {"40001", "40P01"}  # PostgreSQL: serialization failure, deadlock detected
 
 
 def _municipality(row: MunicipalityRow) -> Municipality:
@@ -174,6 +175,9 @@ class SqlRolloutStore:
                     return attempt(conn)
             except (Contended, IntegrityError):  # e.g. both inserted the same new task row
                 continue
+            except OperationalError as err:  # a deadlock or serialization failure: retry
+                if getattr(err.orig, "sqlstate", None) not in _TRANSIENT:
+                    raise
         with self._transaction() as conn:
             return attempt(conn)
 
@@ -215,11 +219,12 @@ class SqlRolloutStore:
             if conn.execute(sa_select(col(CommandRow.seq)).where(
                     col(CommandRow.undoes) == target.id)).first() is not None:
                 return UndoResult(UndoOutcome.ALREADY_UNDONE)
+            lock_places(conn, target)
             conflict = find_conflict(conn, target)
-            done = compensate(conn, target, command) if conflict is None else conflict
-            if isinstance(done, Conflict):
+            if conflict is not None:
                 conn.rollback()
-                return UndoResult(UndoOutcome.CONFLICT, conflict=done)
+                return UndoResult(UndoOutcome.CONFLICT, conflict=conflict)
+            done = compensate(conn, target, command)
             conn.commit()
             return UndoResult(UndoOutcome.UNDONE, undo=done)
         # A concurrent undo of the same command fails on the unique ``undoes``; its retry

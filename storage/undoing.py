@@ -24,6 +24,7 @@ from storage.ports import (
     WaveMove,
 )
 from storage.recording import (
+    Contended,
     insert_command,
     insert_decision,
     insert_event,
@@ -35,7 +36,7 @@ from storage.recording import (
 from storage.tables import CommandRow, GateDecisionRow, TaskEventRow, WaveMoveRow
 
 __all__ = ["UNDO_REASON", "WITHDRAWN", "compensate", "find_conflict", "last_command",
-           "latest_standing", "load_command"]
+           "latest_standing", "load_command", "lock_places"]
 
 UNDO_REASON = "undo"
 WITHDRAWN = "withdrawn"
@@ -141,17 +142,24 @@ def find_conflict(conn: Connection, target: RecordedCommand) -> Conflict | None:
     return latest_standing(later, _void(conn, {c for _, c in later if c is not None}))
 
 
+def lock_places(conn: Connection, target: RecordedCommand) -> None:
+    """Lock the municipalities whose wave or gate decisions the undo touches (PostgreSQL), so
+    no move or decision gets in between the check for conflicts and the compensation."""
+    for code in sorted({m.municipality for m in target.moves}
+                       | {d.municipality for d in target.decisions}):
+        lock_wave(conn, code)
+
+
 def compensate(conn: Connection, target: RecordedCommand,
-               command: CommandRecord) -> RecordedCommand | Conflict:
-    """Write the compensations of ``target``; a Conflict (write nothing more) if the stored
-    state is not what the command left, which :func:`find_conflict` should have caught."""
+               command: CommandRecord) -> RecordedCommand:
+    """Write the compensations of ``target``. Contended if a task or wave is no longer as the
+    command left it (a writer got in after :func:`find_conflict`): retry, and find it then."""
     events: list[TaskEvent] = []
     rows = read_states(conn, [e.key for e in target.events])
-    for e in reversed(target.events):
+    for e in sorted(target.events, key=lambda e: e.key):  # key order, as every writer
         row = rows.get(e.key)
         if row is None or TaskState(Status(row[1]), row[2]) != e.new:
-            return Conflict(command.change.actor, command.change.source, command.change.at,
-                            key=e.key)
+            raise Contended(e.key.as_value())
         put_state(conn, e.key, row, e.old, command.change)
         events.append(insert_event(conn, e.key, e.new, e.old, command, compensates=e.id))
     decisions = [insert_decision(conn, DecisionRequest(d.gate, d.wave, d.municipality,
@@ -160,8 +168,7 @@ def compensate(conn: Connection, target: RecordedCommand,
     moves: list[WaveMove] = []
     for m in reversed(target.moves):
         if lock_wave(conn, m.municipality) != m.to_wave or m.from_wave is None:
-            return Conflict(command.change.actor, command.change.source, command.change.at,
-                            municipality=m.municipality)
+            raise Contended(f"wave:{m.municipality}")
         moves.append(insert_move(conn, m.municipality, m.to_wave, m.from_wave, UNDO_REASON,
                                  command))
     insert_command(conn, command, undoes=target.id)
