@@ -110,11 +110,12 @@ class MemoryRolloutStore:
         for code in [*(m.municipality for m in moves), *(d.municipality for d in decisions)]:
             if code not in self._municipalities:
                 raise KeyError(code)
-        for move in moves:
-            if self._municipalities[move.municipality].wave != move.expected_wave:
-                last = self.wave_moves(move.municipality)[-1]
+        for code, wave in [*((d.municipality, d.wave) for d in decisions),
+                           *((m.municipality, m.expected_wave) for m in moves)]:
+            if self._municipalities[code].wave != wave:
+                last = self.wave_moves(code)[-1]
                 return RecordResult(RecordOutcome.CONFLICT, conflict=Conflict(
-                    last.actor, last.source, last.at, municipality=move.municipality))
+                    last.actor, last.source, last.at, municipality=code))
         befores = [self._states.get(task.key, task.default) for task in tasks]
         wanted = [m for m in moves if self._municipalities[m.municipality].wave != m.to_wave]
         if not wanted and not decisions and all(

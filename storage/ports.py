@@ -216,8 +216,9 @@ class RolloutStore(Protocol):
                decisions: Sequence[DecisionRequest] = ()) -> RecordResult:
         """Write one command's changes in ONE transaction: all of them, or none.
 
-        A task already in its new state is left alone (UNCHANGED); a move of a municipality
-        no longer in its ``expected_wave`` makes the whole command a CONFLICT (nothing written).
+        A task already in its new state is left alone (UNCHANGED); a municipality no longer in
+        a move's ``expected_wave`` or a decision's ``wave`` makes the whole command a CONFLICT
+        (nothing written).
         Concurrent writers are detected (task versions, row locks) and the whole batch retried.
         """
         ...

@@ -191,10 +191,13 @@ def insert_decision(conn: Connection, decision: DecisionRequest,
 
 
 def write_decisions(conn: Connection, command: CommandRecord,
-                    decisions: Sequence[DecisionRequest]) -> list[GateDecision]:
+                    decisions: Sequence[DecisionRequest]) -> list[GateDecision] | int:
+    """Record each decision; the code of the first municipality no longer in that wave, if any."""
     recorded = []
     for decision in decisions:
-        lock_wave(conn, decision.municipality)  # one decider at a time per municipality
+        # The lock makes deciders of one municipality (and undos of it) take turns.
+        if lock_wave(conn, decision.municipality) != decision.wave:
+            return decision.municipality
         recorded.append(insert_decision(conn, decision, command))
     return recorded
 

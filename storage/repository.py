@@ -185,12 +185,14 @@ class SqlRolloutStore:
                moves: Sequence[MoveRequest] = (),
                decisions: Sequence[DecisionRequest] = ()) -> RecordResult:
         def attempt(conn: Connection) -> RecordResult:
-            moved = write_moves(conn, command, moves)
-            if isinstance(moved, int):
+            # Decisions first: they are taken in the wave the municipality is in before a move.
+            decided = write_decisions(conn, command, decisions)
+            moved = decided if isinstance(decided, int) else write_moves(conn, command, moves)
+            if isinstance(moved, int):  # that municipality is in another wave by now
                 conn.rollback()
                 return RecordResult(RecordOutcome.CONFLICT, conflict=self._move_conflict(moved))
+            assert not isinstance(decided, int)
             results = write_tasks(conn, command, tasks)
-            decided = write_decisions(conn, command, decisions)
             if not moved and not decided and all(
                     r.outcome == ChangeOutcome.UNCHANGED for r in results):
                 conn.rollback()

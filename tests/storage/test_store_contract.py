@@ -140,6 +140,16 @@ def test_a_move_of_a_municipality_no_longer_where_the_command_saw_it_records_not
     assert len(store.wave_moves(575)) == 2
 
 
+def test_a_decision_for_a_municipality_no_longer_in_that_wave_records_nothing(
+        store: RolloutStore) -> None:
+    store.record(command("bo", "move", minutes=2), moves=[MoveRequest(575, "K91", "", "P2")])
+    result = store.record(command(verb="decide", minutes=3),
+                          decisions=[DecisionRequest("KP-3", "P2", 575, "go", "")])
+    assert result.outcome == RecordOutcome.CONFLICT and result.conflict is not None
+    assert (result.conflict.actor, result.conflict.municipality) == ("bo", 575)
+    assert store.gate_decisions() == []
+
+
 def test_moving_a_municipality_keeps_its_history(store: RolloutStore) -> None:
     store.record(command(), tasks=tasks(A575))
     store.record(command(verb="move"), moves=[MoveRequest(575, "K91", "no-go at KP-3", "P2")])
