@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from rollout.status import Rollout
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from storage.people import PeopleStore, SqlPeopleStore
-from storage.ports import Change, RolloutStore
+from storage.ports import Change, CommandRecord, RolloutStore, TaskChange
 from storage.reminders import ReminderSettingsStore, SqlReminderSettings
 from storage.repository import SqlRolloutStore
 from storage.roster import read_demo_roster
@@ -186,6 +187,7 @@ def _seed_progress(runtime: Runtime, path: Path, change: Change) -> None:
             states[key] = exceptions[key]
         elif not rollout.waits_on(key):
             states[key] = TaskState(Status.DONE)
-    for key, state in states.items():
-        runtime.store.change_task(key, state, default=rollout.initial_state(key), change=change)
+    # One transaction for the whole demo: all of it is seeded, or none (and it is fast).
+    runtime.store.record(CommandRecord(uuid.uuid4().hex, "seed", change), tasks=[
+        TaskChange(key, state, rollout.initial_state(key)) for key, state in states.items()])
     log.info("demo progress loaded from %s (%d task states)", path, len(states))

@@ -23,12 +23,13 @@ from commands.parse import (
     match_tasks,
 )
 from commands.permissions import can_change
-from commands.present import key_label, load_rollout, owner_name
+from commands.present import key_label, load_rollout, local_minute, owner_name
 from commands.reply import Action, Reply, Section, Tone
+from commands.undoing import undo_last
 from rollout.model import FINISHED, SYSTEM_WIDE, Municipality, Status, TaskKey, TaskState
 from rollout.plan import Scope, TaskDef
 from rollout.status import Rollout
-from storage.ports import ChangeOutcome
+from storage.ports import ChangeOutcome, Conflict, RecordOutcome, TaskChange
 
 __all__ = ["block", "done", "reopen", "skip", "start", "undo"]
 
@@ -195,29 +196,38 @@ def _set_status(ctx: CommandContext, inv: Invocation, args: Sequence[str], verb:
                           owner=owner_name(ctx, ctx.graph.task(refused[0].ref).role)),
                         hint=t("hint.not_allowed"))
     _check_direction(rollout, targets.keys, verb, status)
+    keys = list(dict.fromkeys(targets.keys))  # a municipality named twice changes once
+    new = TaskState(status, reason)
+    # Going to an open state was checked against the state read above: if someone else
+    # finished the task in between, that is a conflict, not a silent step back.
+    result = ctx.store.record(ctx.command(inv, verb), tasks=[
+        TaskChange(key, new, rollout.initial_state(key),
+                   expected=rollout.state(key) if status not in FINISHED else None)
+        for key in keys])
+    if result.outcome == RecordOutcome.CONFLICT and result.conflict is not None:
+        raise UserError(_conflict_text(rollout, result.conflict))
     lines: list[str] = [t("change.reason", reason=reason)] if reason else []
     changed_keys: list[TaskKey] = []
-    for key in targets.keys:
-        # Going to an open state was checked against the state read above: if someone else
-        # finished the task in between, that is a conflict, not a silent step back.
-        expected = rollout.state(key) if status not in FINISHED else None
-        result = ctx.store.change_task(key, TaskState(status, reason),
-                                       default=rollout.initial_state(key),
-                                       change=ctx.change(inv), expected=expected)
+    for key, outcome in zip(keys, result.tasks, strict=True):
         label = key_label(rollout, key)
-        if result.outcome == ChangeOutcome.CONFLICT:
-            lines.append(t("change.conflict", task=label, now=t(f"status.{result.before.status}")))
-            continue
-        if result.outcome == ChangeOutcome.UNCHANGED:
+        if outcome.outcome == ChangeOutcome.UNCHANGED:
             lines.append(t("change.unchanged", task=label, status=t(f"status.{status}")))
             continue
         changed_keys.append(key)
-        lines.append(t("change.done", task=label, old=t(f"status.{result.before.status}"),
+        lines.append(t("change.done", task=label, old=t(f"status.{outcome.before.status}"),
                        new=t(f"status.{status}")))
         if status in FINISHED and rollout.waits_on(key):
             lines.append(t("change.out_of_order",
                            refs=", ".join(k.ref for k in rollout.waits_on(key)[:4])))
-    return _change_reply(ctx, inv, targets.keys, changed_keys, lines, status)
+    return _change_reply(ctx, inv, keys, changed_keys, lines, status)
+
+
+def _conflict_text(rollout: Rollout, conflict: Conflict) -> str:
+    """Someone else changed one of the tasks between reading and writing: nothing was recorded."""
+    assert conflict.key is not None
+    return t("change.conflict", task=key_label(rollout, conflict.key), actor=conflict.actor,
+             at=local_minute(conflict.at),
+             source=conflict.source)
 
 
 def _change_reply(ctx: CommandContext, inv: Invocation, keys: list[TaskKey],
@@ -273,18 +283,7 @@ def reopen(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
 
 
 def undo(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
-    """Undo your last change of a task; each `undo` goes one change further back."""
+    """Undo your last command whole (every municipality of it); each `undo` goes one further back."""
     if args:
         raise UserError(t("error.undo_args"), hint=t("usage.undo"))
-    event = ctx.store.last_undoable(inv.actor.handle)
-    rollout = load_rollout(ctx)
-    if event is None:
-        return Reply(t("undo.nothing"), tone=Tone.INFO)
-    result = ctx.store.change_task(event.key, event.old, default=event.new, change=ctx.change(inv),
-                                   expected=event.new, compensates=event.id)
-    label = key_label(rollout, event.key)
-    if result.outcome != ChangeOutcome.CHANGED:
-        return Reply(t("undo.conflict", task=label, now=t(f"status.{result.before.status}")),
-                     tone=Tone.WARNING)
-    return Reply(t("undo.done", task=label, new=t(f"status.{event.new.status}"),
-                   old=t(f"status.{event.old.status}")), tone=Tone.SUCCESS, changed=True)
+    return undo_last(ctx, inv)

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from rollout.graph import PlanGraph
 from storage.people import PeopleStore
-from storage.ports import Change, RolloutStore
+from storage.ports import Change, CommandRecord, RolloutStore
 from storage.reminders import ReminderSettingsStore
 
 __all__ = ["Actor", "CommandContext", "Invocation"]
@@ -61,6 +61,13 @@ class CommandContext:
     today: date  # the rollout date in Europe/Copenhagen (may be a replayed date)
     people: PeopleStore | None = None
     reminders: ReminderSettingsStore | None = None
+    command_id: str = ""  # set once per dispatch; every change the command records carries it
 
     def change(self, invocation: Invocation) -> Change:
         return Change(invocation.actor.handle, invocation.source, self.now)
+
+    def command(self, invocation: Invocation, verb: str) -> CommandRecord:
+        """The record that ties together every write of this command."""
+        if not self.command_id:
+            raise RuntimeError("a command writes only through commands.core.dispatch")
+        return CommandRecord(self.command_id, verb, self.change(invocation))

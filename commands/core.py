@@ -88,7 +88,7 @@ def _unknown(verb: str) -> UserError:
 def dispatch(ctx: CommandContext, inv: Invocation) -> Reply:
     """Run one command. Never raises: bad input and failures both come back as a Reply."""
     with speaking(inv.language):
-        return _dispatch(ctx, inv)
+        return _dispatch(replace(ctx, command_id=uuid.uuid4().hex), inv)
 
 
 def _dispatch(ctx: CommandContext, inv: Invocation) -> Reply:
@@ -112,4 +112,15 @@ def _dispatch(ctx: CommandContext, inv: Invocation) -> Reply:
         reference = uuid.uuid4().hex[:8]
         log.exception("command failed [ref %s] actor=%s source=%s text=%r", reference,
                       inv.actor.handle, inv.source, inv.text)
-        return Reply(t("error.internal", ref=reference), tone=Tone.ERROR)
+        # Every write of a command is one transaction: it either committed whole, or not at all.
+        return Reply(t("error.internal_recorded" if _recorded(ctx) else "error.internal",
+                       ref=reference), tone=Tone.ERROR)
+
+
+def _recorded(ctx: CommandContext) -> bool:
+    """Whether this command committed before it failed (False if that cannot be told)."""
+    try:
+        return ctx.command_id != "" and ctx.store.command_recorded(ctx.command_id)
+    except Exception:  # the store cannot answer: say the likelier (a failed write)
+        log.exception("could not tell whether command %s was recorded", ctx.command_id)
+        return False

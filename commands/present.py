@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from commands.context import Actor, CommandContext
 from commands.messages import t
@@ -22,10 +23,18 @@ __all__ = [
     "deadline_origin",
     "key_label",
     "load_rollout",
+    "local_minute",
     "owner_name",
     "task_line",
     "task_section",
 ]
+
+_COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+
+
+def local_minute(at: datetime) -> str:
+    """A recorded moment as people read it: Copenhagen time, to the minute."""
+    return at.astimezone(_COPENHAGEN).strftime("%Y-%m-%d %H:%M")
 
 LIST_LIMIT = 8
 

@@ -30,7 +30,7 @@ from rollout.gates import (
 )
 from rollout.plan import Confidence
 from rollout.status import Rollout
-from storage.ports import GateDecision
+from storage.ports import DecisionRequest, MoveRequest, RecordOutcome, RecordResult
 
 __all__ = ["decide", "gate", "history", "move", "wave"]
 
@@ -208,10 +208,21 @@ def move(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     reason = check_text(reason, limit=MAX_REASON, what=t("label.reason"))
     if to_wave == municipality.wave:
         return Reply(t("move.same", name=municipality.name, wave=to_wave))
-    ctx.store.move_municipality(municipality.code, to_wave, reason=reason or t("move.no_reason"),
-                                change=ctx.change(inv))
+    result = ctx.store.record(ctx.command(inv, "move"), moves=[MoveRequest(
+        municipality.code, to_wave, reason or t("move.no_reason"), municipality.wave)])
+    if result.outcome == RecordOutcome.CONFLICT:
+        return _moved_since(municipality.name, municipality.wave, result)
     return Reply(t("move.done", name=municipality.name, old=municipality.wave, new=to_wave),
                  tone=Tone.SUCCESS, changed=True, sections=(Section(lines=(t("move.kept"),)),))
+
+
+def _moved_since(name: str, wave_id: str, result: RecordResult) -> Reply:
+    """Someone moved the municipality between reading and writing: nothing was recorded."""
+    conflict = result.conflict
+    assert conflict is not None
+    return Reply(t("move.conflict", name=name, wave=wave_id, actor=conflict.actor,
+                   at=conflict.at.astimezone(_COPENHAGEN).strftime("%Y-%m-%d %H:%M")),
+                 tone=Tone.WARNING)
 
 
 def decide(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
@@ -237,15 +248,16 @@ def decide(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     if decision == "no_go" and target is None:
         raise UserError(t("error.no_next_wave", wave=wave_id, name=municipality.name),
                         hint=t("hint.no_next_wave"))
-    change = ctx.change(inv)
-    ctx.store.record_gate_decision(GateDecision(gate_id, wave_id, municipality.code, decision,
-                                                note, change.actor, change.source, change.at))
+    moves = [MoveRequest(municipality.code, target, t("decide.move_reason", gate=gate_id, note=note),
+                         wave_id)] if target is not None else []
+    # The decision and its move are one transaction: both are recorded, or neither.
+    result = ctx.store.record(ctx.command(inv, "decide"), moves=moves, decisions=[
+        DecisionRequest(gate_id, wave_id, municipality.code, decision, note)])
+    if result.outcome == RecordOutcome.CONFLICT:
+        return _moved_since(municipality.name, wave_id, result)
     lines = [t("decide.recorded", gate=gate_id, wave=wave_id, name=municipality.name,
                decision=t(f"decision.{decision}"))]
     if target is not None:
-        ctx.store.move_municipality(municipality.code, target,
-                                    reason=t("decide.move_reason", gate=gate_id, note=note),
-                                    change=change)
         lines.append(t("decide.moved", name=municipality.name, old=wave_id, new=target))
     return Reply(lines[0], (Section(lines=tuple(lines[1:])),) if lines[1:] else (),
                  tone=Tone.SUCCESS, changed=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -14,10 +14,20 @@ __all__ = [
     "Change",
     "ChangeOutcome",
     "ChangeResult",
+    "CommandRecord",
+    "Conflict",
+    "DecisionRequest",
     "GateDecision",
+    "MoveRequest",
+    "RecordOutcome",
+    "RecordResult",
+    "RecordedCommand",
     "RolloutStore",
     "RosterChange",
+    "TaskChange",
     "TaskEvent",
+    "UndoOutcome",
+    "UndoResult",
     "WaveMove",
 ]
 
@@ -41,12 +51,12 @@ class TaskEvent:
     source: str
     at: datetime
     compensates: int | None
+    command_id: str | None = None  # None for changes recorded before commands had ids
 
 
 class ChangeOutcome(StrEnum):
     CHANGED = "changed"
     UNCHANGED = "unchanged"  # the task already had that state: nothing recorded
-    CONFLICT = "conflict"  # the task is no longer in the expected state
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,8 @@ class WaveMove:
     actor: str
     source: str
     at: datetime
+    command_id: str | None = None
+    id: int = 0  # the order in which moves were recorded
 
 
 @dataclass(frozen=True)
@@ -85,11 +97,114 @@ class GateDecision:
     gate: str
     wave: str
     municipality: int
-    decision: str  # go | no_go
+    decision: str  # go | no_go | withdrawn (an undo of the one before)
     note: str
     actor: str
     source: str
     at: datetime
+    command_id: str | None = None
+    id: int = 0  # the order in which decisions were recorded
+
+
+@dataclass(frozen=True)
+class CommandRecord:
+    """The command a write belongs to: every change it records carries ``id``."""
+
+    id: str  # made once per dispatch (uuid4 hex)
+    verb: str
+    change: Change
+
+
+@dataclass(frozen=True)
+class TaskChange:
+    """Set a task's state; ``default`` is its state while nothing is recorded for it.
+
+    With ``expected``, the task must still be in that state (as the command read it), else the
+    whole command is a CONFLICT and nothing is written.
+    """
+
+    key: TaskKey
+    new: TaskState
+    default: TaskState
+    expected: TaskState | None = None
+
+
+@dataclass(frozen=True)
+class MoveRequest:
+    """Move a municipality that the command saw in ``expected_wave`` (else a conflict)."""
+
+    municipality: int
+    to_wave: str
+    reason: str
+    expected_wave: str
+
+
+@dataclass(frozen=True)
+class DecisionRequest:
+    gate: str
+    wave: str
+    municipality: int
+    decision: str  # go | no_go
+    note: str
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A change that stands in the way: what it touched (a task, a municipality's wave, or a
+    gate decision for a municipality), who made it, when and from where."""
+
+    actor: str
+    source: str
+    at: datetime
+    key: TaskKey | None = None  # a task
+    municipality: int | None = None  # its wave (or, with ``gate``, its decision there)
+    gate: str | None = None
+
+
+class RecordOutcome(StrEnum):
+    RECORDED = "recorded"  # everything asked for that was not already so, in one transaction
+    NOTHING = "nothing"  # every task already had its state: nothing recorded
+    CONFLICT = "conflict"  # a municipality was no longer in the wave the command saw
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    outcome: RecordOutcome
+    tasks: tuple[ChangeResult, ...] = ()  # one per TaskChange, in the order given
+    moves: tuple[WaveMove, ...] = ()
+    decisions: tuple[GateDecision, ...] = ()
+    conflict: Conflict | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.outcome == RecordOutcome.RECORDED
+
+
+@dataclass(frozen=True)
+class RecordedCommand:
+    """A command as stored: what it changed, for ``undo``."""
+
+    id: str
+    verb: str
+    actor: str
+    source: str
+    at: datetime
+    events: tuple[TaskEvent, ...]
+    moves: tuple[WaveMove, ...]
+    decisions: tuple[GateDecision, ...]
+
+
+class UndoOutcome(StrEnum):
+    UNDONE = "undone"
+    CONFLICT = "conflict"  # someone changed one of its tasks, waves or gates since
+    ALREADY_UNDONE = "already_undone"
+
+
+@dataclass(frozen=True)
+class UndoResult:
+    outcome: UndoOutcome
+    undo: RecordedCommand | None = None  # the compensations recorded
+    conflict: Conflict | None = None
 
 
 class RolloutStore(Protocol):
@@ -101,18 +216,32 @@ class RolloutStore(Protocol):
         """Recorded states; with ``municipalities``, only theirs plus the system-wide ones."""
         ...
 
-    def change_task(self, key: TaskKey, new: TaskState, *, default: TaskState, change: Change,
-                    expected: TaskState | None = None,
-                    compensates: int | None = None) -> ChangeResult:
-        """Set a task's state atomically and append the event.
+    def record(self, command: CommandRecord, *, tasks: Sequence[TaskChange] = (),
+               moves: Sequence[MoveRequest] = (),
+               decisions: Sequence[DecisionRequest] = ()) -> RecordResult:
+        """Write one command's changes in ONE transaction: all of them, or none.
 
-        ``default`` is the state of a task with no record. With ``expected``, the change only
-        happens if the current state equals it (else CONFLICT).
+        A task already in its new state is left alone (UNCHANGED); a municipality no longer in
+        a move's ``expected_wave`` or a decision's ``wave`` makes the whole command a CONFLICT
+        (nothing written).
+        Concurrent writers are detected (task versions, row locks) and the whole batch retried.
         """
         ...
 
-    def last_undoable(self, actor: str) -> TaskEvent | None:
-        """The actor's newest change that is not an undo and has not been undone."""
+    def command_recorded(self, command_id: str) -> bool:
+        """True when the command with this id committed a change."""
+        ...
+
+    def last_command(self, actor: str) -> RecordedCommand | None:
+        """The actor's newest command that changed something, is not an undo, is not undone."""
+        ...
+
+    def undo(self, target: RecordedCommand, command: CommandRecord) -> UndoResult:
+        """Reverse ``target`` whole in one transaction, as the compensating ``command``.
+
+        Refused (CONFLICT, nothing written) where a change that is neither undone nor an undo
+        touched one of its tasks, municipalities' waves or gates since.
+        """
         ...
 
     def events(self, *, municipality: int | None = None, limit: int = 20) -> list[TaskEvent]:
@@ -124,14 +253,9 @@ class RolloutStore(Protocol):
         """Insert or update; a new wave is recorded as a move. Returns how many rows changed."""
         ...
 
-    def move_municipality(self, code: int, to_wave: str, *, reason: str, change: Change) -> WaveMove:
-        ...
-
     def wave_moves(self, municipality: int | None = None) -> list[WaveMove]: ...
 
     def roster_changes(self, municipality: int) -> list[RosterChange]: ...
-
-    def record_gate_decision(self, decision: GateDecision) -> None: ...
 
     def gate_decisions(self, *, wave: str | None = None, gate: str | None = None
                        ) -> list[GateDecision]: ...

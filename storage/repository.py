@@ -2,25 +2,44 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TypeVar
 
-from sqlalchemy import Engine, and_, exists, or_, update
+from sqlalchemy import Connection, Engine, or_
 from sqlalchemy import select as sa_select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
 from rollout.model import SYSTEM_WIDE, Municipality, Status, TaskKey, TaskState
 from storage.ports import (
     Change,
     ChangeOutcome,
-    ChangeResult,
+    CommandRecord,
+    Conflict,
+    DecisionRequest,
     GateDecision,
+    MoveRequest,
+    RecordedCommand,
+    RecordOutcome,
+    RecordResult,
     RosterChange,
+    TaskChange,
     TaskEvent,
+    UndoOutcome,
+    UndoResult,
     WaveMove,
 )
+from storage.recording import (
+    Contended,
+    StateMoved,
+    insert_command,
+    write_decisions,
+    write_moves,
+    write_tasks,
+)
 from storage.tables import (
+    CommandRow,
     GateDecisionRow,
     MunicipalityRow,
     RosterChangeRow,
@@ -28,10 +47,13 @@ from storage.tables import (
     TaskStateRow,
     WaveMoveRow,
 )
+from storage.undoing import compensate, find_conflict, last_command, lock_places
 
 __all__ = ["SqlRolloutStore"]
 
 _MAX_ATTEMPTS = 20
+_T = TypeVar("_T")
+_TRANSIENT = {"40001", "40P01"}  # PostgreSQL: serialization failure, deadlock detected
 
 
 def _municipality(row: MunicipalityRow) -> Municipality:
@@ -45,11 +67,12 @@ def _event(row: TaskEventRow) -> TaskEvent:
     return TaskEvent(row.id, TaskKey(row.ref, row.municipality, row.connection),
                      TaskState(Status(row.old_status), row.old_reason),
                      TaskState(Status(row.new_status), row.new_reason),
-                     row.actor, row.source, row.at, row.compensates)
+                     row.actor, row.source, row.at, row.compensates, row.command_id)
 
 
 class SqlRolloutStore:
-    """Rollout storage in one SQL database; each call is one short transaction."""
+    """Rollout storage in one SQL database; each call is one short transaction, and all the
+    writes of one command are one call (:meth:`record`, :meth:`undo`)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -98,22 +121,6 @@ class SqlRolloutStore:
             session.commit()
         return changed
 
-    def move_municipality(self, code: int, to_wave: str, *, reason: str,
-                          change: Change) -> WaveMove:
-        with Session(self.engine) as session:
-            row = session.get(MunicipalityRow, code, with_for_update=True)
-            if row is None:
-                raise KeyError(code)
-            move = WaveMoveRow(municipality_code=code, from_wave=row.wave, to_wave=to_wave,
-                               reason=reason, actor=change.actor, source=change.source,
-                               at=change.at)
-            row.wave = to_wave
-            session.add(row)
-            session.add(move)
-            session.commit()
-            return WaveMove(code, move.from_wave, to_wave, reason, change.actor,
-                            change.source, change.at)
-
     def roster_changes(self, municipality: int) -> list[RosterChange]:
         with Session(self.engine) as session:
             rows = session.exec(select(RosterChangeRow)
@@ -128,7 +135,8 @@ class SqlRolloutStore:
             if municipality is not None:
                 query = query.where(WaveMoveRow.municipality_code == municipality)
             return [WaveMove(r.municipality_code, r.from_wave, r.to_wave, r.reason, r.actor,
-                             r.source, r.at) for r in session.exec(query).all()]
+                             r.source, r.at, r.command_id, r.id or 0)
+                    for r in session.exec(query).all()]
 
     # -- task states -----------------------------------------------------------------------
 
@@ -151,76 +159,103 @@ class SqlRolloutStore:
             out[TaskKey(ref, municipality, connection_name)] = state
         return out
 
-    def change_task(self, key: TaskKey, new: TaskState, *, default: TaskState, change: Change,
-                    expected: TaskState | None = None,
-                    compensates: int | None = None) -> ChangeResult:
-        for _ in range(_MAX_ATTEMPTS):
-            result = self._try_change(key, new, default, change, expected, compensates)
-            if result is not None:
-                return result
-        raise RuntimeError(f"could not change {key.as_value()}: too much contention")
+    # -- one command, one transaction ----------------------------------------------------------
 
-    def _try_change(self, key: TaskKey, new: TaskState, default: TaskState, change: Change,
-                    expected: TaskState | None, compensates: int | None) -> ChangeResult | None:
-        """One optimistic attempt; None means another writer won the race: try again."""
-        where = and_(col(TaskStateRow.ref) == key.ref,
-                     col(TaskStateRow.municipality) == key.municipality,
-                     col(TaskStateRow.connection) == key.connection)
-        with Session(self.engine) as session:
-            row = session.exec(select(TaskStateRow).where(where)).first()
-            before = TaskState(Status(row.status), row.reason) if row else default
-            if expected is not None and before != expected:
-                return ChangeResult(ChangeOutcome.CONFLICT, before)
-            if before == new:
-                return ChangeResult(ChangeOutcome.UNCHANGED, before)
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        """A write transaction; on SQLite it takes the write lock at once (BEGIN IMMEDIATE), so
+        the rows it reads cannot change under it and a waiting writer queues on busy_timeout."""
+        with self.engine.connect() as conn:
+            if conn.dialect.name == "sqlite":
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
             try:
-                if row is None:
-                    session.add(TaskStateRow(ref=key.ref, municipality=key.municipality,
-                                             connection=key.connection, status=new.status,
-                                             reason=new.reason, version=1,
-                                             updated_at=change.at, updated_by=change.actor))
-                    session.flush()
-                else:
-                    claimed = session.exec(
-                        update(TaskStateRow)
-                        .where(where, col(TaskStateRow.version) == row.version)
-                        .values(status=new.status, reason=new.reason, version=row.version + 1,
-                                updated_at=change.at, updated_by=change.actor))
-                    if claimed.rowcount != 1:
-                        session.rollback()
-                        return None
-                event = TaskEventRow(ref=key.ref, municipality=key.municipality,
-                                     connection=key.connection, old_status=before.status,
-                                     old_reason=before.reason, new_status=new.status,
-                                     new_reason=new.reason, actor=change.actor,
-                                     source=change.source, at=change.at,
-                                     compensates=compensates)
-                session.add(event)
-                session.commit()
-            except IntegrityError:
-                session.rollback()
-                if compensates is not None and self._is_compensated(compensates):
-                    return ChangeResult(ChangeOutcome.CONFLICT, before)
-                return None
-            session.refresh(event)
-            return ChangeResult(ChangeOutcome.CHANGED, before, _event(event))
+                yield conn
+            except BaseException:
+                conn.rollback()
+                raise
 
-    def _is_compensated(self, event_id: int) -> bool:
-        with Session(self.engine) as session:
-            found = session.exec(select(TaskEventRow.id).where(
-                TaskEventRow.compensates == event_id)).first()
-            return found is not None
+    def _retrying(self, attempt: Callable[[Connection], _T]) -> _T:
+        """Run ``attempt`` in a fresh transaction until no concurrent writer got in between."""
+        for _ in range(_MAX_ATTEMPTS - 1):
+            try:
+                with self._transaction() as conn:
+                    return attempt(conn)
+            except (Contended, IntegrityError):  # e.g. both inserted the same new task row
+                continue
+            except OperationalError as err:  # a deadlock or serialization failure: retry
+                if getattr(err.orig, "sqlstate", None) not in _TRANSIENT:
+                    raise
+        with self._transaction() as conn:
+            return attempt(conn)
 
-    def last_undoable(self, actor: str) -> TaskEvent | None:
-        undo = aliased(TaskEventRow)
-        with Session(self.engine) as session:
-            query = (select(TaskEventRow)
-                     .where(TaskEventRow.actor == actor,
-                            col(TaskEventRow.compensates).is_(None),
-                            ~exists().where(col(undo.compensates) == col(TaskEventRow.id)))
-                     .order_by(col(TaskEventRow.id).desc()).limit(1))
-            row = session.exec(query).first()
-            return _event(row) if row else None
+    def record(self, command: CommandRecord, *, tasks: Sequence[TaskChange] = (),
+               moves: Sequence[MoveRequest] = (),
+               decisions: Sequence[DecisionRequest] = ()) -> RecordResult:
+        def attempt(conn: Connection) -> RecordResult:
+            # Decisions first: they are taken in the wave the municipality is in before a move.
+            decided = write_decisions(conn, command, decisions)
+            moved = decided if isinstance(decided, int) else write_moves(conn, command, moves)
+            if isinstance(moved, int):  # that municipality is in another wave by now
+                conn.rollback()
+                return RecordResult(RecordOutcome.CONFLICT, conflict=self._move_conflict(moved))
+            assert not isinstance(decided, int)
+            try:
+                results = write_tasks(conn, command, tasks)
+            except StateMoved as moved_on:
+                conn.rollback()
+                return RecordResult(RecordOutcome.CONFLICT,
+                                    conflict=self._task_conflict(moved_on.key))
+            if not moved and not decided and all(
+                    r.outcome == ChangeOutcome.UNCHANGED for r in results):
+                conn.rollback()
+                return RecordResult(RecordOutcome.NOTHING, tuple(results))
+            insert_command(conn, command)
+            conn.commit()
+            return RecordResult(RecordOutcome.RECORDED, tuple(results), tuple(moved),
+                                tuple(decided))
+        return self._retrying(attempt)
+
+    def _task_conflict(self, key: TaskKey) -> Conflict:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa_select(col(TaskEventRow.actor), col(TaskEventRow.source),
+                                         col(TaskEventRow.at))
+                               .where(col(TaskEventRow.ref) == key.ref,
+                                      col(TaskEventRow.municipality) == key.municipality,
+                                      col(TaskEventRow.connection) == key.connection)
+                               .order_by(col(TaskEventRow.id).desc()).limit(1)).first()
+        if row is None:  # pragma: no cover - a state row is only ever written with its event
+            raise RuntimeError(f"{key.as_value()} changed without an event")
+        return Conflict(row[0], row[1], row[2], key=key)
+
+    def _move_conflict(self, code: int) -> Conflict:
+        last = self.wave_moves(code)[-1]
+        return Conflict(last.actor, last.source, last.at, municipality=code)
+
+    def command_recorded(self, command_id: str) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(sa_select(col(CommandRow.seq)).where(
+                col(CommandRow.command_id) == command_id)).first() is not None
+
+    def last_command(self, actor: str) -> RecordedCommand | None:
+        with self.engine.connect() as conn:
+            return last_command(conn, actor)
+
+    def undo(self, target: RecordedCommand, command: CommandRecord) -> UndoResult:
+        def attempt(conn: Connection) -> UndoResult:
+            if conn.execute(sa_select(col(CommandRow.seq)).where(
+                    col(CommandRow.undoes) == target.id)).first() is not None:
+                return UndoResult(UndoOutcome.ALREADY_UNDONE)
+            lock_places(conn, target)
+            conflict = find_conflict(conn, target)
+            if conflict is not None:
+                conn.rollback()
+                return UndoResult(UndoOutcome.CONFLICT, conflict=conflict)
+            done = compensate(conn, target, command)
+            conn.commit()
+            return UndoResult(UndoOutcome.UNDONE, undo=done)
+        # A concurrent undo of the same command fails on the unique ``undoes``; its retry
+        # then sees the command undone.
+        return self._retrying(attempt)
 
     def events(self, *, municipality: int | None = None, limit: int = 20) -> list[TaskEvent]:
         with Session(self.engine) as session:
@@ -232,15 +267,6 @@ class SqlRolloutStore:
 
     # -- gate decisions ---------------------------------------------------------------------
 
-    def record_gate_decision(self, decision: GateDecision) -> None:
-        with Session(self.engine) as session:
-            session.add(GateDecisionRow(gate=decision.gate, wave=decision.wave,
-                                        municipality_code=decision.municipality,
-                                        decision=decision.decision, note=decision.note,
-                                        actor=decision.actor, source=decision.source,
-                                        at=decision.at))
-            session.commit()
-
     def gate_decisions(self, *, wave: str | None = None,
                        gate: str | None = None) -> list[GateDecision]:
         with Session(self.engine) as session:
@@ -250,5 +276,6 @@ class SqlRolloutStore:
             if gate is not None:
                 query = query.where(GateDecisionRow.gate == gate)
             return [GateDecision(r.gate, r.wave, r.municipality_code, r.decision, r.note,
-                                 r.actor, r.source, r.at) for r in session.exec(query).all()]
+                                 r.actor, r.source, r.at, r.command_id, r.id or 0)
+                    for r in session.exec(query).all()]
 

@@ -10,6 +10,7 @@ from sqlmodel import Field, SQLModel
 __all__ = [
     "ChannelLinkRow",
     "ChannelSettingRow",
+    "CommandRow",
     "ConversationRefRow",
     "GateDecisionRow",
     "MunicipalityRow",
@@ -50,6 +51,7 @@ class WaveMoveRow(SQLModel, table=True):
     actor: str
     source: str
     at: datetime
+    command_id: str | None = Field(default=None, index=True)
 
 
 class RosterChangeRow(SQLModel, table=True):
@@ -99,6 +101,7 @@ class TaskEventRow(SQLModel, table=True):
     source: str
     at: datetime
     compensates: int | None = Field(default=None, foreign_key="task_event.id", unique=True)
+    command_id: str | None = Field(default=None, index=True)
 
 
 class GateDecisionRow(SQLModel, table=True):
@@ -110,11 +113,29 @@ class GateDecisionRow(SQLModel, table=True):
     gate: str
     wave: str
     municipality_code: int = Field(index=True, foreign_key="municipality.code")
-    decision: str  # go | no_go
+    decision: str  # go | no_go | withdrawn (an undo of the one before)
     note: str = ""
     actor: str
     source: str
     at: datetime
+    command_id: str | None = Field(default=None, index=True)
+
+
+class CommandRow(SQLModel, table=True):
+    """A command that changed something: task events, wave moves and gate decisions point here.
+
+    ``undoes`` names the command an ``undo`` reversed; unique, so a command is undone once.
+    """
+
+    __tablename__ = "command"
+
+    seq: int | None = Field(default=None, primary_key=True)  # the order commands committed in
+    command_id: str = Field(unique=True, index=True)
+    verb: str
+    actor: str = Field(index=True)
+    source: str
+    at: datetime
+    undoes: str | None = Field(default=None, unique=True)
 
 
 class PersonRow(SQLModel, table=True):

@@ -82,7 +82,7 @@ def test_undo_restores_the_previous_state_exactly(chat: Chat) -> None:
     state = chat.runtime.store.task_states([751])[TaskKey("A/TS213", 751)]
     assert (state.status, state.reason) == (Status.BLOCKED, "venter på leverandøren")
     assert "back from blocked to to do" in chat.say("undo")
-    assert "no change to undo" in chat.say("undo")
+    assert "no command left to undo" in chat.say("undo")
 
 
 def test_clicking_a_button_runs_its_command(chat: Chat) -> None:
