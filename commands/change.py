@@ -16,7 +16,7 @@ from commands.parse import (
     match_tasks,
 )
 from commands.permissions import can_change
-from commands.present import key_label, load_rollout, owner_name
+from commands.present import key_label, load_rollout, owner_name, state_text
 from commands.reply import Action, Reply, Section, Tone
 from rollout.model import FINISHED, SYSTEM_WIDE, Municipality, Status, TaskKey, TaskState
 from rollout.plan import Scope, TaskDef
@@ -151,6 +151,9 @@ def _change_reply(ctx: CommandContext, inv: Invocation, keys: list[TaskKey],
     headline = (t("change.headline", code=keys[0].ref, title=title.title_da, count=len(changed))
                 if changed else t("change.nothing", code=keys[0].ref))
     sections = [Section(lines=tuple(lines))]
+    followers = _followers(ctx, changed)
+    if followers:
+        sections.append(Section(lines=tuple(followers)))
     if changed and status in FINISHED:
         after = load_rollout(ctx)
         unblocked = sorted({s for k in changed for s in after.unblocked_by(k)})
@@ -166,6 +169,22 @@ def _change_reply(ctx: CommandContext, inv: Invocation, keys: list[TaskKey],
     actions = (Action(t("button.undo"), "undo"),) if changed else ()
     return Reply(headline, tuple(sections), tone=Tone.SUCCESS if changed else Tone.INFO,
                  actions=actions, changed=bool(changed))
+
+
+def _followers(ctx: CommandContext, changed: list[TaskKey]) -> list[str]:
+    """The tasks whose state follows a changed one (its joint twin, its alternatives), as they
+    stand now: nothing is written for them, their state is derived."""
+    if not changed:
+        return []
+    after = load_rollout(ctx)
+    # What was recorded may not be what counts: a twin or an alternative done outranks it.
+    lines = [t("change.overridden", task=key_label(after, k),
+               state=state_text(after.view(k, ctx.today)))
+             for k in changed if after.derived(k) is not None]
+    return lines + [t("change.follows", task=key_label(after, f),
+                      state=state_text(after.view(f, ctx.today)))
+                    for k in changed for f in after.boxes.followers(k)
+                    if (via := after.derived(f)) is not None and via.source == k]
 
 
 def done(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:

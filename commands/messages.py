@@ -141,6 +141,8 @@ EN: dict[str, str] = {
     # changes
     "change.headline": "{code} {title}: {count} change(s) recorded",
     "change.nothing": "{code}: nothing to change",
+    "change.follows": "{task} follows it: {state} (derived, nothing recorded for it)",
+    "change.overridden": "Recorded, but {task} counts as {state}.",
     "change.done": "{task}: {old} → {new}",
     "change.unchanged": "{task} is already {status}; nothing changed.",
     "change.out_of_order": "Note: it still waited on {refs}.",

@@ -121,6 +121,8 @@ DA: dict[str, str] = {
     "history.move_line": "{when}: {old} → {new} ({reason}, af {actor})",
     "change.headline": "{code} {title}: {count} ændring(er) registreret",
     "change.nothing": "{code}: intet at ændre",
+    "change.follows": "{task} følger med: {state} (udledt, intet registreret for den)",
+    "change.overridden": "Registreret, men {task} tæller som {state}.",
     "change.done": "{task}: {old} → {new}",
     "change.unchanged": "{task} er allerede {status}; intet er ændret.",
     "change.out_of_order": "Bemærk: den ventede stadig på {refs}.",
