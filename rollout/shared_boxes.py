@@ -14,7 +14,7 @@ Nothing here writes: the states are derived from the recorded ones every time th
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from rollout.model import FINISHED, Status, TaskKey, TaskState
 from rollout.plan import Plan
@@ -52,6 +52,10 @@ class SharedBoxes:
 
     twins: dict[str, tuple[str, ...]]
     alternative_refs: dict[str, tuple[str, ...]]
+    shared: frozenset[str] = field(init=False)  # the refs whose state may follow another's
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "shared", frozenset(self.twins) | frozenset(self.alternative_refs))
 
     @classmethod
     def of(cls, plan: Plan) -> SharedBoxes:
@@ -89,7 +93,7 @@ class SharedBoxes:
 
     def state(self, key: TaskKey, recorded: Recorded) -> TaskState:
         """The state that counts for ``key``, given how to read a recorded state."""
-        if key.ref not in self.twins and key.ref not in self.alternative_refs:
+        if key.ref not in self.shared:
             return recorded(key)
         joint, _ = self._joint(key, recorded)
         if joint.status not in FINISHED and self._alternative_done(key, recorded) is not None:
@@ -98,7 +102,7 @@ class SharedBoxes:
 
     def derived(self, key: TaskKey, recorded: Recorded) -> Derived | None:
         """Why the state of ``key`` is another task's, or None when it is its own."""
-        if key.ref not in self.twins and key.ref not in self.alternative_refs:
+        if key.ref not in self.shared:
             return None
         joint, source = self._joint(key, recorded)
         if joint.status not in FINISHED:

@@ -146,7 +146,10 @@ class Rollout:
     def state(self, key: TaskKey) -> TaskState:
         """The state that counts: the recorded one (or the plan's starting state), as derived
         for a joint box (one tick marks both codes) and alternatives (one done suffices)."""
-        return self.boxes.state(key, self.recorded_state)
+        boxes = self.boxes
+        if key.ref in boxes.shared:
+            return boxes.state(key, self.recorded_state)
+        return self.recorded_state(key)  # the common case, kept short: it is called a lot
 
     def derived(self, key: TaskKey) -> Derived | None:
         """Why the state of ``key`` follows another task, if it does."""
