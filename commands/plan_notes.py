@@ -8,11 +8,22 @@ from collections.abc import Iterable, Sequence
 
 from commands.context import CommandContext
 from commands.messages import t
-from commands.present import owner_name
+from commands.parse import UserError, untracked_tasks
+from commands.present import confidence_mark, owner_name
 from commands.reply import Reply, Section
 from rollout.plan import Plan, TaskDef
+from rollout.status import TaskView
 
-__all__ = ["KLIK_WORDS", "question_lines", "remark_lines", "split_klik", "template_reply"]
+__all__ = [
+    "KLIK_WORDS",
+    "date_legend",
+    "question_lines",
+    "refuse_untracked",
+    "remark_lines",
+    "split_klik",
+    "task_remark_lines",
+    "template_reply",
+]
 
 KLIK_WORDS = frozenset({"klik", "[klik]", "click"})
 
@@ -80,3 +91,33 @@ def template_reply(ctx: CommandContext, tasks: Sequence[TaskDef]) -> Reply:
     if len(sections) == 1:
         return Reply(sections[0].title, (Section(lines=sections[0].lines),))
     return Reply(t("show.headline_many", code=tasks[0].code, count=len(tasks)), tuple(sections))
+
+
+def refuse_untracked(ctx: CommandContext, args: Sequence[str]) -> None:
+    """`next AG/TB204`: a task of an untracked page is never listed; say why."""
+    for word in args:
+        if "/" in word and (template := untracked_tasks(word, ctx.graph.plan)):
+            raise UserError(t("error.untracked", ref=template[0].ref,
+                              diagrams=", ".join(ctx.graph.plan.tracked)),
+                            hint=t("hint.untracked", ref=template[0].ref))
+
+
+def date_legend(views: Sequence[TaskView]) -> str:
+    """The key to the ≈ / ? marks, when a listed date carries one."""
+    return t("legend.confidence") if any(confidence_mark(v.deadline) for v in views) else ""
+
+
+def task_remark_lines(ctx: CommandContext, task: TaskDef) -> list[str]:
+    """The task's notes, the alternatives and joint box it belongs to, the open questions about
+    it and its page's general remarks."""
+    lines = []
+    if task.notes:
+        lines.append(t("show.notes", notes=task.notes))
+    questions = question_lines(ctx.graph.plan, [task.diagram], at=task.code)
+    if questions:
+        lines.append(t("show.questions", questions=" · ".join(questions)))
+    remarks = ctx.graph.plan.diagrams[task.diagram].remarks_da
+    if remarks:
+        lines.append(t("show.remarks", diagram=task.diagram,
+                       remarks=" · ".join(" ".join(r.split()) for r in remarks)))
+    return lines

@@ -16,7 +16,13 @@ from commands.parse import (
     untracked_tasks,
 )
 from commands.permissions import in_scope
-from commands.plan_notes import question_lines, split_klik, template_reply
+from commands.plan_notes import (
+    date_legend,
+    refuse_untracked,
+    split_klik,
+    task_remark_lines,
+    template_reply,
+)
 from commands.present import (
     StoredStates,
     confidence_mark,
@@ -31,7 +37,7 @@ from commands.present import (
 from commands.reply import Reply, Section, Tone
 from rollout.gates import next_gate, readiness
 from rollout.model import FINISHED, Status, TaskKey
-from rollout.plan import Scope, TaskDef
+from rollout.plan import Scope
 from rollout.status import Rollout, TaskView
 
 __all__ = ["blocked", "next_", "show", "status"]
@@ -99,23 +105,10 @@ def _prefetch(rollout: Rollout, target: Target) -> None:
         rollout.states.prefetch(None)
 
 
-def _refuse_untracked(ctx: CommandContext, args: list[str]) -> None:
-    for word in args:
-        if "/" in word and (template := untracked_tasks(word, ctx.graph.plan)):
-            raise UserError(t("error.untracked", ref=template[0].ref,
-                              diagrams=", ".join(ctx.graph.plan.tracked)),
-                            hint=t("hint.untracked", ref=template[0].ref))
-
-
-def _legend(views: list[TaskView]) -> str:
-    """The key to the ≈ / ? marks, when a listed date carries one."""
-    return t("legend.confidence") if any(confidence_mark(v.deadline) for v in views) else ""
-
-
 def next_(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     """Tasks that can start now, most urgent first: `next aarhus`, `next P2 klik`, `next me`."""
     args, page = _page(args)
-    _refuse_untracked(ctx, args)
+    refuse_untracked(ctx, args)
     words, klik = split_klik(args)
     rollout = load_rollout(ctx)
     target = _target(ctx, inv, rollout, words, ("municipality", "wave", "role", "me"))
@@ -133,7 +126,7 @@ def next_(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
         headline += t("next.late_suffix", late=late)
     command = " ".join(["next", *args])
     section = task_section(ctx, rollout, ready, inv.actor, page=page, command=command)
-    return Reply(headline, (section,), footer=_legend(ready))
+    return Reply(headline, (section,), footer=date_legend(ready))
 
 
 def _nothing_ready(rollout: Rollout, target: Target, ctx: CommandContext,
@@ -163,7 +156,7 @@ def blocked(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     held = len({k for r in roots for k in r.holds})
     headline = t("blocked.headline", target=label, count=len(roots), held=held)
     return Reply(headline, (Section(tasks=tasks, hidden=section.hidden, more=section.more),),
-                 tone=Tone.WARNING, footer=_legend(views))
+                 tone=Tone.WARNING, footer=date_legend(views))
 
 
 def _stuck_detail(rollout: Rollout, view: TaskView, holds: tuple[TaskKey, ...]) -> str:
@@ -289,29 +282,13 @@ def show(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
                 if (d := ctx.graph.deadline(task.ref, w)) else f"{w}: –"
                 for w in ctx.graph.plan.waves)))
             lines.extend(_plan_neighbours(ctx, task.ref))
-        lines.extend(_plan_remarks(ctx, task))
+        lines.extend(task_remark_lines(ctx, task))
         sections.append(Section(title=f"{task.ref} {task.title_da or t('show.title_lost')}",
                                 lines=tuple(lines)))
     if len(tasks) == 1:
         (only,) = sections
         return Reply(only.title, (Section(lines=only.lines),))
     return Reply(t("show.headline_many", code=args[0].upper(), count=len(tasks)), tuple(sections))
-
-
-def _plan_remarks(ctx: CommandContext, task: TaskDef) -> list[str]:
-    """The task's notes, the alternatives and joint box it belongs to, the open questions about
-    it and its page's general remarks."""
-    lines = []
-    if task.notes:
-        lines.append(t("show.notes", notes=task.notes))
-    questions = question_lines(ctx.graph.plan, [task.diagram], at=task.code)
-    if questions:
-        lines.append(t("show.questions", questions=" · ".join(questions)))
-    remarks = ctx.graph.plan.diagrams[task.diagram].remarks_da
-    if remarks:
-        lines.append(t("show.remarks", diagram=task.diagram,
-                       remarks=" · ".join(" ".join(r.split()) for r in remarks)))
-    return lines
 
 
 def _neighbours(ctx: CommandContext, rollout: Rollout, key: TaskKey) -> list[str]:
