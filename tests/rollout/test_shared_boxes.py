@@ -105,6 +105,8 @@ diagrams:
     tasks:
       - {code: T1, title_da: a, title_en: a, role: r, scope: municipality, phase: p, %s}
       - {code: T2, title_da: b, title_en: b, role: r, scope: system, phase: p}
+    questions_da:
+      - {text_da: "Hvem?", at: T2}
 """
 
 
@@ -116,3 +118,11 @@ def test_a_partner_must_exist_and_share_the_scope(field: str, expected: str) -> 
     with pytest.raises(PlanError) as raised:
         load_plan(MINI % field)
     assert any(str(p).startswith(expected) for p in raised.value.problems), raised.value
+
+
+def test_an_open_question_is_about_a_gate_or_task_of_its_diagram() -> None:
+    plan = load_plan(MINI % "optional: false")
+    assert [(q.text_da, q.at) for q in plan.diagrams["A"].questions] == [("Hvem?", "T2")]
+    with pytest.raises(PlanError) as raised:
+        load_plan((MINI % "optional: false").replace("at: T2", "at: KP-9"))
+    assert "diagrams[A].questions_da[0].at: unknown gate or task 'KP-9'" in str(raised.value)
