@@ -23,7 +23,7 @@ from commands.parse import (
     match_tasks,
 )
 from commands.permissions import can_change
-from commands.present import key_label, load_rollout, local_minute, owner_name
+from commands.present import key_label, load_rollout, local_minute, owner_name, state_text
 from commands.reply import Action, Reply, Section, Tone
 from commands.undoing import undo_last
 from rollout.model import FINISHED, SYSTEM_WIDE, Municipality, Status, TaskKey, TaskState
@@ -159,7 +159,7 @@ def _check_direction(rollout: Rollout, keys: list[TaskKey], verb: str, status: S
     """Going back from done or not applicable takes `reopen`; `reopen` takes a finished task."""
     if status in FINISHED:
         return
-    states = {key: rollout.state(key).status for key in keys}
+    states = {key: rollout.recorded_state(key).status for key in keys}
     if verb == "reopen":
         still_open = [key for key, now in states.items() if now not in FINISHED]
         if still_open:
@@ -202,7 +202,7 @@ def _set_status(ctx: CommandContext, inv: Invocation, args: Sequence[str], verb:
     # finished the task in between, that is a conflict, not a silent step back.
     result = ctx.store.record(ctx.command(inv, verb), tasks=[
         TaskChange(key, new, rollout.initial_state(key),
-                   expected=rollout.state(key) if status not in FINISHED else None)
+                   expected=rollout.recorded_state(key) if status not in FINISHED else None)
         for key in keys])
     if result.outcome == RecordOutcome.CONFLICT and result.conflict is not None:
         raise UserError(_conflict_text(rollout, result.conflict))
@@ -236,6 +236,9 @@ def _change_reply(ctx: CommandContext, inv: Invocation, keys: list[TaskKey],
     headline = (t("change.headline", code=keys[0].ref, title=title.title_da, count=len(changed))
                 if changed else t("change.nothing", code=keys[0].ref))
     sections = [Section(lines=tuple(lines))]
+    followers = _followers(ctx, changed)
+    if followers:
+        sections.append(Section(lines=tuple(followers)))
     if changed and status in FINISHED:
         after = load_rollout(ctx)
         unblocked = sorted({s for k in changed for s in after.unblocked_by(k)})
@@ -251,6 +254,22 @@ def _change_reply(ctx: CommandContext, inv: Invocation, keys: list[TaskKey],
     actions = (Action(t("button.undo"), "undo"),) if changed else ()
     return Reply(headline, tuple(sections), tone=Tone.SUCCESS if changed else Tone.INFO,
                  actions=actions, changed=bool(changed))
+
+
+def _followers(ctx: CommandContext, changed: list[TaskKey]) -> list[str]:
+    """The tasks whose state follows a changed one (its joint twin, its alternatives), as they
+    stand now: nothing is written for them, their state is derived."""
+    if not changed:
+        return []
+    after = load_rollout(ctx)
+    # What was recorded may not be what counts: a twin or an alternative done outranks it.
+    lines = [t("change.overridden", task=key_label(after, k),
+               state=state_text(after.view(k, ctx.today)))
+             for k in changed if after.derived(k) is not None]
+    return lines + [t("change.follows", task=key_label(after, f),
+                      state=state_text(after.view(f, ctx.today)))
+                    for k in changed for f in after.boxes.followers(k)
+                    if (via := after.derived(f)) is not None and via.source == k]
 
 
 def done(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:

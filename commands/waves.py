@@ -17,7 +17,8 @@ from commands.parse import (
     match_wave,
     suggest,
 )
-from commands.present import StoredStates, key_label, load_rollout
+from commands.plan_notes import question_lines, remark_lines
+from commands.present import StoredStates, key_label, load_rollout, one_of
 from commands.reply import Reply, Section, Tone
 from rollout.gates import (
     gate_date,
@@ -83,7 +84,7 @@ def gate(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
         not_ready.sort(key=lambda r: (not r.at_risk, -len(r.missing), r.municipality.name))
         detail = []
         for r in not_ready[:10]:
-            missing = ", ".join(v.key.ref for v in r.missing[:3])
+            missing = ", ".join(one_of(rollout, v) for v in r.missing[:3])
             more = f" +{len(r.missing) - 3}" if len(r.missing) > 3 else ""
             risk = t("gate.risk", chain=r.chain_days) if r.at_risk else ""
             detail.append(t("gate.not_ready_line", name=r.municipality.name,
@@ -97,6 +98,9 @@ def gate(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
               total=c.total, mark="✓" if not c.open else "✗")
             + (t("gate.control_inferred") if c.confidence == Confidence.GUESS else "")
             for c in controls)))
+    questions = question_lines(ctx.graph.plan, ctx.graph.plan.tracked, at=gate_id)
+    if questions:
+        sections.append(Section(title=t("notes.questions_title"), lines=tuple(questions)))
     decisions = ctx.store.gate_decisions(wave=wave, gate=gate_id)
     if decisions:
         names = {m.code: m.name for m in rollout.municipalities.values()}
@@ -130,6 +134,13 @@ def wave(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
                 f"{r.name} {_dates_text(r.by_diagram)}" for r in reports)))
         lines.append(t("wave.next_wave", wave=plan_wave.next or t("wave.none")))
         sections.append(Section(title=f"{wave_id} — {plan_wave.name_da}", lines=tuple(lines)))
+    plan = ctx.graph.plan
+    # Plan-wide, so shown once however many waves are listed.
+    sections.append(Section(title=t("notes.remarks_title"),
+                            lines=tuple(remark_lines(plan, plan.tracked))))
+    questions = question_lines(plan, plan.tracked)
+    if questions:
+        sections.append(Section(title=t("notes.questions_title"), lines=tuple(questions)))
     return Reply(t("wave.headline", count=len(waves)), tuple(sections))
 
 

@@ -21,6 +21,7 @@ __all__ = [
     "Milestone",
     "Phase",
     "Plan",
+    "Question",
     "Role",
     "Scope",
     "TaskDef",
@@ -165,6 +166,15 @@ class Edge:
 
 
 @dataclass(frozen=True)
+class Question:
+    """An open question the source prints ("Opmærksomhedspunkter"), and where it applies: a
+    gate id or task code of its diagram (None: the whole diagram)."""
+
+    text_da: str
+    at: str | None = None
+
+
+@dataclass(frozen=True)
 class Diagram:
     id: str
     key: str
@@ -179,6 +189,7 @@ class Diagram:
     source_lines: tuple[int, ...] = ()
     conflicts: tuple[str, ...] = ()
     remarks_da: tuple[str, ...] = ()
+    questions: tuple[Question, ...] = ()
 
 
 @dataclass(frozen=True)

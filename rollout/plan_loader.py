@@ -25,6 +25,7 @@ from rollout.plan import (
     Milestone,
     Phase,
     Plan,
+    Question,
     Role,
     Scope,
     TaskDef,
@@ -332,6 +333,7 @@ def _read_diagram(
             cid, r.text(c, "question_da", cw), r.text(c, "question_en", cw), gate, checks,
             r.enum(Confidence, c.get("confidence"), f"{cw}.confidence", Confidence.STATED)))
     edges = _read_edges(r, d, did, tasks)
+    _check_partners(r, did, tasks)
     diagram = Diagram(
         id=did, key=str(d.get("key") or did), integration=r.text(d, "integration", where),
         title_da=r.text(d, "title_da", where, required=False), tracked=True,
@@ -339,8 +341,39 @@ def _read_diagram(
         tasks=tasks, source_lines=r.lines(d.get("source_lines")),
         conflicts=tuple(str(c) for c in r.items(d.get("conflicts"), f"{where}.conflicts")),
         remarks_da=tuple(str(c) for c in r.items(d.get("remarks_da"), f"{where}.remarks_da")),
+        questions=_read_questions(r, d, where, gates, tasks),
     )
     return diagram, edges
+
+
+def _read_questions(r: _Reader, d: Mapping[str, Any], where: str, gates: Mapping[str, Gate],
+                    tasks: Mapping[str, TaskDef]) -> tuple[Question, ...]:
+    """``questions_da``: open questions, each ``{text_da: ..., at: KP-3}`` (``at`` optional)."""
+    out = []
+    for i, item in enumerate(r.items(d.get("questions_da"), f"{where}.questions_da")):
+        q = r.mapping(item, f"{where}.questions_da[{i}]")
+        at = q.get("at")
+        if at is not None and at not in gates and at not in tasks:
+            r.problem(f"{where}.questions_da[{i}].at", f"unknown gate or task '{at}'")
+        out.append(Question(r.text(q, "text_da", f"{where}.questions_da[{i}]"),
+                            str(at) if at is not None else None))
+    return tuple(out)
+
+
+def _check_partners(r: _Reader, did: str, tasks: Mapping[str, TaskDef]) -> None:
+    """A joint twin or an alternative is a task of the same diagram with the same scope (their
+    instances pair up one to one)."""
+    for code, task in tasks.items():
+        for attr in ("joint_with", "alternative_to"):
+            other = getattr(task, attr)
+            if other is None:
+                continue
+            where = f"diagrams[{did}].tasks[{code}].{attr}"
+            if other not in tasks or other == code:
+                r.problem(where, f"unknown task '{other}' in diagram {did}")
+            elif tasks[other].scope != task.scope:
+                r.problem(where, f"'{other}' is done {tasks[other].scope}-wide, '{code}' "
+                                 f"{task.scope}-wide: they cannot share a state")
 
 
 def _read_task(

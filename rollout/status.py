@@ -13,8 +13,9 @@ from datetime import date
 from rollout.graph import Deadline, PlanGraph
 from rollout.model import FINISHED, SYSTEM_WIDE, Municipality, Status, TaskKey, TaskState
 from rollout.plan import TaskDef
+from rollout.shared_boxes import Derived, SharedBoxes
 
-__all__ = ["DUE_SOON_WORKING_DAYS", "Counts", "Rollout", "StuckRoot", "TaskView"]
+__all__ = ["DUE_SOON_WORKING_DAYS", "Counts", "Derived", "Rollout", "StuckRoot", "TaskView"]
 
 DUE_SOON_WORKING_DAYS = 5
 
@@ -30,6 +31,8 @@ class TaskView:
     deadline: Deadline | None
     waits_on: tuple[TaskKey, ...]
     working_days_left: int | None
+    via: Derived | None = None  # the state follows another task (joint box, alternative)
+    alternatives: tuple[TaskKey, ...] = ()  # instances of which one suffices instead of this
 
     @property
     def ready(self) -> bool:
@@ -79,14 +82,39 @@ class Counts:
 
     @classmethod
     def of(cls, views: Iterable[TaskView]) -> Counts:
+        """Alternatives (one of them suffices) count once, as their most advanced member."""
         total = done = ready = late = blocked = 0
-        for v in views:
+        for v in _one_per_alternative_group(views):
             total += 1
             done += v.finished
             ready += v.ready
             late += v.overdue
             blocked += v.state.status == Status.BLOCKED
         return cls(total, done, ready, late, blocked)
+
+
+def _progress(view: TaskView) -> tuple[bool, bool, bool, bool]:
+    """Which member stands for a group of alternatives: a done one, else an open one (the
+    readiest), else one not applicable. One marked not applicable does not settle the group:
+    it only says that way is not taken."""
+    return (view.state.status == Status.DONE, not view.finished, view.ready, not view.overdue)
+
+
+def _one_per_alternative_group(views: Iterable[TaskView]) -> list[TaskView]:
+    """The views with each group of alternatives replaced by its most advanced member."""
+    best: dict[frozenset[TaskKey], TaskView] = {}
+    out: list[TaskView | frozenset[TaskKey]] = []
+    for view in views:
+        if not view.alternatives:
+            out.append(view)
+            continue
+        group = frozenset((view.key, *view.alternatives))
+        if group not in best:
+            out.append(group)
+            best[group] = view
+        elif _progress(view) > _progress(best[group]):
+            best[group] = view
+    return [best[item] if isinstance(item, frozenset) else item for item in out]
 
 
 @dataclass(frozen=True)
@@ -106,9 +134,29 @@ class Rollout:
     states: Mapping[TaskKey, TaskState]
     _views: dict[tuple[TaskKey, date], TaskView] = field(default_factory=dict, repr=False)
     _predecessors: dict[TaskKey, list[TaskKey]] = field(default_factory=dict, repr=False)
+    _boxes: SharedBoxes | None = field(default=None, repr=False)
+
+    @property
+    def boxes(self) -> SharedBoxes:
+        """Joint boxes and alternatives of the plan (built once per snapshot)."""
+        if self._boxes is None:
+            self._boxes = SharedBoxes.of(self.graph.plan)
+        return self._boxes
 
     def state(self, key: TaskKey) -> TaskState:
-        """The recorded state, or the plan's starting state (n/a where the plan excludes it)."""
+        """The state that counts: the recorded one (or the plan's starting state), as derived
+        for a joint box (one tick marks both codes) and alternatives (one done suffices)."""
+        boxes = self.boxes
+        if key.ref in boxes.shared:
+            return boxes.state(key, self.recorded_state)
+        return self.recorded_state(key)  # the common case, kept short: it is called a lot
+
+    def derived(self, key: TaskKey) -> Derived | None:
+        """Why the state of ``key`` follows another task, if it does."""
+        return self.boxes.derived(key, self.recorded_state)
+
+    def recorded_state(self, key: TaskKey) -> TaskState:
+        """The state recorded for this very instance, or the plan's starting state."""
         stored = self.states.get(key)
         return stored if stored is not None else self.initial_state(key)
 
@@ -155,7 +203,8 @@ class Rollout:
         left = (self.graph.calendar.working_days_between(today, deadline.day)
                 if deadline else None)
         return TaskView(key, self.graph.task(key.ref), self.municipalities.get(key.municipality),
-                        self.state(key), deadline, self.waits_on(key), left)
+                        self.state(key), deadline, self.waits_on(key), left,
+                        self.derived(key), self.boxes.alternatives(key))
 
     def task_keys(self, municipalities: Iterable[Municipality] | None = None,
              *, include_system: bool = True) -> list[TaskKey]:
@@ -230,7 +279,12 @@ class Rollout:
         return tuple(sorted(seen))
 
     def unblocked_by(self, key: TaskKey) -> list[TaskKey]:
-        """Successors of ``key`` that are ready now that ``key`` is finished."""
-        return [s for s in self.graph.successors(key, self.municipalities)
-                if self.state(s).status in (Status.TODO, Status.IN_PROGRESS)
-                and not self.waits_on(s)]
+        """Successors of ``key`` (and of the tasks whose state follows it) that are ready now
+        that ``key`` is finished."""
+        found: list[TaskKey] = []
+        for source in (key, *self.boxes.followers(key)):
+            found.extend(s for s in self.graph.successors(source, self.municipalities)
+                         if s not in found and self.state(s).status in (Status.TODO,
+                                                                         Status.IN_PROGRESS)
+                         and not self.waits_on(s))
+        return found
