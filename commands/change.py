@@ -18,8 +18,9 @@ from commands.parse import (
 from commands.permissions import can_change
 from commands.present import key_label, load_rollout, owner_name
 from commands.reply import Action, Reply, Section, Tone
+from commands.runbook import check_wave_key, wave_task_keys
 from rollout.model import FINISHED, SYSTEM_WIDE, Municipality, Status, TaskKey, TaskState
-from rollout.plan import Scope, TaskDef
+from rollout.plan import WAVE_SCOPES, Scope, TaskDef
 from rollout.status import Rollout
 from storage.ports import ChangeOutcome
 
@@ -63,8 +64,11 @@ def _resolve(ctx: CommandContext, inv: Invocation, rollout: Rollout, args: Seque
                               diagrams=", ".join(ctx.graph.plan.tracked)))
         if direct.municipality != SYSTEM_WIDE and direct.municipality not in rollout.municipalities:
             raise UserError(t("error.unknown_municipality", word=str(direct.municipality)))
+        check_wave_key(rollout, direct)
         return _Targets([direct], list(args[1:]))
     tasks = match_tasks(args[0], ctx.graph.plan)
+    if len(tasks) == 1 and tasks[0].scope in WAVE_SCOPES:  # the runbook: the word is a wave
+        return _Targets(*wave_task_keys(inv, rollout, tasks[0], args[1:], wants_reason=wants_reason))
     municipalities, rest = _municipalities_in(args[1:], rollout)
     if not wants_reason and rest:
         # Either a municipality whose name has several words, or a helpful error.
@@ -108,6 +112,8 @@ def _one_task(tasks: list[TaskDef], municipalities: list[Municipality], rollout:
 def _keys_for(task: TaskDef, municipality: Municipality) -> list[TaskKey]:
     if task.scope == Scope.SYSTEM:
         return [TaskKey(task.ref)]
+    if task.scope == Scope.WAVE:
+        return [TaskKey.for_wave(task.ref, municipality.wave)]
     if task.scope == Scope.CONNECTION:
         return [TaskKey(task.ref, municipality.code, c) for c in municipality.connections]
     return [TaskKey(task.ref, municipality.code)]

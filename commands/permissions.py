@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from commands.context import Actor
 from rollout.model import SYSTEM_WIDE, Municipality, TaskKey
-from rollout.plan import TaskDef
+from rollout.plan import WAVE_SCOPES, TaskDef
 
 __all__ = ["can_change", "in_scope"]
 
@@ -19,6 +19,8 @@ def in_scope(actor: Actor, task: TaskDef, key: TaskKey,
     municipality = municipalities.get(key.municipality)
     if municipality is not None and municipality.wave in actor.manages:
         return True
+    if task.scope in WAVE_SCOPES and key.connection in actor.manages:
+        return True  # a runbook task of a wave they manage (the wave sits in the key)
     if task.role == MUNICIPALITY_ROLE and key.municipality in actor.coordinates:
         return True
     if task.role in actor.roles:

@@ -7,7 +7,15 @@ from dataclasses import replace
 
 from commands.context import CommandContext, Invocation
 from commands.messages import t
-from commands.parse import Target, UserError, match_municipality, match_tasks, parse_target
+from commands.parse import (
+    Target,
+    UserError,
+    fold,
+    match_municipality,
+    match_tasks,
+    match_wave,
+    parse_target,
+)
 from commands.permissions import in_scope
 from commands.present import (
     StoredStates,
@@ -20,8 +28,8 @@ from commands.present import (
 )
 from commands.reply import Reply, Section, Tone
 from rollout.gates import next_gate, readiness
-from rollout.model import FINISHED, Status, TaskKey
-from rollout.plan import Scope
+from rollout.model import FINISHED, Municipality, Status, TaskKey
+from rollout.plan import WAVE_SCOPES, Scope, TaskDef
 from rollout.status import Rollout, TaskView
 
 __all__ = ["blocked", "next_", "show", "status"]
@@ -41,9 +49,10 @@ def _page(args: list[str]) -> tuple[list[str], int]:
 def _keys(rollout: Rollout, target: Target, inv: Invocation) -> list[TaskKey]:
     if target.kind == "municipality" and target.municipality is not None:
         return rollout.task_keys([target.municipality])
-    if target.kind == "wave":
-        return rollout.task_keys([m for m in rollout.municipalities.values() if m.wave == target.wave])
-    keys = rollout.task_keys()
+    if target.kind == "wave" and target.wave is not None:
+        members = [m for m in rollout.municipalities.values() if m.wave == target.wave]
+        return rollout.task_keys(members) + rollout.wave_keys([target.wave])
+    keys = rollout.task_keys() + rollout.wave_keys()
     if target.kind == "role":
         return [k for k in keys if rollout.graph.task(k.ref).role == target.role]
     if target.kind == "me":
@@ -169,11 +178,24 @@ def status(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
         lines.append(t("status.wave_line", wave=wave, municipalities=len(members),
                        done=counts.done, total=counts.total, late=counts.late,
                        blocked=counts.blocked, gate=gate_text))
+        lines.append(_runbook_line(ctx, rollout, wave))
     lines.append(_shared_line(rollout, ctx))
     sections = [Section(lines=tuple(lines))]
     if target.wave:
         sections.append(_wave_members(ctx, rollout, target.wave))
     return Reply(t("status.headline", target=_target_label(ctx, target)), tuple(sections))
+
+
+def _runbook_line(ctx: CommandContext, rollout: Rollout, wave: str) -> str:
+    """The wave's own go-live runbook (R/…), counted apart from the municipalities' tasks."""
+    counts = rollout.wave_counts(wave, ctx.today)
+    ready = rollout.next_tasks(rollout.wave_keys([wave]), ctx.today)
+    upcoming = (t("status.runbook_next", parts=", ".join(
+        f"{v.key.ref} ({owner_name(ctx, v.task.role)}"
+        + (f", {v.deadline.day.isoformat()})" if v.deadline else ")") for v in ready[:3]))
+        if ready else "")
+    return t("status.runbook", wave=wave, done=counts.done, total=counts.total,
+             late=counts.late, blocked=counts.blocked) + upcoming
 
 
 def _shared_line(rollout: Rollout, ctx: CommandContext) -> str:
@@ -219,9 +241,13 @@ def show(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     """A task in full: title, owner, deadline, what it waits on and what waits on it."""
     if not args:
         raise UserError(t("error.missing_code", verb="show"), hint=t("usage.show"))
+    if fold(args[0]) in ("runbook", "drejebog"):
+        return _runbook(ctx)
     rollout = load_rollout(ctx)
     tasks = match_tasks(args[0], ctx.graph.plan)
-    municipality = match_municipality(args[1:], rollout.municipalities) if args[1:] else None
+    wave = match_wave(" ".join(args[1:]), ctx.graph.plan) if args[1:] else None
+    municipality = (match_municipality(args[1:], rollout.municipalities)
+                    if args[1:] and wave is None else None)
     sections = []
     for task in tasks:
         lines = [t("show.title_en", title=task.title_en),
@@ -235,11 +261,10 @@ def show(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
             flags.append(t("show.not_applicable", reason=task.not_applicable))
         if flags:
             lines.append(" · ".join(flags))
-        if municipality is not None:
-            key = (TaskKey(task.ref) if task.scope == Scope.SYSTEM
-                   else TaskKey(task.ref, municipality.code,
-                                municipality.connections[0] if task.scope == Scope.CONNECTION
-                                else ""))
+        if task.opens_after:
+            lines.append(t("show.opens_after", gate=task.opens_after))
+        key = _show_key(task, municipality, wave)
+        if key is not None:
             view = rollout.view(key, ctx.today)
             lines.append(t("show.state", where=key_label(rollout, key),
                            state=t(f"status.{view.state.status}"),
@@ -260,6 +285,35 @@ def show(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
         (only,) = sections
         return Reply(only.title, (Section(lines=only.lines),))
     return Reply(t("show.headline_many", code=args[0].upper(), count=len(tasks)), tuple(sections))
+
+
+def _show_key(task: TaskDef, municipality: Municipality | None, wave: str | None,
+              ) -> TaskKey | None:
+    """The instance `show CODE WHERE` means: the municipality's, or the wave's runbook task."""
+    if task.scope == Scope.WAVE:
+        chosen = wave or (municipality.wave if municipality is not None else None)
+        return TaskKey.for_wave(task.ref, chosen) if chosen else None
+    if municipality is None or task.scope == Scope.ROLLBACK:
+        return None
+    if task.scope == Scope.SYSTEM:
+        return TaskKey(task.ref)
+    return TaskKey(task.ref, municipality.code,
+                   municipality.connections[0] if task.scope == Scope.CONNECTION else "")
+
+
+def _runbook(ctx: CommandContext) -> Reply:
+    """`show runbook`: the go-live tasks done once per wave, in plan order, with their owner."""
+    lines = []
+    for task in ctx.graph.plan.tracked_tasks():
+        if task.scope not in WAVE_SCOPES:
+            continue
+        opens = t("show.runbook_opens", gate=task.opens_after) if task.opens_after else ""
+        lines.append(t("show.runbook_line", ref=task.ref, title=task.title_da,
+                       owner=owner_name(ctx, task.role), scope=t(f"scope.{task.scope}"),
+                       opens=opens))
+    if not lines:
+        return Reply(t("show.runbook_none"))
+    return Reply(t("show.runbook_headline", count=len(lines)), (Section(lines=tuple(lines)),))
 
 
 def _neighbours(ctx: CommandContext, rollout: Rollout, key: TaskKey) -> list[str]:
