@@ -27,9 +27,10 @@ from commands.present import (
     task_section,
 )
 from commands.reply import Reply, Section, Tone
+from commands.runbook import runbook_listing, runbook_status_line
 from rollout.gates import next_gate, readiness
 from rollout.model import FINISHED, Municipality, Status, TaskKey
-from rollout.plan import WAVE_SCOPES, Scope, TaskDef
+from rollout.plan import Scope, TaskDef
 from rollout.status import Rollout, TaskView
 
 __all__ = ["blocked", "next_", "show", "status"]
@@ -178,24 +179,12 @@ def status(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
         lines.append(t("status.wave_line", wave=wave, municipalities=len(members),
                        done=counts.done, total=counts.total, late=counts.late,
                        blocked=counts.blocked, gate=gate_text))
-        lines.append(_runbook_line(ctx, rollout, wave))
+        lines.append(runbook_status_line(ctx, rollout, wave))
     lines.append(_shared_line(rollout, ctx))
     sections = [Section(lines=tuple(lines))]
     if target.wave:
         sections.append(_wave_members(ctx, rollout, target.wave))
     return Reply(t("status.headline", target=_target_label(ctx, target)), tuple(sections))
-
-
-def _runbook_line(ctx: CommandContext, rollout: Rollout, wave: str) -> str:
-    """The wave's own go-live runbook (R/…), counted apart from the municipalities' tasks."""
-    counts = rollout.wave_counts(wave, ctx.today)
-    ready = rollout.next_tasks(rollout.wave_keys([wave]), ctx.today)
-    upcoming = (t("status.runbook_next", parts=", ".join(
-        f"{v.key.ref} ({owner_name(ctx, v.task.role)}"
-        + (f", {v.deadline.day.isoformat()})" if v.deadline else ")") for v in ready[:3]))
-        if ready else "")
-    return t("status.runbook", wave=wave, done=counts.done, total=counts.total,
-             late=counts.late, blocked=counts.blocked) + upcoming
 
 
 def _shared_line(rollout: Rollout, ctx: CommandContext) -> str:
@@ -242,7 +231,7 @@ def show(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     if not args:
         raise UserError(t("error.missing_code", verb="show"), hint=t("usage.show"))
     if fold(args[0]) in ("runbook", "drejebog"):
-        return _runbook(ctx)
+        return runbook_listing(ctx)
     rollout = load_rollout(ctx)
     tasks = match_tasks(args[0], ctx.graph.plan)
     wave = match_wave(" ".join(args[1:]), ctx.graph.plan) if args[1:] else None
@@ -299,21 +288,6 @@ def _show_key(task: TaskDef, municipality: Municipality | None, wave: str | None
         return TaskKey(task.ref)
     return TaskKey(task.ref, municipality.code,
                    municipality.connections[0] if task.scope == Scope.CONNECTION else "")
-
-
-def _runbook(ctx: CommandContext) -> Reply:
-    """`show runbook`: the go-live tasks done once per wave, in plan order, with their owner."""
-    lines = []
-    for task in ctx.graph.plan.tracked_tasks():
-        if task.scope not in WAVE_SCOPES:
-            continue
-        opens = t("show.runbook_opens", gate=task.opens_after) if task.opens_after else ""
-        lines.append(t("show.runbook_line", ref=task.ref, title=task.title_da,
-                       owner=owner_name(ctx, task.role), scope=t(f"scope.{task.scope}"),
-                       opens=opens))
-    if not lines:
-        return Reply(t("show.runbook_none"))
-    return Reply(t("show.runbook_headline", count=len(lines)), (Section(lines=tuple(lines)),))
 
 
 def _neighbours(ctx: CommandContext, rollout: Rollout, key: TaskKey) -> list[str]:

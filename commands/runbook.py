@@ -1,18 +1,21 @@
-"""Which instances a change verb means for a runbook task: `done R/LUK P2` (the wave's task) or
-`done R/SLET vejen` (the roll-back task of a municipality a no-go moved out of its wave)."""
+"""The runbook in chat: which instances a change verb means (`done R/LUK P2`, the wave's task;
+`done R/SLET vejen`, the roll-back task of a municipality a no-go moved out of its wave), the
+wave's runbook line of `status`, and `show runbook`."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from commands.context import Invocation
+from commands.context import CommandContext, Invocation
 from commands.messages import t
 from commands.parse import UserError, find_municipality, match_municipality, match_wave, suggest
+from commands.present import owner_name
+from commands.reply import Reply, Section
 from rollout.model import SYSTEM_WIDE, TaskKey
 from rollout.plan import WAVE_SCOPES, Scope, TaskDef
 from rollout.status import Rollout
 
-__all__ = ["check_wave_key", "wave_task_keys"]
+__all__ = ["check_wave_key", "runbook_listing", "runbook_status_line", "wave_task_keys"]
 
 
 def wave_task_keys(inv: Invocation, rollout: Rollout, task: TaskDef, words: Sequence[str],
@@ -73,3 +76,30 @@ def check_wave_key(rollout: Rollout, key: TaskKey) -> None:
         municipality = rollout.municipalities.get(key.municipality)
         raise UserError(t("error.no_rollback", code=task.ref,
                           name=municipality.name if municipality else str(key.municipality)))
+
+
+def runbook_status_line(ctx: CommandContext, rollout: Rollout, wave: str) -> str:
+    """The wave's own go-live runbook (R/…), counted apart from the municipalities' tasks."""
+    counts = rollout.wave_counts(wave, ctx.today)
+    ready = rollout.next_tasks(rollout.wave_keys([wave]), ctx.today)
+    upcoming = (t("status.runbook_next", parts=", ".join(
+        f"{v.key.ref} ({owner_name(ctx, v.task.role)}"
+        + (f", {v.deadline.day.isoformat()})" if v.deadline else ")") for v in ready[:3]))
+        if ready else "")
+    return t("status.runbook", wave=wave, done=counts.done, total=counts.total,
+             late=counts.late, blocked=counts.blocked) + upcoming
+
+
+def runbook_listing(ctx: CommandContext) -> Reply:
+    """`show runbook`: the go-live tasks done once per wave, in plan order, with their owner."""
+    lines = []
+    for task in ctx.graph.plan.tracked_tasks():
+        if task.scope not in WAVE_SCOPES:
+            continue
+        opens = t("show.runbook_opens", gate=task.opens_after) if task.opens_after else ""
+        lines.append(t("show.runbook_line", ref=task.ref, title=task.title_da,
+                       owner=owner_name(ctx, task.role), scope=t(f"scope.{task.scope}"),
+                       opens=opens))
+    if not lines:
+        return Reply(t("show.runbook_none"))
+    return Reply(t("show.runbook_headline", count=len(lines)), (Section(lines=tuple(lines)),))
