@@ -38,6 +38,7 @@ EN: dict[str, str] = {
     "error.wave_task_words": '{code} is done once for {wave}; I did not understand "{words}", so nothing was changed.',
     "error.rollback_which": "{code} is a roll-back task: name the municipality a KP-3 no-go moved out of its wave, e.g. `done {code} vejen`.",
     "error.no_rollback": "{code} exists only for a municipality a KP-3 no-go moved out of a wave; no no-go is recorded for {name}, so nothing was changed.",
+    "error.no_such_instance": "`{key}` is no task of the plan: {code} is done {scope}; nothing was changed.",
     "decision.go": "GO",
     "decision.no_go": "NO-GO",
     "label.all_municipalities": "all municipalities",

@@ -28,6 +28,7 @@ DA: dict[str, str] = {
     "error.wave_task_words": '{code} udføres én gang for {wave}; jeg forstod ikke "{words}", så intet er ændret.',
     "error.rollback_which": "{code} er en roll-back-opgave: angiv den kommune, som et KP-3 no-go har flyttet ud af sin bølge, f.eks. `done {code} vejen`.",
     "error.no_rollback": "{code} findes kun for en kommune, som et KP-3 no-go har flyttet ud af en bølge; der er ikke registreret et no-go for {name}, så intet er ændret.",
+    "error.no_such_instance": "`{key}` er ikke en opgave i planen: {code} udføres {scope}; intet er ændret.",
     "decision.go": "GO",
     "decision.no_go": "NO-GO",
     "label.all_municipalities": "alle kommuner",

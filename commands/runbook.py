@@ -65,6 +65,7 @@ def check_wave_key(rollout: Rollout, key: TaskKey) -> None:
     left that wave); UserError otherwise."""
     task = rollout.graph.task(key.ref)
     if task.scope not in WAVE_SCOPES:
+        _check_plain_key(rollout, task, key)
         return
     waves = rollout.graph.plan.waves
     if key.connection not in waves:
@@ -103,3 +104,15 @@ def runbook_listing(ctx: CommandContext) -> Reply:
     if not lines:
         return Reply(t("show.runbook_none"))
     return Reply(t("show.runbook_headline", count=len(lines)), (Section(lines=tuple(lines)),))
+
+
+def _check_plain_key(rollout: Rollout, task: TaskDef, key: TaskKey) -> None:
+    """A system or municipality task's key has no connection; a connection task's names one of
+    the municipality's connections (``A/TS100@0:P2`` is no instance of the plan)."""
+    municipality = rollout.municipalities.get(key.municipality)
+    allowed = (municipality.connections if task.scope == Scope.CONNECTION and municipality
+               else ("",))
+    if key.connection not in allowed or (task.scope == Scope.SYSTEM) != (
+            key.municipality == SYSTEM_WIDE):
+        raise UserError(t("error.no_such_instance", key=key.as_value(), code=task.ref,
+                          scope=t(f"scope.{task.scope}")))

@@ -84,6 +84,9 @@ def test_status_shows_the_runbook_apart_from_the_municipalities_counts(chat: Cha
     ("done R/KONV P2 and more", 'R/KONV is done once for P2; I did not understand "and more"'),
     ("done R/KONV@0:P9", "R/KONV is done once per wave"),
     ("done R/SLET vejen", "R/SLET exists only for a municipality a KP-3 no-go moved out"),
+    # a clicked or typed key must be an instance of the plan, not a wave slot on another task
+    ("done A/TF102@0:P2", "`A/TF102@0:P2` is no task of the plan: A/TF102 is done once for the"),
+    ("done A/TS213@0", "`A/TS213@0` is no task of the plan: A/TS213 is done once per municipality"),
 ])
 def test_a_runbook_step_named_badly_changes_nothing(chat: Chat, line: str, expected: str) -> None:
     before = chat.events()
