@@ -25,9 +25,10 @@ from commands.parse import (
 from commands.permissions import can_change
 from commands.present import key_label, load_rollout, local_minute, owner_name, state_text
 from commands.reply import Action, Reply, Section, Tone
+from commands.runbook import check_wave_key, wave_task_keys
 from commands.undoing import undo_last
 from rollout.model import FINISHED, SYSTEM_WIDE, Municipality, Status, TaskKey, TaskState
-from rollout.plan import Scope, TaskDef
+from rollout.plan import WAVE_SCOPES, Scope, TaskDef
 from rollout.status import Rollout
 from storage.ports import ChangeOutcome, Conflict, RecordOutcome, TaskChange
 
@@ -54,6 +55,9 @@ def _check_instance(ctx: CommandContext, rollout: Rollout, key: TaskKey) -> None
     if task is None:
         raise UserError(t("error.unknown_code", word=key.ref,
                           diagrams=", ".join(ctx.graph.plan.tracked)))
+    if task.scope in WAVE_SCOPES:  # a runbook step: the key names its wave
+        check_wave_key(rollout, key)
+        return
     municipality = rollout.municipalities.get(key.municipality)
     if task.scope == Scope.SYSTEM:
         valid = key.municipality == SYSTEM_WIDE and not key.connection
@@ -91,6 +95,18 @@ def _read_targets(words: Sequence[str], rollout: Rollout, verb: str, code: str,
     return unique(m for m, _ in named), " ".join(rest)
 
 
+def _wave_targets(inv: Invocation, rollout: Rollout, task: TaskDef, words: Sequence[str],
+                  *, wants_reason: bool) -> _Targets:
+    """A runbook step's wave (or a roll-back's municipality), then a reason after a marker, or
+    (unmarked, where a reason is wanted) the words after the wave."""
+    split = split_reason(words)
+    if split.marked:
+        keys, rest = wave_task_keys(inv, rollout, task, split.words, wants_reason=False)
+        return _Targets(keys, split.reason or "")
+    keys, rest = wave_task_keys(inv, rollout, task, words, wants_reason=wants_reason)
+    return _Targets(keys, " ".join(rest))
+
+
 def _resolve(ctx: CommandContext, inv: Invocation, rollout: Rollout, args: Sequence[str],
              verb: str, *, wants_reason: bool) -> _Targets:
     if not args:
@@ -107,6 +123,8 @@ def _resolve(ctx: CommandContext, inv: Invocation, rollout: Rollout, args: Seque
                             hint=t(f"usage.{verb}"))
         return _Targets([direct], reason or "")
     tasks = match_tasks(args[0], ctx.graph.plan)
+    if len(tasks) == 1 and tasks[0].scope in WAVE_SCOPES:  # the runbook: the word is a wave
+        return _wave_targets(inv, rollout, tasks[0], args[1:], wants_reason=wants_reason)
     municipalities, reason = _read_targets(args[1:], rollout, verb, args[0],
                                            wants_reason=wants_reason)
     task = _one_task(tasks, municipalities, rollout, args[0], reopening=verb == "reopen")
@@ -150,6 +168,8 @@ def _one_task(tasks: list[TaskDef], municipalities: list[Municipality], rollout:
 def _keys_for(task: TaskDef, municipality: Municipality) -> list[TaskKey]:
     if task.scope == Scope.SYSTEM:
         return [TaskKey(task.ref)]
+    if task.scope == Scope.WAVE:
+        return [TaskKey.for_wave(task.ref, municipality.wave)]
     if task.scope == Scope.CONNECTION:
         return [TaskKey(task.ref, municipality.code, c) for c in municipality.connections]
     return [TaskKey(task.ref, municipality.code)]

@@ -12,7 +12,8 @@ from commands.permissions import can_change
 from commands.reply import Action, Section, TaskLine
 from rollout.deadlines import Deadline
 from rollout.model import SYSTEM_WIDE, Status, TaskKey, TaskState
-from rollout.plan import Confidence
+from rollout.plan import WAVE_SCOPES, Confidence
+from rollout.runbook import moved_out
 from rollout.status import Rollout, TaskView
 from storage.ports import RolloutStore
 
@@ -90,7 +91,8 @@ def load_rollout(ctx: CommandContext, municipalities: Iterable[int] | None = (),
     states = StoredStates(ctx.store)
     if municipalities is None or list(municipalities):
         states.prefetch(municipalities)
-    return Rollout(ctx.graph, ctx.store.municipalities(), states)
+    decisions = ((d.wave, d.municipality, d.decision) for d in ctx.store.gate_decisions())
+    return Rollout(ctx.graph, ctx.store.municipalities(), states, moved_out(decisions))
 
 
 def owner_name(ctx: CommandContext, role: str) -> str:
@@ -99,7 +101,14 @@ def owner_name(ctx: CommandContext, role: str) -> str:
 
 
 def key_label(rollout: Rollout, key: TaskKey) -> str:
-    """``A/TS213 Aarhus`` (or ``A/TS100 alle`` for a task done once for everyone)."""
+    """``A/TS213 Aarhus`` (or ``A/TS100 alle`` for a task done once for everyone, ``R/LUK P2``
+    for a wave's runbook task, ``R/SLET Vejen (P2)`` for a roll-back task)."""
+    if rollout.graph.task(key.ref).scope in WAVE_SCOPES:
+        if key.municipality == SYSTEM_WIDE:
+            return f"{key.ref} {t('label.wave', wave=key.connection)}"
+        municipality = rollout.municipalities.get(key.municipality)
+        name = municipality.name if municipality else str(key.municipality)
+        return f"{key.ref} {name} ({key.connection})"
     if key.municipality == SYSTEM_WIDE:
         where = t("label.all_municipalities")
     else:

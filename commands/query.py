@@ -10,8 +10,10 @@ from commands.messages import t
 from commands.parse import (
     Target,
     UserError,
+    fold,
     match_municipality,
     match_tasks,
+    match_wave,
     parse_target,
     untracked_tasks,
 )
@@ -35,9 +37,10 @@ from commands.present import (
     task_section,
 )
 from commands.reply import Reply, Section, Tone
+from commands.runbook import runbook_listing, runbook_status_line
 from rollout.gates import next_gate, readiness
-from rollout.model import FINISHED, Status, TaskKey
-from rollout.plan import Scope
+from rollout.model import FINISHED, Municipality, Status, TaskKey
+from rollout.plan import Scope, TaskDef
 from rollout.status import Rollout, TaskView
 
 __all__ = ["blocked", "next_", "show", "status"]
@@ -57,9 +60,10 @@ def _page(args: list[str]) -> tuple[list[str], int]:
 def _keys(rollout: Rollout, target: Target, inv: Invocation) -> list[TaskKey]:
     if target.kind == "municipality" and target.municipality is not None:
         return rollout.task_keys([target.municipality])
-    if target.kind == "wave":
-        return rollout.task_keys([m for m in rollout.municipalities.values() if m.wave == target.wave])
-    keys = rollout.task_keys()
+    if target.kind == "wave" and target.wave is not None:
+        members = [m for m in rollout.municipalities.values() if m.wave == target.wave]
+        return rollout.task_keys(members) + rollout.wave_keys([target.wave])
+    keys = rollout.task_keys() + rollout.wave_keys()
     if target.kind == "role":
         return [k for k in keys if rollout.graph.task(k.ref).role == target.role]
     if target.kind == "me":
@@ -191,6 +195,7 @@ def status(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
         lines.append(t("status.wave_line", wave=wave, municipalities=len(members),
                        done=counts.done, total=counts.total, late=counts.late,
                        blocked=counts.blocked, gate=gate_text))
+        lines.append(runbook_status_line(ctx, rollout, wave))
     lines.append(_shared_line(rollout, ctx))
     sections = [Section(lines=tuple(lines))]
     if target.wave:
@@ -241,12 +246,16 @@ def show(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     """A task in full: title, owner, deadline, what it waits on and what waits on it."""
     if not args:
         raise UserError(t("error.missing_code", verb="show"), hint=t("usage.show"))
+    if fold(args[0]) in ("runbook", "drejebog"):
+        return runbook_listing(ctx)
     template = untracked_tasks(args[0], ctx.graph.plan)
     if template:
         return template_reply(ctx, template)
     rollout = load_rollout(ctx)
     tasks = match_tasks(args[0], ctx.graph.plan)
-    municipality = match_municipality(args[1:], rollout.municipalities) if args[1:] else None
+    wave = match_wave(" ".join(args[1:]), ctx.graph.plan) if args[1:] else None
+    municipality = (match_municipality(args[1:], rollout.municipalities)
+                    if args[1:] and wave is None else None)
     sections = []
     for task in tasks:
         lines = [t("show.title_en", title=task.title_en),
@@ -264,11 +273,10 @@ def show(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
             flags.append(t("show.alternatives", refs=", ".join(alternatives)))
         if flags:
             lines.append(" · ".join(flags))
-        if municipality is not None:
-            key = (TaskKey(task.ref) if task.scope == Scope.SYSTEM
-                   else TaskKey(task.ref, municipality.code,
-                                municipality.connections[0] if task.scope == Scope.CONNECTION
-                                else ""))
+        if task.opens_after:
+            lines.append(t("show.opens_after", gate=task.opens_after))
+        key = _show_key(task, municipality, wave)
+        if key is not None:
             view = rollout.view(key, ctx.today)
             lines.append(t("show.state", where=key_label(rollout, key),
                            state=state_text(view),
@@ -289,6 +297,20 @@ def show(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
         (only,) = sections
         return Reply(only.title, (Section(lines=only.lines),))
     return Reply(t("show.headline_many", code=args[0].upper(), count=len(tasks)), tuple(sections))
+
+
+def _show_key(task: TaskDef, municipality: Municipality | None, wave: str | None,
+              ) -> TaskKey | None:
+    """The instance `show CODE WHERE` means: the municipality's, or the wave's runbook task."""
+    if task.scope == Scope.WAVE:
+        chosen = wave or (municipality.wave if municipality is not None else None)
+        return TaskKey.for_wave(task.ref, chosen) if chosen else None
+    if municipality is None or task.scope == Scope.ROLLBACK:
+        return None
+    if task.scope == Scope.SYSTEM:
+        return TaskKey(task.ref)
+    return TaskKey(task.ref, municipality.code,
+                   municipality.connections[0] if task.scope == Scope.CONNECTION else "")
 
 
 def _neighbours(ctx: CommandContext, rollout: Rollout, key: TaskKey) -> list[str]:

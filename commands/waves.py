@@ -18,7 +18,7 @@ from commands.parse import (
     suggest,
 )
 from commands.plan_notes import question_lines, remark_lines
-from commands.present import StoredStates, key_label, load_rollout, one_of
+from commands.present import StoredStates, key_label, load_rollout, one_of, task_section
 from commands.reply import Reply, Section, Tone
 from rollout.gates import (
     gate_date,
@@ -30,7 +30,7 @@ from rollout.gates import (
     wave_controls,
 )
 from rollout.plan import Confidence
-from rollout.status import Rollout
+from rollout.status import Rollout, TaskView
 from storage.ports import DecisionRequest, MoveRequest, RecordOutcome, RecordResult
 
 __all__ = ["decide", "gate", "history", "move", "wave"]
@@ -91,6 +91,10 @@ def gate(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
                             count=len(r.missing), missing=missing + more, risk=risk))
         sections.append(Section(title=t("gate.not_ready_title"), lines=tuple(detail),
                                 hidden=max(0, len(not_ready) - 10)))
+    runbook = _runbook_due(rollout, wave, found.day, ctx.today)
+    if runbook:
+        sections.append(task_section(ctx, rollout, runbook, inv.actor,
+                                     title=t("gate.runbook_title", gate=gate_id, wave=wave)))
     controls = wave_controls(rollout, members, gate=gate_id)
     if controls:
         sections.append(Section(title=t("gate.controls_title"), lines=tuple(
@@ -111,6 +115,13 @@ def gate(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
             for d in decisions[-10:])))
     tone = Tone.WARNING if at_risk else Tone.INFO
     return Reply(headline, tuple(sections), tone=tone)
+
+
+def _runbook_due(rollout: Rollout, wave: str, gate_day: date, today: date) -> list[TaskView]:
+    """The wave's open runbook tasks due by the gate, most urgent first."""
+    views = rollout.views(rollout.wave_keys([wave]), today)
+    return sorted((v for v in views if not v.finished and v.deadline is not None
+                   and v.deadline.day <= gate_day), key=TaskView.urgency)
 
 
 def wave(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:

@@ -12,7 +12,7 @@ from datetime import date
 
 from rollout.graph import Deadline, PlanGraph
 from rollout.model import FINISHED, SYSTEM_WIDE, Municipality, Status, TaskKey, TaskState
-from rollout.plan import TaskDef
+from rollout.plan import WAVE_SCOPES, TaskDef
 from rollout.shared_boxes import Derived, SharedBoxes
 
 __all__ = ["DUE_SOON_WORKING_DAYS", "Counts", "Derived", "Rollout", "StuckRoot", "TaskView"]
@@ -33,10 +33,12 @@ class TaskView:
     working_days_left: int | None
     via: Derived | None = None  # the state follows another task (joint box, alternative)
     alternatives: tuple[TaskKey, ...] = ()  # instances of which one suffices instead of this
+    opens: Deadline | None = None  # a gate still ahead that the task may not start before
 
     @property
     def ready(self) -> bool:
-        return self.state.status in (Status.TODO, Status.IN_PROGRESS) and not self.waits_on
+        return (self.state.status in (Status.TODO, Status.IN_PROGRESS) and not self.waits_on
+                and self.opens is None)
 
     @property
     def finished(self) -> bool:
@@ -132,6 +134,8 @@ class Rollout:
     graph: PlanGraph
     municipalities: Mapping[int, Municipality]
     states: Mapping[TaskKey, TaskState]
+    # per wave, the municipalities a KP-3 no-go moved out of it (they owe its roll-back tasks)
+    moved_out: Mapping[str, frozenset[int]] = field(default_factory=dict)
     _views: dict[tuple[TaskKey, date], TaskView] = field(default_factory=dict, repr=False)
     _predecessors: dict[TaskKey, list[TaskKey]] = field(default_factory=dict, repr=False)
     _boxes: SharedBoxes | None = field(default=None, repr=False)
@@ -166,11 +170,14 @@ class Rollout:
         return TaskState(Status.NOT_APPLICABLE, reason) if reason else TaskState(Status.TODO)
 
     def wave_of(self, key: TaskKey) -> str | None:
+        """The wave whose dates apply: a runbook task's own wave, else the municipality's."""
+        if self.graph.task(key.ref).scope in WAVE_SCOPES:
+            return key.connection
         municipality = self.municipalities.get(key.municipality)
         return municipality.wave if municipality else None
 
     def deadline(self, key: TaskKey) -> Deadline | None:
-        if key.municipality == SYSTEM_WIDE:
+        if key.municipality == SYSTEM_WIDE and not key.connection:
             return self._system_deadline(key)
         wave = self.wave_of(key)
         return self.graph.deadline(key.ref, wave) if wave else None
@@ -202,9 +209,12 @@ class Rollout:
         deadline = self.deadline(key)
         left = (self.graph.calendar.working_days_between(today, deadline.day)
                 if deadline else None)
+        wave = self.wave_of(key)
+        opens = self.graph.opens(key.ref, wave) if wave else None
         return TaskView(key, self.graph.task(key.ref), self.municipalities.get(key.municipality),
                         self.state(key), deadline, self.waits_on(key), left,
-                        self.derived(key), self.boxes.alternatives(key))
+                        self.derived(key), self.boxes.alternatives(key),
+                        opens if opens is not None and opens.day > today else None)
 
     def task_keys(self, municipalities: Iterable[Municipality] | None = None,
              *, include_system: bool = True) -> list[TaskKey]:
@@ -213,6 +223,19 @@ class Rollout:
         if include_system:
             keys = list(self.graph.system_instances()) + keys
         return keys
+
+    def wave_keys(self, waves: Iterable[str] | None = None) -> list[TaskKey]:
+        """The runbook's instances of these waves (every wave when None): done once per wave,
+        never counted as a municipality's own; with the roll-back tasks of the municipalities
+        a no-go moved out of the wave."""
+        chosen = list(self.graph.plan.waves) if waves is None else list(waves)
+        return [k for w in chosen
+                for k in (*self.graph.wave_instances(w),
+                          *self.graph.rollback_instances(w, self.moved_out.get(w, ())))]
+
+    def wave_counts(self, wave: str, today: date) -> Counts:
+        """The runbook's progress in one wave."""
+        return Counts.of(self.views(self.wave_keys([wave]), today))
 
     def views(self, keys: Iterable[TaskKey], today: date) -> list[TaskView]:
         return [self.view(k, today) for k in keys]

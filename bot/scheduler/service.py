@@ -25,6 +25,7 @@ from bot.scheduler.sweep import Sweeper, SweepReport
 from commands.context import CommandContext
 from commands.notices import notice
 from rollout.reminders import Target, due_on
+from rollout.runbook import moved_out
 from rollout.status import Rollout
 from storage.reminders import SqlReminderSettings
 
@@ -85,7 +86,9 @@ def preview(runtime: Runtime, *, start: date, days: int, wave: str | None = None
     linked = {t.wave for t in targets}
     targets += [Target("preview", f"#{w}", w) for w in waves if w not in linked]
     store = runtime.store
-    rollout = Rollout(runtime.graph, store.municipalities(), store.task_states())
+    decisions = ((d.wave, d.municipality, d.decision) for d in store.gate_decisions())
+    rollout = Rollout(runtime.graph, store.municipalities(), store.task_states(),
+                      moved_out(decisions))
     out: list[str] = []
     for day in _days(start, days):
         items = due_on(rollout, targets, day)

@@ -30,6 +30,7 @@ from commands.context import CommandContext
 from commands.messages import speaking
 from commands.notices import Mention, MentionHook, mark_late, notice
 from rollout.reminders import DueItem, due_at
+from rollout.runbook import moved_out
 from rollout.status import Rollout, TaskView
 from storage.outbox import DROPPED, Claimed, Leadership, NewNotice, SqlOutbox
 from storage.people import Person
@@ -102,7 +103,9 @@ class Sweeper:
     def snapshot(self) -> Rollout:
         """The rollout as recorded now (never a copy from start-up)."""
         store = self.runtime.store
-        return Rollout(self.runtime.graph, store.municipalities(), store.task_states())
+        decisions = ((d.wave, d.municipality, d.decision) for d in store.gate_decisions())
+        return Rollout(self.runtime.graph, store.municipalities(), store.task_states(),
+                       moved_out(decisions))
 
     def due(self, now: datetime) -> tuple[Rollout, list[DueItem]]:
         rollout = self.snapshot()
