@@ -78,6 +78,37 @@ def bolt_request(request: Request, text: str) -> BoltRequest:
         bolt = BoltRequest(body=text, query=str(request.url.query), headers=dict(request.headers))
     except Exception as exc:  # Bolt parses the body here: bad JSON, a list, a number…
         raise Refused(400, "The body is not a Slack payload.") from exc
-    if not isinstance(bolt.body, dict):
+    if not isinstance(bolt.body, dict) or not _well_formed(bolt.body):
         raise Refused(400, "The body is not a Slack payload.")
     return bolt
+
+
+def _is(value: object, kind: type, *keys: str) -> bool:
+    """``value`` is a ``kind``; if a dict, with a string at each of ``keys``."""
+    return isinstance(value, kind) and all(isinstance(value.get(k), str)  # type: ignore[attr-defined]
+                                           for k in keys)
+
+
+def _well_formed(body: dict[str, object]) -> bool:
+    """What Bolt's routing indexes without looking first has the type it expects.
+
+    Slack always sends these; a body without them is not from Slack, and Bolt would answer it
+    with a 500 (a TypeError deep in its matchers).
+    """
+    kind = body.get("type")
+    if kind is not None and not isinstance(kind, str):
+        return False
+    if "command" in body and not _is(body, dict, "command", "user_id"):
+        return False
+    if kind == "block_actions":
+        actions = body.get("actions")
+        return (_is(body.get("user"), dict, "id") and isinstance(actions, list)
+                and all(_is(a, dict, "action_id") for a in actions))
+    if kind in ("view_submission", "view_closed"):
+        return _is(body.get("user"), dict, "id") and _is(body.get("view"), dict, "callback_id")
+    if kind == "event_callback":
+        return _is(body.get("event"), dict, "type")
+    if kind in ("shortcut", "message_action", "interactive_message", "dialog_submission",
+                "dialog_cancellation", "dialog_suggestion", "block_suggestion"):
+        return _is(body, dict, "callback_id") or _is(body, dict, "action_id")
+    return True
