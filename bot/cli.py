@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.clock import ReplayClock, SystemClock
 from bot.console import ConsoleSession
+from bot.faults import describe
 from bot.runtime import open_runtime, seed_demo
 from bot.settings import Settings
 from commands.context import Actor
@@ -117,7 +118,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers = {"console": _console, "plan": _plan, "roster": _roster, "db": _db, "serve": _serve,
                 "teams": _teams, "slack": _slack, "scheduler": _scheduler, "reminders": _reminders,
                 "channel": _channel}
-    result: int = handlers[args.command](args, settings)
+    try:
+        result: int = handlers[args.command](args, settings)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as err:  # an operator's fault is one line; a bug keeps its traceback
+        line = describe(err, settings.database_url)
+        if line is None:
+            raise
+        logging.getLogger(__name__).debug("sf1590 %s failed", args.command, exc_info=err)
+        print(f"sf1590 {args.command}: {line}", file=sys.stderr)
+        return 2
     return result
 
 
