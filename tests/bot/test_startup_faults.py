@@ -187,3 +187,19 @@ def test_serve_stays_up_while_slack_is_down_and_works_once_it_answers(tmp_path: 
 
 def test_describe_leaves_bugs_alone() -> None:
     assert describe(KeyError("x"), "sqlite:///x.db") is None
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["reminders", "preview", "--days", "9" * 5000], "is not a whole number from 1 to 366"),
+    (["reminders", "preview", "--days", "²"], "is not a whole number from 1 to 366"),
+    (["reminders", "preview", "--today", "9999-12-31"], "is not between 1900 and 2200"),
+    (["reminders", "send", "--now", "garbage"], "is not a date-time like 2020-01-21T08:00"),
+    (["scheduler", "--every", "0"], "is not a whole number from 1 to 86400"),
+])
+def test_odd_numbers_and_dates_on_the_command_line_are_refused_clearly(
+        capsys: pytest.CaptureFixture[str], argv: list[str], expected: str) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert expected in err and "Traceback" not in err and len(err) < 600
