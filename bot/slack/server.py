@@ -12,6 +12,7 @@ import uvicorn
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.starlette.handler import to_starlette_response
+from slack_bolt.error import BoltError
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
@@ -57,7 +58,8 @@ def asgi_app(app: App | SlackStartup, *, seen: SeenRequests, signing_secret: str
     async def events(request: Request) -> Response:
         bolt_app = startup.app
         if bolt_app is None:
-            return PlainTextResponse(f"Slack is not ready: {startup.problem}", status_code=503)
+            return PlainTextResponse(f"Slack is not ready: {startup.problem}", status_code=503,
+                                     headers={"Retry-After": "5"})
         try:
             body = await read_body(request)
             signed = verify(request, body, signing_secret)
@@ -114,7 +116,9 @@ class SlackStartup:
             try:
                 self.app = self.build()
             except Exception as err:  # unreachable, refused, invalid_auth: all say one line
-                self.problem = f"not reachable yet: {one_line(err)}; retrying"
+                answered = isinstance(err, BoltError)  # Slack answered, and said no
+                self.problem = (f"{'auth.test failed' if answered else 'not reachable yet'}: "
+                                f"{one_line(err)}; retrying")
                 log.warning("Slack auth.test failed (%s); retrying in %.0f s", one_line(err), wait)
                 self._stop.wait(wait)
                 wait = min(wait * 2, self.max_wait)

@@ -8,14 +8,21 @@ import http.client
 import json
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from urllib.parse import urlencode, urlsplit
 
+import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.runtime import Runtime
-from tests.bot.slack.conftest import ADMIN, SECRET, STRANGER, SlackUser
+from bot.slack.app import build_app
+from bot.slack.server import SlackStartup, asgi_app
+from storage.people import SqlPeopleStore
+from storage.seen import SqlSeenRequests
+from tests.asgi_server import serve
+from tests.bot.slack.conftest import ADMIN, SECRET, STRANGER, SlackUser, slack_settings
+from tests.bot.slack.fake_slack import FakeSlack
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -43,9 +50,9 @@ def _assert_refused_cleanly(status: int, text: str, *allowed: int) -> None:
 
 
 _TEXT = st.text(max_size=300)
-_JSONISH = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-                        lambda inner: st.lists(inner, max_size=4)
-                        | st.dictionaries(st.text(max_size=10), inner, max_size=4), max_leaves=12)
+_SCALAR = st.none() | st.booleans() | st.integers() | st.text(max_size=20)
+_JSONISH = st.one_of(_SCALAR, st.lists(_SCALAR, max_size=4), st.dictionaries(
+    st.text(max_size=10), _SCALAR | st.lists(_SCALAR, max_size=3), max_size=4))
 _SLACKISH = st.fixed_dictionaries(
     {"type": st.sampled_from(["block_actions", "view_submission", "view_closed", "event_callback",
                               "shortcut", "message_action", "block_suggestion", "url_verification"])},
@@ -96,6 +103,22 @@ def test_random_requests_never_get_a_5xx_a_traceback_or_change_anything(
     assert time.monotonic() - started < 5
     assert status < 500, (status, text)
     assert "Traceback" not in text and 'File "' not in text
+    assert _event_count(demo_runtime) == before
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[
+    HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(payload=_SLACKISH, as_form=st.booleans(), nonce=st.uuids())
+def test_signed_payloads_shaped_like_slacks_with_fields_wrong_never_get_a_5xx(
+        slack: SlackUser, demo_runtime: Runtime, payload: dict[str, object], as_form: bool,
+        nonce: object) -> None:
+    """Validly signed, so they reach Bolt's routing: a list for `actions`, a number for `view`…"""
+    before = _event_count(demo_runtime)
+    payload = {**payload, "nonce": str(nonce)}  # never a replay of an earlier example
+    body = (urlencode({"payload": json.dumps(payload)}) if as_form else json.dumps(payload))
+    kind = FORM if as_form else "application/json"
+    status, text = _send(slack, body.encode(), {"Content-Type": kind, **slack.sign(body)})
+    _assert_refused_cleanly(status, text, 200, 400, 404)
     assert _event_count(demo_runtime) == before
 
 
@@ -172,3 +195,35 @@ def test_signed_interactive_payloads_that_are_not_json_or_lack_fields_are_refuse
                                                   **slack.sign(raw)})
         _assert_refused_cleanly(status, text, 200, 400, 404)
     assert _event_count(demo_runtime) == before
+
+
+def test_a_refused_token_at_start_up_keeps_healthz_up_and_says_so(
+        fake: FakeSlack, demo_runtime: Runtime, people: SqlPeopleStore) -> None:
+    fake.fail("auth.test", "invalid_auth")
+    startup = SlackStartup(lambda: build_app(demo_runtime, people, slack_settings(fake)),
+                           first_wait=0.05, max_wait=0.2).start()
+    app = asgi_app(startup, seen=SqlSeenRequests(demo_runtime.engine), signing_secret=SECRET)
+    try:
+        with httpx.Client(timeout=5) as http:
+            for base in serve(app):
+                user = SlackUser(base, fake, http)
+                healthz = f"{base}/healthz"
+                _until(lambda url=healthz: "invalid_auth" in http.get(url).text)
+                health = http.get(healthz)
+                assert health.status_code == 503
+                assert health.text.startswith("slack: auth.test failed:")
+                refused = user.command("help", STRANGER)
+                assert refused.status_code == 503 and refused.headers["Retry-After"] == "5"
+                del fake.failures["auth.test"]  # the token was fixed on Slack's side
+                _until(lambda url=healthz: http.get(url).status_code == 200)
+                assert user.command("help", STRANGER).status_code == 200
+                assert user.answer(1)["blocks"]
+    finally:
+        startup.stop()
+
+
+def _until(condition: Callable[[], bool], timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
