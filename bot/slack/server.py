@@ -13,6 +13,7 @@ from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.starlette.handler import to_starlette_response
 from slack_bolt.error import BoltError
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
@@ -26,7 +27,7 @@ from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings
 from bot.slack.app import build_app
 from bot.slack.deferred import collecting, submit_all
-from bot.slack.guard import Refused, read_body, verify
+from bot.slack.guard import Refused, Signed, read_body, verify
 from bot.slack.guard import bolt_request as _bolt_request
 from bot.slack.settings import ConfigError, SlackSettings
 from bot.slack.workers import ProcessRunner
@@ -63,7 +64,7 @@ def asgi_app(app: App | SlackStartup, *, seen: SeenRequests, signing_secret: str
         try:
             body = await read_body(request)
             signed = verify(request, body, signing_secret)
-            if not await run_in_threadpool(seen.first_time, signed.signature, signed.timestamp):
+            if not await _first_time(seen, signed):
                 log.warning("slack: a replayed request (timestamp %s) was answered, not run",
                             signed.timestamp)
                 return Response(status_code=200)
@@ -77,6 +78,16 @@ def asgi_app(app: App | SlackStartup, *, seen: SeenRequests, signing_secret: str
         return response
 
     return Starlette(routes=[Route("/slack/events", events, methods=["POST"]), health.route()])
+
+
+async def _first_time(seen: SeenRequests, signed: Signed) -> bool:
+    """Whether the request is new; 503 (Slack retries) when the database cannot say."""
+    try:
+        return await run_in_threadpool(seen.first_time, signed.signature, signed.timestamp)
+    except SQLAlchemyError as err:
+        log.error("slack: cannot record the request (%s: %s); answered 503", type(err).__name__,
+                  one_line(getattr(err, "orig", None) or err))
+        raise Refused(503, "The database is not available; please try again.") from err
 
 
 class SlackStartup:

@@ -203,3 +203,17 @@ def test_odd_numbers_and_dates_on_the_command_line_are_refused_clearly(
     assert exited.value.code == 2
     err = capsys.readouterr().err
     assert expected in err and "Traceback" not in err and len(err) < 600
+
+
+def test_serve_with_a_corrupt_database_exits_with_one_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+        ) -> None:
+    path = tmp_path / "corrupt.db"
+    path.write_bytes(os.urandom(8192))
+    for name, value in {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET,
+                        "SLACK_API_URL": f"http://127.0.0.1:{closed_port()}/api/",
+                        "DATABASE_URL": f"sqlite:///{path}", "SF1590_WORKERS": "0"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID", raising=False)
+    line = _one_line(capsys, ["serve"])
+    assert line.startswith("sf1590 serve: database sqlite:///") and "damaged" in line

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from urllib.parse import urlencode, urlsplit
 
 import httpx
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -227,3 +228,14 @@ def _until(condition: Callable[[], bool], timeout: float = 10) -> None:
     while not condition():
         assert time.monotonic() < deadline
         time.sleep(0.02)
+
+
+def test_a_database_fault_answers_503_for_slack_to_retry_and_logs_one_line(
+        slack: SlackUser, demo_runtime: Runtime, caplog: pytest.LogCaptureFixture) -> None:
+    with demo_runtime.engine.begin() as connection:  # the table is gone: a real driver error
+        connection.exec_driver_sql("DROP TABLE seen_request")
+    response = slack.command("help", STRANGER)
+    assert response.status_code == 503 and "database is not available" in response.text
+    (line,) = [r.getMessage() for r in caplog.records if "cannot record" in r.getMessage()]
+    assert "no such table: seen_request" in line and "\n" not in line
+    assert slack.fake.of("response_url") == []
