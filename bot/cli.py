@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -15,7 +16,7 @@ from typing import Any
 
 from bot.clock import ReplayClock, SystemClock
 from bot.console import ConsoleSession
-from bot.faults import describe
+from bot.faults import OneLineFormatter, describe
 from bot.runtime import open_runtime, seed_demo
 from bot.settings import Settings
 from commands.context import Actor
@@ -152,6 +153,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         result: int = handlers[args.command](args, settings)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader went away (`| head`): nothing more to say, to anyone
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except Exception as err:  # an operator's fault is one line; a bug keeps its traceback
         line = describe(err, settings.database_url)
         if line is None:
@@ -163,6 +167,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _console(args: argparse.Namespace, settings: Settings) -> int:
+    for handler in logging.getLogger().handlers:  # a fault mid-chat: one line, not a traceback
+        handler.setFormatter(OneLineFormatter("%(levelname)s %(name)s: %(message)s"))
     clock = ReplayClock(args.today) if args.today else SystemClock()
     runtime = open_runtime(settings, clock)
     loaded = seed_demo(runtime, settings)

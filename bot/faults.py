@@ -7,13 +7,14 @@ and the caller lets its traceback through.
 
 from __future__ import annotations
 
+import logging
 import urllib.error
 
 from alembic.util.exc import CommandError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError
 
-__all__ = ["describe", "safe_url"]
+__all__ = ["OneLineFormatter", "describe", "safe_url"]
 
 # (words in the driver's message, what it means and what to do); the first match wins.
 _DATABASE_FAULTS = (
@@ -79,7 +80,7 @@ def _describe_slack(err: BaseException) -> str | None:
                 "(OAuth & Permissions → Bot User OAuth Token)")
     if isinstance(err, BoltError):
         return f"Slack: {_first_line(err)}; check SLACK_BOT_TOKEN and SLACK_API_URL"
-    if isinstance(err, urllib.error.URLError | SlackClientError | ConnectionError | TimeoutError):
+    if isinstance(err, urllib.error.URLError | SlackClientError):
         return (f"Slack did not answer ({_first_line(err)}); check the network and "
                 "SLACK_API_URL, then start again")
     return None
@@ -88,3 +89,21 @@ def _describe_slack(err: BaseException) -> str | None:
 def _first_line(err: BaseException) -> str:
     lines = [line.strip() for line in str(err).splitlines() if line.strip()]
     return (lines[0] if lines else type(err).__name__)[:300]
+
+
+class OneLineFormatter(logging.Formatter):
+    """Log records in one line each: an exception adds its type and first line, no traceback.
+
+    For the terminal (`sf1590 console`), where a traceback would bury the conversation; the
+    reply already carries the reference to look for in a debug run.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        exc_info, exc_text = record.exc_info, record.exc_text
+        record.exc_info = record.exc_text = None
+        try:
+            line = super().format(record)
+        finally:
+            record.exc_info, record.exc_text = exc_info, exc_text
+        error = exc_info[1] if exc_info else None
+        return f"{line} ({type(error).__name__}: {_first_line(error)})" if error else line

@@ -217,3 +217,23 @@ def test_serve_with_a_corrupt_database_exits_with_one_line(
     monkeypatch.delenv("CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID", raising=False)
     line = _one_line(capsys, ["serve"])
     assert line.startswith("sf1590 serve: database sqlite:///") and "damaged" in line
+
+
+def test_a_fault_in_the_middle_of_a_console_session_is_one_line_and_the_session_goes_on(
+        tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'gone.db'}"
+    first = subprocess.run([*SF1590, "console", "--db", url], input="", capture_output=True,
+                           text=True, timeout=60, cwd=ROOT)
+    assert first.returncode == 0
+    engine = make_engine(url)
+    with engine.begin() as connection:  # a table lost behind the bot's back: a real fault
+        connection.exec_driver_sql("DROP TABLE gate_decision")
+    engine.dispose()
+    done = subprocess.run([*SF1590, "console", "--db", url], capture_output=True, text=True,
+                          input="decide KP-3 P2 vejen no-go konverteringen fejlede\nnext aarhus\n",
+                          timeout=60, cwd=ROOT)
+    assert done.returncode == 0
+    assert "something went wrong on our side (reference" in done.stdout
+    assert "Aarhus (P2):" in done.stdout  # the next command still ran
+    (line,) = done.stderr.strip().splitlines()
+    assert "no such table: gate_decision" in line and "Traceback" not in done.stderr
