@@ -237,3 +237,17 @@ def test_a_fault_in_the_middle_of_a_console_session_is_one_line_and_the_session_
     assert "Aarhus (P2):" in done.stdout  # the next command still ran
     (line,) = done.stderr.strip().splitlines()
     assert "no such table: gate_decision" in line and "Traceback" not in done.stderr
+
+
+def test_socket_mode_with_slack_down_exits_with_one_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+        ) -> None:
+    """No web server to keep up in Socket Mode: say why and stop, for the supervisor to retry."""
+    for name, value in {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": "xapp-1-test",
+                        "SLACK_API_URL": f"http://127.0.0.1:{closed_port()}/api/",
+                        "DATABASE_URL": f"sqlite:///{tmp_path / 's.db'}",
+                        "SF1590_WORKERS": "0"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID", raising=False)
+    line = _one_line(capsys, ["serve"])
+    assert line.startswith("sf1590 serve: Slack did not answer") and "SLACK_API_URL" in line
