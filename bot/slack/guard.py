@@ -89,26 +89,37 @@ def _is(value: object, kind: type, *keys: str) -> bool:
                                            for k in keys)
 
 
+_NEEDS = {  # payload type -> top-level strings Bolt's matchers index without looking first
+    "shortcut": ("callback_id",), "message_action": ("callback_id",),
+    "interactive_message": ("callback_id",), "dialog_submission": ("callback_id",),
+    "dialog_cancellation": ("callback_id",), "dialog_suggestion": ("callback_id",),
+    "block_suggestion": ("action_id",), "workflow_step_edit": ("callback_id",),
+}
+
+
 def _well_formed(body: dict[str, object]) -> bool:
-    """What Bolt's routing indexes without looking first has the type it expects.
+    """What Bolt's middleware, routing and logging index without looking first has the type
+    it expects.
 
     Slack always sends these; a body without them is not from Slack, and Bolt would answer it
-    with a 500 (a TypeError deep in its matchers).
+    with a 500 (a TypeError or AttributeError deep in its matchers or its own log line).
     """
     kind = body.get("type")
     if kind is not None and not isinstance(kind, str):
         return False
     if "command" in body and not _is(body, dict, "command", "user_id"):
         return False
+    if "event" in body and not _is(body["event"], dict, "type"):
+        return False
+    if "view" in body and not _is(body["view"], dict, "callback_id"):
+        return False
+    actions = body.get("actions", [])
+    if not isinstance(actions, list) or not all(_is(a, dict, "action_id") for a in actions):
+        return False
     if kind == "block_actions":
-        actions = body.get("actions")
-        return (_is(body.get("user"), dict, "id") and isinstance(actions, list)
-                and all(_is(a, dict, "action_id") for a in actions))
+        return _is(body.get("user"), dict, "id") and bool(actions)
     if kind in ("view_submission", "view_closed"):
-        return _is(body.get("user"), dict, "id") and _is(body.get("view"), dict, "callback_id")
+        return _is(body.get("user"), dict, "id") and "view" in body
     if kind == "event_callback":
-        return _is(body.get("event"), dict, "type")
-    if kind in ("shortcut", "message_action", "interactive_message", "dialog_submission",
-                "dialog_cancellation", "dialog_suggestion", "block_suggestion"):
-        return _is(body, dict, "callback_id") or _is(body, dict, "action_id")
-    return True
+        return "event" in body
+    return _is(body, dict, *_NEEDS.get(kind or "", ()))

@@ -187,7 +187,11 @@ def test_signed_interactive_payloads_that_are_not_json_or_lack_fields_are_refuse
     before = _event_count(demo_runtime)
     for payload in ["{not json", "[1, 2]", "42", json.dumps({"type": "block_actions"}),
                     json.dumps({"type": "block_actions", "user": "U0ADMIN", "actions": "x"}),
-                    json.dumps({"type": "view_submission", "view": None})]:
+                    json.dumps({"type": "view_submission", "view": None}),
+                    json.dumps({"type": "shortcut", "view": None, "user": None, "action_id": ""}),
+                    json.dumps({"type": "message_action", "view": True, "callback_id": "x"}),
+                    json.dumps({"type": "block_suggestion", "actions": [None]}),
+                    json.dumps({"event": [], "type": "event_callback"})]:
         body = urlencode({"payload": payload})
         status, text = _send(slack, body.encode(), {"Content-Type": FORM, **slack.sign(body)})
         _assert_refused_cleanly(status, text, 200, 400, 404)
