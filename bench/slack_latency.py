@@ -71,8 +71,10 @@ def serve(kind: str, port: int, db: str) -> None:
     from bot.clock import FixedClock
     from bot.runtime import open_runtime
     from bot.settings import Settings
-    from bot.slack.server import run_http, wire
+    from bot.slack.server import asgi_app, run_http, wire
     from bot.slack.settings import SlackSettings
+    from storage.engine import make_engine
+    from storage.seen import SqlSeenRequests
 
     logging.basicConfig(level=logging.WARNING)
     api = _fake_api()
@@ -91,7 +93,9 @@ def serve(kind: str, port: int, db: str) -> None:
         app = wire(runtime, Settings(database_url=db),
                    SlackSettings(bot_token=TOKEN, signing_secret=SECRET, api_url=api),
                    processes=int(os.environ.get("SF1590_WORKERS") or os.cpu_count() or 1))
-    run_http(app, "127.0.0.1", port, log_level="warning")
+    seen = SqlSeenRequests(make_engine(db))  # both pay for the replay check, as in production
+    run_http(asgi_app(app, seen=seen, signing_secret=SECRET), "127.0.0.1", port,
+             log_level="warning")
 
 
 def prepare(db: str) -> None:

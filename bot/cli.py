@@ -5,15 +5,18 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from bot.clock import ReplayClock, SystemClock
 from bot.console import ConsoleSession
+from bot.faults import OneLineFormatter, describe
 from bot.runtime import open_runtime, seed_demo
 from bot.settings import Settings
 from commands.context import Actor
@@ -29,12 +32,39 @@ from storage.roster import RosterError, read_roster
 
 __all__ = ["main"]
 
+FIRST_YEAR, LAST_YEAR = 1900, 2200  # dates a rollout plan can mean
+
 
 def _date(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2020-01-21") from exc
+        raise argparse.ArgumentTypeError(f"'{text[:40]}' is not a date like 2020-01-21") from exc
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:  # date arithmetic near year 9999 overflows
+        raise argparse.ArgumentTypeError(f"'{text}' is not between {FIRST_YEAR} and {LAST_YEAR}")
+    return day
+
+
+def _moment(text: str) -> datetime:
+    from bot.scheduler.operator import parse_moment
+
+    try:
+        moment = parse_moment(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"'{text[:40]}' is not a date-time like "
+                                         "2020-01-21T08:00") from exc
+    _date(moment.date().isoformat())
+    return moment
+
+
+def _count(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high`` (ASCII digits, not 5,000)."""
+    def parse(text: str) -> int:
+        if not re.fullmatch(r"-?[0-9]{1,9}", text) or not low <= int(text) <= high:
+            raise argparse.ArgumentTypeError(f"'{text[:40]}' is not a whole number from {low} "
+                                             f"to {high}")
+        return int(text)
+    return parse
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -91,17 +121,19 @@ def _parser() -> argparse.ArgumentParser:
 
 def _reminder_parsers(sub: Any) -> None:
     scheduler = sub.add_parser("scheduler", help="post reminders: sweep the outbox every minute")
-    scheduler.add_argument("--every", type=int, default=60, help="seconds between sweeps")
+    scheduler.add_argument("--every", type=_count(1, 86_400), default=60,
+                           help="seconds between sweeps")
     reminders = sub.add_parser("reminders", help="preview or send reminders by hand")
     rem_sub = reminders.add_subparsers(dest="reminders_command", required=True)
     prev = rem_sub.add_parser("preview", help="print what would be posted, without sending")
     prev.add_argument("--wave")
     prev.add_argument("--today", type=_date, help="the first day (default: today)")
-    prev.add_argument("--days", type=int, default=5)
+    prev.add_argument("--days", type=_count(1, 366), default=5)
     prev.add_argument("--full", action="store_true", help="every line, not only headlines")
     prev.add_argument("--db")
     send = rem_sub.add_parser("send", help="one sweep as of a moment, through the outbox")
-    send.add_argument("--now", help="ISO date-time (Copenhagen time without an offset)")
+    send.add_argument("--now", type=_moment,
+                      help="ISO date-time (Copenhagen time without an offset)")
     send.add_argument("--db")
     channel = sub.add_parser("channel", help="link a wave to a chat channel")
     channel_sub = channel.add_subparsers(dest="channel_command", required=True)
@@ -121,11 +153,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers = {"console": _console, "plan": _plan, "roster": _roster, "db": _db, "serve": _serve,
                 "teams": _teams, "slack": _slack, "scheduler": _scheduler, "reminders": _reminders,
                 "channel": _channel}
-    result: int = handlers[args.command](args, settings)
+    try:
+        result: int = handlers[args.command](args, settings)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # the reader went away (`| head`): nothing more to say, to anyone
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except Exception as err:  # an operator's fault is one line; a bug keeps its traceback
+        line = describe(err, settings.database_url)
+        if line is None:
+            raise
+        logging.getLogger(__name__).debug("sf1590 %s failed", args.command, exc_info=err)
+        print(f"sf1590 {args.command}: {line}", file=sys.stderr)
+        return 2
     return result
 
 
 def _console(args: argparse.Namespace, settings: Settings) -> int:
+    for handler in logging.getLogger().handlers:  # a fault mid-chat: one line, not a traceback
+        handler.setFormatter(OneLineFormatter("%(levelname)s %(name)s: %(message)s"))
     clock = ReplayClock(args.today) if args.today else SystemClock()
     runtime = open_runtime(settings, clock)
     loaded = seed_demo(runtime, settings)
@@ -280,12 +327,12 @@ def _scheduler(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _reminders(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.scheduler.operator import parse_moment, print_preview, send_once
+    from bot.scheduler.operator import print_preview, send_once
 
     if args.reminders_command == "preview":
         return print_preview(settings, wave=args.wave, today=args.today, days=args.days,
                              full=args.full)
-    return send_once(settings, now=parse_moment(args.now) if args.now else None)
+    return send_once(settings, now=args.now)
 
 
 def _channel(args: argparse.Namespace, settings: Settings) -> int:

@@ -5,6 +5,7 @@ Buttons are numbered in each reply; ``click N`` presses one (``click N reason…
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -87,9 +88,13 @@ class ConsoleSession:
         return answer.reply
 
     def _click(self, words: list[str]) -> Reply:
-        if not words or not words[0].isdigit() or not 1 <= int(words[0]) <= len(self.buttons):
+        # ASCII digits, a few of them: str.isdigit() accepts "²", and int() refuses 5,000 digits.
+        if (not words or not re.fullmatch(r"[0-9]{1,6}", words[0])
+                or not 1 <= int(words[0]) <= len(self.buttons)):
             count = len(self.buttons)
-            message = "✗ " + t("console.no_button", word=" ".join(words)) + " " + (
+            word = " ".join(words)
+            word = word if len(word) <= 24 else word[:23] + "…"
+            message = "✗ " + t("console.no_button", word=word) + " " + (
                 t("console.buttons", count=count) if count else t("console.no_buttons"))
             print(message, file=self.out, flush=True)
             return Reply(message, tone=Tone.ERROR)

@@ -15,11 +15,10 @@ from typing import TYPE_CHECKING
 
 import uvicorn
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from bot.clock import SystemClock
+from bot.health import Health
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings
 from bot.teams.settings import TeamsSettings
@@ -32,10 +31,6 @@ __all__ = ["Web", "build_web", "serve", "teams_service", "web_app"]
 log = logging.getLogger(__name__)
 
 
-async def _healthz(_request: Request) -> Response:
-    return PlainTextResponse("ok")
-
-
 def teams_service(runtime: Runtime, settings: TeamsSettings) -> TeamsService:
     """The Teams side (the Agents SDK is imported only here: the ``teams`` extra)."""
     from bot.teams.server import build_service
@@ -44,11 +39,11 @@ def teams_service(runtime: Runtime, settings: TeamsSettings) -> TeamsService:
     return build_service(runtime, SqlConversationRefStore(runtime.engine), settings)
 
 
-def web_app(*route_lists: list[BaseRoute]) -> Starlette:
-    """One app with these routes (and GET /healthz when no platform brought one)."""
+def web_app(*route_lists: list[BaseRoute], health: Health | None = None) -> Starlette:
+    """One app with these routes (and GET /healthz, over ``health``, when none brought one)."""
     all_routes = [r for rs in route_lists for r in rs]
     if not any(getattr(r, "path", "") == "/healthz" for r in all_routes):
-        all_routes.append(Route("/healthz", _healthz, methods=["GET"]))
+        all_routes.append((health or Health()).route())
     return Starlette(routes=all_routes)
 
 
@@ -66,22 +61,27 @@ def build_web(env: Mapping[str, str], teams: TeamsSettings, *, runtime: Runtime 
     from bot.teams.server import routes
 
     runtime = runtime or open_runtime(Settings.from_env(env), SystemClock())
+    health = Health()
     route_lists: list[list[BaseRoute]] = [routes(teams_service(runtime, teams))]
     host, port = teams.host, teams.port
     if env.get("SLACK_BOT_TOKEN"):
         from bot.slack.app import build_app
-        from bot.slack.server import asgi_app, socket_mode_handler
+        from bot.slack.server import SlackStartup, asgi_app, socket_mode_handler
         from bot.slack.settings import SlackSettings
+        from storage.seen import SqlSeenRequests
 
         slack = SlackSettings.from_env(env)
-        app = build_app(runtime, slack)
         if slack.socket_mode:
             log.info("Slack in Socket Mode (SLACK_APP_TOKEN is set)")
+            app = build_app(runtime, slack)
             socket_mode_handler(app, slack).connect()  # type: ignore[no-untyped-call]
-        else:
-            route_lists.append(list(asgi_app(app).routes))
+        else:  # built in the background: a Slack that does not answer yet must not stop Teams
+            startup = SlackStartup(lambda: build_app(runtime, slack)).start()
+            route_lists.append(list(asgi_app(startup, seen=SqlSeenRequests(runtime.engine),
+                                             signing_secret=slack.signing_secret,
+                                             health=health).routes))
             host, port = slack.host, slack.port
-    web = web_app(*route_lists)
+    web = web_app(*route_lists, health=health)
     log.info("serving %s on %s:%s", ", ".join(sorted(getattr(r, "path", "") for r in web.routes)),
              host, port)
     return Web(web, host, port)

@@ -333,6 +333,7 @@ EN: dict[str, str] = {
     "error.too_long": "The {what} is too long ({length} characters; at most {limit}).",
     "error.undo_args": "`undo` takes no arguments: it undoes your own last command.",
     "error.bad_page": "`{word}` is not a page number.",
+    "error.pause_range": "`{word}` is too long or too short a pause: at least 1 hour, at most {days} days (e.g. `remind pause 3d`). Nothing was changed.",
     "error.move_usage": "`move` needs a municipality and a wave.",
     "error.decide_usage": "`decide` needs a gate, a wave, a municipality and go or no-go.",
     "error.bad_decision": "`{word}` is not a decision: use go or no-go.",

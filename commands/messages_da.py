@@ -312,6 +312,7 @@ DA: dict[str, str] = {
     "error.too_long": "{what} er for lang ({length} tegn; højst {limit}).",
     "error.undo_args": "`undo` tager ingen argumenter: den fortryder din egen seneste kommando.",
     "error.bad_page": "`{word}` er ikke et sidetal.",
+    "error.pause_range": "`{word}` er for lang eller for kort en pause: mindst 1 time, højst {days} dage (fx `remind pause 3d`). Intet blev ændret.",
     "error.move_usage": "`move` skal have en kommune og en bølge.",
     "error.decide_usage": "`decide` skal have en gate, en bølge, en kommune og go eller no-go.",
     "error.bad_decision": "`{word}` er ikke en beslutning: brug go eller no-go.",

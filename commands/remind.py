@@ -18,9 +18,10 @@ from storage.reminders import ChannelSettings, ReminderSettingsStore
 
 __all__ = ["remind"]
 
-_DURATION = re.compile(r"^(\d+)\s*([hdw])$")
+_DURATION = re.compile(r"^([0-9]{1,7})\s*([hdw])$")  # ASCII digits; 7 keep int() and timedelta safe
 _UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
 _FOREVER = timedelta(days=3650)
+MAX_PAUSE = timedelta(days=90)  # longer is a mistake or "forever": `remind pause` with no duration
 
 
 def _store(ctx: CommandContext) -> ReminderSettingsStore:
@@ -90,9 +91,19 @@ def remind(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
 
 def _duration(text: str) -> timedelta:
     found = _DURATION.match(text.lower())
+    if not found and re.fullmatch(r"[0-9]+\s*[hdw]", text.lower()):
+        raise UserError(t("error.pause_range", word=_short(text), days=MAX_PAUSE.days))
     if not found:
-        raise UserError(t("remind.bad_duration", word=text))
-    return int(found.group(1)) * _UNITS[found.group(2)]
+        raise UserError(t("remind.bad_duration", word=_short(text)))
+    duration = int(found.group(1)) * _UNITS[found.group(2)]
+    if not timedelta(hours=1) <= duration <= MAX_PAUSE:
+        raise UserError(t("error.pause_range", word=_short(text), days=MAX_PAUSE.days))
+    return duration
+
+
+def _short(word: str, limit: int = 24) -> str:
+    """A word as echoed back: a pasted 900-digit number is cut, not repeated whole."""
+    return word if len(word) <= limit else word[:limit - 1] + "…"
 
 
 def _personal(ctx: CommandContext, inv: Invocation, store: ReminderSettingsStore,

@@ -6,9 +6,9 @@ plan or user text escaped for mrkdwn (``&``, ``<``, ``>``) and @channel/@here/@e
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from bot.broadcast import defuse
 from commands.messages import t
 from commands.reply import Action, Reply, Section, TaskLine, Tone
 
@@ -32,15 +32,13 @@ ASK_PREFIX = "sf1590-ask:"  # a button that asks for a reason first (a modal)
 
 _MARK = {Tone.ERROR: ":x: ", Tone.WARNING: ":warning: ", Tone.SUCCESS: ":white_check_mark: ",
          Tone.INFO: ""}
-_BROADCAST = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
 
 Block = dict[str, Any]
 
 
 def escape(text: str) -> str:
     """Text safe inside mrkdwn: no markup, links or mentions can come from it."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _BROADCAST.sub(lambda m: "@\u200b" + m.group(1), text)
+    return defuse(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _cut(text: str, limit: int = MAX_TEXT) -> str:
@@ -63,7 +61,7 @@ def action_id(action: Action, index: int) -> str:
 
 def _button(action: Action, index: int) -> Block:
     button: Block = {"type": "button", "action_id": action_id(action, index),
-                     "text": {"type": "plain_text", "text": _cut(action.label, MAX_BUTTON)},
+                     "text": {"type": "plain_text", "text": _cut(defuse(action.label), MAX_BUTTON)},
                      "value": action.command[:MAX_VALUE]}
     if action.style in ("primary", "danger"):
         button["style"] = action.style

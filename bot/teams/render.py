@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.broadcast import defuse
 from commands.messages import t
 from commands.reply import Action, Reply, Section, TaskLine, Tone
 
@@ -41,6 +42,8 @@ Element = dict[str, Any]
 
 
 def _cut(text: str, limit: int = MAX_TEXT) -> str:
+    """Every text of a card passes here: broadcast tokens are defused, long text is cut."""
+    text = defuse(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from microsoft_agents.activity import Activity
 from microsoft_agents.authentication.msal import MsalConnectionManager
 from microsoft_agents.hosting.core import (
     AgentApplication,
@@ -72,6 +73,11 @@ class StarletteAdapter(HttpAdapterBase):
     """The SDK's cloud adapter, for a starlette request."""
 
     async def process(self, request: Request, agent: AgentApplication[TurnState]) -> Response:
+        try:  # the SDK validates only after parsing, and a list or `null` escapes as a 500
+            Activity.model_validate(await request.json())
+        except Exception:
+            return JSONResponse({"error": "The body is not a Bot Framework activity."},
+                                status_code=400)
         result = await self.process_request(_RequestAdapter(request), agent)
         return _response(result)
 
@@ -135,7 +141,11 @@ def routes(service: TeamsService) -> list[BaseRoute]:
     """``POST /api/messages``: the SDK's JWT check, then the SDK's turn processing."""
 
     async def messages(request: Request) -> Response:
-        identity = await _authorize_request(request.headers.get("Authorization"), service.auth)
+        try:
+            identity = await _authorize_request(request.headers.get("Authorization"), service.auth)
+        except Exception as err:  # the SDK lets some malformed tokens escape (no kid: KeyError)
+            log.warning("teams: a malformed token was refused (%s)", type(err).__name__)
+            return JSONResponse({"error": "Invalid token"}, status_code=401)
         if isinstance(identity, HttpResponse):
             return _response(identity)
         request.state.claims_identity = identity

@@ -20,6 +20,7 @@ from bot.slack.server import asgi_app
 from bot.slack.settings import SlackSettings
 from storage.people import Person, SqlPeopleStore
 from storage.ports import Change
+from storage.seen import SqlSeenRequests
 from tests.asgi_server import serve as _serve
 from tests.bot.slack.fake_slack import FakeSlack
 
@@ -129,5 +130,6 @@ def people(demo_runtime: Runtime) -> SqlPeopleStore:
 def slack(fake: FakeSlack, demo_runtime: Runtime, people: SqlPeopleStore) -> Iterator[SlackUser]:
     app = build_app(demo_runtime, slack_settings(fake))
     with httpx.Client(timeout=10) as http:
-        for base in _serve(asgi_app(app)):
+        for base in _serve(asgi_app(app, seen=SqlSeenRequests(demo_runtime.engine),
+                                    signing_secret=SECRET)):
             yield SlackUser(base, fake, http)

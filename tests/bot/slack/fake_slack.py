@@ -42,7 +42,8 @@ class FakeSlack:
     server: ThreadingHTTPServer | None = None
     socket_url: str = ""
 
-    def start(self) -> FakeSlack:
+    def start(self, port: int = 0) -> FakeSlack:
+        """Serve on ``port`` (any free one by default)."""
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -56,7 +57,7 @@ class FakeSlack:
             def do_GET(self) -> None:  # Web API methods may be called with GET and a query
                 fake.handle(self, urlsplit(self.path).query)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.socket_url = f"ws://127.0.0.1:{closed_port()}/link"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()

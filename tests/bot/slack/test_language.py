@@ -13,8 +13,10 @@ from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings
 from bot.slack.app import build_app, render_message
 from bot.slack.server import asgi_app, wire
+from storage.seen import SqlSeenRequests
 from tests.bot.slack.blockkit import assert_valid_message
 from tests.bot.slack.conftest import (
+    SECRET,
     STRANGER,
     SUPPLIER,
     SlackUser,
@@ -41,7 +43,8 @@ def danish_runtime(demo_runtime: Runtime, people: object) -> Runtime:
 def danish_slack(fake: FakeSlack, danish_runtime: Runtime) -> Iterator[SlackUser]:
     app = build_app(danish_runtime, slack_settings(fake))
     with httpx.Client(timeout=10) as http:
-        for base in _serve(asgi_app(app)):
+        for base in _serve(asgi_app(app, seen=SqlSeenRequests(danish_runtime.engine),
+                                   signing_secret=SECRET)):
             yield SlackUser(base, fake, http)
 
 
@@ -62,7 +65,8 @@ def test_a_slash_command_in_a_worker_process_answers_in_the_configured_language(
         fake: FakeSlack, danish_runtime: Runtime) -> None:
     app = wire(danish_runtime, danish_settings(danish_runtime), slack_settings(fake), processes=1)
     with httpx.Client(timeout=10) as http:
-        for base in _serve(asgi_app(app)):
+        for base in _serve(asgi_app(app, seen=SqlSeenRequests(danish_runtime.engine),
+                                   signing_secret=SECRET)):
             user = SlackUser(base, fake, http)
             user.command("next aarhus", SUPPLIER)
             assert DANISH_NEXT in text_of(user.answer())

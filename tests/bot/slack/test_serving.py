@@ -144,12 +144,14 @@ def test_the_core_can_run_in_worker_processes(fake: FakeSlack, demo_runtime: Run
     """What `sf1590 serve` does by default: the core in a worker process, same answers."""
     from bot.settings import Settings
     from bot.slack.server import asgi_app, wire
+    from storage.seen import SqlSeenRequests
     from tests.bot.slack.conftest import _serve
 
     settings = Settings(database_url=str(demo_runtime.engine.url))
     app = wire(demo_runtime, settings, slack_settings(fake), processes=1)
     with httpx.Client(timeout=10) as http:
-        for base in _serve(asgi_app(app)):
+        for base in _serve(asgi_app(app, seen=SqlSeenRequests(demo_runtime.engine),
+                                    signing_secret=SECRET)):
             user = SlackUser(base, fake, http)
             assert user.command("next aarhus", SUPPLIER).status_code == 200
             message = user.answer()

@@ -18,7 +18,7 @@ import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from jwt import PyJWK
+from jwt import PyJWK, PyJWKClientError
 from microsoft_agents.authentication.msal import MsalAuth
 from microsoft_agents.hosting.core.authorization.jwt.jwt_token_validator import JwtTokenValidator
 
@@ -70,7 +70,9 @@ def far_end(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     async def signing_key(jwks_uri: str, header: dict[str, Any]) -> PyJWK:
         asked.append(jwks_uri)
-        assert header.get("kid") == KID, "a token signed by an unknown key"
+        kid = header["kid"]  # indexed as the SDK does: a token without a kid raises KeyError
+        if kid != KID:  # what PyJWKClient raises for a key the JWKS does not have
+            raise PyJWKClientError(f'Unable to find a signing key that matches: "{kid}"')
         return _JWK
 
     async def access_token(self: Any, resource_url: str, scopes: list[str],

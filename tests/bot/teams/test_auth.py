@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -110,3 +111,57 @@ def test_by_default_only_microsofts_service_urls_are_answered(demo_runtime: Runt
     assert connector.calls == []
     local = TeamsSettings.from_env({APP_ID_VAR: APP_ID, SECRET_VAR: "s", ANY_SERVICE_URL_VAR: "1"})
     assert local is not None and not local.check_service_url
+
+
+def _unsigned(header: dict[str, str], claims: dict[str, object]) -> str:
+    """A hand-made JWT: any header, any claims, no signature at all."""
+    import base64
+    import json
+
+    def part(value: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    return f"{part(header)}.{part(claims)}."
+
+
+def _claims(**more: object) -> dict[str, object]:
+    import time
+
+    now = int(time.time())
+    return {"iss": "https://api.botframework.com", "aud": APP_ID, "iat": now, "nbf": now,
+            "exp": now + 600, **more}
+
+
+@pytest.mark.parametrize("authorization", [
+    "Bearer " + _unsigned({"alg": "none", "typ": "JWT", "kid": "sf1590-test-key"}, _claims()),
+    "Bearer " + _unsigned({"alg": "none"}, _claims()),
+    "Bearer " + token().replace(".", "", 1),  # the header's end lost: not three parts
+    "Bearer " + _unsigned({"alg": "RS256", "typ": "JWT"}, _claims()),  # no kid
+    "Bearer " + _unsigned({"alg": "HS256", "kid": "sf1590-test-key"}, _claims()),
+    "Bearer " + _unsigned({"alg": "RS256", "kid": "sf1590-test-key"}, _claims(iss="https://evil")),
+    "Bearer " + _unsigned({"alg": "RS256", "kid": 7}, _claims()),
+    "Bearer " + _unsigned({}, {}),
+    "Bearer a.b.c",
+    "Bearer ....",
+    "Bearer " + "x" * 20_000,
+    "Bearer",
+    "Bearer x y",
+    "Token " + token(),
+], ids=["alg-none-kid", "alg-none", "two-parts", "no-kid", "hs256", "wrong-issuer",
+        "kid-number", "empty-json", "abc", "dots", "huge", "bare-bearer", "three-parts",
+        "other-scheme"])
+def test_malformed_tokens_get_401_never_500(teams: TeamsClient, authorization: str) -> None:
+    response = _next(teams, {"Authorization": authorization})
+    assert response.status_code == 401, (response.status_code, response.text)
+    assert "Traceback" not in response.text
+    assert teams.connector.calls == []
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"[]", b"\xff\xfe", b"null", b'{"type": 5}'])
+def test_a_valid_token_with_a_malformed_body_gets_4xx_never_500(teams: TeamsClient,
+                                                                body: bytes) -> None:
+    response = teams.http.post(f"{teams.base}/api/messages", content=body, headers={
+        "Authorization": f"Bearer {token()}", "Content-Type": "application/json"})
+    assert 400 <= response.status_code < 500, (response.status_code, response.text)
+    assert "Traceback" not in response.text
+    assert teams.connector.calls == []

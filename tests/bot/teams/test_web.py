@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -32,8 +33,16 @@ def both(demo_runtime: Runtime, people: SqlPeopleStore, connector: FakeConnector
     assert paths == {"/api/messages", "/slack/events", "/healthz"}
     with httpx.Client(timeout=20) as http:
         for base in serve(web.app):
+            _wait_until_healthy(http, base)  # Slack's app is built in the background
             yield SlackUser(base, fake, http), TeamsClient(base, connector, http)
     fake.stop()
+
+
+def _wait_until_healthy(http: httpx.Client, base: str) -> None:
+    deadline = time.monotonic() + 10
+    while http.get(f"{base}/healthz").status_code != 200:
+        assert time.monotonic() < deadline, http.get(f"{base}/healthz").text
+        time.sleep(0.02)
 
 
 def test_slack_and_teams_share_one_process_and_guard_only_their_own_route(

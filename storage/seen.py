@@ -1,0 +1,50 @@
+"""Signed Slack requests seen in the last minutes, so a replayed request is answered but not run.
+
+Slack accepts a signature for five minutes; anyone who captured a request could send it again
+within them. The signature (an HMAC over the timestamp and the body) is the key of a small table,
+so every web process sharing the database agrees on what was seen: the first insert wins.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from sqlalchemy import Engine, delete
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Field, Session, SQLModel
+
+__all__ = ["KEEP_SECONDS", "SeenRequestRow", "SeenRequests", "SqlSeenRequests"]
+
+KEEP_SECONDS = 600  # Slack's window is ±5 minutes around the request's timestamp
+
+
+class SeenRequestRow(SQLModel, table=True):
+    """One signed request: its signature, and the timestamp Slack signed with it."""
+
+    __tablename__ = "seen_request"
+
+    signature: str = Field(primary_key=True, max_length=100)
+    timestamp: int = Field(index=True)
+
+
+class SeenRequests(Protocol):
+    def first_time(self, signature: str, timestamp: int) -> bool:
+        """Record the request; False when it was recorded before (a replay)."""
+        ...
+
+
+class SqlSeenRequests:
+    """Seen requests in the ``seen_request`` table; rows older than the window are dropped."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def first_time(self, signature: str, timestamp: int) -> bool:
+        try:
+            with Session(self.engine) as session, session.begin():
+                session.execute(delete(SeenRequestRow).where(
+                    SeenRequestRow.timestamp < timestamp - KEEP_SECONDS))  # type: ignore[arg-type]
+                session.add(SeenRequestRow(signature=signature, timestamp=timestamp))
+        except IntegrityError:
+            return False
+        return True

@@ -1,0 +1,36 @@
+"""Seen signed requests: the first insert wins, in every process sharing the database."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy import Engine, func, select
+from sqlmodel import Session
+
+from storage.seen import KEEP_SECONDS, SeenRequestRow, SqlSeenRequests
+
+NOW = 1_796_000_000
+SIGNATURE = "v0=" + "a" * 64
+
+
+def test_a_signature_is_new_once(engine: Engine) -> None:
+    seen = SqlSeenRequests(engine)
+    assert seen.first_time(SIGNATURE, NOW)
+    assert not seen.first_time(SIGNATURE, NOW)
+    assert not SqlSeenRequests(engine).first_time(SIGNATURE, NOW + 1)  # another process
+
+
+def test_of_many_racing_copies_exactly_one_runs(engine: Engine) -> None:
+    seen = SqlSeenRequests(engine)
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda _: seen.first_time(SIGNATURE, NOW), range(16)))
+    assert results.count(True) == 1
+
+
+def test_rows_older_than_the_window_are_dropped(engine: Engine) -> None:
+    seen = SqlSeenRequests(engine)
+    for i in range(5):
+        seen.first_time(f"v0={i:064x}", NOW - KEEP_SECONDS - 10)
+    seen.first_time(SIGNATURE, NOW)
+    with Session(engine) as session:
+        assert session.execute(select(func.count()).select_from(SeenRequestRow)).scalar_one() == 1
