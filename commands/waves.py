@@ -176,7 +176,8 @@ def history(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     """Recent changes, newest first, with who, when and from where: `history aarhus`."""
     rollout = load_rollout(ctx)
     municipality = match_municipality(args, rollout.municipalities) if args else None
-    events = ctx.store.events(municipality=municipality.code if municipality else None, limit=15)
+    events = ctx.store.events(municipality=municipality.code if municipality else None,
+                              wave=municipality.wave if municipality else None, limit=15)
     lines = []
     for e in events:
         when = e.at.astimezone(_COPENHAGEN).strftime("%Y-%m-%d %H:%M")

@@ -58,9 +58,11 @@ class MemoryRolloutStore:
         codes = {*municipalities, SYSTEM_WIDE}
         return {k: v for k, v in self._states.items() if k.municipality in codes}
 
-    def events(self, *, municipality: int | None = None, limit: int = 20) -> list[TaskEvent]:
+    def events(self, *, municipality: int | None = None, wave: str | None = None,
+               limit: int = 20) -> list[TaskEvent]:
         found = [e for e in reversed(self._events) if municipality is None
-                 or e.key.municipality in (municipality, SYSTEM_WIDE)]
+                 or e.key.municipality == municipality
+                 or (e.key.municipality == SYSTEM_WIDE and e.key.connection in ("", wave or ""))]
         return found[:limit]
 
     def wave_moves(self, municipality: int | None = None) -> list[WaveMove]:

@@ -244,8 +244,10 @@ class RolloutStore(Protocol):
         """
         ...
 
-    def events(self, *, municipality: int | None = None, limit: int = 20) -> list[TaskEvent]:
-        """Newest first."""
+    def events(self, *, municipality: int | None = None, wave: str | None = None,
+               limit: int = 20) -> list[TaskEvent]:
+        """Newest first. With ``municipality``: its own events and those of tasks done once for
+        everyone, and (with ``wave``) the runbook steps of that wave; not other waves' steps."""
         ...
 
     def save_municipalities(self, municipalities: Iterable[Municipality], *,

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TypeVar
 
-from sqlalchemy import Connection, Engine, or_
+from sqlalchemy import Connection, Engine, and_, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
@@ -257,12 +257,14 @@ class SqlRolloutStore:
         # then sees the command undone.
         return self._retrying(attempt)
 
-    def events(self, *, municipality: int | None = None, limit: int = 20) -> list[TaskEvent]:
+    def events(self, *, municipality: int | None = None, wave: str | None = None,
+               limit: int = 20) -> list[TaskEvent]:
         with Session(self.engine) as session:
             query = select(TaskEventRow).order_by(col(TaskEventRow.id).desc()).limit(limit)
             if municipality is not None:
-                query = query.where(or_(col(TaskEventRow.municipality) == municipality,
-                                        col(TaskEventRow.municipality) == SYSTEM_WIDE))
+                shared = and_(col(TaskEventRow.municipality) == SYSTEM_WIDE,
+                              col(TaskEventRow.connection).in_(["", wave or ""]))
+                query = query.where(or_(col(TaskEventRow.municipality) == municipality, shared))
             return [_event(r) for r in session.exec(query).all()]
 
     # -- gate decisions ---------------------------------------------------------------------

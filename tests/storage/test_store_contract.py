@@ -118,6 +118,16 @@ def test_a_task_changed_by_someone_else_since_it_was_read_fails_the_whole_comman
     assert len(store.events()) == 1
 
 
+def test_a_municipalitys_history_has_its_own_wave_steps_not_other_waves(
+        store: RolloutStore) -> None:
+    system, p2_step, k91_step = TaskKey("A/TF102"), TaskKey.for_wave("R/LUK", "P2"), \
+        TaskKey.for_wave("R/LUK", "K91")
+    store.record(command(), tasks=tasks(A751, system, p2_step, k91_step))
+    keys = {e.key for e in store.events(municipality=751, wave="P2")}
+    assert keys == {A751, system, p2_step}
+    assert {e.key for e in store.events(municipality=575)} == {system}
+
+
 def test_a_task_named_twice_in_one_command_is_refused(store: RolloutStore) -> None:
     with pytest.raises(ValueError):
         store.record(command(), tasks=tasks(A751, A751))
