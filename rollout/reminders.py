@@ -125,7 +125,9 @@ class _WaveIndex:
 def _wave_index(rollout: Rollout, wave: str) -> _WaveIndex:
     members = sorted((m for m in rollout.municipalities.values() if m.wave == wave),
                      key=lambda m: m.name)
-    keys = rollout.task_keys(members, include_system=False)
+    # A municipality stopped at KP-4 ("Stop aktivitet") gets no reminders for its tasks.
+    keys = rollout.task_keys([m for m in members if m.code not in rollout.stopped],
+                             include_system=False)
     for key in rollout.graph.system_instances():  # due for this wave when its deadline is this wave's
         own = rollout.graph.deadline(key.ref, wave)
         shared = rollout.deadline(key)

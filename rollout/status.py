@@ -104,6 +104,7 @@ class Rollout:
     graph: PlanGraph
     municipalities: Mapping[int, Municipality]
     states: Mapping[TaskKey, TaskState]
+    stopped: frozenset[int] = frozenset()  # under "Stop aktivitet" (KP-4): no reminders
     _views: dict[tuple[TaskKey, date], TaskView] = field(default_factory=dict, repr=False)
     _predecessors: dict[TaskKey, list[TaskKey]] = field(default_factory=dict, repr=False)
 

@@ -29,6 +29,7 @@ from commands.admin import actor_for
 from commands.context import CommandContext
 from commands.messages import speaking
 from commands.notices import Mention, MentionHook, mark_late, notice
+from rollout.decisions import stopped
 from rollout.reminders import DueItem, due_at
 from rollout.status import Rollout, TaskView
 from storage.outbox import DROPPED, Claimed, Leadership, NewNotice, SqlOutbox
@@ -102,7 +103,9 @@ class Sweeper:
     def snapshot(self) -> Rollout:
         """The rollout as recorded now (never a copy from start-up)."""
         store = self.runtime.store
-        return Rollout(self.runtime.graph, store.municipalities(), store.task_states())
+        halted = stopped(self.runtime.graph.plan, store.gate_decisions())
+        return Rollout(self.runtime.graph, store.municipalities(), store.task_states(),
+                       stopped=frozenset(halted))
 
     def due(self, now: datetime) -> tuple[Rollout, list[DueItem]]:
         rollout = self.snapshot()
