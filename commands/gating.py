@@ -15,6 +15,7 @@ from commands.reply import Reply, Section, Tone
 from rollout.decisions import (
     GO,
     NO_GO,
+    WITHDRAWN,
     NoGo,
     current_decisions,
     no_go_leads_to,
@@ -58,7 +59,7 @@ def _parse(ctx: CommandContext, rollout: Rollout, args: list[str]) -> _Asked:
         words.pop()
     elif not split.marked and note.split()[:1] and note.split()[0].lower() in CONFIRM_WORDS:
         raise UserError(t("error.confirm_needs_marker"),
-                        hint=t("hint.confirm", command=" ".join(args[:4])))
+                        hint=t("hint.confirm", command=f"decide {' '.join(args[:4])} confirm -- "))
     if len(words) < 4:
         raise UserError(t("error.decide_usage"), hint=t("usage.decide"))
     verdict = _VERDICTS.get(words[-1].lower().replace("_", "-"))
@@ -199,14 +200,16 @@ def verdict_text(decision: GateDecision) -> str:
 def decision_lines(rollout: Rollout, decisions: list[GateDecision]) -> list[str]:
     """Every decision with who, when and outcome; those no longer standing marked."""
     standing = {d.id for d in current_decisions(decisions).values()}
+    withdrawn = {d.supersedes for d in decisions if d.decision == WITHDRAWN}
     lines = []
     for d in decisions:
         missing = tuple(TaskKey.from_value(v) for v in d.missing)
+        mark = ("" if d.id in standing or d.decision == WITHDRAWN
+                else t("decision.withdrawn_mark") if d.id in withdrawn
+                else t("decision.superseded"))
         lines.append(t("decision.line", gate=d.gate, wave=d.wave, decision=verdict_text(d),
                        actor=d.actor, source=d.source, at=local_minute(d.at),
-                       note=f" — {d.note}" if d.note else "",
-                       superseded="" if d.id in standing or d.decision == "withdrawn"
-                       else t("decision.superseded"),
+                       note=f" — {d.note}" if d.note else "", superseded=mark,
                        missing=t("decision.missing", count=len(missing),
                                  tasks=_task_list(rollout, missing)) if missing else ""))
     return lines

@@ -153,6 +153,7 @@ EN: dict[str, str] = {
     "decision.kp4_no_go": "STOP ACTIVITY",
     "decision.line": "{at} {gate} {wave}: {decision} by {actor} ({source}){note}{missing}{superseded}",
     "decision.superseded": " (superseded)",
+    "decision.withdrawn_mark": " (withdrawn)",
     "decision.missing": " — taken with {count} task(s) not finished: {tasks}",
     "decide.already": "{gate} {wave}: {name} already has {decision} (by {actor} at {at}); nothing recorded.",
     "decide.supersedes": "This supersedes the {decision} by {actor} at {at}; both stay in the history.",

@@ -133,6 +133,7 @@ DA: dict[str, str] = {
     "decision.kp4_no_go": "STOP AKTIVITET",
     "decision.line": "{at} {gate} {wave}: {decision} af {actor} ({source}){note}{missing}{superseded}",
     "decision.superseded": " (afløst)",
+    "decision.withdrawn_mark": " (trukket tilbage)",
     "decision.missing": " — truffet med {count} opgave(r) ikke udført: {tasks}",
     "decide.already": "{gate} {wave}: {name} har allerede {decision} (af {actor} {at}); intet er registreret.",
     "decide.supersedes": "Den afløser {decision} af {actor} {at}; begge bliver i historikken.",

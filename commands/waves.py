@@ -71,9 +71,10 @@ def gate(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     countdown = ctx.graph.calendar.countdown(ctx.today, found.day)
     decisions = ctx.store.gate_decisions(wave=wave, gate=gate_id)
     standing = {d.municipality: d for d in current_decisions(decisions).values()}
-    # Who was in the wave at the gate: its members now, and those a decision there moved out.
-    members = sorted({m for m in rollout.municipalities.values()
-                      if m.wave == wave or m.code in standing}, key=lambda m: m.name)
+    # Past the gate, who was in the wave then: its members now and those a decision there
+    # moved out; before it, the members now.
+    members = sorted({m for m in rollout.municipalities.values() if m.wave == wave
+                      or (countdown.passed and m.code in standing)}, key=lambda m: m.name)
     if isinstance(rollout.states, StoredStates):
         rollout.states.prefetch([m.code for m in members])
     results = [readiness(rollout, m, found, ctx.today) for m in members]
