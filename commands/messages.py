@@ -180,6 +180,7 @@ EN: dict[str, str] = {
     "gate.outcome": "{decided}/{total} decided ({go} go, {no_go} no-go), {undecided} not decided",
     "gate.outcome_title": "Outcome per municipality",
     "gate.undecided_line": "{name}: not decided; not finished: {count} ({missing})",
+    "gate.undecided_ready": "{name}: not decided; nothing missing",
     "gate.decided_line": "{name}: {decision} by {actor} at {at}{moved}{missing}",
     "gate.moved_to": ", moved to {wave}",
     "gate.decided_missing": ", taken with {count} task(s) not finished",

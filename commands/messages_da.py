@@ -160,6 +160,7 @@ DA: dict[str, str] = {
     "gate.outcome": "{decided}/{total} besluttet ({go} go, {no_go} no-go), {undecided} ikke besluttet",
     "gate.outcome_title": "Udfald pr. kommune",
     "gate.undecided_line": "{name}: ikke besluttet; ikke udført: {count} ({missing})",
+    "gate.undecided_ready": "{name}: ikke besluttet; intet mangler",
     "gate.decided_line": "{name}: {decision} af {actor} {at}{moved}{missing}",
     "gate.moved_to": ", flyttet til {wave}",
     "gate.decided_missing": ", truffet med {count} opgave(r) ikke udført",

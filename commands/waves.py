@@ -28,6 +28,7 @@ from commands.present import StoredStates, key_label, load_rollout, local_minute
 from commands.reply import Reply, Section, Tone
 from rollout.decisions import current_decisions
 from rollout.gates import (
+    GateDate,
     Readiness,
     gate_date,
     gate_ids,
@@ -81,12 +82,12 @@ def gate(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     if countdown.passed:
         headline = t("gate.passed", gate=gate_id, wave=wave, day=found.day.isoformat(),
                      days=-countdown.calendar_days)
-        sections = _outcome_sections(rollout, results, standing)
+        sections = _outcome_sections(rollout, results, standing, _conflict_lines(found))
         at_risk = False
     else:
         headline = t("gate.headline", gate=gate_id, wave=wave, day=found.day.isoformat(),
                      days=countdown.calendar_days, working=countdown.working_days)
-        sections, at_risk = _readiness_sections(found.conflict and found.by_diagram, results)
+        sections, at_risk = _readiness_sections(_conflict_lines(found), results)
     controls = wave_controls(rollout, [m for m in members if m.wave == wave], gate=gate_id)
     if controls:
         sections.append(Section(title=t("gate.controls_title"), lines=tuple(
@@ -98,16 +99,20 @@ def gate(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     return Reply(headline, tuple(sections), tone=Tone.WARNING if at_risk else Tone.INFO)
 
 
-def _readiness_sections(conflict: dict[str, date] | bool, results: list[Readiness],
+def _conflict_lines(found: GateDate) -> list[str]:
+    if not found.conflict:
+        return []
+    return [t("gate.conflict", parts=", ".join(
+        f"{d}: {day.isoformat()}" for d, day in sorted(found.by_diagram.items())))]
+
+
+def _readiness_sections(conflict: list[str], results: list[Readiness],
                         ) -> tuple[list[Section], bool]:
     """Before the gate: how many are ready, who is not, who is at risk."""
     not_ready = [r for r in results if not r.ready]
     at_risk = [r for r in not_ready if r.at_risk]
     lines = [t("gate.summary", ready=len(results) - len(not_ready), total=len(results),
-               not_ready=len(not_ready), at_risk=len(at_risk))]
-    if isinstance(conflict, dict):
-        lines.append(t("gate.conflict", parts=", ".join(
-            f"{d}: {day.isoformat()}" for d, day in sorted(conflict.items()))))
+               not_ready=len(not_ready), at_risk=len(at_risk)), *conflict]
     sections = [Section(lines=tuple(lines))]
     if not_ready:
         not_ready.sort(key=lambda r: (not r.at_risk, -len(r.missing), r.municipality.name))
@@ -127,20 +132,21 @@ def _refs(r: Readiness) -> str:
 
 
 def _outcome_sections(rollout: Rollout, results: list[Readiness],
-                      standing: dict[int, GateDecision]) -> list[Section]:
+                      standing: dict[int, GateDecision], conflict: list[str]) -> list[Section]:
     """After the gate: per municipality its standing decision, or that none was taken (and
     what it still lacks). No "at risk": the day is past."""
     undecided = [r for r in results if r.municipality.code not in standing]
     lines = [t("gate.outcome", decided=len(results) - len(undecided), total=len(results),
                go=sum(d.decision == "go" for d in standing.values()),
                no_go=sum(d.decision == "no_go" for d in standing.values()),
-               undecided=len(undecided))]
+               undecided=len(undecided)), *conflict]
     detail = []
     for r in results:
         d = standing.get(r.municipality.code)
         if d is None:
             detail.append(t("gate.undecided_line", name=r.municipality.name,
-                            count=len(r.missing), missing=_refs(r) or "–"))
+                            count=len(r.missing), missing=_refs(r)) if r.missing
+                          else t("gate.undecided_ready", name=r.municipality.name))
             continue
         moved = (t("gate.moved_to", wave=r.municipality.wave)
                  if r.municipality.wave != d.wave else "")
