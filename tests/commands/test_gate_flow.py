@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from commands.context import Actor, CommandContext, Invocation
 from commands.core import dispatch
+from commands.messages import speaking
 from rollout.decisions import stopped
 from rollout.gates import gate_date, readiness
 from rollout.graph import PlanGraph
@@ -20,6 +22,7 @@ from rollout.model import SYSTEM_WIDE
 from rollout.reminders import Target, due_on
 from rollout.status import Rollout
 from storage.memory import MemoryRolloutStore
+from storage.ports import CommandRecord, RecordResult
 from tests.commands.chatbot import ANNA, BO, START, Bot, make_bot
 
 
@@ -194,3 +197,36 @@ def test_a_go_with_missing_tasks_is_refused_until_confirmed_and_kept_with_them(
     assert "C/TS100@575" in decision.missing
     history = bot.say("history vejen")
     assert f"taken with {len(decision.missing)} task(s) not finished: " in history
+
+
+class _BoDecidesFirst(MemoryRolloutStore):
+    """A store where Bo's decision lands between Anna's reading and Anna's writing (a race)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.race: DayBot | None = None
+
+    def record(self, command: CommandRecord, **changes: Any) -> RecordResult:
+        race, self.race = self.race, None
+        if race is not None:
+            race.say("decide KP-4 P2 vejen stop -- overvågning mangler", BO)
+        return super().record(command, **changes)
+
+
+def test_a_decision_taken_by_someone_else_meanwhile_is_not_silently_superseded(
+        sf1590_graph: PlanGraph) -> None:
+    store = _BoDecidesFirst()
+    base = make_bot(sf1590_graph, store)
+    bot = DayBot(base.graph, store, base.now)
+    store.race = bot
+    reply = bot.say("decide KP-4 P2 vejen go confirm -- ok efter telefonmøde")
+    assert "Nothing was recorded: bo decided KP-4 for Vejen at 2020-01-21 09:02" in reply
+    assert [(d.decision, d.actor) for d in store.gate_decisions()] == [("no_go", "bo")]
+
+
+def test_a_danish_bot_tells_the_stop_and_the_escalation_in_danish(bot: DayBot) -> None:
+    with speaking("da"):
+        reply = bot.say("decide KP-4 P2 vejen stop -- overvågning mangler")
+        assert "KP-4 P2: STOP AKTIVITET registreret for Vejen." in reply
+        assert "Stop aktivitet: ibrugtagningen af Vejen stopper" in reply
+        assert "Vejen: STOP AKTIVITET ved KP-4 (P2) af anna" in bot.say("status P2")
