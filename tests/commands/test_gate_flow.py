@@ -14,7 +14,6 @@ import pytest
 
 from commands.context import Actor, CommandContext, Invocation
 from commands.core import dispatch
-from commands.messages import speaking
 from rollout.decisions import stopped
 from rollout.gates import gate_date, readiness
 from rollout.graph import PlanGraph
@@ -37,10 +36,13 @@ class DayBot(Bot):
         self.now = datetime.combine(day, START.timetz())  # 09:00 in Copenhagen
         return self
 
+    language: str = "en"
+
     def say(self, text: str, actor: Actor = ANNA) -> str:
         self.now += timedelta(minutes=1)
         ctx = CommandContext(self.store, self.graph, self.now, self.today)
-        return "\n".join(dispatch(ctx, Invocation(text, actor, "console")).text_lines())
+        inv = Invocation(text, actor, "console", language=self.language)
+        return "\n".join(dispatch(ctx, inv).text_lines())
 
     def snapshot(self) -> Rollout:
         return Rollout(self.graph, self.store.municipalities(), self.store.task_states())
@@ -225,8 +227,8 @@ def test_a_decision_taken_by_someone_else_meanwhile_is_not_silently_superseded(
 
 
 def test_a_danish_bot_tells_the_stop_and_the_escalation_in_danish(bot: DayBot) -> None:
-    with speaking("da"):
-        reply = bot.say("decide KP-4 P2 vejen stop -- overvågning mangler")
-        assert "KP-4 P2: STOP AKTIVITET registreret for Vejen." in reply
-        assert "Stop aktivitet: ibrugtagningen af Vejen stopper" in reply
-        assert "Vejen: STOP AKTIVITET ved KP-4 (P2) af anna" in bot.say("status P2")
+    bot.language = "da"
+    reply = bot.say("decide KP-4 P2 vejen stop -- overvågning mangler")
+    assert "KP-4 P2: STOP AKTIVITET registreret for Vejen." in reply
+    assert "Stop aktivitet: ibrugtagningen af Vejen stopper" in reply
+    assert "Vejen: STOP AKTIVITET ved KP-4 (P2) af anna" in bot.say("status P2")
