@@ -293,6 +293,8 @@ EN: dict[str, str] = {
     "notice.in_days": "in {days} working day(s)",
     "notice.days_left": "{days} working day(s) left",
     "notice.report": "{wave}: {name} is due {when} ({day})",
+    "notice.escalation": "{wave}: {name} needs a decision after {gate}",
+    "notice.escalation_footer": "`gate {gate} {wave}` lists the open escalations; a new `decide {gate} {wave} …` closes this one.",
     "notice.nothing": "Nothing to say about {item}.",
     "notice.lacks": "{name}: lacks {refs} (remaining chain {chain} working days){risk}",
     "notice.none": "none",

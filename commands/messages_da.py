@@ -273,6 +273,8 @@ DA: dict[str, str] = {
     "notice.in_days": "om {days} arbejdsdag(e)",
     "notice.days_left": "{days} arbejdsdag(e) tilbage",
     "notice.report": "{wave}: {name} skal foreligge {when} ({day})",
+    "notice.escalation": "{wave}: {name} kræver en beslutning efter {gate}",
+    "notice.escalation_footer": "`gate {gate} {wave}` viser de åbne eskaleringer; en ny `decide {gate} {wave} …` lukker denne.",
     "notice.nothing": "Intet at sige om {item}.",
     "notice.lacks": "{name}: mangler {refs} (resterende kæde {chain} arbejdsdage){risk}",
     "notice.none": "ingen",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol, TypeVar
 
@@ -53,6 +54,12 @@ class Decided(Protocol):
     def id(self) -> int: ...
     @property
     def supersedes(self) -> int | None: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def note(self) -> str: ...
+    @property
+    def at(self) -> datetime: ...
 
 
 D = TypeVar("D", bound=Decided)

@@ -29,7 +29,7 @@ from commands.admin import actor_for
 from commands.context import CommandContext
 from commands.messages import speaking
 from commands.notices import Mention, MentionHook, mark_late, notice
-from rollout.decisions import stopped
+from rollout.decisions import open_escalations, stopped
 from rollout.reminders import DueItem, due_at
 from rollout.status import Rollout, TaskView
 from storage.outbox import DROPPED, Claimed, Leadership, NewNotice, SqlOutbox
@@ -110,7 +110,10 @@ class Sweeper:
     def due(self, now: datetime) -> tuple[Rollout, list[DueItem]]:
         rollout = self.snapshot()
         targets = self.settings.targets(tuple(self.notifiers))
-        return rollout, due_at(rollout, targets, now, lookback_days=self.config.lookback_days)
+        escalations = open_escalations(self.runtime.graph.plan,
+                                       self.runtime.store.gate_decisions())
+        return rollout, due_at(rollout, targets, now, lookback_days=self.config.lookback_days,
+                               escalations=escalations)
 
     def plan(self, now: datetime, report: SweepReport) -> None:
         rollout, items = self.due(now)
