@@ -4,7 +4,10 @@ stops, a Gate no-go or a no-go in the last wave escalates."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from commands.context import CommandContext, Invocation
 from commands.grammar import split_reason
@@ -24,11 +27,11 @@ from rollout.decisions import (
     stopped,
 )
 from rollout.gates import gate_date, next_wave, readiness
-from rollout.model import Municipality, TaskKey
+from rollout.model import Municipality, TaskKey, TaskState
 from rollout.status import Rollout
 from storage.ports import DecisionRequest, GateDecision, MoveRequest, RecordOutcome, RecordResult
 
-__all__ = ["decide", "decision_lines", "escalation_section", "rollback_lines"]
+__all__ = ["decide", "decision_lines", "escalation_section", "rollback_lines", "rollout_on"]
 
 CONFIRM_WORDS = frozenset({"confirm", "bekræft", "bekraeft"})
 _VERDICTS = {"go": GO, "ja": GO, "yes": GO, "okay": GO, "ok": GO,
@@ -246,3 +249,20 @@ def rollback_lines(ctx: CommandContext, rollout: Rollout, wave: str) -> list[str
               new=r.municipality.wave, gate=r.decision.gate)
             for r in rollback_activities(ctx.graph.plan, decisions, rollout.municipalities,
                                          wave=wave)]
+
+
+_EVERY_EVENT = 10**9  # ``events`` takes a limit; a replay wants them all
+
+
+def rollout_on(ctx: CommandContext, rollout: Rollout, day: date, wave: str,
+               members: Iterable[Municipality]) -> Rollout:
+    """The rollout as it stood at the end of ``day`` for a gate of ``wave``: task states
+    replayed from the recorded events, and ``members`` in that wave (where they were then)."""
+    end = datetime.combine(day + timedelta(days=1), time(0), ZoneInfo(ctx.graph.plan.timezone))
+    states: dict[TaskKey, TaskState] = {}
+    for event in reversed(ctx.store.events(limit=_EVERY_EVENT)):  # oldest first
+        if event.at < end:
+            states[event.key] = event.new
+    municipalities = dict(rollout.municipalities)
+    municipalities.update((m.code, replace(m, wave=wave)) for m in members)
+    return Rollout(ctx.graph, municipalities, states)

@@ -11,6 +11,7 @@ from commands.gating import (
     decision_lines,
     escalation_section,
     rollback_lines,
+    rollout_on,
     verdict_text,
 )
 from commands.grammar import split_reason
@@ -78,15 +79,18 @@ def gate(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
                       or (countdown.passed and m.code in standing)}, key=lambda m: m.name)
     if isinstance(rollout.states, StoredStates):
         rollout.states.prefetch([m.code for m in members])
-    results = [readiness(rollout, m, found, ctx.today) for m in members]
     if countdown.passed:
         headline = t("gate.passed", gate=gate_id, wave=wave, day=found.day.isoformat(),
                      days=-countdown.calendar_days)
-        sections = _outcome_sections(rollout, results, standing, _conflict_lines(found))
+        then = rollout_on(ctx, rollout, found.day, wave, members)
+        on_the_day = [readiness(then, then.municipalities[m.code], found, found.day)
+                      for m in members]
+        sections = _outcome_sections(rollout, on_the_day, standing, _conflict_lines(found))
         at_risk = False
     else:
         headline = t("gate.headline", gate=gate_id, wave=wave, day=found.day.isoformat(),
                      days=countdown.calendar_days, working=countdown.working_days)
+        results = [readiness(rollout, m, found, ctx.today) for m in members]
         sections, at_risk = _readiness_sections(_conflict_lines(found), results)
     controls = wave_controls(rollout, [m for m in members if m.wave == wave], gate=gate_id)
     if controls:
@@ -133,8 +137,8 @@ def _refs(r: Readiness) -> str:
 
 def _outcome_sections(rollout: Rollout, results: list[Readiness],
                       standing: dict[int, GateDecision], conflict: list[str]) -> list[Section]:
-    """After the gate: per municipality its standing decision, or that none was taken (and
-    what it still lacks). No "at risk": the day is past."""
+    """After the gate: per municipality its standing decision, or that none was taken, and
+    who was not ready on the day (``results``). No "at risk": the day is past."""
     undecided = [r for r in results if r.municipality.code not in standing]
     lines = [t("gate.outcome", decided=len(results) - len(undecided), total=len(results),
                go=sum(d.decision == "go" for d in standing.values()),
@@ -148,12 +152,12 @@ def _outcome_sections(rollout: Rollout, results: list[Readiness],
                             count=len(r.missing), missing=_refs(r)) if r.missing
                           else t("gate.undecided_ready", name=r.municipality.name))
             continue
-        moved = (t("gate.moved_to", wave=r.municipality.wave)
-                 if r.municipality.wave != d.wave else "")
+        now_in = rollout.municipalities[r.municipality.code].wave
+        moved = t("gate.moved_to", wave=now_in) if now_in != d.wave else ""
         detail.append(t("gate.decided_line", name=r.municipality.name,
                         decision=verdict_text(d), actor=d.actor, at=local_minute(d.at),
-                        moved=moved, missing=t("gate.decided_missing", count=len(d.missing))
-                        if d.missing else ""))
+                        moved=moved, missing=t("gate.decided_missing", count=len(r.missing))
+                        if r.missing else ""))
     return [Section(lines=tuple(lines)),
             Section(title=t("gate.outcome_title"), lines=tuple(detail[:15]),
                     hidden=max(0, len(detail) - 15))]
