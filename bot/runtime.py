@@ -161,14 +161,15 @@ def _seed_progress(runtime: Runtime, path: Path, change: Change) -> None:
     exceptions: dict[TaskKey, TaskState] = {}
     for item in raw.get("exceptions") or []:
         code = by_slug[item["municipality"]].code if item.get("municipality") else 0
-        exceptions[TaskKey(item["task"], code)] = TaskState(Status(item.get("status", "todo")),
-                                                            item.get("reason", ""))
+        key = (TaskKey.for_wave(item["task"], str(item["wave"])) if item.get("wave")
+               else TaskKey(item["task"], code))  # a runbook task of the wave
+        exceptions[key] = TaskState(Status(item.get("status", "todo")), item.get("reason", ""))
     cutoffs = {str(w): rule["done_when_due_before"]
                for rule in raw.get("rules") or [] for w in rule["waves"]}
     states: dict[TaskKey, TaskState] = {}
     rollout = Rollout(runtime.graph, municipalities, states)
     due = set()
-    for key in rollout.task_keys():
+    for key in [*rollout.task_keys(), *rollout.wave_keys()]:
         deadline = rollout.deadline(key)
         wave = rollout.wave_of(key)
         cutoff = cutoffs.get(wave) if wave else max(cutoffs.values(), default=None)

@@ -23,11 +23,12 @@ from commands.parse import (
     match_tasks,
 )
 from commands.permissions import can_change
-from commands.present import key_label, load_rollout, local_minute, owner_name
+from commands.present import key_label, load_rollout, local_minute, owner_name, state_text
 from commands.reply import Action, Reply, Section, Tone
+from commands.runbook import check_wave_key, wave_task_keys
 from commands.undoing import undo_last
 from rollout.model import FINISHED, SYSTEM_WIDE, Municipality, Status, TaskKey, TaskState
-from rollout.plan import Scope, TaskDef
+from rollout.plan import WAVE_SCOPES, Scope, TaskDef
 from rollout.status import Rollout
 from storage.ports import ChangeOutcome, Conflict, RecordOutcome, TaskChange
 
@@ -54,6 +55,9 @@ def _check_instance(ctx: CommandContext, rollout: Rollout, key: TaskKey) -> None
     if task is None:
         raise UserError(t("error.unknown_code", word=key.ref,
                           diagrams=", ".join(ctx.graph.plan.tracked)))
+    if task.scope in WAVE_SCOPES:  # a runbook step: the key names its wave
+        check_wave_key(rollout, key)
+        return
     municipality = rollout.municipalities.get(key.municipality)
     if task.scope == Scope.SYSTEM:
         valid = key.municipality == SYSTEM_WIDE and not key.connection
@@ -91,6 +95,18 @@ def _read_targets(words: Sequence[str], rollout: Rollout, verb: str, code: str,
     return unique(m for m, _ in named), " ".join(rest)
 
 
+def _wave_targets(inv: Invocation, rollout: Rollout, task: TaskDef, words: Sequence[str],
+                  *, wants_reason: bool) -> _Targets:
+    """A runbook step's wave (or a roll-back's municipality), then a reason after a marker, or
+    (unmarked, where a reason is wanted) the words after the wave."""
+    split = split_reason(words)
+    if split.marked:
+        keys, rest = wave_task_keys(inv, rollout, task, split.words, wants_reason=False)
+        return _Targets(keys, split.reason or "")
+    keys, rest = wave_task_keys(inv, rollout, task, words, wants_reason=wants_reason)
+    return _Targets(keys, " ".join(rest))
+
+
 def _resolve(ctx: CommandContext, inv: Invocation, rollout: Rollout, args: Sequence[str],
              verb: str, *, wants_reason: bool) -> _Targets:
     if not args:
@@ -107,6 +123,8 @@ def _resolve(ctx: CommandContext, inv: Invocation, rollout: Rollout, args: Seque
                             hint=t(f"usage.{verb}"))
         return _Targets([direct], reason or "")
     tasks = match_tasks(args[0], ctx.graph.plan)
+    if len(tasks) == 1 and tasks[0].scope in WAVE_SCOPES:  # the runbook: the word is a wave
+        return _wave_targets(inv, rollout, tasks[0], args[1:], wants_reason=wants_reason)
     municipalities, reason = _read_targets(args[1:], rollout, verb, args[0],
                                            wants_reason=wants_reason)
     task = _one_task(tasks, municipalities, rollout, args[0], reopening=verb == "reopen")
@@ -150,6 +168,8 @@ def _one_task(tasks: list[TaskDef], municipalities: list[Municipality], rollout:
 def _keys_for(task: TaskDef, municipality: Municipality) -> list[TaskKey]:
     if task.scope == Scope.SYSTEM:
         return [TaskKey(task.ref)]
+    if task.scope == Scope.WAVE:
+        return [TaskKey.for_wave(task.ref, municipality.wave)]
     if task.scope == Scope.CONNECTION:
         return [TaskKey(task.ref, municipality.code, c) for c in municipality.connections]
     return [TaskKey(task.ref, municipality.code)]
@@ -159,7 +179,7 @@ def _check_direction(rollout: Rollout, keys: list[TaskKey], verb: str, status: S
     """Going back from done or not applicable takes `reopen`; `reopen` takes a finished task."""
     if status in FINISHED:
         return
-    states = {key: rollout.state(key).status for key in keys}
+    states = {key: rollout.recorded_state(key).status for key in keys}
     if verb == "reopen":
         still_open = [key for key, now in states.items() if now not in FINISHED]
         if still_open:
@@ -202,7 +222,7 @@ def _set_status(ctx: CommandContext, inv: Invocation, args: Sequence[str], verb:
     # finished the task in between, that is a conflict, not a silent step back.
     result = ctx.store.record(ctx.command(inv, verb), tasks=[
         TaskChange(key, new, rollout.initial_state(key),
-                   expected=rollout.state(key) if status not in FINISHED else None)
+                   expected=rollout.recorded_state(key) if status not in FINISHED else None)
         for key in keys])
     if result.outcome == RecordOutcome.CONFLICT and result.conflict is not None:
         raise UserError(_conflict_text(rollout, result.conflict))
@@ -236,6 +256,9 @@ def _change_reply(ctx: CommandContext, inv: Invocation, keys: list[TaskKey],
     headline = (t("change.headline", code=keys[0].ref, title=title.title_da, count=len(changed))
                 if changed else t("change.nothing", code=keys[0].ref))
     sections = [Section(lines=tuple(lines))]
+    followers = _followers(ctx, changed)
+    if followers:
+        sections.append(Section(lines=tuple(followers)))
     if changed and status in FINISHED:
         after = load_rollout(ctx)
         unblocked = sorted({s for k in changed for s in after.unblocked_by(k)})
@@ -251,6 +274,22 @@ def _change_reply(ctx: CommandContext, inv: Invocation, keys: list[TaskKey],
     actions = (Action(t("button.undo"), "undo"),) if changed else ()
     return Reply(headline, tuple(sections), tone=Tone.SUCCESS if changed else Tone.INFO,
                  actions=actions, changed=bool(changed))
+
+
+def _followers(ctx: CommandContext, changed: list[TaskKey]) -> list[str]:
+    """The tasks whose state follows a changed one (its joint twin, its alternatives), as they
+    stand now: nothing is written for them, their state is derived."""
+    if not changed:
+        return []
+    after = load_rollout(ctx)
+    # What was recorded may not be what counts: a twin or an alternative done outranks it.
+    lines = [t("change.overridden", task=key_label(after, k),
+               state=state_text(after.view(k, ctx.today)))
+             for k in changed if after.derived(k) is not None]
+    return lines + [t("change.follows", task=key_label(after, f),
+                      state=state_text(after.view(f, ctx.today)))
+                    for k in changed for f in after.boxes.followers(k)
+                    if (via := after.derived(f)) is not None and via.source == k]
 
 
 def done(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:

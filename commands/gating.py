@@ -4,10 +4,7 @@ stops, a Gate no-go or a no-go in the last wave escalates."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from dataclasses import dataclass
 
 from commands.context import CommandContext, Invocation
 from commands.grammar import split_reason
@@ -27,11 +24,12 @@ from rollout.decisions import (
     stopped,
 )
 from rollout.gates import gate_date, next_wave, readiness
-from rollout.model import Municipality, TaskKey, TaskState
+from rollout.model import Municipality, TaskKey
+from rollout.plan import Scope
 from rollout.status import Rollout
 from storage.ports import DecisionRequest, GateDecision, MoveRequest, RecordOutcome, RecordResult
 
-__all__ = ["decide", "decision_lines", "escalation_section", "rollback_lines", "rollout_on"]
+__all__ = ["decide", "decision_lines", "escalation_section", "rollback_lines", "verdict_text"]
 
 CONFIRM_WORDS = frozenset({"confirm", "bekræft", "bekraeft"})
 _VERDICTS = {"go": GO, "ja": GO, "yes": GO, "okay": GO, "ok": GO,
@@ -163,7 +161,11 @@ def _outcome_lines(ctx: CommandContext, rollout: Rollout, asked: _Asked, leads_t
         if found is not None:
             lines.append(t("decide.redated", gate=asked.gate, wave=target,
                            day=found.day.isoformat()))
-        return [*lines, t("decide.rollback", wave=wave, name=name)]
+        # The plan's roll-back tasks (R/SLET) are owed for the wave it left (rolled_back).
+        lines += [t("decide.rollback", wave=wave, name=name, code=task.ref,
+                    slug=asked.municipality.slug, title=task.title_da)
+                  for task in ctx.graph.plan.tracked_tasks() if task.scope == Scope.ROLLBACK]
+        return lines
     if leads_to == NoGo.STOP:
         open_count = sum(1 for v in rollout.views(
             rollout.task_keys([asked.municipality], include_system=False), ctx.today)
@@ -249,20 +251,3 @@ def rollback_lines(ctx: CommandContext, rollout: Rollout, wave: str) -> list[str
               new=r.municipality.wave, gate=r.decision.gate)
             for r in rollback_activities(ctx.graph.plan, decisions, rollout.municipalities,
                                          wave=wave)]
-
-
-_EVERY_EVENT = 10**9  # ``events`` takes a limit; a replay wants them all
-
-
-def rollout_on(ctx: CommandContext, rollout: Rollout, day: date, wave: str,
-               members: Iterable[Municipality]) -> Rollout:
-    """The rollout as it stood at the end of ``day`` for a gate of ``wave``: task states
-    replayed from the recorded events, and ``members`` in that wave (where they were then)."""
-    end = datetime.combine(day + timedelta(days=1), time(0), ZoneInfo(ctx.graph.plan.timezone))
-    states: dict[TaskKey, TaskState] = {}
-    for event in reversed(ctx.store.events(limit=_EVERY_EVENT)):  # oldest first
-        if event.at < end:
-            states[event.key] = event.new
-    municipalities = dict(rollout.municipalities)
-    municipalities.update((m.code, replace(m, wave=wave)) for m in members)
-    return Rollout(ctx.graph, municipalities, states)

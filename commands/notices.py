@@ -175,7 +175,7 @@ def _digest(ctx: CommandContext, rollout: Rollout, item: DueItem, lines: _Lines)
     summary = Section(lines=(gate_text, t("notice.digest_counts", open=len(open_),
                                           municipalities=len(members), late=late, soon=soon,
                                           blocked=blocked)))
-    ready = rollout.next_tasks(keys, item.day)[:5]
+    ready = rollout.next_tasks(keys + rollout.wave_keys([wave]), item.day)[:5]
     sections = ((summary, lines.section(t("notice.can_start"), ready)) if ready else (summary,))
     return Reply(t("notice.digest", wave=wave, weekday=t(f"weekday.{item.day.weekday()}"),
                    day=item.day.isoformat()),

@@ -29,6 +29,7 @@ __all__ = [
     "match_wave",
     "split_command",
     "suggest",
+    "untracked_tasks",
 ]
 
 MAX_TEXT = 1000
@@ -145,8 +146,24 @@ def _code_parts(word: str) -> tuple[str | None, str]:
     return None, cleaned
 
 
+def untracked_tasks(word: str, plan: Plan) -> list[TaskDef]:
+    """Tasks of a diagram the rollout does not track (the generic AG page) that ``word`` names:
+    ``AG/TB204``, or a bare code no tracked diagram has."""
+    diagram, code = _code_parts(word)
+    if diagram is None and plan.tasks_with_code(code):
+        return []
+    return [task for diagram_id, found in plan.diagrams.items() if diagram_id not in plan.tracked
+            and diagram in (None, diagram_id.upper())
+            for task in found.tasks.values() if task.code.upper() == code]
+
+
 def match_tasks(word: str, plan: Plan) -> list[TaskDef]:
     """Tracked tasks that ``word`` names: ``A/TS213`` (one) or the bare ``TS213`` (one or more)."""
+    template = untracked_tasks(word, plan)
+    if template:
+        raise UserError(t("error.untracked", ref=template[0].ref,
+                          diagrams=", ".join(plan.tracked)),
+                        hint=t("hint.untracked", ref=template[0].ref))
     diagram, code = _code_parts(word)
     if diagram is not None:
         for diagram_id in plan.tracked:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from commands.context import Actor
 from rollout.model import SYSTEM_WIDE, Municipality, TaskKey
-from rollout.plan import TaskDef
+from rollout.plan import WAVE_SCOPES, Scope, TaskDef
 
 __all__ = ["can_change", "covers_all", "in_scope"]
 
@@ -23,6 +23,8 @@ def in_scope(actor: Actor, task: TaskDef, key: TaskKey,
     municipality = municipalities.get(key.municipality)
     if municipality is not None and municipality.wave in actor.manages:
         return True
+    if task.scope in WAVE_SCOPES and key.connection in actor.manages:
+        return True  # a runbook task of a wave they manage (the wave sits in the key)
     if task.role == MUNICIPALITY_ROLE and key.municipality in actor.coordinates:
         return True
     if task.role in actor.roles:
@@ -47,6 +49,9 @@ def can_change(actor: Actor, task: TaskDef, key: TaskKey,
     whole system only when their rights cover every municipality it is done for."""
     if actor.is_admin:
         return True
+    if task.scope == Scope.WAVE:  # once for a wave: rights over every municipality of that wave
+        wave = {code: m for code, m in municipalities.items() if m.wave == key.connection}
+        return key.connection in actor.manages or covers_all(actor, task, wave)
     if key.municipality == SYSTEM_WIDE:
         return covers_all(actor, task, municipalities)
     return in_scope(actor, task, key, municipalities)

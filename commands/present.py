@@ -11,20 +11,24 @@ from commands.messages import t
 from commands.permissions import can_change
 from commands.reply import Action, Section, TaskLine
 from rollout.deadlines import Deadline
+from rollout.decisions import rolled_back, stopped
 from rollout.model import SYSTEM_WIDE, Status, TaskKey, TaskState
-from rollout.plan import Confidence
+from rollout.plan import WAVE_SCOPES, Confidence
 from rollout.status import Rollout, TaskView
 from storage.ports import RolloutStore
 
 __all__ = [
     "LIST_LIMIT",
     "StoredStates",
+    "confidence_mark",
     "deadline_note",
     "deadline_origin",
     "key_label",
     "load_rollout",
     "local_minute",
+    "one_of",
     "owner_name",
+    "state_text",
     "task_line",
     "task_section",
 ]
@@ -87,7 +91,12 @@ def load_rollout(ctx: CommandContext, municipalities: Iterable[int] | None = (),
     states = StoredStates(ctx.store)
     if municipalities is None or list(municipalities):
         states.prefetch(municipalities)
-    return Rollout(ctx.graph, ctx.store.municipalities(), states)
+    decisions = ctx.store.gate_decisions()
+    municipalities = ctx.store.municipalities()
+    plan = ctx.graph.plan
+    # Roll-backs owed and stopped go-lives follow the decisions that stand (rollout.decisions).
+    return Rollout(ctx.graph, municipalities, states, rolled_back(plan, decisions, municipalities),
+                   frozenset(stopped(plan, decisions)))
 
 
 def owner_name(ctx: CommandContext, role: str) -> str:
@@ -96,7 +105,14 @@ def owner_name(ctx: CommandContext, role: str) -> str:
 
 
 def key_label(rollout: Rollout, key: TaskKey) -> str:
-    """``A/TS213 Aarhus`` (or ``A/TS100 alle`` for a task done once for everyone)."""
+    """``A/TS213 Aarhus`` (or ``A/TS100 alle`` for a task done once for everyone, ``R/LUK P2``
+    for a wave's runbook task, ``R/SLET Vejen (P2)`` for a roll-back task)."""
+    if rollout.graph.task(key.ref).scope in WAVE_SCOPES:
+        if key.municipality == SYSTEM_WIDE:
+            return f"{key.ref} {t('label.wave', wave=key.connection)}"
+        municipality = rollout.municipalities.get(key.municipality)
+        name = municipality.name if municipality else str(key.municipality)
+        return f"{key.ref} {name} ({key.connection})"
     if key.municipality == SYSTEM_WIDE:
         where = t("label.all_municipalities")
     else:
@@ -141,7 +157,39 @@ def deadline_note(view: TaskView, today: date) -> str:
     return t("deadline.left", day=day, days=left, milestone=origin) + fallback
 
 
+def confidence_mark(deadline: Deadline | None) -> str:
+    """A compact sign for a date the plan infers: ``≈`` likely, ``?`` a guess (see the legend)."""
+    if deadline is None or deadline.confidence == Confidence.STATED:
+        return ""
+    return "≈" if deadline.confidence == Confidence.LIKELY else "?"
+
+
+def state_text(view: TaskView) -> str:
+    """The state, and where it comes from when it follows another task."""
+    label = t(f"status.{view.state.status}")
+    if view.via is None:
+        return label
+    if view.via.kind == "alternative":
+        return t("state.not_needed", ref=view.via.source.ref)
+    return t("state.joint", state=label, ref=view.via.source.ref)
+
+
+def open_alternatives(rollout: Rollout, view: TaskView) -> list[TaskKey]:
+    """The alternatives still open as a choice: one marked not applicable is not taken."""
+    return [k for k in view.alternatives if rollout.state(k).status != Status.NOT_APPLICABLE]
+
+
+def one_of(rollout: Rollout, view: TaskView) -> str:
+    """The code of a task, or ``one of [A/TS213, A/TS109-B]`` for open alternatives."""
+    others = open_alternatives(rollout, view)
+    if not others:
+        return view.key.ref
+    return t("label.one_of", refs=", ".join([view.key.ref, *(k.ref for k in others)]))
+
+
 def state_label(view: TaskView) -> str:
+    if view.via is not None:
+        return state_text(view)
     label = t(f"status.{view.state.status}")
     if view.state.status in (Status.TODO, Status.IN_PROGRESS) and not view.waits_on:
         label = t("status.ready") if view.state.status == Status.TODO else label
@@ -158,6 +206,11 @@ def task_line(ctx: CommandContext, rollout: Rollout, view: TaskView, actor: Acto
         shown = ", ".join(k.ref for k in view.waits_on[:3])
         more = f" +{len(view.waits_on) - 3}" if len(view.waits_on) > 3 else ""
         detail = t("detail.waits_on", refs=shown + more)
+    others = [] if view.finished else open_alternatives(rollout, view)
+    if others:
+        alternative = t("detail.alternative", refs=", ".join(k.ref for k in others))
+        detail = f"{detail}; {alternative}" if detail else alternative
+    mark = confidence_mark(view.deadline)
     actions: tuple[Action, ...] = ()
     if can_change(actor, view.task, view.key, rollout.municipalities):
         actions = _actions(view)
@@ -165,7 +218,8 @@ def task_line(ctx: CommandContext, rollout: Rollout, view: TaskView, actor: Acto
         key=view.key.as_value(), code=view.key.ref, title=view.task.title_da or t("show.title_lost"),
         municipality=where, owner=owner_name(ctx, view.task.role),
         deadline=view.deadline.day if view.deadline else None,
-        deadline_note=deadline_note(view, ctx.today), state=state_label(view), detail=detail,
+        deadline_note=f"{mark} {deadline_note(view, ctx.today)}" if mark
+        else deadline_note(view, ctx.today), state=state_label(view), detail=detail,
         urgent=view.overdue, actions=actions,
     )
 

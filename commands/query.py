@@ -8,21 +8,40 @@ from dataclasses import replace
 from commands.context import CommandContext, Invocation
 from commands.gating import escalation_section
 from commands.messages import t
-from commands.parse import Target, UserError, match_municipality, match_tasks, parse_target
+from commands.parse import (
+    Target,
+    UserError,
+    fold,
+    match_municipality,
+    match_tasks,
+    match_wave,
+    parse_target,
+    untracked_tasks,
+)
 from commands.permissions import in_scope
+from commands.plan_notes import (
+    date_legend,
+    refuse_untracked,
+    split_klik,
+    task_remark_lines,
+    template_reply,
+)
 from commands.present import (
     StoredStates,
+    confidence_mark,
     deadline_note,
     deadline_origin,
     key_label,
     load_rollout,
     owner_name,
+    state_text,
     task_section,
 )
 from commands.reply import Reply, Section, Tone
+from commands.runbook import runbook_listing, runbook_status_line
 from rollout.gates import next_gate, readiness
-from rollout.model import FINISHED, Status, TaskKey
-from rollout.plan import Scope
+from rollout.model import FINISHED, Municipality, Status, TaskKey
+from rollout.plan import Scope, TaskDef
 from rollout.status import Rollout, TaskView
 
 __all__ = ["blocked", "next_", "show", "status"]
@@ -42,9 +61,10 @@ def _page(args: list[str]) -> tuple[list[str], int]:
 def _keys(rollout: Rollout, target: Target, inv: Invocation) -> list[TaskKey]:
     if target.kind == "municipality" and target.municipality is not None:
         return rollout.task_keys([target.municipality])
-    if target.kind == "wave":
-        return rollout.task_keys([m for m in rollout.municipalities.values() if m.wave == target.wave])
-    keys = rollout.task_keys()
+    if target.kind == "wave" and target.wave is not None:
+        members = [m for m in rollout.municipalities.values() if m.wave == target.wave]
+        return rollout.task_keys(members) + rollout.wave_keys([target.wave])
+    keys = rollout.task_keys() + rollout.wave_keys()
     if target.kind == "role":
         return [k for k in keys if rollout.graph.task(k.ref).role == target.role]
     if target.kind == "me":
@@ -91,28 +111,34 @@ def _prefetch(rollout: Rollout, target: Target) -> None:
 
 
 def next_(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
-    """Tasks that can start now, most urgent first: `next aarhus`, `next P2`, `next me`."""
+    """Tasks that can start now, most urgent first: `next aarhus`, `next P2 klik`, `next me`."""
     args, page = _page(args)
+    refuse_untracked(ctx, args)
+    words, klik = split_klik(args)
     rollout = load_rollout(ctx)
-    target = _target(ctx, inv, rollout, args, ("municipality", "wave", "role", "me"))
-    ready = rollout.next_tasks(_keys(rollout, target, inv), ctx.today)
-    label = _target_label(ctx, target)
+    target = _target(ctx, inv, rollout, words, ("municipality", "wave", "role", "me"))
+    keys = _keys(rollout, target, inv)
+    if klik:
+        keys = [k for k in keys if rollout.graph.task(k.ref).klik]
+    ready = rollout.next_tasks(keys, ctx.today)
+    label = _target_label(ctx, target) + (t("next.klik_suffix") if klik else "")
     if not ready:
-        return Reply(t("next.none", target=label), sections=_nothing_ready(rollout, target, ctx))
+        return Reply(t("next.none", target=label),
+                     sections=_nothing_ready(rollout, target, ctx, keys))
     late = sum(1 for v in ready if v.overdue)
     headline = t("next.headline", target=label, count=len(ready))
     if late:
         headline += t("next.late_suffix", late=late)
     command = " ".join(["next", *args])
-    return Reply(headline, (task_section(ctx, rollout, ready, inv.actor, page=page,
-                                         command=command),))
+    section = task_section(ctx, rollout, ready, inv.actor, page=page, command=command)
+    return Reply(headline, (section,), footer=date_legend(ready))
 
 
-def _nothing_ready(rollout: Rollout, target: Target, ctx: CommandContext) -> tuple[Section, ...]:
+def _nothing_ready(rollout: Rollout, target: Target, ctx: CommandContext,
+                   keys: list[TaskKey]) -> tuple[Section, ...]:
     if target.municipality is None:
         return ()
-    open_views = [v for v in rollout.views(rollout.task_keys([target.municipality]), ctx.today)
-                  if not v.finished]
+    open_views = [v for v in rollout.views(keys, ctx.today) if not v.finished]
     if not open_views:
         return (Section(lines=(t("next.all_done"),)),)
     return (Section(lines=(t("next.waiting", count=len(open_views)),)),)
@@ -135,7 +161,7 @@ def blocked(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     held = len({k for r in roots for k in r.holds})
     headline = t("blocked.headline", target=label, count=len(roots), held=held)
     return Reply(headline, (Section(tasks=tasks, hidden=section.hidden, more=section.more),),
-                 tone=Tone.WARNING)
+                 tone=Tone.WARNING, footer=date_legend(views))
 
 
 def _stuck_detail(rollout: Rollout, view: TaskView, holds: tuple[TaskKey, ...]) -> str:
@@ -170,6 +196,7 @@ def status(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
         lines.append(t("status.wave_line", wave=wave, municipalities=len(members),
                        done=counts.done, total=counts.total, late=counts.late,
                        blocked=counts.blocked, gate=gate_text))
+        lines.append(runbook_status_line(ctx, rollout, wave))
     lines.append(_shared_line(rollout, ctx))
     sections = [Section(lines=tuple(lines))]
     if target.wave:
@@ -224,9 +251,16 @@ def show(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     """A task in full: title, owner, deadline, what it waits on and what waits on it."""
     if not args:
         raise UserError(t("error.missing_code", verb="show"), hint=t("usage.show"))
+    if fold(args[0]) in ("runbook", "drejebog"):
+        return runbook_listing(ctx)
+    template = untracked_tasks(args[0], ctx.graph.plan)
+    if template:
+        return template_reply(ctx, template)
     rollout = load_rollout(ctx)
     tasks = match_tasks(args[0], ctx.graph.plan)
-    municipality = match_municipality(args[1:], rollout.municipalities) if args[1:] else None
+    wave = match_wave(" ".join(args[1:]), ctx.graph.plan) if args[1:] else None
+    municipality = (match_municipality(args[1:], rollout.municipalities)
+                    if args[1:] and wave is None else None)
     sections = []
     for task in tasks:
         lines = [t("show.title_en", title=task.title_en),
@@ -238,33 +272,50 @@ def show(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
                                            ("show.control", task.per_wave_control)) if on]
         if task.not_applicable:
             flags.append(t("show.not_applicable", reason=task.not_applicable))
+        if task.joint_with:
+            flags.append(t("show.joint", ref=f"{task.diagram}/{task.joint_with}"))
+        if alternatives := rollout.boxes.alternative_refs.get(task.ref):
+            flags.append(t("show.alternatives", refs=", ".join(alternatives)))
         if flags:
             lines.append(" · ".join(flags))
-        if municipality is not None:
-            key = (TaskKey(task.ref) if task.scope == Scope.SYSTEM
-                   else TaskKey(task.ref, municipality.code,
-                                municipality.connections[0] if task.scope == Scope.CONNECTION
-                                else ""))
+        if task.opens_after:
+            lines.append(t("show.opens_after", gate=task.opens_after))
+        key = _show_key(task, municipality, wave)
+        if key is not None:
             view = rollout.view(key, ctx.today)
             lines.append(t("show.state", where=key_label(rollout, key),
-                           state=t(f"status.{view.state.status}"),
+                           state=state_text(view),
                            reason=f" — {view.state.reason}" if view.state.reason else "",
                            deadline=deadline_note(view, ctx.today)))
             lines.extend(_neighbours(ctx, rollout, key))
         else:
             lines.append(t("show.deadlines", parts=", ".join(
-                f"{w}: {d.day.isoformat()} ({deadline_origin(d)}{'*' if d.fallback else ''})"
+                f"{w}: {confidence_mark(d)}{d.day.isoformat()} "
+                f"({deadline_origin(d)}{'*' if d.fallback else ''})"
                 if (d := ctx.graph.deadline(task.ref, w)) else f"{w}: –"
                 for w in ctx.graph.plan.waves)))
             lines.extend(_plan_neighbours(ctx, task.ref))
-        if task.notes:
-            lines.append(t("show.notes", notes=task.notes))
+        lines.extend(task_remark_lines(ctx, task))
         sections.append(Section(title=f"{task.ref} {task.title_da or t('show.title_lost')}",
                                 lines=tuple(lines)))
     if len(tasks) == 1:
         (only,) = sections
         return Reply(only.title, (Section(lines=only.lines),))
     return Reply(t("show.headline_many", code=args[0].upper(), count=len(tasks)), tuple(sections))
+
+
+def _show_key(task: TaskDef, municipality: Municipality | None, wave: str | None,
+              ) -> TaskKey | None:
+    """The instance `show CODE WHERE` means: the municipality's, or the wave's runbook task."""
+    if task.scope == Scope.WAVE:
+        chosen = wave or (municipality.wave if municipality is not None else None)
+        return TaskKey.for_wave(task.ref, chosen) if chosen else None
+    if municipality is None or task.scope == Scope.ROLLBACK:
+        return None
+    if task.scope == Scope.SYSTEM:
+        return TaskKey(task.ref)
+    return TaskKey(task.ref, municipality.code,
+                   municipality.connections[0] if task.scope == Scope.CONNECTION else "")
 
 
 def _neighbours(ctx: CommandContext, rollout: Rollout, key: TaskKey) -> list[str]:

@@ -6,14 +6,13 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from commands.context import CommandContext, Invocation
-from commands.gating import (
-    decide,
-    decision_lines,
-    escalation_section,
-    rollback_lines,
+from commands.gate_outcome import (
+    decision_sections,
+    missing_refs,
+    outcome_sections,
     rollout_on,
-    verdict_text,
 )
+from commands.gating import decide, decision_lines
 from commands.grammar import split_reason
 from commands.messages import t
 from commands.parse import (
@@ -25,7 +24,13 @@ from commands.parse import (
     match_wave,
     suggest,
 )
-from commands.present import StoredStates, key_label, load_rollout, local_minute
+from commands.plan_notes import question_lines, remark_lines
+from commands.present import (
+    StoredStates,
+    key_label,
+    load_rollout,
+    task_section,
+)
 from commands.reply import Reply, Section, Tone
 from rollout.decisions import current_decisions
 from rollout.gates import (
@@ -39,8 +44,8 @@ from rollout.gates import (
     wave_controls,
 )
 from rollout.plan import Confidence
-from rollout.status import Rollout
-from storage.ports import GateDecision, MoveRequest, RecordOutcome, RecordResult
+from rollout.status import Rollout, TaskView
+from storage.ports import MoveRequest, RecordOutcome, RecordResult
 
 __all__ = ["decide", "gate", "history", "move", "wave", "wave_arg"]
 
@@ -85,13 +90,17 @@ def gate(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
         then = rollout_on(ctx, rollout, found.day, wave, members)
         on_the_day = [readiness(then, then.municipalities[m.code], found, found.day)
                       for m in members]
-        sections = _outcome_sections(rollout, on_the_day, standing, _conflict_lines(found))
+        sections = outcome_sections(rollout, on_the_day, standing, _conflict_lines(found))
         at_risk = False
     else:
         headline = t("gate.headline", gate=gate_id, wave=wave, day=found.day.isoformat(),
                      days=countdown.calendar_days, working=countdown.working_days)
         results = [readiness(rollout, m, found, ctx.today) for m in members]
-        sections, at_risk = _readiness_sections(_conflict_lines(found), results)
+        sections, at_risk = _readiness_sections(rollout, _conflict_lines(found), results)
+    runbook = _runbook_due(rollout, wave, found.day, ctx.today)
+    if runbook:
+        sections.append(task_section(ctx, rollout, runbook, inv.actor,
+                                     title=t("gate.runbook_title", gate=gate_id, wave=wave)))
     controls = wave_controls(rollout, [m for m in members if m.wave == wave], gate=gate_id)
     if controls:
         sections.append(Section(title=t("gate.controls_title"), lines=tuple(
@@ -99,7 +108,10 @@ def gate(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
               total=c.total, mark="✓" if not c.open else "✗")
             + (t("gate.control_inferred") if c.confidence == Confidence.GUESS else "")
             for c in controls)))
-    sections += _decision_sections(ctx, rollout, wave, gate_id, decisions)
+    questions = question_lines(ctx.graph.plan, ctx.graph.plan.tracked, at=gate_id)
+    if questions:
+        sections.append(Section(title=t("notes.questions_title"), lines=tuple(questions)))
+    sections += decision_sections(ctx, rollout, wave, gate_id, decisions)
     return Reply(headline, tuple(sections), tone=Tone.WARNING if at_risk else Tone.INFO)
 
 
@@ -110,7 +122,7 @@ def _conflict_lines(found: GateDate) -> list[str]:
         f"{d}: {day.isoformat()}" for d, day in sorted(found.by_diagram.items())))]
 
 
-def _readiness_sections(conflict: list[str], results: list[Readiness],
+def _readiness_sections(rollout: Rollout, conflict: list[str], results: list[Readiness],
                         ) -> tuple[list[Section], bool]:
     """Before the gate: how many are ready, who is not, who is at risk."""
     not_ready = [r for r in results if not r.ready]
@@ -124,59 +136,17 @@ def _readiness_sections(conflict: list[str], results: list[Readiness],
         for r in not_ready[:10]:
             risk = t("gate.risk", chain=r.chain_days) if r.at_risk else ""
             detail.append(t("gate.not_ready_line", name=r.municipality.name,
-                            count=len(r.missing), missing=_refs(r), risk=risk))
+                            count=len(r.missing), missing=missing_refs(rollout, r), risk=risk))
         sections.append(Section(title=t("gate.not_ready_title"), lines=tuple(detail),
                                 hidden=max(0, len(not_ready) - 10)))
     return sections, bool(at_risk)
 
 
-def _refs(r: Readiness) -> str:
-    more = f" +{len(r.missing) - 3}" if len(r.missing) > 3 else ""
-    return ", ".join(v.key.ref for v in r.missing[:3]) + more
-
-
-def _outcome_sections(rollout: Rollout, results: list[Readiness],
-                      standing: dict[int, GateDecision], conflict: list[str]) -> list[Section]:
-    """After the gate: per municipality its standing decision, or that none was taken, and
-    who was not ready on the day (``results``). No "at risk": the day is past."""
-    undecided = [r for r in results if r.municipality.code not in standing]
-    lines = [t("gate.outcome", decided=len(results) - len(undecided), total=len(results),
-               go=sum(d.decision == "go" for d in standing.values()),
-               no_go=sum(d.decision == "no_go" for d in standing.values()),
-               undecided=len(undecided)), *conflict]
-    detail = []
-    for r in results:
-        d = standing.get(r.municipality.code)
-        if d is None:
-            detail.append(t("gate.undecided_line", name=r.municipality.name,
-                            count=len(r.missing), missing=_refs(r)) if r.missing
-                          else t("gate.undecided_ready", name=r.municipality.name))
-            continue
-        now_in = rollout.municipalities[r.municipality.code].wave
-        moved = t("gate.moved_to", wave=now_in) if now_in != d.wave else ""
-        detail.append(t("gate.decided_line", name=r.municipality.name,
-                        decision=verdict_text(d), actor=d.actor, at=local_minute(d.at),
-                        moved=moved, missing=t("gate.decided_missing", count=len(r.missing))
-                        if r.missing else ""))
-    return [Section(lines=tuple(lines)),
-            Section(title=t("gate.outcome_title"), lines=tuple(detail[:15]),
-                    hidden=max(0, len(detail) - 15))]
-
-
-def _decision_sections(ctx: CommandContext, rollout: Rollout, wave: str, gate_id: str,
-                       decisions: list[GateDecision]) -> list[Section]:
-    sections = []
-    if decisions:
-        lines = decision_lines(rollout, decisions)
-        sections.append(Section(title=t("gate.decisions_title"), lines=tuple(lines[-10:]),
-                                hidden=max(0, len(lines) - 10)))
-    escalations = escalation_section(ctx, rollout, wave, gate_id)
-    if escalations is not None:
-        sections.append(escalations)
-    rollbacks = rollback_lines(ctx, rollout, wave)
-    if rollbacks:
-        sections.append(Section(title=t("rollback.title"), lines=tuple(rollbacks)))
-    return sections
+def _runbook_due(rollout: Rollout, wave: str, gate_day: date, today: date) -> list[TaskView]:
+    """The wave's open runbook tasks due by the gate, most urgent first."""
+    views = rollout.views(rollout.wave_keys([wave]), today)
+    return sorted((v for v in views if not v.finished and v.deadline is not None
+                   and v.deadline.day <= gate_day), key=TaskView.urgency)
 
 
 def wave(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
@@ -200,6 +170,13 @@ def wave(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
                 f"{r.name} {_dates_text(r.by_diagram)}" for r in reports)))
         lines.append(t("wave.next_wave", wave=plan_wave.next or t("wave.none")))
         sections.append(Section(title=f"{wave_id} — {plan_wave.name_da}", lines=tuple(lines)))
+    plan = ctx.graph.plan
+    # Plan-wide, so shown once however many waves are listed.
+    sections.append(Section(title=t("notes.remarks_title"),
+                            lines=tuple(remark_lines(plan, plan.tracked))))
+    questions = question_lines(plan, plan.tracked)
+    if questions:
+        sections.append(Section(title=t("notes.questions_title"), lines=tuple(questions)))
     return Reply(t("wave.headline", count=len(waves)), tuple(sections))
 
 

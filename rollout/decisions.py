@@ -30,6 +30,7 @@ __all__ = [
     "no_go_leads_to",
     "open_escalations",
     "rollback_activities",
+    "rolled_back",
     "stopped",
 ]
 
@@ -170,3 +171,13 @@ def rollback_activities(plan: Plan, decisions: Iterable[D],
         if municipality is not None and municipality.wave != d.wave:
             out.append(Rollback(ROLLBACK_ACTIVITY, d.wave, municipality, d))
     return out
+
+
+def rolled_back(plan: Plan, decisions: Iterable[D],
+                municipalities: Mapping[int, Municipality]) -> dict[str, frozenset[int]]:
+    """Per wave, the municipalities that owe its roll-back tasks (``Rollout.moved_out``): a
+    standing KP-3 no-go moved them out. An undone no-go (they are back) owes nothing."""
+    found: dict[str, set[int]] = {}
+    for r in rollback_activities(plan, decisions, municipalities):
+        found.setdefault(r.wave_left, set()).add(r.municipality.code)
+    return {wave: frozenset(codes) for wave, codes in found.items()}

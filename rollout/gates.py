@@ -113,11 +113,24 @@ def readiness(rollout: Rollout, municipality: Municipality, gate: GateDate,
               today: date) -> Readiness:
     """Is the municipality ready for the gate: what is missing, and does the rest fit in time?"""
     required = _required(rollout, municipality, gate)
-    missing = sorted((v for v in rollout.views(required, today) if not v.finished),
-                     key=TaskView.urgency)
+    missing = _one_per_group(sorted((v for v in rollout.views(required, today) if not v.finished),
+                                    key=TaskView.urgency))
     chain, days = critical_chain(rollout, [v.key for v in missing])
     return Readiness(municipality, gate, tuple(missing), tuple(chain), days,
                      rollout.graph.calendar.countdown(today, gate.day))
+
+
+def _one_per_group(missing: list[TaskView]) -> list[TaskView]:
+    """Alternatives missing together are one gap: keep the most urgent of each group (its
+    view names the others in ``alternatives``)."""
+    seen: set[frozenset[TaskKey]] = set()
+    kept = []
+    for view in missing:
+        group = frozenset((view.key, *view.alternatives))
+        if group not in seen:
+            seen.add(group)
+            kept.append(view)
+    return kept
 
 
 def critical_chain(rollout: Rollout, open_keys: list[TaskKey]) -> tuple[list[TaskKey], int]:

@@ -11,7 +11,7 @@ import networkx as nx
 from rollout.calendar import WorkingCalendar, danish_calendar
 from rollout.deadlines import Deadline, Inversion, backward_pass, inversions, weakest
 from rollout.model import SYSTEM_WIDE, Municipality, TaskKey
-from rollout.plan import Confidence, Edge, Plan, Scope, TaskDef
+from rollout.plan import WAVE_SCOPES, Confidence, Edge, Plan, Scope, TaskDef
 
 __all__ = ["Deadline", "Inversion", "PlanGraph"]
 
@@ -77,6 +77,18 @@ class PlanGraph:
             if task.scope == Scope.SYSTEM:
                 yield TaskKey(task.ref, SYSTEM_WIDE)
 
+    def wave_instances(self, wave: str) -> Iterator[TaskKey]:
+        """The runbook's task instances of one wave (done once for the whole wave)."""
+        for task in self.plan.tracked_tasks():
+            if task.scope == Scope.WAVE:
+                yield TaskKey.for_wave(task.ref, wave)
+
+    def rollback_instances(self, wave: str, moved_out: Iterable[int]) -> list[TaskKey]:
+        """The roll-back tasks of the municipalities a no-go moved out of ``wave``."""
+        refs = [t.ref for t in self.plan.tracked_tasks() if t.scope == Scope.ROLLBACK]
+        return [TaskKey.for_wave(ref, wave, code) for code in sorted(set(moved_out))
+                for ref in refs]
+
     def all_instances(self, municipalities: Iterable[Municipality]) -> Iterator[TaskKey]:
         yield from self.system_instances()
         for municipality in municipalities:
@@ -92,6 +104,8 @@ class PlanGraph:
         scope = self._tasks[ref].scope
         if scope == Scope.SYSTEM:
             return [TaskKey(ref, SYSTEM_WIDE)]
+        if scope in WAVE_SCOPES:  # the plan links a wave's task only with its wave's tasks
+            return [TaskKey.for_wave(ref, key.connection, key.municipality)]
         out: list[TaskKey] = []
         for code in codes:
             if scope == Scope.MUNICIPALITY:
@@ -188,11 +202,11 @@ class PlanGraph:
         milestone_id = task.deadline or diagram.phase_gates.get(task.phase)
         found: Deadline | None = None
         if milestone_id is not None:
-            day = self.milestone_date(task.diagram, milestone_id, wave)
+            where, day = self._dated_on(task.diagram, milestone_id, wave)
             if day is not None:
-                found = Deadline(day, milestone_id, task.diagram,
-                                 self.milestone_label(task.diagram, milestone_id),
-                                 confidence=self.milestone_confidence(task.diagram, milestone_id))
+                found = Deadline(day, milestone_id, where,
+                                 self.milestone_label(where, milestone_id),
+                                 confidence=self.milestone_confidence(where, milestone_id))
         if found is None:
             dates = self.gate_dates("KP-3", wave)
             if dates:
@@ -204,6 +218,31 @@ class PlanGraph:
         if found is not None and task.days_before:
             found = replace(found, day=self.calendar.add_working_days(found.day, -task.days_before))
         return found
+
+    def _dated_on(self, diagram_id: str, milestone_id: str, wave: str) -> tuple[str, date | None]:
+        """The diagram that dates a task's milestone, and its date: the task's own diagram, or,
+        for the runbook (which has no gates of its own), the tracked diagram with the earliest
+        date for the wave."""
+        diagram = self.plan.diagrams[diagram_id]
+        if milestone_id in diagram.gates or milestone_id in diagram.milestones:
+            return diagram_id, self.milestone_date(diagram_id, milestone_id, wave)
+        dated = [(day, other) for other in self.plan.tracked
+                 if (day := self.milestone_date(other, milestone_id, wave)) is not None]
+        if not dated:
+            return diagram_id, None
+        day, other = min(dated)
+        return other, day
+
+    def opens(self, ref: str, wave: str) -> Deadline | None:
+        """The gate a task may not start before (``opens_after``) and its date in ``wave``."""
+        task = self.task(ref)
+        if task.opens_after is None:
+            return None
+        where, day = self._dated_on(task.diagram, task.opens_after, wave)
+        if day is None:
+            return None
+        return Deadline(day, task.opens_after, where, self.milestone_label(where, task.opens_after),
+                        confidence=self.milestone_confidence(where, task.opens_after))
 
     def milestone_confidence(self, diagram_id: str, milestone_id: str) -> Confidence:
         """How sure the plan is that the date belongs to the gate or milestone."""

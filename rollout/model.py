@@ -45,6 +45,13 @@ class TaskKey:
     def code(self) -> str:
         return self.ref.partition("/")[2]
 
+    @classmethod
+    def for_wave(cls, ref: str, wave: str, municipality: int = SYSTEM_WIDE) -> TaskKey:
+        """A task done once per wave (the runbook): the wave id sits in the ``connection`` slot,
+        so storage keeps it without a schema change: ``R/LUK@0:P2``. With ``municipality``, a
+        roll-back task of that municipality in the wave it left (``R/SLET@630:P2``)."""
+        return cls(ref, municipality, wave)
+
     def as_value(self) -> str:
         """A compact text form for buttons and URLs: ``A/TS213@751`` or ``A/TS213@751:KSD``."""
         tail = f":{self.connection}" if self.connection else ""

@@ -14,6 +14,7 @@ from enum import StrEnum
 from rollout.calendar import ClosedDay
 
 __all__ = [
+    "WAVE_SCOPES",
     "Confidence",
     "Diagram",
     "Edge",
@@ -21,6 +22,7 @@ __all__ = [
     "Milestone",
     "Phase",
     "Plan",
+    "Question",
     "Role",
     "Scope",
     "TaskDef",
@@ -44,6 +46,11 @@ class Scope(StrEnum):
     SYSTEM = "system"  # once for the line-of-business system, shared by every municipality
     MUNICIPALITY = "municipality"  # once per municipality
     CONNECTION = "connection"  # once per connection of a line-of-business system
+    WAVE = "wave"  # once per wave (the go-live runbook); TaskKey.for_wave
+    ROLLBACK = "rollback"  # once per (wave, municipality) a KP-3 no-go moved out of that wave
+
+
+WAVE_SCOPES = frozenset({Scope.WAVE, Scope.ROLLBACK})  # the key's connection slot is a wave id
 
 
 class TaskKind(StrEnum):
@@ -139,6 +146,7 @@ class TaskDef:
     per_wave_control: bool = False
     deadline: str | None = None  # id of a milestone or gate of the diagram; default: the phase's gate
     days_before: int = 0  # working days before that milestone
+    opens_after: str | None = None  # a gate the task may not start before (runbook: "after KP-3")
     duration_days: int | None = None
     not_applicable: str | None = None  # "Ikke med diagrammet": reason the task starts as n/a
     printed_code: str | None = None
@@ -165,6 +173,15 @@ class Edge:
 
 
 @dataclass(frozen=True)
+class Question:
+    """An open question the source prints ("Opmærksomhedspunkter"), and where it applies: a
+    gate id or task code of its diagram (None: the whole diagram)."""
+
+    text_da: str
+    at: str | None = None
+
+
+@dataclass(frozen=True)
 class Diagram:
     id: str
     key: str
@@ -179,6 +196,7 @@ class Diagram:
     source_lines: tuple[int, ...] = ()
     conflicts: tuple[str, ...] = ()
     remarks_da: tuple[str, ...] = ()
+    questions: tuple[Question, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ import yaml
 
 from rollout.calendar import CUSTOMARY_CLOSED_DAYS, ClosedDay
 from rollout.plan import (
+    WAVE_SCOPES,
     Confidence,
     Diagram,
     Edge,
@@ -25,6 +26,7 @@ from rollout.plan import (
     Milestone,
     Phase,
     Plan,
+    Question,
     Role,
     Scope,
     TaskDef,
@@ -204,6 +206,13 @@ def _read_plan(r: _Reader, raw: dict[str, Any]) -> Plan:
     for t in tracked:
         if t not in diagrams:
             r.problem("plan.tracked_diagrams", f"unknown diagram '{t}' (diagrams: {', '.join(diagrams)})")
+    if raw.get("runbook") is not None:
+        runbook, runbook_edges = _read_runbook(r, raw["runbook"], diagrams, tracked, waves, roles,
+                                               phases)
+        if runbook is not None:
+            diagrams[runbook.id] = runbook
+            edges.extend(runbook_edges)
+            tracked = (*(tracked or tuple(diagrams)[:-1]), runbook.id)
     closed = _read_closed_days(r, head)
     plan = Plan(
         id=r.text(head, "id", "plan"),
@@ -261,6 +270,32 @@ def _read_waves(r: _Reader, raw: Any) -> dict[str, Wave]:
     return waves
 
 
+def _read_runbook(
+    r: _Reader, raw: Any, diagrams: Mapping[str, Diagram], tracked: tuple[str, ...],
+    waves: Mapping[str, Wave], roles: Mapping[str, Role], phases: Mapping[str, Phase],
+) -> tuple[Diagram | None, list[Edge]]:
+    """The ``runbook:`` section: tasks done once per wave, dated by the gates and milestones of
+    the tracked diagrams (it has none of its own); tracked after them."""
+    d = r.mapping(raw, "runbook")
+    rid = r.text(d, "id", "runbook")
+    if not rid:
+        return None, []
+    if rid in diagrams:
+        r.problem("runbook.id", f"'{rid}' is already a diagram id")
+        return None, []
+    borrowed: set[str] = set()
+    for did in tracked or tuple(diagrams):
+        if did in diagrams:
+            borrowed.update(diagrams[did].gates, diagrams[did].milestones)
+    diagram, edges = _read_diagram(r, d, rid, waves, roles, phases, borrowed=frozenset(borrowed),
+                                   where=f"runbook[{rid}]")
+    for task in diagram.tasks.values():
+        if task.scope not in WAVE_SCOPES:
+            r.problem(f"runbook[{rid}].tasks[{task.code}].scope",
+                      f"'{task.scope}' is not one of: {', '.join(sorted(WAVE_SCOPES))}")
+    return diagram, edges
+
+
 def _read_diagram(
     r: _Reader,
     d: dict[str, Any],
@@ -268,8 +303,13 @@ def _read_diagram(
     waves: Mapping[str, Wave],
     roles: Mapping[str, Role],
     phases: Mapping[str, Phase],
+    *,
+    borrowed: frozenset[str] = frozenset(),
+    where: str = "",
 ) -> tuple[Diagram, list[Edge]]:
-    where = f"diagrams[{did}]"
+    """One diagram; ``borrowed``: gate and milestone ids of other diagrams its tasks may name
+    (the runbook's), dated per wave by those diagrams."""
+    where = where or f"diagrams[{did}]"
     gates: dict[str, Gate] = {}
     for item in r.items(d.get("gates"), f"{where}.gates"):
         g = r.mapping(item, f"{where}.gates")
@@ -309,12 +349,13 @@ def _read_diagram(
         if code in tasks:
             r.problem(f"{where}.tasks[{code}]", f"duplicate task code '{code}' in diagram {did}")
             continue
-        tasks[code] = _read_task(r, t, did, code, roles, phases, gates, milestones)
+        tasks[code] = _read_task(r, t, f"{where}.tasks[{code}]", did, code, roles, phases,
+                                 {*gates, *milestones, *borrowed})
     phase_gates = {str(k): str(v) for k, v in r.mapping(d.get("phase_gates") or {}, where).items()}
     for phase, gate in phase_gates.items():
         if phase not in phases:
             r.problem(f"{where}.phase_gates", f"unknown phase '{phase}'")
-        if gate not in gates and gate not in milestones:
+        if gate not in gates and gate not in milestones and gate not in borrowed:
             r.problem(f"{where}.phase_gates.{phase}", f"unknown gate '{gate}'")
     controls = []
     for item in r.items(d.get("controls"), f"{where}.controls"):
@@ -332,6 +373,7 @@ def _read_diagram(
             cid, r.text(c, "question_da", cw), r.text(c, "question_en", cw), gate, checks,
             r.enum(Confidence, c.get("confidence"), f"{cw}.confidence", Confidence.STATED)))
     edges = _read_edges(r, d, did, tasks)
+    _check_partners(r, did, tasks)
     diagram = Diagram(
         id=did, key=str(d.get("key") or did), integration=r.text(d, "integration", where),
         title_da=r.text(d, "title_da", where, required=False), tracked=True,
@@ -339,15 +381,45 @@ def _read_diagram(
         tasks=tasks, source_lines=r.lines(d.get("source_lines")),
         conflicts=tuple(str(c) for c in r.items(d.get("conflicts"), f"{where}.conflicts")),
         remarks_da=tuple(str(c) for c in r.items(d.get("remarks_da"), f"{where}.remarks_da")),
+        questions=_read_questions(r, d, where, gates, tasks),
     )
     return diagram, edges
 
 
+def _read_questions(r: _Reader, d: Mapping[str, Any], where: str, gates: Mapping[str, Gate],
+                    tasks: Mapping[str, TaskDef]) -> tuple[Question, ...]:
+    """``questions_da``: open questions, each ``{text_da: ..., at: KP-3}`` (``at`` optional)."""
+    out = []
+    for i, item in enumerate(r.items(d.get("questions_da"), f"{where}.questions_da")):
+        q = r.mapping(item, f"{where}.questions_da[{i}]")
+        at = q.get("at")
+        if at is not None and at not in gates and at not in tasks:
+            r.problem(f"{where}.questions_da[{i}].at", f"unknown gate or task '{at}'")
+        out.append(Question(r.text(q, "text_da", f"{where}.questions_da[{i}]"),
+                            str(at) if at is not None else None))
+    return tuple(out)
+
+
+def _check_partners(r: _Reader, did: str, tasks: Mapping[str, TaskDef]) -> None:
+    """A joint twin or an alternative is a task of the same diagram with the same scope (their
+    instances pair up one to one)."""
+    for code, task in tasks.items():
+        for attr in ("joint_with", "alternative_to"):
+            other = getattr(task, attr)
+            if other is None:
+                continue
+            where = f"diagrams[{did}].tasks[{code}].{attr}"
+            if other not in tasks or other == code:
+                r.problem(where, f"unknown task '{other}' in diagram {did}")
+            elif tasks[other].scope != task.scope:
+                r.problem(where, f"'{other}' is done {tasks[other].scope}-wide, '{code}' "
+                                 f"{task.scope}-wide: they cannot share a state")
+
+
 def _read_task(
-    r: _Reader, t: dict[str, Any], did: str, code: str, roles: Mapping[str, Role],
-    phases: Mapping[str, Phase], gates: Mapping[str, Gate], milestones: Mapping[str, Milestone],
+    r: _Reader, t: dict[str, Any], tw: str, did: str, code: str, roles: Mapping[str, Role],
+    phases: Mapping[str, Phase], dated: set[str],
 ) -> TaskDef:
-    tw = f"diagrams[{did}].tasks[{code}]"
     role = r.text(t, "role", tw)
     if role and role not in roles:
         r.problem(f"{tw}.role", f"unknown role '{role}' (roles: {', '.join(roles)})")
@@ -355,8 +427,9 @@ def _read_task(
     if phase and phase not in phases:
         r.problem(f"{tw}.phase", f"unknown phase '{phase}' (phases: {', '.join(phases)})")
     deadline = t.get("deadline")
-    if deadline is not None and deadline not in gates and deadline not in milestones:
-        r.problem(f"{tw}.deadline", f"unknown milestone or gate '{deadline}' in diagram {did}")
+    for key in ("deadline", "opens_after"):
+        if t.get(key) is not None and t.get(key) not in dated:
+            r.problem(f"{tw}.{key}", f"unknown milestone or gate '{t.get(key)}' in diagram {did}")
     title_da = r.text(t, "title_da", tw, required=False)
     if not title_da and not t.get("title_lost"):
         r.problem(tw, "'title_da' is missing (set title_lost: true where the source lost it)")
@@ -372,7 +445,8 @@ def _read_task(
         scope=r.enum(Scope, t.get("scope"), f"{tw}.scope", Scope.MUNICIPALITY), phase=phase,
         block=t.get("block"), optional=bool(t.get("optional", False)),
         klik=bool(t.get("klik", False)), per_wave_control=bool(t.get("per_wave_control", False)),
-        deadline=deadline, days_before=int(t.get("days_before") or 0), duration_days=duration,
+        deadline=deadline, days_before=int(t.get("days_before") or 0),
+        opens_after=t.get("opens_after"), duration_days=duration,
         not_applicable=t.get("not_applicable"), printed_code=t.get("printed_code"),
         joint_with=t.get("joint_with"), alternative_to=t.get("alternative_to"),
         source_lines=r.lines(t.get("source_lines")), notes=str(t.get("notes") or ""),
@@ -430,12 +504,26 @@ def _check_graph(r: _Reader, plan: Plan) -> None:
             if diagram_id not in plan.diagrams or code not in plan.diagrams[diagram_id].tasks:
                 r.problem(f"edge {edge.before} -> {edge.after}", f"unknown task '{ref}'")
         graph.add_edge(edge.before, edge.after)
+        _check_edge_scopes(r, plan, edge)
     try:
         cycle = nx.find_cycle(graph)
     except nx.NetworkXNoCycle:
         return
     path = " -> ".join([u for u, _ in cycle] + [cycle[0][0]])
     r.problem("edges", f"dependency cycle: {path}")
+
+
+def _check_edge_scopes(r: _Reader, plan: Plan, edge: Edge) -> None:
+    """A task done once per wave waits only on, and holds up only, tasks of its wave; a roll-back
+    task exists only after a no-go, so nothing waits on it."""
+    try:
+        before, after = plan.task(edge.before), plan.task(edge.after)
+    except KeyError:
+        return  # reported as an unknown task
+    scopes = {before.scope, after.scope}
+    if Scope.ROLLBACK in scopes or (scopes & WAVE_SCOPES and len(scopes) > 1):
+        r.problem(f"edge {edge.before} -> {edge.after}",
+                  f"a {before.scope} task cannot be linked with a {after.scope} task")
 
 
 def plan_warnings(plan: Plan) -> list[PlanProblem]:

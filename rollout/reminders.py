@@ -135,6 +135,7 @@ def _wave_index(rollout: Rollout, wave: str) -> _WaveIndex:
         shared = rollout.deadline(key)
         if own is not None and shared is not None and own.day == shared.day:
             keys.append(key)
+    keys.extend(rollout.wave_keys([wave]))  # the wave's own runbook (R/LUK, R/KONV, …)
     open_keys = [k for k in keys if rollout.state(k).status not in FINISHED]
     return _WaveIndex(members, open_keys, len(keys))
 

@@ -12,9 +12,10 @@ from datetime import date
 
 from rollout.graph import Deadline, PlanGraph
 from rollout.model import FINISHED, SYSTEM_WIDE, Municipality, Status, TaskKey, TaskState
-from rollout.plan import TaskDef
+from rollout.plan import WAVE_SCOPES, TaskDef
+from rollout.shared_boxes import Derived, SharedBoxes
 
-__all__ = ["DUE_SOON_WORKING_DAYS", "Counts", "Rollout", "StuckRoot", "TaskView"]
+__all__ = ["DUE_SOON_WORKING_DAYS", "Counts", "Derived", "Rollout", "StuckRoot", "TaskView"]
 
 DUE_SOON_WORKING_DAYS = 5
 
@@ -30,10 +31,14 @@ class TaskView:
     deadline: Deadline | None
     waits_on: tuple[TaskKey, ...]
     working_days_left: int | None
+    via: Derived | None = None  # the state follows another task (joint box, alternative)
+    alternatives: tuple[TaskKey, ...] = ()  # instances of which one suffices instead of this
+    opens: Deadline | None = None  # a gate still ahead that the task may not start before
 
     @property
     def ready(self) -> bool:
-        return self.state.status in (Status.TODO, Status.IN_PROGRESS) and not self.waits_on
+        return (self.state.status in (Status.TODO, Status.IN_PROGRESS) and not self.waits_on
+                and self.opens is None)
 
     @property
     def finished(self) -> bool:
@@ -79,14 +84,39 @@ class Counts:
 
     @classmethod
     def of(cls, views: Iterable[TaskView]) -> Counts:
+        """Alternatives (one of them suffices) count once, as their most advanced member."""
         total = done = ready = late = blocked = 0
-        for v in views:
+        for v in _one_per_alternative_group(views):
             total += 1
             done += v.finished
             ready += v.ready
             late += v.overdue
             blocked += v.state.status == Status.BLOCKED
         return cls(total, done, ready, late, blocked)
+
+
+def _progress(view: TaskView) -> tuple[bool, bool, bool, bool]:
+    """Which member stands for a group of alternatives: a done one, else an open one (the
+    readiest), else one not applicable. One marked not applicable does not settle the group:
+    it only says that way is not taken."""
+    return (view.state.status == Status.DONE, not view.finished, view.ready, not view.overdue)
+
+
+def _one_per_alternative_group(views: Iterable[TaskView]) -> list[TaskView]:
+    """The views with each group of alternatives replaced by its most advanced member."""
+    best: dict[frozenset[TaskKey], TaskView] = {}
+    out: list[TaskView | frozenset[TaskKey]] = []
+    for view in views:
+        if not view.alternatives:
+            out.append(view)
+            continue
+        group = frozenset((view.key, *view.alternatives))
+        if group not in best:
+            out.append(group)
+            best[group] = view
+        elif _progress(view) > _progress(best[group]):
+            best[group] = view
+    return [best[item] if isinstance(item, frozenset) else item for item in out]
 
 
 @dataclass(frozen=True)
@@ -104,12 +134,34 @@ class Rollout:
     graph: PlanGraph
     municipalities: Mapping[int, Municipality]
     states: Mapping[TaskKey, TaskState]
+    # per wave, the municipalities a KP-3 no-go moved out of it (they owe its roll-back tasks)
+    moved_out: Mapping[str, frozenset[int]] = field(default_factory=dict)
     stopped: frozenset[int] = frozenset()  # under "Stop aktivitet" (KP-4): no reminders
     _views: dict[tuple[TaskKey, date], TaskView] = field(default_factory=dict, repr=False)
     _predecessors: dict[TaskKey, list[TaskKey]] = field(default_factory=dict, repr=False)
+    _boxes: SharedBoxes | None = field(default=None, repr=False)
+
+    @property
+    def boxes(self) -> SharedBoxes:
+        """Joint boxes and alternatives of the plan (built once per snapshot)."""
+        if self._boxes is None:
+            self._boxes = SharedBoxes.of(self.graph.plan)
+        return self._boxes
 
     def state(self, key: TaskKey) -> TaskState:
-        """The recorded state, or the plan's starting state (n/a where the plan excludes it)."""
+        """The state that counts: the recorded one (or the plan's starting state), as derived
+        for a joint box (one tick marks both codes) and alternatives (one done suffices)."""
+        boxes = self.boxes
+        if key.ref in boxes.shared:
+            return boxes.state(key, self.recorded_state)
+        return self.recorded_state(key)  # the common case, kept short: it is called a lot
+
+    def derived(self, key: TaskKey) -> Derived | None:
+        """Why the state of ``key`` follows another task, if it does."""
+        return self.boxes.derived(key, self.recorded_state)
+
+    def recorded_state(self, key: TaskKey) -> TaskState:
+        """The state recorded for this very instance, or the plan's starting state."""
         stored = self.states.get(key)
         return stored if stored is not None else self.initial_state(key)
 
@@ -119,11 +171,14 @@ class Rollout:
         return TaskState(Status.NOT_APPLICABLE, reason) if reason else TaskState(Status.TODO)
 
     def wave_of(self, key: TaskKey) -> str | None:
+        """The wave whose dates apply: a runbook task's own wave, else the municipality's."""
+        if self.graph.task(key.ref).scope in WAVE_SCOPES:
+            return key.connection
         municipality = self.municipalities.get(key.municipality)
         return municipality.wave if municipality else None
 
     def deadline(self, key: TaskKey) -> Deadline | None:
-        if key.municipality == SYSTEM_WIDE:
+        if key.municipality == SYSTEM_WIDE and not key.connection:
             return self._system_deadline(key)
         wave = self.wave_of(key)
         return self.graph.deadline(key.ref, wave) if wave else None
@@ -155,8 +210,12 @@ class Rollout:
         deadline = self.deadline(key)
         left = (self.graph.calendar.working_days_between(today, deadline.day)
                 if deadline else None)
+        wave = self.wave_of(key)
+        opens = self.graph.opens(key.ref, wave) if wave else None
         return TaskView(key, self.graph.task(key.ref), self.municipalities.get(key.municipality),
-                        self.state(key), deadline, self.waits_on(key), left)
+                        self.state(key), deadline, self.waits_on(key), left,
+                        self.derived(key), self.boxes.alternatives(key),
+                        opens if opens is not None and opens.day > today else None)
 
     def task_keys(self, municipalities: Iterable[Municipality] | None = None,
              *, include_system: bool = True) -> list[TaskKey]:
@@ -165,6 +224,19 @@ class Rollout:
         if include_system:
             keys = list(self.graph.system_instances()) + keys
         return keys
+
+    def wave_keys(self, waves: Iterable[str] | None = None) -> list[TaskKey]:
+        """The runbook's instances of these waves (every wave when None): done once per wave,
+        never counted as a municipality's own; with the roll-back tasks of the municipalities
+        a no-go moved out of the wave."""
+        chosen = list(self.graph.plan.waves) if waves is None else list(waves)
+        return [k for w in chosen
+                for k in (*self.graph.wave_instances(w),
+                          *self.graph.rollback_instances(w, self.moved_out.get(w, ())))]
+
+    def wave_counts(self, wave: str, today: date) -> Counts:
+        """The runbook's progress in one wave."""
+        return Counts.of(self.views(self.wave_keys([wave]), today))
 
     def views(self, keys: Iterable[TaskKey], today: date) -> list[TaskView]:
         return [self.view(k, today) for k in keys]
@@ -231,7 +303,12 @@ class Rollout:
         return tuple(sorted(seen))
 
     def unblocked_by(self, key: TaskKey) -> list[TaskKey]:
-        """Successors of ``key`` that are ready now that ``key`` is finished."""
-        return [s for s in self.graph.successors(key, self.municipalities)
-                if self.state(s).status in (Status.TODO, Status.IN_PROGRESS)
-                and not self.waits_on(s)]
+        """Successors of ``key`` (and of the tasks whose state follows it) that are ready now
+        that ``key`` is finished."""
+        found: list[TaskKey] = []
+        for source in (key, *self.boxes.followers(key)):
+            found.extend(s for s in self.graph.successors(source, self.municipalities)
+                         if s not in found and self.state(s).status in (Status.TODO,
+                                                                         Status.IN_PROGRESS)
+                         and not self.waits_on(s))
+        return found

@@ -29,7 +29,7 @@ from commands.admin import actor_for
 from commands.context import CommandContext
 from commands.messages import speaking
 from commands.notices import Mention, MentionHook, mark_late, notice
-from rollout.decisions import open_escalations, stopped
+from rollout.decisions import open_escalations, rolled_back, stopped
 from rollout.reminders import DueItem, due_at
 from rollout.status import Rollout, TaskView
 from storage.outbox import DROPPED, Claimed, Leadership, NewNotice, SqlOutbox
@@ -103,9 +103,12 @@ class Sweeper:
     def snapshot(self) -> Rollout:
         """The rollout as recorded now (never a copy from start-up)."""
         store = self.runtime.store
-        halted = stopped(self.runtime.graph.plan, store.gate_decisions())
-        return Rollout(self.runtime.graph, store.municipalities(), store.task_states(),
-                       stopped=frozenset(halted))
+        decisions = store.gate_decisions()
+        municipalities = store.municipalities()
+        plan = self.runtime.graph.plan
+        return Rollout(self.runtime.graph, municipalities, store.task_states(),
+                       rolled_back(plan, decisions, municipalities),
+                       frozenset(stopped(plan, decisions)))
 
     def due(self, now: datetime) -> tuple[Rollout, list[DueItem]]:
         rollout = self.snapshot()

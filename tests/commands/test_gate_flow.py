@@ -97,7 +97,8 @@ def test_the_p2_wave_through_its_gates_as_the_source_draws_it(bot: DayBot) -> No
     assert "KP-3 P2: NO-GO recorded for Randers." in reply
     assert "Randers is not approved and moves from P2 to K91; completed tasks are kept." in reply
     assert "The dates of K91 apply now: KP-3 there is on 2020-03-31." in reply
-    assert "Roll-back due in P2: Slet kommune i bølge for Randers." in reply
+    assert ("Roll-back due in P2: R/SLET Slet kommune i bølge for Randers "
+            "(`done R/SLET randers` when it is done).") in reply
     status = bot.say("status randers")
     assert "Status: Randers (K91)" in status and status.splitlines()[1] == randers_done
     assert "Next gate GATE on 2020-03-06" in status  # K91's dates now
@@ -120,6 +121,8 @@ def test_the_p2_wave_through_its_gates_as_the_source_draws_it(bot: DayBot) -> No
         reply = bot.say(f"decide KP-4 P2 {name} okay")
         assert "KP-4 P2: OKAY recorded for" in reply and "go-live of" in reply
     assert "Open escalations" not in bot.say("status P2")
+    # The roll-back of the wave Randers left: done by KSD for P2.
+    assert "R/SLET Randers (P2): to do → done" in bot.say("done R/SLET randers")
     # Fase 3: Udrulningsrapport v3 (Evaluering), 14 days after KP-4.
     assert "Udrulningsrapport v3 (Evaluering) 2020-02-12" in bot.say("wave P2")
     assert ("REPORT-V3", 5) in p2_report_due(bot, date(2020, 2, 5))
@@ -132,6 +135,8 @@ def test_kp4_not_okay_stops_the_go_live_without_a_move(bot: DayBot) -> None:
     assert "Stop aktivitet: the go-live of Vejen stops" in reply and "It stays in its wave" in reply
     assert bot.store.municipalities()[575].wave == "P2"
     assert bot.store.wave_moves(575)[-1].to_wave == "P2" and len(bot.store.wave_moves(575)) == 1
+    assert "R/SLET exists only for a municipality a KP-3 no-go moved out" in bot.say(
+        "done R/SLET vejen")  # a stop is no roll-back
     status = bot.say("status vejen")
     assert "Vejen: STOP ACTIVITY at KP-4 (P2) by anna" in status and "go-live on hold" in status
     assert "Vejen: STOP ACTIVITY at KP-4" in bot.say("gate KP-4 P2")
@@ -191,6 +196,8 @@ def test_a_second_decision_supersedes_the_first_with_a_reason_and_history_shows_
     # Undo of the superseding no-go: the go stands again and Vejen is back in P2.
     assert "Vejen: back from K91 to P2" in bot.say("undo")
     assert "Vejen already has GO" in bot.say("decide KP-3 P2 vejen go -- again")
+    assert "R/SLET exists only for a municipality a KP-3 no-go moved out" in bot.say(
+        "done R/SLET vejen")  # the no-go was undone: no roll-back is owed
     assert "(withdrawn)" in bot.say("history vejen")
 
 

@@ -35,8 +35,8 @@ def test_codes_that_repeat_across_diagrams_keep_their_own_meaning(sf1590_plan) -
     assert {t.ref for t in sf1590_plan.tasks_with_code("ts213")} == {"A/TS213", "B/TS213"}
 
 
-def test_the_plan_tracks_the_three_ksd_diagrams_by_default(sf1590_plan) -> None:
-    assert sf1590_plan.tracked == ("A", "B", "C")
+def test_the_plan_tracks_the_three_ksd_diagrams_and_the_wave_runbook_by_default(sf1590_plan) -> None:
+    assert sf1590_plan.tracked == ("A", "B", "C", "R")
     assert "AG" in sf1590_plan.diagrams
 
 

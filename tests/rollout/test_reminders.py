@@ -84,8 +84,9 @@ def test_reports_are_announced_5_and_1_working_days_before_and_on_the_day(
 
 def expected_deadline_days(rollout: Rollout) -> tuple[set[date], set[date]]:
     """Independently: the days a P2 deadline is 5/1/0 working days away, and the escalation days
-    (the working day after, then every 5 working days), from the plan's deadline dates. Only a
-    task that waits on nothing open is escalated: one that still waits is not late itself."""
+    (the working day after, then every 5 working days), from the plan's deadline dates, for the
+    municipalities' tasks and the wave's own runbook. Only a task that waits on nothing open is
+    escalated: one that still waits is not late itself."""
     calendar = rollout.graph.calendar
     def p2s(key: TaskKey) -> bool:  # a system-wide task belongs to the wave that needs it first
         if rollout.wave_of(key) is not None:
@@ -93,7 +94,7 @@ def expected_deadline_days(rollout: Rollout) -> tuple[set[date], set[date]]:
         own, first = rollout.graph.deadline(key.ref, "P2"), rollout.deadline(key)
         return own is not None and first is not None and own.day == first.day
 
-    open_keys = [k for k in rollout.task_keys() if p2s(k)
+    open_keys = [k for k in (*rollout.task_keys(), *rollout.wave_keys()) if p2s(k)
                  and rollout.state(k).status not in (Status.DONE, Status.NOT_APPLICABLE)]
     remind, escalate = set(), set()
     for key in open_keys:
