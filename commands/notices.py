@@ -14,7 +14,7 @@ from datetime import datetime
 
 from commands.context import Actor, CommandContext, Invocation
 from commands.messages import t
-from commands.present import task_line
+from commands.present import local_minute, task_line
 from commands.reply import Reply, Section, TaskLine, Tone
 from rollout.gates import next_gate, wave_controls
 from rollout.reminders import DueItem
@@ -106,11 +106,27 @@ def notice(ctx: CommandContext, rollout: Rollout, item: DueItem,
                      public=True)
     if item.kind == "digest":
         return _digest(ctx, rollout, item, lines)
+    if item.kind == "escalation":
+        return _escalation(rollout, item)
     if item.kind == "personal" and person is not None:
         from commands.core import dispatch  # the personal message is `next me`, as typed
 
         return dispatch(ctx, Invocation("next me", person, "scheduler"))
     return Reply(t("notice.nothing", item=item.key))
+
+
+def _escalation(rollout: Rollout, item: DueItem) -> Reply:
+    """A no-go that moved nothing: to the wave's channel and managers, the day it is taken."""
+    assert item.escalation is not None
+    d = item.escalation.decision
+    found = rollout.municipalities.get(d.municipality)
+    name = found.name if found else str(d.municipality)
+    line = t(f"escalation.{item.escalation.leads_to}", gate=d.gate, wave=d.wave, name=name,
+             actor=d.actor, at=local_minute(d.at), note=f" — {d.note}" if d.note else "",
+             stopped="")
+    return Reply(t("notice.escalation", gate=d.gate, wave=d.wave, name=name),
+                 (Section(lines=(line,)),), tone=Tone.ERROR, public=True,
+                 footer=t("notice.escalation_footer", gate=d.gate, wave=d.wave))
 
 
 def _countdown(ctx: CommandContext, rollout: Rollout, item: DueItem) -> Reply:

@@ -11,9 +11,9 @@ from commands.messages import t
 from commands.permissions import can_change
 from commands.reply import Action, Section, TaskLine
 from rollout.deadlines import Deadline
+from rollout.decisions import rolled_back, stopped
 from rollout.model import SYSTEM_WIDE, Status, TaskKey, TaskState
 from rollout.plan import WAVE_SCOPES, Confidence
-from rollout.runbook import moved_out
 from rollout.status import Rollout, TaskView
 from storage.ports import RolloutStore
 
@@ -91,8 +91,12 @@ def load_rollout(ctx: CommandContext, municipalities: Iterable[int] | None = (),
     states = StoredStates(ctx.store)
     if municipalities is None or list(municipalities):
         states.prefetch(municipalities)
-    decisions = ((d.wave, d.municipality, d.decision) for d in ctx.store.gate_decisions())
-    return Rollout(ctx.graph, ctx.store.municipalities(), states, moved_out(decisions))
+    decisions = ctx.store.gate_decisions()
+    municipalities = ctx.store.municipalities()
+    plan = ctx.graph.plan
+    # Roll-backs owed and stopped go-lives follow the decisions that stand (rollout.decisions).
+    return Rollout(ctx.graph, municipalities, states, rolled_back(plan, decisions, municipalities),
+                   frozenset(stopped(plan, decisions)))
 
 
 def owner_name(ctx: CommandContext, role: str) -> str:

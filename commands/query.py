@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import replace
 
 from commands.context import CommandContext, Invocation
+from commands.gating import escalation_section
 from commands.messages import t
 from commands.parse import (
     Target,
@@ -200,6 +201,9 @@ def status(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     sections = [Section(lines=tuple(lines))]
     if target.wave:
         sections.append(_wave_members(ctx, rollout, target.wave))
+    escalations = escalation_section(ctx, rollout, target.wave)
+    if escalations is not None:
+        sections.append(escalations)
     return Reply(t("status.headline", target=_target_label(ctx, target)), tuple(sections))
 
 
@@ -238,8 +242,9 @@ def _municipality_status(ctx: CommandContext, rollout: Rollout, target: Target) 
     if by_diagram:
         lines.append(t("status.open_by_diagram", parts=", ".join(
             f"{d}: {n}" for d, n in sorted(by_diagram.items()))))
+    escalations = escalation_section(ctx, rollout, None, municipality=municipality.code)
     return Reply(t("status.headline", target=_target_label(ctx, target)),
-                 (Section(lines=tuple(lines)),))
+                 (Section(lines=tuple(lines)),) + ((escalations,) if escalations else ()))
 
 
 def show(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:

@@ -6,6 +6,13 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from commands.context import CommandContext, Invocation
+from commands.gate_outcome import (
+    decision_sections,
+    missing_refs,
+    outcome_sections,
+    rollout_on,
+)
+from commands.gating import decide, decision_lines
 from commands.grammar import split_reason
 from commands.messages import t
 from commands.parse import (
@@ -18,27 +25,34 @@ from commands.parse import (
     suggest,
 )
 from commands.plan_notes import question_lines, remark_lines
-from commands.present import StoredStates, key_label, load_rollout, one_of, task_section
+from commands.present import (
+    StoredStates,
+    key_label,
+    load_rollout,
+    task_section,
+)
 from commands.reply import Reply, Section, Tone
+from rollout.decisions import current_decisions
 from rollout.gates import (
+    GateDate,
+    Readiness,
     gate_date,
     gate_ids,
     next_gate,
-    next_wave,
     readiness,
     reports_due,
     wave_controls,
 )
 from rollout.plan import Confidence
 from rollout.status import Rollout, TaskView
-from storage.ports import DecisionRequest, MoveRequest, RecordOutcome, RecordResult
+from storage.ports import MoveRequest, RecordOutcome, RecordResult
 
-__all__ = ["decide", "gate", "history", "move", "wave"]
+__all__ = ["decide", "gate", "history", "move", "wave", "wave_arg"]
 
 _COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 
 
-def _wave_arg(ctx: CommandContext, word: str) -> str:
+def wave_arg(ctx: CommandContext, word: str) -> str:
     wave = match_wave(word, ctx.graph.plan)
     if wave is None:
         waves = list(ctx.graph.plan.waves)
@@ -49,53 +63,45 @@ def _wave_arg(ctx: CommandContext, word: str) -> str:
 
 
 def gate(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
-    """Days left to a gate and who is not ready: `gate KP-3 P2`."""
+    """Days left to a gate and who is not ready: `gate KP-3 P2`; once the gate is past, its
+    outcome: who was decided and how, who was not."""
     rollout = load_rollout(ctx)
     if not args:
         raise UserError(t("error.missing_gate"), hint=t("usage.gate", gates=", ".join(gate_ids(rollout))))
     gate_id = match_gate(args[0], ctx.graph.plan)
-    wave = _wave_arg(ctx, args[1]) if len(args) > 1 else inv.channel_wave
+    wave = wave_arg(ctx, args[1]) if len(args) > 1 else inv.channel_wave
     if wave is None:
         raise UserError(t("error.missing_wave", gate=gate_id), hint=t("usage.gate", gates=gate_id))
     found = gate_date(rollout, gate_id, wave)
     if found is None:
         return Reply(t("gate.no_date", gate=gate_id, wave=wave), tone=Tone.WARNING)
     countdown = ctx.graph.calendar.countdown(ctx.today, found.day)
-    members = sorted((m for m in rollout.municipalities.values() if m.wave == wave),
-                     key=lambda m: m.name)
+    decisions = ctx.store.gate_decisions(wave=wave, gate=gate_id)
+    standing = {d.municipality: d for d in current_decisions(decisions).values()}
+    # Past the gate, who was in the wave then: its members now and those a decision there
+    # moved out; before it, the members now.
+    members = sorted({m for m in rollout.municipalities.values() if m.wave == wave
+                      or (countdown.passed and m.code in standing)}, key=lambda m: m.name)
     if isinstance(rollout.states, StoredStates):
         rollout.states.prefetch([m.code for m in members])
-    results = [readiness(rollout, m, found, ctx.today) for m in members]
-    not_ready = [r for r in results if not r.ready]
-    at_risk = [r for r in not_ready if r.at_risk]
     if countdown.passed:
         headline = t("gate.passed", gate=gate_id, wave=wave, day=found.day.isoformat(),
                      days=-countdown.calendar_days)
+        then = rollout_on(ctx, rollout, found.day, wave, members)
+        on_the_day = [readiness(then, then.municipalities[m.code], found, found.day)
+                      for m in members]
+        sections = outcome_sections(rollout, on_the_day, standing, _conflict_lines(found))
+        at_risk = False
     else:
         headline = t("gate.headline", gate=gate_id, wave=wave, day=found.day.isoformat(),
                      days=countdown.calendar_days, working=countdown.working_days)
-    lines = [t("gate.summary", ready=len(results) - len(not_ready), total=len(results),
-               not_ready=len(not_ready), at_risk=len(at_risk))]
-    if found.conflict:
-        lines.append(t("gate.conflict", parts=", ".join(
-            f"{d}: {day.isoformat()}" for d, day in sorted(found.by_diagram.items()))))
-    sections = [Section(lines=tuple(lines))]
-    if not_ready:
-        not_ready.sort(key=lambda r: (not r.at_risk, -len(r.missing), r.municipality.name))
-        detail = []
-        for r in not_ready[:10]:
-            missing = ", ".join(one_of(rollout, v) for v in r.missing[:3])
-            more = f" +{len(r.missing) - 3}" if len(r.missing) > 3 else ""
-            risk = t("gate.risk", chain=r.chain_days) if r.at_risk else ""
-            detail.append(t("gate.not_ready_line", name=r.municipality.name,
-                            count=len(r.missing), missing=missing + more, risk=risk))
-        sections.append(Section(title=t("gate.not_ready_title"), lines=tuple(detail),
-                                hidden=max(0, len(not_ready) - 10)))
+        results = [readiness(rollout, m, found, ctx.today) for m in members]
+        sections, at_risk = _readiness_sections(rollout, _conflict_lines(found), results)
     runbook = _runbook_due(rollout, wave, found.day, ctx.today)
     if runbook:
         sections.append(task_section(ctx, rollout, runbook, inv.actor,
                                      title=t("gate.runbook_title", gate=gate_id, wave=wave)))
-    controls = wave_controls(rollout, members, gate=gate_id)
+    controls = wave_controls(rollout, [m for m in members if m.wave == wave], gate=gate_id)
     if controls:
         sections.append(Section(title=t("gate.controls_title"), lines=tuple(
             t("gate.control_line", id=c.control_id, question=c.question, done=c.done,
@@ -105,16 +111,35 @@ def gate(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     questions = question_lines(ctx.graph.plan, ctx.graph.plan.tracked, at=gate_id)
     if questions:
         sections.append(Section(title=t("notes.questions_title"), lines=tuple(questions)))
-    decisions = ctx.store.gate_decisions(wave=wave, gate=gate_id)
-    if decisions:
-        names = {m.code: m.name for m in rollout.municipalities.values()}
-        sections.append(Section(title=t("gate.decisions_title"), lines=tuple(
-            t("gate.decision_line", name=names.get(d.municipality, str(d.municipality)),
-              decision=t(f"decision.{d.decision}"), actor=d.actor,
-              at=d.at.astimezone(_COPENHAGEN).strftime("%Y-%m-%d %H:%M"))
-            for d in decisions[-10:])))
-    tone = Tone.WARNING if at_risk else Tone.INFO
-    return Reply(headline, tuple(sections), tone=tone)
+    sections += decision_sections(ctx, rollout, wave, gate_id, decisions)
+    return Reply(headline, tuple(sections), tone=Tone.WARNING if at_risk else Tone.INFO)
+
+
+def _conflict_lines(found: GateDate) -> list[str]:
+    if not found.conflict:
+        return []
+    return [t("gate.conflict", parts=", ".join(
+        f"{d}: {day.isoformat()}" for d, day in sorted(found.by_diagram.items())))]
+
+
+def _readiness_sections(rollout: Rollout, conflict: list[str], results: list[Readiness],
+                        ) -> tuple[list[Section], bool]:
+    """Before the gate: how many are ready, who is not, who is at risk."""
+    not_ready = [r for r in results if not r.ready]
+    at_risk = [r for r in not_ready if r.at_risk]
+    lines = [t("gate.summary", ready=len(results) - len(not_ready), total=len(results),
+               not_ready=len(not_ready), at_risk=len(at_risk)), *conflict]
+    sections = [Section(lines=tuple(lines))]
+    if not_ready:
+        not_ready.sort(key=lambda r: (not r.at_risk, -len(r.missing), r.municipality.name))
+        detail = []
+        for r in not_ready[:10]:
+            risk = t("gate.risk", chain=r.chain_days) if r.at_risk else ""
+            detail.append(t("gate.not_ready_line", name=r.municipality.name,
+                            count=len(r.missing), missing=missing_refs(rollout, r), risk=risk))
+        sections.append(Section(title=t("gate.not_ready_title"), lines=tuple(detail),
+                                hidden=max(0, len(not_ready) - 10)))
+    return sections, bool(at_risk)
 
 
 def _runbook_due(rollout: Rollout, wave: str, gate_day: date, today: date) -> list[TaskView]:
@@ -127,7 +152,7 @@ def _runbook_due(rollout: Rollout, wave: str, gate_day: date, today: date) -> li
 def wave(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     """The waves, their municipalities and gate dates: `wave`, `wave P2`."""
     rollout = load_rollout(ctx)
-    waves = [_wave_arg(ctx, args[0])] if args else list(ctx.graph.plan.waves)
+    waves = [wave_arg(ctx, args[0])] if args else list(ctx.graph.plan.waves)
     sections = []
     for wave_id in waves:
         plan_wave = ctx.graph.plan.waves[wave_id]
@@ -193,6 +218,10 @@ def history(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
             t("history.move_line", when=m.at.astimezone(_COPENHAGEN).strftime("%Y-%m-%d"),
               old=m.from_wave or "–", new=m.to_wave, reason=m.reason, actor=m.actor)
             for m in moves)))
+        decided = [d for d in ctx.store.gate_decisions() if d.municipality == municipality.code]
+        if decided:
+            sections.append(Section(title=t("history.decisions_title"),
+                                    lines=tuple(decision_lines(rollout, decided))))
         edits = ctx.store.roster_changes(municipality.code)
         if edits:
             sections.append(Section(title=t("history.roster_title"), lines=tuple(
@@ -227,7 +256,7 @@ def move(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     words, reason = _positional(args, 2, t("error.move_usage"), "move")
     rollout = load_rollout(ctx)
     municipality = match_municipality(words[:-1], rollout.municipalities)
-    to_wave = _wave_arg(ctx, words[-1])
+    to_wave = wave_arg(ctx, words[-1])
     reason = check_text(reason, limit=MAX_REASON, what=t("label.reason"))
     if to_wave == municipality.wave:
         return Reply(t("move.same", name=municipality.name, wave=to_wave))
@@ -246,41 +275,3 @@ def _moved_since(name: str, wave_id: str, result: RecordResult) -> Reply:
     return Reply(t("move.conflict", name=name, wave=wave_id, actor=conflict.actor,
                    at=conflict.at.astimezone(_COPENHAGEN).strftime("%Y-%m-%d %H:%M")),
                  tone=Tone.WARNING)
-
-
-def decide(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
-    """Admin: record go or no-go at a gate: `decide KP-3 P2 vejen no-go -- conversion failed`.
-
-    A no-go moves the municipality to the next wave; its completed tasks and history are kept.
-    """
-    _require_admin(inv)
-    words, note = _positional(args, 4, t("error.decide_usage"), "decide")
-    gate_id = match_gate(words[0], ctx.graph.plan)
-    wave_id = _wave_arg(ctx, words[1])
-    rollout = load_rollout(ctx)
-    municipality = match_municipality(words[2:-1], rollout.municipalities)
-    verdict = words[-1].lower().replace("_", "-")
-    if verdict not in ("go", "no-go", "nogo"):
-        raise UserError(t("error.bad_decision", word=words[-1]))
-    decision = "go" if verdict == "go" else "no_go"
-    note = check_text(note, limit=MAX_REASON, what=t("label.note"))
-    if municipality.wave != wave_id:
-        raise UserError(t("error.not_in_wave", name=municipality.name, wave=wave_id,
-                          actual=municipality.wave))
-    target = next_wave(rollout, wave_id) if decision == "no_go" else None
-    if decision == "no_go" and target is None:
-        raise UserError(t("error.no_next_wave", wave=wave_id, name=municipality.name),
-                        hint=t("hint.no_next_wave"))
-    moves = [MoveRequest(municipality.code, target, t("decide.move_reason", gate=gate_id, note=note),
-                         wave_id)] if target is not None else []
-    # The decision and its move are one transaction: both are recorded, or neither.
-    result = ctx.store.record(ctx.command(inv, "decide"), moves=moves, decisions=[
-        DecisionRequest(gate_id, wave_id, municipality.code, decision, note)])
-    if result.outcome == RecordOutcome.CONFLICT:
-        return _moved_since(municipality.name, wave_id, result)
-    lines = [t("decide.recorded", gate=gate_id, wave=wave_id, name=municipality.name,
-               decision=t(f"decision.{decision}"))]
-    if target is not None:
-        lines.append(t("decide.moved", name=municipality.name, old=wave_id, new=target))
-    return Reply(lines[0], (Section(lines=tuple(lines[1:])),) if lines[1:] else (),
-                 tone=Tone.SUCCESS, changed=True)

@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta
 from functools import cached_property, partial
 from zoneinfo import ZoneInfo
 
+from rollout.decisions import Escalation
 from rollout.gates import GateDate, Readiness, ReportDue, gate_date, gate_ids, readiness, reports_due
 from rollout.model import FINISHED, Municipality, TaskKey
 from rollout.status import Rollout, TaskView
@@ -98,6 +99,7 @@ class DueItem:
     report: ReportDue | None = None
     days_left: int | None = None  # countdown, report: working days left
     offsets: dict[TaskKey, int] = field(default_factory=dict, compare=False)  # task -> days left
+    escalation: Escalation | None = None  # escalation: the no-go that waits on people
     # countdown: computes the readiness of each municipality, only when the message is built
     assess: Callable[[], tuple[Readiness, ...]] | None = field(default=None, compare=False,
                                                                 repr=False)
@@ -125,7 +127,9 @@ class _WaveIndex:
 def _wave_index(rollout: Rollout, wave: str) -> _WaveIndex:
     members = sorted((m for m in rollout.municipalities.values() if m.wave == wave),
                      key=lambda m: m.name)
-    keys = rollout.task_keys(members, include_system=False)
+    # A municipality stopped at KP-4 ("Stop aktivitet") gets no reminders for its tasks.
+    keys = rollout.task_keys([m for m in members if m.code not in rollout.stopped],
+                             include_system=False)
     for key in rollout.graph.system_instances():  # due for this wave when its deadline is this wave's
         own = rollout.graph.deadline(key.ref, wave)
         shared = rollout.deadline(key)
@@ -137,8 +141,13 @@ def _wave_index(rollout: Rollout, wave: str) -> _WaveIndex:
 
 
 def due_on(rollout: Rollout, targets: Sequence[Target], day: date,
-           *, index: dict[str, _WaveIndex] | None = None) -> list[DueItem]:
-    """Everything planned for ``day`` (ignoring the time of day); none on a non-working day."""
+           *, index: dict[str, _WaveIndex] | None = None,
+           escalations: Sequence[Escalation] = ()) -> list[DueItem]:
+    """Everything planned for ``day`` (ignoring the time of day); none on a non-working day.
+
+    ``escalations`` (open no-gos that stop or escalate) go where overdue escalations go, on
+    the first working day from the day they were decided, not before they were decided.
+    """
     if not rollout.graph.calendar.is_working_day(day):
         return []
     index = {} if index is None else index
@@ -153,7 +162,24 @@ def due_on(rollout: Rollout, targets: Sequence[Target], day: date,
         if target.wave not in index:
             index[target.wave] = _wave_index(rollout, target.wave)
         out.extend(_wave_items(rollout, target, index[target.wave], day, at))
+        out.extend(_escalation_items(rollout, target, escalations, day, at))
     return out
+
+
+def _escalation_items(rollout: Rollout, target: Target, escalations: Sequence[Escalation],
+                      day: date, at: datetime) -> Iterable[DueItem]:
+    calendar = rollout.graph.calendar
+    for found in escalations:
+        decision = found.decision
+        decided = decision.at.astimezone(at.tzinfo)
+        first = decided.date() if calendar.is_working_day(decided.date()) else (
+            calendar.add_working_days(decided.date(), 1))
+        if decision.wave != target.wave or first != day:
+            continue
+        when = max(at, decided)  # not before it was decided: it is not late either
+        if target.wants("overdue", when):
+            yield DueItem("escalation", target, f"{decision.gate}:{decision.municipality}:"
+                          f"{decision.id}", day, when, escalation=found)
 
 
 def _wave_items(rollout: Rollout, target: Target, wave: _WaveIndex, day: date,
@@ -210,7 +236,7 @@ def _assess(rollout: Rollout, municipalities: tuple[Municipality, ...], gate: Ga
 
 
 def due_at(rollout: Rollout, targets: Sequence[Target], now: datetime,
-           *, lookback_days: int = 3) -> list[DueItem]:
+           *, lookback_days: int = 3, escalations: Sequence[Escalation] = ()) -> list[DueItem]:
     """What is due by ``now``: today's items whose time has come, and those of the last
     ``lookback_days`` calendar days (missed while no sweep ran), in planned order.
 
@@ -227,7 +253,8 @@ def due_at(rollout: Rollout, targets: Sequence[Target], now: datetime,
     out: list[DueItem] = []
     for back in range(lookback_days, -1, -1):
         day = today - timedelta(days=back)
-        out.extend(item for item in due_on(rollout, targets, day, index=index) if item.at <= now)
+        out.extend(item for item in due_on(rollout, targets, day, index=index,
+                                           escalations=escalations) if item.at <= now)
     return sorted(out, key=lambda i: (i.at, i.target.address, _KIND_ORDER[i.kind], i.subject))
 
 
@@ -236,4 +263,5 @@ def examined(rollout: Rollout, waves: Iterable[str]) -> int:
     return sum(_wave_index(rollout, w).examined for w in waves)
 
 
-_KIND_ORDER = {"overdue": 0, "deadline": 1, "countdown": 2, "report": 3, "digest": 4, PERSONAL: 5}
+_KIND_ORDER = {"escalation": 0, "overdue": 0, "deadline": 1, "countdown": 2, "report": 3,
+               "digest": 4, PERSONAL: 5}

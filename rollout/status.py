@@ -136,6 +136,7 @@ class Rollout:
     states: Mapping[TaskKey, TaskState]
     # per wave, the municipalities a KP-3 no-go moved out of it (they owe its roll-back tasks)
     moved_out: Mapping[str, frozenset[int]] = field(default_factory=dict)
+    stopped: frozenset[int] = frozenset()  # under "Stop aktivitet" (KP-4): no reminders
     _views: dict[tuple[TaskKey, date], TaskView] = field(default_factory=dict, repr=False)
     _predecessors: dict[TaskKey, list[TaskKey]] = field(default_factory=dict, repr=False)
     _boxes: SharedBoxes | None = field(default=None, repr=False)

@@ -30,6 +30,7 @@ from storage.ports import (
     UndoResult,
     WaveMove,
 )
+from storage.recording import DecidedMeanwhile, check_standing
 from storage.undoing import UNDO_REASON, WITHDRAWN, Later, latest_standing
 
 __all__ = ["MemoryRolloutStore"]
@@ -118,6 +119,15 @@ class MemoryRolloutStore:
                 last = self.wave_moves(code)[-1]
                 return RecordResult(RecordOutcome.CONFLICT, conflict=Conflict(
                     last.actor, last.source, last.at, municipality=code))
+        for d in decisions:
+            try:
+                check_standing([x for x in self._decisions if (x.gate, x.wave, x.municipality)
+                                == (d.gate, d.wave, d.municipality)], d)
+            except DecidedMeanwhile as meanwhile:
+                latest = meanwhile.latest
+                return RecordResult(RecordOutcome.CONFLICT, conflict=Conflict(
+                    latest.actor, latest.source, latest.at, municipality=d.municipality,
+                    gate=d.gate))
         befores = [self._states.get(task.key, task.default) for task in tasks]
         for before, task in zip(befores, tasks, strict=True):
             if task.expected is not None and before != task.expected:
@@ -161,7 +171,8 @@ class MemoryRolloutStore:
     def _decide(self, d: DecisionRequest, command: CommandRecord) -> GateDecision:
         change = command.change
         decision = GateDecision(d.gate, d.wave, d.municipality, d.decision, d.note, change.actor,
-                                change.source, change.at, command.id, len(self._decisions) + 1)
+                                change.source, change.at, command.id, len(self._decisions) + 1,
+                                d.supersedes, d.missing)
         self._decisions.append(decision)
         return decision
 
@@ -209,8 +220,8 @@ class MemoryRolloutStore:
         for e in reversed(target.events):
             self._set(e.key, e.new, e.old, command, compensates=e.id)
         for d in reversed(target.decisions):
-            self._decide(DecisionRequest(d.gate, d.wave, d.municipality, WITHDRAWN, UNDO_REASON),
-                         command)
+            self._decide(DecisionRequest(d.gate, d.wave, d.municipality, WITHDRAWN, UNDO_REASON,
+                                         d.id), command)
         for m in reversed(target.moves):
             self._move(m.municipality, m.from_wave or m.to_wave, UNDO_REASON, command)
         self._commands.append((command, target.id))

@@ -104,6 +104,8 @@ class GateDecision:
     at: datetime
     command_id: str | None = None
     id: int = 0  # the order in which decisions were recorded
+    supersedes: int | None = None  # the decision it replaced (withdrawn: the one it withdraws)
+    missing: tuple[str, ...] = ()  # unfinished tasks (TaskKey.as_value) a confirmed go had
 
 
 @dataclass(frozen=True)
@@ -141,11 +143,17 @@ class MoveRequest:
 
 @dataclass(frozen=True)
 class DecisionRequest:
+    """A decision at a gate; ``supersedes`` is the id of the decision the command saw standing
+    there (None: none). If another one stands by the time it is written, the command is a
+    CONFLICT and nothing is written."""
+
     gate: str
     wave: str
     municipality: int
     decision: str  # go | no_go
     note: str
+    supersedes: int | None = None
+    missing: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -164,7 +172,8 @@ class Conflict:
 class RecordOutcome(StrEnum):
     RECORDED = "recorded"  # everything asked for that was not already so, in one transaction
     NOTHING = "nothing"  # every task already had its state: nothing recorded
-    CONFLICT = "conflict"  # a municipality was no longer in the wave the command saw
+    CONFLICT = "conflict"  # a municipality was no longer in the wave the command saw, or
+    # another decision than the one it saw stands at a gate
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import cast
 
-from sqlalchemy import Connection, bindparam, insert, select, tuple_, update
+from sqlalchemy import Connection, RowMapping, bindparam, insert, select, tuple_, update
 from sqlmodel import SQLModel, col
 
+from rollout.decisions import current_decisions
 from rollout.model import Status, TaskKey, TaskState
 from storage.ports import (
     Change,
@@ -37,8 +38,11 @@ from storage.tables import (
 
 __all__ = [
     "Contended",
+    "DecidedMeanwhile",
     "StateMoved",
     "StateRow",
+    "check_standing",
+    "decision_from_row",
     "insert_command",
     "insert_decision",
     "insert_event",
@@ -187,28 +191,60 @@ def write_moves(conn: Connection, command: CommandRecord,
     return done
 
 
+def decision_from_row(row: RowMapping) -> GateDecision:
+    """A ``gate_decision`` row as the record the ports hand out."""
+    missing = tuple(v for v in (row["missing"] or "").split(",") if v)
+    return GateDecision(row["gate"], row["wave"], row["municipality_code"], row["decision"],
+                        row["note"], row["actor"], row["source"], row["at"], row["command_id"],
+                        row["id"], row["supersedes"], missing)
+
+
 def insert_decision(conn: Connection, decision: DecisionRequest,
                     command: CommandRecord) -> GateDecision:
     change = command.change
     decision_id = conn.execute(insert(GateDecisionRow).values(
         gate=decision.gate, wave=decision.wave, municipality_code=decision.municipality,
         decision=decision.decision, note=decision.note, actor=change.actor,
-        source=change.source, at=change.at, command_id=command.id)
+        source=change.source, at=change.at, command_id=command.id,
+        supersedes=decision.supersedes, missing=",".join(decision.missing))
         .returning(col(GateDecisionRow.id))).scalar_one()
     assert decision_id is not None
     return GateDecision(decision.gate, decision.wave, decision.municipality, decision.decision,
                         decision.note, change.actor, change.source, change.at, command.id,
-                        decision_id)
+                        decision_id, decision.supersedes, decision.missing)
+
+
+class DecidedMeanwhile(Exception):
+    """Another decision than the one the command saw stands at the gate by now; ``latest`` is
+    the newest decision there (who got in between)."""
+
+    def __init__(self, latest: GateDecision) -> None:
+        super().__init__(f"{latest.gate}:{latest.municipality}")
+        self.latest = latest
+
+
+def check_standing(found: Sequence[GateDecision], decision: DecisionRequest) -> None:
+    """DecidedMeanwhile unless the decision standing among ``found`` (every decision at that
+    gate, wave and municipality) is the one ``decision`` supersedes."""
+    where = (decision.gate, decision.wave, decision.municipality)
+    standing = current_decisions(found).get(where)
+    if (standing.id if standing else None) != decision.supersedes:
+        raise DecidedMeanwhile(max(found, key=lambda d: d.id))
 
 
 def write_decisions(conn: Connection, command: CommandRecord,
                     decisions: Sequence[DecisionRequest]) -> list[GateDecision] | int:
-    """Record each decision; the code of the first municipality no longer in that wave, if any."""
+    """Record each decision; the code of the first municipality no longer in that wave, if any.
+    DecidedMeanwhile where another decision than the one the command saw stands."""
     recorded = []
     for decision in decisions:
         # The lock makes deciders of one municipality (and undos of it) take turns.
         if lock_wave(conn, decision.municipality) != decision.wave:
             return decision.municipality
+        rows = conn.execute(select(GateDecisionRow).where(
+            col(GateDecisionRow.gate) == decision.gate, col(GateDecisionRow.wave) == decision.wave,
+            col(GateDecisionRow.municipality_code) == decision.municipality)).mappings()
+        check_standing([decision_from_row(r) for r in rows], decision)
         recorded.append(insert_decision(conn, decision, command))
     return recorded
 

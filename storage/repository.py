@@ -32,7 +32,9 @@ from storage.ports import (
 )
 from storage.recording import (
     Contended,
+    DecidedMeanwhile,
     StateMoved,
+    decision_from_row,
     insert_command,
     write_decisions,
     write_moves,
@@ -193,7 +195,14 @@ class SqlRolloutStore:
                decisions: Sequence[DecisionRequest] = ()) -> RecordResult:
         def attempt(conn: Connection) -> RecordResult:
             # Decisions first: they are taken in the wave the municipality is in before a move.
-            decided = write_decisions(conn, command, decisions)
+            try:
+                decided = write_decisions(conn, command, decisions)
+            except DecidedMeanwhile as meanwhile:
+                conn.rollback()
+                latest = meanwhile.latest
+                return RecordResult(RecordOutcome.CONFLICT, conflict=Conflict(
+                    latest.actor, latest.source, latest.at, municipality=latest.municipality,
+                    gate=latest.gate))
             moved = decided if isinstance(decided, int) else write_moves(conn, command, moves)
             if isinstance(moved, int):  # that municipality is in another wave by now
                 conn.rollback()
@@ -271,13 +280,10 @@ class SqlRolloutStore:
 
     def gate_decisions(self, *, wave: str | None = None,
                        gate: str | None = None) -> list[GateDecision]:
-        with Session(self.engine) as session:
-            query = select(GateDecisionRow).order_by(col(GateDecisionRow.id))
-            if wave is not None:
-                query = query.where(GateDecisionRow.wave == wave)
-            if gate is not None:
-                query = query.where(GateDecisionRow.gate == gate)
-            return [GateDecision(r.gate, r.wave, r.municipality_code, r.decision, r.note,
-                                 r.actor, r.source, r.at, r.command_id, r.id or 0)
-                    for r in session.exec(query).all()]
-
+        query = sa_select(GateDecisionRow).order_by(col(GateDecisionRow.id))
+        if wave is not None:
+            query = query.where(col(GateDecisionRow.wave) == wave)
+        if gate is not None:
+            query = query.where(col(GateDecisionRow.gate) == gate)
+        with self.engine.connect() as conn:
+            return [decision_from_row(r) for r in conn.execute(query).mappings()]

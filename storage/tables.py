@@ -119,6 +119,10 @@ class GateDecisionRow(SQLModel, table=True):
     source: str
     at: datetime
     command_id: str | None = Field(default=None, index=True)
+    # The decision this one replaces at that gate (withdrawn: the one it withdraws), so which
+    # decision stands is derivable; ``missing``: unfinished tasks a confirmed go was taken with.
+    supersedes: int | None = None
+    missing: str = ""  # task keys as values (TaskKey.as_value), comma-separated
 
 
 class CommandRow(SQLModel, table=True):

@@ -18,13 +18,13 @@ from storage.ports import (
     CommandRecord,
     Conflict,
     DecisionRequest,
-    GateDecision,
     RecordedCommand,
     TaskEvent,
     WaveMove,
 )
 from storage.recording import (
     Contended,
+    decision_from_row,
     insert_command,
     insert_decision,
     insert_event,
@@ -72,10 +72,7 @@ def load_command(conn: Connection, command_id: str) -> RecordedCommand | None:
                   for r in conn.execute(select(WaveMoveRow).where(
                       col(WaveMoveRow.command_id) == command_id)
                       .order_by(col(WaveMoveRow.id))).mappings())
-    decisions = tuple(GateDecision(r["gate"], r["wave"], r["municipality_code"], r["decision"],
-                                   r["note"], r["actor"], r["source"], r["at"], r["command_id"],
-                                   r["id"])
-                      for r in conn.execute(select(GateDecisionRow).where(
+    decisions = tuple(decision_from_row(r) for r in conn.execute(select(GateDecisionRow).where(
                           col(GateDecisionRow.command_id) == command_id)
                           .order_by(col(GateDecisionRow.id))).mappings())
     return RecordedCommand(row["command_id"], row["verb"], row["actor"], row["source"],
@@ -163,7 +160,8 @@ def compensate(conn: Connection, target: RecordedCommand,
         put_state(conn, e.key, row, e.old, command.change)
         events.append(insert_event(conn, e.key, e.new, e.old, command, compensates=e.id))
     decisions = [insert_decision(conn, DecisionRequest(d.gate, d.wave, d.municipality,
-                                                       WITHDRAWN, UNDO_REASON), command)
+                                                       WITHDRAWN, UNDO_REASON, d.id),
+                                 command)
                  for d in reversed(target.decisions)]
     moves: list[WaveMove] = []
     for m in reversed(target.moves):

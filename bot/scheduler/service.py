@@ -24,8 +24,8 @@ from bot.runtime import Runtime
 from bot.scheduler.sweep import Sweeper, SweepReport
 from commands.context import CommandContext
 from commands.notices import notice
+from rollout.decisions import rolled_back, stopped
 from rollout.reminders import Target, due_on
-from rollout.runbook import moved_out
 from rollout.status import Rollout
 from storage.reminders import SqlReminderSettings
 
@@ -86,9 +86,12 @@ def preview(runtime: Runtime, *, start: date, days: int, wave: str | None = None
     linked = {t.wave for t in targets}
     targets += [Target("preview", f"#{w}", w) for w in waves if w not in linked]
     store = runtime.store
-    decisions = ((d.wave, d.municipality, d.decision) for d in store.gate_decisions())
-    rollout = Rollout(runtime.graph, store.municipalities(), store.task_states(),
-                      moved_out(decisions))
+    decisions = store.gate_decisions()
+    municipalities = store.municipalities()
+    plan = runtime.graph.plan
+    rollout = Rollout(runtime.graph, municipalities, store.task_states(),
+                      rolled_back(plan, decisions, municipalities),
+                      frozenset(stopped(plan, decisions)))
     out: list[str] = []
     for day in _days(start, days):
         items = due_on(rollout, targets, day)

@@ -29,8 +29,8 @@ from commands.admin import actor_for
 from commands.context import CommandContext
 from commands.messages import speaking
 from commands.notices import Mention, MentionHook, mark_late, notice
+from rollout.decisions import open_escalations, rolled_back, stopped
 from rollout.reminders import DueItem, due_at
-from rollout.runbook import moved_out
 from rollout.status import Rollout, TaskView
 from storage.outbox import DROPPED, Claimed, Leadership, NewNotice, SqlOutbox
 from storage.people import Person
@@ -103,14 +103,20 @@ class Sweeper:
     def snapshot(self) -> Rollout:
         """The rollout as recorded now (never a copy from start-up)."""
         store = self.runtime.store
-        decisions = ((d.wave, d.municipality, d.decision) for d in store.gate_decisions())
-        return Rollout(self.runtime.graph, store.municipalities(), store.task_states(),
-                       moved_out(decisions))
+        decisions = store.gate_decisions()
+        municipalities = store.municipalities()
+        plan = self.runtime.graph.plan
+        return Rollout(self.runtime.graph, municipalities, store.task_states(),
+                       rolled_back(plan, decisions, municipalities),
+                       frozenset(stopped(plan, decisions)))
 
     def due(self, now: datetime) -> tuple[Rollout, list[DueItem]]:
         rollout = self.snapshot()
         targets = self.settings.targets(tuple(self.notifiers))
-        return rollout, due_at(rollout, targets, now, lookback_days=self.config.lookback_days)
+        escalations = open_escalations(self.runtime.graph.plan,
+                                       self.runtime.store.gate_decisions())
+        return rollout, due_at(rollout, targets, now, lookback_days=self.config.lookback_days,
+                               escalations=escalations)
 
     def plan(self, now: datetime, report: SweepReport) -> None:
         rollout, items = self.due(now)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from rollout.decisions import current_decisions
 from rollout.model import Municipality, Status, TaskKey, TaskState
 from storage.engine import make_engine
 from storage.memory import MemoryRolloutStore
@@ -250,17 +251,72 @@ def test_undo_is_refused_when_the_municipality_was_moved_since(store: RolloutSto
 
 def test_undo_of_a_decision_is_refused_once_someone_decided_at_that_gate_since(
         store: RolloutStore) -> None:
-    store.record(command(verb="decide"),
-                 decisions=[DecisionRequest("KP-3", "P2", 575, "go", "")])
-    store.record(command("bo", "decide", minutes=3),
-                 decisions=[DecisionRequest("KP-3", "P2", 575, "go", "checked again")])
+    first = store.record(command(verb="decide"),
+                         decisions=[DecisionRequest("KP-3", "P2", 575, "go", "")]).decisions[0]
+    store.record(command("bo", "decide", minutes=3), decisions=[
+        DecisionRequest("KP-3", "P2", 575, "no_go", "checked again", supersedes=first.id)])
     last = store.last_command("anna")
     assert last is not None
     result = store.undo(last, command(verb="undo", minutes=4))
     assert result.outcome == UndoOutcome.CONFLICT and result.conflict is not None
     assert (result.conflict.actor, result.conflict.gate, result.conflict.municipality) == (
         "bo", "KP-3", 575)
-    assert [d.decision for d in store.gate_decisions()] == ["go", "go"]
+    assert [d.decision for d in store.gate_decisions()] == ["go", "no_go"]
+
+
+def standing(store: RolloutStore) -> tuple[str, str] | None:
+    """The decision that stands at KP-4 P2 for Vejen: (decision, actor)."""
+    found = current_decisions(store.gate_decisions()).get(("KP-4", "P2", 575))
+    return (found.decision, found.actor) if found else None
+
+
+def test_a_second_decision_supersedes_the_first_and_both_stay(store: RolloutStore) -> None:
+    first = store.record(command(verb="decide"), decisions=[
+        DecisionRequest("KP-4", "P2", 575, "go", "")]).decisions[0]
+    second = store.record(command("bo", "decide", minutes=1), decisions=[DecisionRequest(
+        "KP-4", "P2", 575, "no_go", "monitoring down", supersedes=first.id)])
+    assert second.changed and second.decisions[0].supersedes == first.id
+    assert [(d.decision, d.supersedes) for d in store.gate_decisions(gate="KP-4")] == [
+        ("go", None), ("no_go", first.id)]
+    assert standing(store) == ("no_go", "bo")
+
+
+def test_a_decision_over_one_it_did_not_see_records_nothing(store: RolloutStore) -> None:
+    first = store.record(command(verb="decide"), decisions=[
+        DecisionRequest("KP-4", "P2", 575, "go", "")]).decisions[0]
+    store.record(command("bo", "decide", minutes=1), decisions=[DecisionRequest(
+        "KP-4", "P2", 575, "no_go", "", supersedes=first.id)])
+    for seen in (None, first.id):  # anna saw nothing, or saw her own go: bo's no-go stands
+        result = store.record(command(verb="decide", minutes=2), decisions=[
+            DecisionRequest("KP-4", "P2", 575, "go", "", supersedes=seen)])
+        assert result.outcome == RecordOutcome.CONFLICT and result.conflict is not None
+        assert (result.conflict.actor, result.conflict.gate) == ("bo", "KP-4")
+    assert len(store.gate_decisions()) == 2 and standing(store) == ("no_go", "bo")
+
+
+def test_undo_of_a_superseding_decision_makes_the_one_before_stand_again(
+        store: RolloutStore) -> None:
+    first = store.record(command("bo", "decide"), decisions=[
+        DecisionRequest("KP-4", "P2", 575, "go", "")]).decisions[0]
+    store.record(command(verb="decide", minutes=1), decisions=[DecisionRequest(
+        "KP-4", "P2", 575, "no_go", "", supersedes=first.id)])
+    last = store.last_command("anna")
+    assert last is not None
+    assert store.undo(last, command(verb="undo", minutes=2)).outcome == UndoOutcome.UNDONE
+    assert standing(store) == ("go", "bo")
+    earlier = store.last_command("bo")
+    assert earlier is not None
+    assert store.undo(earlier, command("bo", "undo", minutes=3)).outcome == UndoOutcome.UNDONE
+    assert standing(store) is None
+    assert [d.decision for d in store.gate_decisions()] == ["go", "no_go", "withdrawn",
+                                                           "withdrawn"]
+
+
+def test_a_confirmed_go_keeps_the_tasks_it_was_taken_without(store: RolloutStore) -> None:
+    store.record(command(verb="decide"), decisions=[DecisionRequest(
+        "KP-4", "P2", 575, "go", "ok by phone", missing=(A575.as_value(), "B/TS213@575"))])
+    (decision,) = store.gate_decisions()
+    assert decision.missing == ("A/TS213@575", "B/TS213@575")
 
 
 def test_a_command_is_undone_once(store: RolloutStore) -> None:

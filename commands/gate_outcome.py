@@ -1,0 +1,87 @@
+"""What `gate` shows about decisions: the outcome of a past gate as it stood on the day, the
+decisions taken there, open escalations and roll-backs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from commands.context import CommandContext
+from commands.gating import decision_lines, escalation_section, rollback_lines, verdict_text
+from commands.messages import t
+from commands.present import local_minute, one_of
+from commands.reply import Section
+from rollout.gates import Readiness
+from rollout.model import Municipality, TaskKey, TaskState
+from rollout.status import Rollout
+from storage.ports import GateDecision
+
+__all__ = ["decision_sections", "missing_refs", "outcome_sections", "rollout_on"]
+
+
+def missing_refs(rollout: Rollout, r: Readiness) -> str:
+    more = f" +{len(r.missing) - 3}" if len(r.missing) > 3 else ""
+    return ", ".join(one_of(rollout, v) for v in r.missing[:3]) + more
+
+
+def outcome_sections(rollout: Rollout, results: list[Readiness],
+                      standing: dict[int, GateDecision], conflict: list[str]) -> list[Section]:
+    """After the gate: per municipality its standing decision, or that none was taken, and
+    who was not ready on the day (``results``). No "at risk": the day is past."""
+    undecided = [r for r in results if r.municipality.code not in standing]
+    lines = [t("gate.outcome", decided=len(results) - len(undecided), total=len(results),
+               go=sum(d.decision == "go" for d in standing.values()),
+               no_go=sum(d.decision == "no_go" for d in standing.values()),
+               undecided=len(undecided)), *conflict]
+    detail = []
+    for r in results:
+        d = standing.get(r.municipality.code)
+        if d is None:
+            detail.append(t("gate.undecided_line", name=r.municipality.name,
+                            count=len(r.missing), missing=missing_refs(rollout, r)) if r.missing
+                          else t("gate.undecided_ready", name=r.municipality.name))
+            continue
+        now_in = rollout.municipalities[r.municipality.code].wave
+        moved = t("gate.moved_to", wave=now_in) if now_in != d.wave else ""
+        detail.append(t("gate.decided_line", name=r.municipality.name,
+                        decision=verdict_text(d), actor=d.actor, at=local_minute(d.at),
+                        moved=moved, missing=t("gate.decided_missing", count=len(r.missing))
+                        if r.missing else ""))
+    return [Section(lines=tuple(lines)),
+            Section(title=t("gate.outcome_title"), lines=tuple(detail[:15]),
+                    hidden=max(0, len(detail) - 15))]
+
+
+def decision_sections(ctx: CommandContext, rollout: Rollout, wave: str, gate_id: str,
+                       decisions: list[GateDecision]) -> list[Section]:
+    sections = []
+    if decisions:
+        lines = decision_lines(rollout, decisions)
+        sections.append(Section(title=t("gate.decisions_title"), lines=tuple(lines[-10:]),
+                                hidden=max(0, len(lines) - 10)))
+    escalations = escalation_section(ctx, rollout, wave, gate_id)
+    if escalations is not None:
+        sections.append(escalations)
+    rollbacks = rollback_lines(ctx, rollout, wave)
+    if rollbacks:
+        sections.append(Section(title=t("rollback.title"), lines=tuple(rollbacks)))
+    return sections
+
+
+_EVERY_EVENT = 10**9  # ``events`` takes a limit; a replay wants them all
+
+
+def rollout_on(ctx: CommandContext, rollout: Rollout, day: date, wave: str,
+               members: Iterable[Municipality]) -> Rollout:
+    """The rollout as it stood at the end of ``day`` for a gate of ``wave``: task states
+    replayed from the recorded events, and ``members`` in that wave (where they were then)."""
+    end = datetime.combine(day + timedelta(days=1), time(0), ZoneInfo(ctx.graph.plan.timezone))
+    states: dict[TaskKey, TaskState] = {}
+    for event in reversed(ctx.store.events(limit=_EVERY_EVENT)):  # oldest first
+        if event.at < end:
+            states[event.key] = event.new
+    municipalities = dict(rollout.municipalities)
+    municipalities.update((m.code, replace(m, wave=wave)) for m in members)
+    return Rollout(ctx.graph, municipalities, states)
