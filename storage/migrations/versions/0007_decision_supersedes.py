@@ -2,7 +2,7 @@
 confirmed go was taken with
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-01
 """
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 
 revision: str = '0007'
 # Chained after 0005; another branch adds 0006 (the lead re-chains at merge).
-down_revision: str | None = '0005'
+down_revision: str | None = '0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
