@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-__all__ = ["Action", "Reply", "Section", "TaskLine", "Tone"]
+__all__ = ["Action", "Attachment", "Reply", "Section", "TaskLine", "Tone"]
 
 
 class Tone(StrEnum):
@@ -51,6 +51,20 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file that goes with a reply: a chart (PNG), a report (DOCX/PDF/MD/XLSX), an export
+    (CSV/XLSX/ICS). Each adapter delivers it its own way: Slack uploads it into the conversation,
+    Teams shows an image or a signed download link, the console writes it to a file and prints
+    the path."""
+
+    filename: str  # e.g. "readiness-K91-2020-03-20.png"; safe characters only
+    media_type: str  # e.g. "image/png", "text/calendar"
+    content: bytes
+    title: str = ""  # what it is, in the reply's language
+    alt_text: str = ""  # for images: what it shows, for screen readers
+
+
+@dataclass(frozen=True)
 class Reply:
     headline: str
     sections: tuple[Section, ...] = ()
@@ -60,6 +74,7 @@ class Reply:
     footer: str = ""
     changed: bool = False  # the command recorded a change
     extra: dict[str, str] = field(default_factory=dict)
+    files: tuple[Attachment, ...] = ()
 
     def text_lines(self) -> list[str]:
         """Every line of text in the reply, for plain renderers and tests."""
