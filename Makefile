@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO_DB ?= sqlite:///sf1590-demo.db
 DEMO_DATE ?= 2020-01-21
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test test-stress lint bench clean
 
 $(BIN)/activate:
 	@$(PYTHON) -m venv $(VENV)
@@ -27,9 +27,18 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
 
+# The whole suite RUNS times (default 5) while every core is kept busy (tests/stress.sh).
+RUNS ?= 5
+test-stress: $(VENV)/.installed-test
+	tests/stress.sh $(RUNS)
+
+# All three checks run even when one fails; lint fails if any did.
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check .
-	$(BIN)/mypy
+	@status=0; \
+	echo "ruff check ."; $(BIN)/ruff check . || status=1; \
+	echo "ruff format --check ."; $(BIN)/ruff format --check . || status=1; \
+	echo "mypy"; $(BIN)/mypy || status=1; \
+	exit $$status
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.run
