@@ -173,6 +173,6 @@ def people(demo_runtime: Runtime) -> SqlPeopleStore:
 def slack(fake: FakeSlack, demo_runtime: Runtime, people: SqlPeopleStore) -> Iterator[SlackUser]:
     app = build_app(demo_runtime, people, slack_settings(fake), workers=WORKERS)
     settling = Settling(asgi_app(app), app.listener_runner.listener_executor)
-    with httpx.Client(timeout=10) as http:
+    with httpx.Client(timeout=30) as http:
         for base in _serve(settling):
             yield SlackUser(base, fake, http, settling)
