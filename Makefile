@@ -40,8 +40,9 @@ lint: $(VENV)/.installed-test
 	echo "mypy"; $(BIN)/mypy || status=1; \
 	exit $$status
 
+# Every benchmark, one table; `make bench BENCH_ARGS=--quick` for a run under a minute.
 bench: $(VENV)/.installed-test
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) sf1590-demo.db sf1590-demo.db-wal sf1590-demo.db-shm

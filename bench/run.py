@@ -1,0 +1,70 @@
+"""Every benchmark, one table: `make bench` (or `python -m bench.run [--quick]`).
+
+Runs the in-process command timings (bench/commands.py), the reminder sweep's computation
+(bench/reminder_sweep.py) and the Slack HTTP latency against a bare Bolt app
+(bench/slack_latency.py), then prints one table of figures under the machine's core count and
+load average (figures from a loaded machine are not comparable with a quiet one's).
+``--quick`` runs fewer repetitions, the 1x roster only and fewer Slack requests: under a minute
+on a quiet 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bench import commands, reminder_sweep, slack_latency
+from bench.figures import Figure, machine, table
+
+
+@dataclass(frozen=True)
+class Effort:
+    command_runs: int
+    sweep_repeat: int
+    sweep_factors: tuple[int, ...]
+    slack_requests: int
+
+
+FULL = Effort(command_runs=20, sweep_repeat=7, sweep_factors=(1, 5, 10), slack_requests=100)
+QUICK = Effort(command_runs=5, sweep_repeat=3, sweep_factors=(1,), slack_requests=40)
+
+
+def benchmarks(effort: Effort) -> dict[str, Callable[[], list[Figure]]]:
+    return {
+        "commands": lambda: commands.figures(effort.command_runs),
+        "sweep": lambda: reminder_sweep.figures(effort.sweep_repeat, effort.sweep_factors),
+        "slack": lambda: slack_latency.figures(effort.slack_requests),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer runs: under a minute")
+    parser.add_argument("--only", action="append", choices=["commands", "sweep", "slack"],
+                        help="run only this benchmark (repeatable)")
+    args = parser.parse_args(argv)
+    effort = QUICK if args.quick else FULL
+    before = machine()
+    started = time.perf_counter()
+    results: list[Figure] = []
+    for name, bench in benchmarks(effort).items():
+        if args.only and name not in args.only:
+            continue
+        print(f"bench: {name}…", file=sys.stderr, flush=True)
+        results += bench()
+    took = time.perf_counter() - started
+    print(f"SF1590 benchmarks ({'quick' if args.quick else 'full'}), Python "
+          f"{platform.python_version()}, SQLite; took {took:.0f} s")
+    print(f"machine before: {before}")
+    print(f"machine after:  {machine()}")
+    print()
+    print(table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
