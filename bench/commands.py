@@ -14,26 +14,23 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
+from bench.demo import DAY, demo_database
 from bench.figures import Figure, percentile, table
 from bot.clock import FixedClock
-from bot.runtime import Runtime, open_runtime, seed_demo
+from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings
 from commands.context import Actor, Invocation
 
 COMMANDS = ("next K91", "blocked K91", "status K91", "gate KP-3 K91", "next aarhus")
 ADMIN = Actor("bench", "Bench Admin", is_admin=True)
-DAY = date(2020, 1, 21)
 
 
-def demo_runtime(folder: Path) -> Runtime:
-    """A runtime on a fresh SQLite file with the demo roster and progress."""
-    settings = Settings(database_url=f"sqlite:///{folder / 'commands.db'}")
-    runtime = open_runtime(settings, FixedClock.at(DAY))
-    seed_demo(runtime, settings)
-    return runtime
+def demo_runtime(folder: Path, template: Path | None = None) -> Runtime:
+    """A runtime on a SQLite file with the demo roster and progress, on the demo's day."""
+    settings = Settings(database_url=demo_database(folder, template))
+    return open_runtime(settings, FixedClock.at(DAY, 9))
 
 
 def time_command(runtime: Runtime, text: str, runs: int) -> list[float]:
@@ -50,11 +47,11 @@ def time_command(runtime: Runtime, text: str, runs: int) -> list[float]:
     return timings
 
 
-def figures(runs: int = 20) -> list[Figure]:
-    """p50 and p95 of each command over ``runs`` runs."""
+def figures(runs: int = 20, template: Path | None = None) -> list[Figure]:
+    """p50 and p95 of each command over ``runs`` runs (on a copy of ``template`` if given)."""
     out = []
     with tempfile.TemporaryDirectory() as tmp:
-        runtime = demo_runtime(Path(tmp))
+        runtime = demo_runtime(Path(tmp), template)
         try:
             for text in COMMANDS:
                 timings = time_command(runtime, text, runs)

@@ -23,9 +23,10 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bench.demo import demo_database
 from bench.figures import Figure, table
 from bot.clock import FixedClock
-from bot.runtime import open_runtime, seed_demo
+from bot.runtime import open_runtime
 from bot.settings import Settings
 from rollout.graph import PlanGraph
 from rollout.model import Municipality, TaskKey, TaskState
@@ -37,11 +38,11 @@ MOMENTS = (datetime(2020, 1, 21, 8, 5, tzinfo=CPH), datetime(2020, 3, 24, 8, 5, 
 TARGET_MS = 200.0
 
 
-def demo_state() -> tuple[PlanGraph, dict[int, Municipality], dict[TaskKey, TaskState]]:
+def demo_state(template: Path | None = None
+               ) -> tuple[PlanGraph, dict[int, Municipality], dict[TaskKey, TaskState]]:
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(database_url=f"sqlite:///{Path(tmp) / 'bench.db'}")
+        settings = Settings(database_url=demo_database(Path(tmp), template))
         runtime = open_runtime(settings, FixedClock(MOMENTS[0]))
-        seed_demo(runtime, settings)
         data = runtime.graph, runtime.store.municipalities(), runtime.store.task_states()
         runtime.engine.dispose()
         return data
@@ -83,9 +84,10 @@ def measure(graph: PlanGraph, municipalities: dict[int, Municipality],
     return statistics.median(due_ms), statistics.median(full_ms), items, instances
 
 
-def figures(repeat: int = 7, factors: tuple[int, ...] = (1, 5, 10)) -> list[Figure]:
+def figures(repeat: int = 7, factors: tuple[int, ...] = (1, 5, 10),
+            template: Path | None = None) -> list[Figure]:
     """Median "due" and "+readiness" ms for each roster size and moment."""
-    graph, municipalities, states = demo_state()
+    graph, municipalities, states = demo_state(template)
     out = []
     for factor in factors:
         m, s = scaled(municipalities, states, factor)

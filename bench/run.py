@@ -13,11 +13,14 @@ from __future__ import annotations
 import argparse
 import platform
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from bench import commands, reminder_sweep, slack_latency
+from bench.demo import demo_database
 from bench.figures import Figure, machine, table
 
 
@@ -30,14 +33,15 @@ class Effort:
 
 
 FULL = Effort(command_runs=20, sweep_repeat=7, sweep_factors=(1, 5, 10), slack_requests=100)
-QUICK = Effort(command_runs=5, sweep_repeat=3, sweep_factors=(1,), slack_requests=40)
+QUICK = Effort(command_runs=3, sweep_repeat=3, sweep_factors=(1,), slack_requests=40)
 
 
-def benchmarks(effort: Effort) -> dict[str, Callable[[], list[Figure]]]:
+def benchmarks(effort: Effort, template: Path) -> dict[str, Callable[[], list[Figure]]]:
+    """Each benchmark, on its own copy of the seeded demo database ``template``."""
     return {
-        "commands": lambda: commands.figures(effort.command_runs),
-        "sweep": lambda: reminder_sweep.figures(effort.sweep_repeat, effort.sweep_factors),
-        "slack": lambda: slack_latency.figures(effort.slack_requests),
+        "commands": lambda: commands.figures(effort.command_runs, template),
+        "sweep": lambda: reminder_sweep.figures(effort.sweep_repeat, effort.sweep_factors, template),
+        "slack": lambda: slack_latency.figures(effort.slack_requests, template=template),
     }
 
 
@@ -51,11 +55,16 @@ def main(argv: list[str] | None = None) -> int:
     before = machine()
     started = time.perf_counter()
     results: list[Figure] = []
-    for name, bench in benchmarks(effort).items():
-        if args.only and name not in args.only:
-            continue
-        print(f"bench: {name}…", file=sys.stderr, flush=True)
-        results += bench()
+    with tempfile.TemporaryDirectory() as tmp:
+        print("bench: seeding the demo database…", file=sys.stderr, flush=True)
+        seeded = Path(tmp) / "seeded"
+        seeded.mkdir()
+        demo_database(seeded)
+        for name, bench in benchmarks(effort, seeded / "demo.db").items():
+            if args.only and name not in args.only:
+                continue
+            print(f"bench: {name}…", file=sys.stderr, flush=True)
+            results += bench()
     took = time.perf_counter() - started
     print(f"SF1590 benchmarks ({'quick' if args.quick else 'full'}), Python "
           f"{platform.python_version()}, SQLite; took {took:.0f} s")

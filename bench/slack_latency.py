@@ -97,22 +97,23 @@ def serve(kind: str, port: int, db: str) -> None:
     run_http(app, "127.0.0.1", port, log_level="warning")
 
 
-def prepare(db: str) -> None:
-    from datetime import UTC, date, datetime
+def prepare(folder: Path, template: Path | None = None) -> str:
+    """The demo database (a copy of ``template`` if given) with the benchmark's supplier."""
+    from datetime import UTC, datetime
 
-    from bot.clock import FixedClock
-    from bot.runtime import open_runtime, seed_demo
-    from bot.settings import Settings
+    from bench.demo import demo_database
+    from storage.engine import make_engine
     from storage.people import Person, SqlPeopleStore
     from storage.ports import Change
 
-    settings = Settings(database_url=db)
-    runtime = open_runtime(settings, FixedClock.at(date(2020, 1, 21)))
-    seed_demo(runtime, settings)
-    SqlPeopleStore(runtime.engine).register(
+    db = demo_database(folder, template)
+    engine = make_engine(db)
+    SqlPeopleStore(engine).register(
         "slack", USER, Person("bench", "Bench Supplier", roles=frozenset({"bookkeeping_supplier"}),
                               municipalities=frozenset({751})),
         change=Change("bench", "bench", datetime.now(UTC)))
+    engine.dispose()
+    return db
 
 
 # -- the client --------------------------------------------------------------------------------
@@ -217,13 +218,12 @@ def _pct(values: list[float], q: float) -> float:
     return percentile(values, q) * 1000
 
 
-def figures(requests: int = 200, *, think_ms: float = 0.0, clients: tuple[int, ...] = (1, 20)
-            ) -> list[Figure]:
+def figures(requests: int = 200, *, think_ms: float = 0.0, clients: tuple[int, ...] = (1, 20),
+            template: Path | None = None) -> list[Figure]:
     """Start both servers on a fresh demo database, warm them up, and measure each client count."""
     out: list[Figure] = []
     with tempfile.TemporaryDirectory() as tmp:
-        db = f"sqlite:///{os.path.join(tmp, 'bench.db')}"
-        prepare(db)
+        db = prepare(Path(tmp), template)
         sink = Sink()
         procs = []
         try:
