@@ -12,10 +12,12 @@ p50/p99 to the ack (the HTTP 200) and to the answer (the response_url POST), and
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import json
 import math
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -159,8 +161,9 @@ def _free_port() -> int:
 
 def _start(kind: str, db: str) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
+    # a session of its own: stopping the server stops its worker processes too (see _stop)
     proc = subprocess.Popen([sys.executable, __file__, "--serve", kind, "--port", str(port),
-                             "--db", db], cwd=ROOT)
+                             "--db", db], cwd=ROOT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
@@ -169,6 +172,17 @@ def _start(kind: str, db: str) -> tuple[subprocess.Popen[bytes], str]:
         except httpx.HTTPError:
             time.sleep(0.1)
     raise RuntimeError(f"{kind} server did not start")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a server and the worker processes it spawned (they outlive a plain terminate())."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
 
 
 def run(base: str, sink: Sink | None, clients: int, requests: int, tag: str, *,
@@ -239,8 +253,7 @@ def figures(requests: int = 200, *, think_ms: float = 0.0, clients: tuple[int, .
                 out += _client_figures(count, floor_acks, acks, answers)
         finally:
             for proc in procs:
-                proc.terminate()
-                proc.wait(10)
+                _stop(proc)
     return out
 
 
