@@ -3,33 +3,15 @@ due for the wave, marking a step done for the wave, its progress, rights, and th
 
 from __future__ import annotations
 
-import io
-
 import pytest
 
-from bot.console import ConsoleSession
 from bot.runtime import Runtime
 from commands.context import Actor, Invocation
 from commands.reply import Reply, Tone
 from rollout.model import Status, TaskKey, TaskState
+from tests.bot.test_console import Chat
 
 KONV = TaskKey.for_wave("R/KONV", "P2")
-
-
-class Chat:
-    def __init__(self, runtime: Runtime, actor: Actor) -> None:
-        self.out = io.StringIO()
-        self.session = ConsoleSession(runtime, actor, out=self.out)
-        self.runtime = runtime
-
-    def say(self, line: str) -> str:
-        self.out.seek(0)
-        self.out.truncate()
-        self.session.handle(line)
-        return self.out.getvalue()
-
-    def events(self) -> int:
-        return len(self.runtime.store.events(limit=10_000))
 
 
 @pytest.fixture
