@@ -16,6 +16,7 @@ from commands.context import Actor, CommandContext, Invocation
 from commands.messages import t
 from commands.present import local_minute, task_line
 from commands.reply import Reply, Section, TaskLine, Tone
+from commands.report_build import VERSIONS
 from rollout.gates import next_gate, wave_controls
 from rollout.reminders import DueItem
 from rollout.status import Rollout, TaskView
@@ -96,6 +97,8 @@ def notice(ctx: CommandContext, rollout: Rollout, item: DueItem,
         return _countdown(ctx, rollout, item)
     if item.kind == "report":
         assert item.report is not None
+        if item.days_left == 0:
+            return _report_file(ctx, item)
         due = min(item.report.by_diagram.values())
         when = (t("notice.today") if item.days_left == 0
                 else t("notice.in_days", days=item.days_left))
@@ -113,6 +116,23 @@ def notice(ctx: CommandContext, rollout: Rollout, item: DueItem,
 
         return dispatch(ctx, Invocation("next me", person, "scheduler"))
     return Reply(t("notice.nothing", item=item.key))
+
+
+def _report_file(ctx: CommandContext, item: DueItem) -> Reply:
+    """The milestone day: the report itself, as a Word file, and a text saying what is in it."""
+    from commands.report import ReportAsk, report_reply  # the report needs the whole core
+
+    assert item.report is not None
+    version = next((v for v, (milestone, _) in VERSIONS.items()
+                    if milestone == item.report.milestone), None)
+    if version is None:  # a report milestone the builder does not know: say it is due
+        return Reply(t("notice.report", wave=item.target.wave, name=item.report.name,
+                       when=t("notice.today"), day=item.day.isoformat()), public=True)
+    made = report_reply(ctx, ReportAsk(version, item.target.wave))
+    return replace(made, headline=t("notice.report_file", wave=item.target.wave,
+                                    name=item.report.name,
+                                    format=made.files[0].filename.rsplit(".", 1)[-1].upper()),
+                   public=True)
 
 
 def _escalation(rollout: Rollout, item: DueItem) -> Reply:
