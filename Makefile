@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO_DB ?= sqlite:///sf1590-demo.db
 DEMO_DATE ?= 2020-01-21
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test test-stress lint bench clean
 
 $(BIN)/activate:
 	@$(PYTHON) -m venv $(VENV)
@@ -27,12 +27,22 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
 
-lint: $(VENV)/.installed-test
-	$(BIN)/ruff check .
-	$(BIN)/mypy
+# The whole suite RUNS times (default 5) while every core is kept busy (tests/stress.sh).
+RUNS ?= 5
+test-stress: $(VENV)/.installed-test
+	tests/stress.sh $(RUNS)
 
+# All three checks run even when one fails; lint fails if any did.
+lint: $(VENV)/.installed-test
+	@status=0; \
+	echo "ruff check ."; $(BIN)/ruff check . || status=1; \
+	echo "ruff format --check ."; $(BIN)/ruff format --check . || status=1; \
+	echo "mypy"; $(BIN)/mypy || status=1; \
+	exit $$status
+
+# Every benchmark, one table; `make bench BENCH_ARGS=--quick` for a run under a minute.
 bench: $(VENV)/.installed-test
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) sf1590-demo.db sf1590-demo.db-wal sf1590-demo.db-shm

@@ -6,16 +6,19 @@ Both apps run as separate uvicorn processes on 127.0.0.1, served the same way (B
 adapter); "ours" has the full demo roster (98 municipalities, every task instance) on SQLite and
 answers through a response_url served by this script. For 1 and 20 concurrent clients it prints
 p50/p99 to the ack (the HTTP 200) and to the answer (the response_url POST), and our/floor ratio.
+`python -m bench.run` includes it (with fewer requests).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import json
+import math
 import os
+import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,6 +34,8 @@ from slack_sdk.signature import SignatureVerifier
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.figures import Figure, percentile, table  # noqa: E402 - run as a script, too
 
 SECRET = "bench-signing-secret"
 TOKEN = "xoxb-bench"
@@ -98,22 +103,23 @@ def serve(kind: str, port: int, db: str) -> None:
              log_level="warning")
 
 
-def prepare(db: str) -> None:
-    from datetime import UTC, date, datetime
+def prepare(folder: Path, template: Path | None = None) -> str:
+    """The demo database (a copy of ``template`` if given) with the benchmark's supplier."""
+    from datetime import UTC, datetime
 
-    from bot.clock import FixedClock
-    from bot.runtime import open_runtime, seed_demo
-    from bot.settings import Settings
+    from bench.demo import demo_database
+    from storage.engine import make_engine
     from storage.people import Person, SqlPeopleStore
     from storage.ports import Change
 
-    settings = Settings(database_url=db)
-    runtime = open_runtime(settings, FixedClock.at(date(2020, 1, 21)))
-    seed_demo(runtime, settings)
-    SqlPeopleStore(runtime.engine).register(
+    db = demo_database(folder, template)
+    engine = make_engine(db)
+    SqlPeopleStore(engine).register(
         "slack", USER, Person("bench", "Bench Supplier", roles=frozenset({"bookkeeping_supplier"}),
                               municipalities=frozenset({751})),
         change=Change("bench", "bench", datetime.now(UTC)))
+    engine.dispose()
+    return db
 
 
 # -- the client --------------------------------------------------------------------------------
@@ -159,8 +165,9 @@ def _free_port() -> int:
 
 def _start(kind: str, db: str) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
+    # a session of its own: stopping the server stops its worker processes too (see _stop)
     proc = subprocess.Popen([sys.executable, __file__, "--serve", kind, "--port", str(port),
-                             "--db", db], cwd=ROOT)
+                             "--db", db], cwd=ROOT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
@@ -169,6 +176,17 @@ def _start(kind: str, db: str) -> tuple[subprocess.Popen[bytes], str]:
         except httpx.HTTPError:
             time.sleep(0.1)
     raise RuntimeError(f"{kind} server did not start")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a server and the worker processes it spawned (they outlive a plain terminate())."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
 
 
 def run(base: str, sink: Sink | None, clients: int, requests: int, tag: str, *,
@@ -187,10 +205,10 @@ def run(base: str, sink: Sink | None, clients: int, requests: int, tag: str, *,
                           "response_url": (sink.url if sink else "http://127.0.0.1:9") + path,
                           "trigger_id": "1"})
         ts = str(int(time.time()))
+        signature = SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body)
+        assert signature is not None
         headers = {"Content-Type": "application/x-www-form-urlencoded",
-                   "X-Slack-Request-Timestamp": ts,
-                   "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(
-                       timestamp=ts, body=body)}
+                   "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature}
         started = time.perf_counter()
         response = http.post(f"{base}/slack/events", content=body, headers=headers)
         acked = time.perf_counter()
@@ -215,10 +233,50 @@ def run(base: str, sink: Sink | None, clients: int, requests: int, tag: str, *,
 
 
 def _pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000
+    return percentile(values, q) * 1000
+
+
+def figures(requests: int = 200, *, think_ms: float = 0.0, clients: tuple[int, ...] = (1, 20),
+            template: Path | None = None) -> list[Figure]:
+    """Start both servers on a fresh demo database, warm them up, and measure each client count."""
+    out: list[Figure] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        db = prepare(Path(tmp), template)
+        sink = Sink()
+        procs = []
+        try:
+            floor_proc, floor = _start("floor", db)
+            procs.append(floor_proc)
+            ours_proc, ours = _start("ours", db)
+            procs.append(ours_proc)
+            run(floor, None, 4, 40, "warm-floor")
+            run(ours, sink, 4, 40, "warm-ours")
+            for count in clients:
+                floor_acks, _ = run(floor, None, count, requests, f"f{count}", think=think_ms / 1000)
+                acks, answers = run(ours, sink, count, requests, f"o{count}", think=think_ms / 1000)
+                out += _client_figures(count, floor_acks, acks, answers)
+        finally:
+            for proc in procs:
+                _stop(proc)
+    return out
+
+
+def _client_figures(clients: int, floor_acks: list[float], acks: list[float],
+                    answers: list[float]) -> list[Figure]:
+    case = f"{clients} client(s)"
+    answered = f"{len(answers)}/{len(acks)} answered"
+    return [
+        Figure("slack", f"{case}, floor", "ack p50", _pct(floor_acks, .5)),
+        Figure("slack", f"{case}, floor", "ack p99", _pct(floor_acks, .99)),
+        Figure("slack", f"{case}, ours", "ack p50", _pct(acks, .5)),
+        Figure("slack", f"{case}, ours", "ack p99", _pct(acks, .99)),
+        Figure("slack", f"{case}, ours", "answer p50", _pct(answers, .5), note=answered),
+        Figure("slack", f"{case}, ours", "answer p99", _pct(answers, .99), note="target < 300 ms"),
+        Figure("slack", f"{case}, ours", "answer max", max(answers, default=math.nan) * 1000,
+               note="Slack allows 3 s"),
+        Figure("slack", case, "ack p50 ours/floor", _pct(acks, .5) / _pct(floor_acks, .5), "x",
+               note="target <= 1.2x"),
+    ]
 
 
 def main() -> int:
@@ -233,38 +291,7 @@ def main() -> int:
     if args.serve:
         serve(args.serve, args.port, args.db)
         return 0
-    with tempfile.TemporaryDirectory() as tmp:
-        db = f"sqlite:///{os.path.join(tmp, 'bench.db')}"
-        prepare(db)
-        sink = Sink()
-        procs = []
-        try:
-            floor_proc, floor = _start("floor", db)
-            procs.append(floor_proc)
-            ours_proc, ours = _start("ours", db)
-            procs.append(ours_proc)
-            run(floor, None, 4, 40, "warm-floor")
-            run(ours, sink, 4, 40, "warm-ours")
-            print(f"{'clients':>7} {'app':>6} {'ack p50':>9} {'ack p99':>9} "
-                  f"{'answer p50':>11} {'answer p99':>11} {'answer max':>11}")
-            for clients in (1, 20):
-                floor_acks, _ = run(floor, None, clients, args.requests, f"f{clients}",
-                                     think=args.think_ms / 1000)
-                acks, answers = run(ours, sink, clients, args.requests, f"o{clients}",
-                                    think=args.think_ms / 1000)
-                print(f"{clients:>7} {'floor':>6} {_pct(floor_acks, .5):>7.1f}ms "
-                      f"{_pct(floor_acks, .99):>7.1f}ms")
-                print(f"{clients:>7} {'ours':>6} {_pct(acks, .5):>7.1f}ms {_pct(acks, .99):>7.1f}ms "
-                      f"{_pct(answers, .5):>9.1f}ms {_pct(answers, .99):>9.1f}ms "
-                      f"{max(answers) * 1000:>9.1f}ms  ({len(answers)}/{len(acks)} answered)")
-                print(f"{clients:>7} {'ratio':>6} {_pct(acks, .5) / _pct(floor_acks, .5):>8.2f}x "
-                      f"(our ack p50 / floor ack p50; target <= 1.2x); "
-                      f"median of means {statistics.mean(acks) * 1000:.1f} vs "
-                      f"{statistics.mean(floor_acks) * 1000:.1f} ms")
-        finally:
-            for proc in procs:
-                proc.terminate()
-                proc.wait(10)
+    print(table(figures(args.requests, think_ms=args.think_ms)))
     return 0
 
 

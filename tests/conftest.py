@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -131,26 +132,64 @@ def _throwaway_cluster() -> str | None:
     data = Path(tempfile.mkdtemp(prefix="sf1590-pg-"))
     shutil.chown(data, "postgres")
     bindir = Path(initdb).parent
-    port = "55432"
+    port = str(_free_port())
     as_pg = ["runuser", "-u", "postgres", "--"]
     subprocess.run([*as_pg, str(bindir / "initdb"), "-A", "trust", "-D", str(data / "d")],
                    check=True, capture_output=True)
-    subprocess.run([*as_pg, str(bindir / "pg_ctl"), "-D", str(data / "d"), "-o",
+    # -l: the server writes to a log file, not to our pipes (else run() waits for it to exit)
+    subprocess.run([*as_pg, str(bindir / "pg_ctl"), "-D", str(data / "d"), "-l", str(data / "log"), "-o",
                     f"-p {port} -k {data} -c listen_addresses=127.0.0.1", "-w", "start"],
                    check=True, capture_output=True)
-    time.sleep(0.5)
-    return f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    _STARTED.append(lambda: _stop_cluster(as_pg, bindir, data))
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    _wait_until_it_answers(url, timeout=60)
+    return url
+
+
+_STARTED: list[Callable[[], None]] = []  # stops the private clusters this run started
+
+
+def _stop_cluster(as_pg: list[str], bindir: Path, data: Path) -> None:
+    subprocess.run([*as_pg, str(bindir / "pg_ctl"), "-D", str(data / "d"), "-m", "fast", "-w", "stop"],
+                   check=False, capture_output=True)
+    shutil.rmtree(data, ignore_errors=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_until_it_answers(url: str, *, timeout: float) -> None:
+    """Poll the new server until it accepts a query (``pg_ctl -w`` may return before TCP does)."""
+    deadline = time.monotonic() + timeout
+    engine = make_engine(url)
+    try:
+        while True:
+            try:
+                with engine.connect() as connection:
+                    connection.execute(text("select 1"))
+                return
+            except OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> str:
+def postgres_url() -> Iterator[str]:
     url = _postgres_url()
     if url is None:
         if os.environ.get("CI") == "true":
             pytest.fail("No PostgreSQL server for the tests, and under CI they must not skip.")
         pytest.skip("No PostgreSQL server answered (set TEST_DATABASE_URL) and none could be "
                     "started here.")
-    return url
+    yield url
+    while _STARTED:
+        _STARTED.pop()()
 
 
 def _postgres_engine(url: str) -> Iterator[Engine]:

@@ -3,7 +3,11 @@
 first send, before or after Slack accepted it.
 
     python -m tests.bot.scheduler_worker --db URL [--schema S] --slack URL --start ISO
-        [--end ISO --step-minutes N] [--crash MODE] [--no-lock]
+        [--end ISO --step-minutes N] [--crash MODE] [--no-lock] [--lease-seconds S]
+        [--wall-ahead-seconds S]
+
+``--wall-ahead-seconds`` sets this process's wall clock (leases, retries) that far ahead of the
+real one, so a test can "come back after the lease ran out" without sleeping.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 
-from bot.clock import FixedClock
+from bot.clock import FixedClock, SystemClock
 from bot.notify import Posted
 from bot.runtime import open_runtime
 from bot.scheduler import SweepConfig, Sweeper
@@ -58,6 +62,7 @@ def main() -> int:
     parser.add_argument("--crash", default="")
     parser.add_argument("--no-lock", action="store_true")
     parser.add_argument("--lease-seconds", type=float, default=300)
+    parser.add_argument("--wall-ahead-seconds", type=float, default=0)
     args = parser.parse_args()
     engine = make_engine(args.db, schema=args.schema)
     clock = FixedClock(args.start)
@@ -65,9 +70,10 @@ def main() -> int:
     client = WebClient(token="xoxb-test", base_url=f"{args.slack}/api/", retry_handlers=[])
     notifier = CrashingNotifier(client, args.crash)
     leadership = Follower(engine) if args.no_lock else Leadership(engine)
+    ahead = timedelta(seconds=args.wall_ahead_seconds)
     sweeper = Sweeper(runtime, {"slack": notifier}, config=SweepConfig(
         min_interval=0, lease=timedelta(seconds=args.lease_seconds)),
-                      leadership=leadership)
+                      leadership=leadership, wall=lambda: SystemClock().now() + ahead)
     moment, end = args.start, args.end or args.start
     while moment <= end:
         clock.moment = moment

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -82,12 +86,48 @@ def test_the_scheduler_process_ticks_and_stops_on_sigterm(db: str, fake: Recordi
            "SLACK_API_URL": f"{fake.url}/api/", "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "scheduler", "--every", "1"],
                             cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
-    time.sleep(4)
-    proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=20)
-    assert proc.returncode == 0, err
-    assert "sweeping every 1 s" in err
-    assert "sweep failed" not in err
+    err = StderrLines(proc)
+    try:
+        err.wait_for("executed successfully", count=2, timeout=60)  # two ticks, then stop it
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(20)
+    text = err.all(timeout=10)
+    assert proc.returncode == 0, text
+    assert "sweeping every 1 s" in text
+    assert "sweep failed" not in text
+    assert "Scheduler has been shut down" in text
+
+
+class StderrLines:
+    """A process's stderr read on a thread of its own, so a test waits for a line with a
+    deadline (a silent or hung process cannot block it)."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        assert proc.stderr is not None
+        self.queue: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        self.thread = threading.Thread(target=self._read, args=(proc.stderr,), daemon=True)
+        self.thread.start()
+
+    def _read(self, stream: IO[str]) -> None:
+        for line in stream:
+            self.queue.put(line)
+
+    def wait_for(self, marker: str, *, count: int = 1, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while sum(marker in line for line in self.seen) < count:
+            remaining = deadline - time.monotonic()
+            assert remaining > 0, f"no {count}x {marker!r} within {timeout} s: {''.join(self.seen)}"
+            with contextlib.suppress(queue.Empty):
+                self.seen.append(self.queue.get(timeout=min(remaining, 0.5)))
+
+    def all(self, *, timeout: float) -> str:
+        """Everything it wrote, once the stream closed."""
+        self.thread.join(timeout)
+        while not self.queue.empty():
+            self.seen.append(self.queue.get())
+        return "".join(self.seen)
 
 
 def test_reminders_speak_danish_when_the_bot_does(db: str, capsys: pytest.CaptureFixture[str],

@@ -83,18 +83,19 @@ def test_when_the_leading_scheduler_dies_another_takes_over(postgres_url: str) -
         with engine.connect() as connection:
             schema = connection.exec_driver_sql("select current_schema()").scalar()
         holder = subprocess.Popen([sys.executable, "-c", (
-            "import time;"
+            "import sys;"
             "from storage.engine import make_engine; from storage.outbox import Leadership;"
             f"l = Leadership(make_engine({postgres_url!r}, schema={schema!r}));"
             "print(l.acquire(), flush=True);"
-            "time.sleep(60)")], stdout=subprocess.PIPE, text=True,
+            "sys.stdin.read()")],  # holds the lock until killed (or its stdin closes)
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
             env={**os.environ, "PYTHONPATH": os.getcwd()})
         assert holder.stdout is not None and holder.stdout.readline().strip() == "True"
         waiting = Leadership(engine)
         assert not waiting.acquire()  # the other one leads: this one waits
         os.kill(holder.pid, signal.SIGKILL)
-        holder.wait(10)
-        deadline = time.monotonic() + 10
+        holder.communicate(timeout=30)  # reaped; its pipes closed
+        deadline = time.monotonic() + 30
         while not waiting.acquire():
             assert time.monotonic() < deadline, "the lock was not released by the dead process"
             time.sleep(0.1)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -34,6 +36,42 @@ ADMIN = "U0ADMIN"
 STRANGER = "U0NOBODY"  # not registered
 
 
+WORKERS = 4  # the listener executor's threads (build_app's ``workers``)
+
+
+class Settling:
+    """Tells when the served app has nothing left to do: no request inside its ASGI call (the
+    work a request defers is submitted at the very end of that call, after the response) and
+    nothing queued or running on the listener executor. A test waits for this instead of
+    sleeping "long enough" for work that must not happen."""
+
+    def __init__(self, app: Any, executor: Executor, workers: int = WORKERS) -> None:
+        self.app, self.executor, self.workers = app, executor, workers
+        self.inflight = 0
+        self.lock = threading.Lock()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        with self.lock:
+            self.inflight += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            with self.lock:
+                self.inflight -= 1
+
+    def wait(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while self.inflight:
+            assert time.monotonic() < deadline, "a request was still being handled"
+            time.sleep(0.01)
+        # one job per worker thread, all meeting at a barrier: every job queued before them has
+        # then finished (a thread takes the next job only when its last one is done)
+        barrier = threading.Barrier(self.workers + 1)
+        for _ in range(self.workers):
+            self.executor.submit(barrier.wait, timeout)
+        barrier.wait(timeout)
+
+
 @dataclass
 class SlackUser:
     """Sends what Slack would send: signed slash commands, clicks, submissions and events."""
@@ -41,7 +79,13 @@ class SlackUser:
     base: str
     fake: FakeSlack
     http: httpx.Client
+    settling: Settling | None = None
     sequence: int = 0
+
+    def settle(self) -> None:
+        """Wait until the app has finished everything it was asked to do so far."""
+        assert self.settling is not None, "served without a Settling wrapper"
+        self.settling.wait()
 
     def sign(self, body: str, *, timestamp: int | None = None, secret: str = SECRET
              ) -> dict[str, str]:
@@ -128,8 +172,9 @@ def people(demo_runtime: Runtime) -> SqlPeopleStore:
 
 @pytest.fixture
 def slack(fake: FakeSlack, demo_runtime: Runtime, people: SqlPeopleStore) -> Iterator[SlackUser]:
-    app = build_app(demo_runtime, slack_settings(fake))
-    with httpx.Client(timeout=10) as http:
-        for base in _serve(asgi_app(app, seen=SqlSeenRequests(demo_runtime.engine),
-                                    signing_secret=SECRET)):
-            yield SlackUser(base, fake, http)
+    app = build_app(demo_runtime, slack_settings(fake), workers=WORKERS)
+    settling = Settling(asgi_app(app, seen=SqlSeenRequests(demo_runtime.engine),
+                                 signing_secret=SECRET), app.listener_runner.listener_executor)
+    with httpx.Client(timeout=30) as http:
+        for base in _serve(settling):
+            yield SlackUser(base, fake, http, settling)

@@ -62,6 +62,6 @@ def test_bad_signatures_get_401_and_change_nothing(slack: SlackUser,
     before = demo_runtime.store.events(limit=1000)
     calls_before = len(slack.fake.calls)
     _forged_requests(slack, demo_runtime)
-    time.sleep(0.3)  # give a (wrongly) started listener time to act
+    slack.settle()  # a (wrongly) started listener would have acted by now
     assert demo_runtime.store.events(limit=1000) == before
     assert len(slack.fake.calls) == calls_before  # no Web API call, no response_url post

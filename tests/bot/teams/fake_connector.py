@@ -81,7 +81,7 @@ class FakeConnector:
         with self.lock:
             return [c for c in self.calls if c.body.get("type") == "message"]
 
-    def wait_for(self, count: int, timeout: float = 10) -> list[Call]:
+    def wait_for(self, count: int, timeout: float = 30) -> list[Call]:
         """At least ``count`` messages (replies, posts and updates), waiting for them to arrive."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
