@@ -163,9 +163,11 @@ EN: dict[str, str] = {
     "report.sections": "Sections: {titles}",
     "error.report_version": "`{word}` is not a report version; use one of {valid}. Nothing was made.",
     "error.report_word": "I don't know `{word}` here; valid are a wave, a format or a language: {valid}. Nothing was made.",
+    "error.report_twice": "`{word}` is a second wave, format or language; name each once. Nothing was made.",
     "error.report_wave": "Which wave? Name one of {waves} (or ask in a wave's channel).",
     "usage.report": "report v1|v2|v3 [wave] [docx|pdf|md|xlsx] [da|en]",
     "summary.report": "The Udrulningsrapport of a wave as a file: `report v2 P2` (Word; or pdf, md, xlsx; en).",
+    "notice.report_failed": "{wave}: {name} is due today, but I could not make it (the log says why); type `report {version} {wave}` to try again.",
     "notice.report_file": "{wave}: {name} is due today; the report is attached ({format}).",
     "detail.waits_on": "waits on {refs}",
     # next

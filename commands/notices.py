@@ -8,6 +8,7 @@ knows any platform's syntax.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -22,6 +23,8 @@ from rollout.reminders import DueItem
 from rollout.status import Rollout, TaskView
 
 __all__ = ["MENTIONS", "SCHEDULER_ACTOR", "Mention", "MentionHook", "mark_late", "notice"]
+
+log = logging.getLogger(__name__)
 
 MENTIONS = "mentions"
 SCHEDULER_ACTOR = Actor("scheduler", "SF1590 reminders", is_admin=True)  # shows every button
@@ -125,14 +128,19 @@ def _report_file(ctx: CommandContext, item: DueItem) -> Reply:
     assert item.report is not None
     version = next((v for v, (milestone, _) in VERSIONS.items()
                     if milestone == item.report.milestone), None)
+    wave, name = item.target.wave, item.report.name
     if version is None:  # a report milestone the builder does not know: say it is due
-        return Reply(t("notice.report", wave=item.target.wave, name=item.report.name,
-                       when=t("notice.today"), day=item.day.isoformat()), public=True)
-    made = report_reply(ctx, ReportAsk(version, item.target.wave))
-    return replace(made, headline=t("notice.report_file", wave=item.target.wave,
-                                    name=item.report.name,
-                                    format=made.files[0].filename.rsplit(".", 1)[-1].upper()),
-                   public=True)
+        return Reply(t("notice.report", wave=wave, name=name, when=t("notice.today"),
+                       day=item.day.isoformat()), public=True)
+    try:
+        made = report_reply(ctx, ReportAsk(version, wave))
+    except Exception:  # a report that cannot be made must not hold back the channel's messages
+        log.exception("the %s report of %s could not be made", version, wave)
+        return Reply(t("notice.report_failed", wave=wave, name=name, version=version),
+                     tone=Tone.WARNING, public=True)
+    extension = made.files[0].filename.rsplit(".", 1)[-1].upper()
+    return replace(made, headline=t("notice.report_file", wave=wave, name=name,
+                                    format=extension), public=True)
 
 
 def _escalation(rollout: Rollout, item: DueItem) -> Reply:

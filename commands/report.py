@@ -42,20 +42,26 @@ def parse_report(ctx: CommandContext, args: list[str], channel_wave: str | None)
     version = _VERSION_WORDS[args[0].lower()]
     wave, format_, language = channel_wave, DEFAULT_FORMAT, DEFAULT_LANGUAGE
     waves = {w.lower(): w for w in ctx.graph.plan.waves}
+    given: set[str] = set()
     for word in args[1:]:
         low = word.lower().lstrip(".")
-        if low in FORMATS:
-            format_ = low
-        elif low in LANGUAGES:
-            language = low
-        elif low in waves:
-            wave = wave_arg(ctx, word)
-        else:
+        kind = ("format" if low in FORMATS else "language" if low in LANGUAGES
+                else "wave" if low in waves else "")
+        if not kind:
             valid = [*ctx.graph.plan.waves, *FORMATS, *LANGUAGES]
             close = suggest(word, valid)
             raise UserError(t("error.report_word", word=word, valid=", ".join(valid)),
                             hint=t("hint.did_you_mean", options=" / ".join(close)) if close
                             else t("usage.report"))
+        if kind in given:  # `report v2 P2 K91`: which one? Make nothing rather than guess
+            raise UserError(t("error.report_twice", word=word), hint=t("usage.report"))
+        given.add(kind)
+        if kind == "format":
+            format_ = low
+        elif kind == "language":
+            language = low
+        else:
+            wave = wave_arg(ctx, word)
     if wave is None:
         raise UserError(t("error.report_wave", waves=", ".join(ctx.graph.plan.waves)),
                         hint=t("usage.report"))

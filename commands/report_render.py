@@ -8,6 +8,7 @@ covers æ, ø and å; the few other signs are spelled out.
 from __future__ import annotations
 
 import io
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import util
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from commands.report_doc import Document, Image, Paragraph, Table
+from commands.report_doc import Block, Document, Image, Paragraph, ReportSection, Table
 
 __all__ = ["FORMATS", "Format", "render"]
 
@@ -210,4 +211,26 @@ FORMATS: dict[str, Format] = {
 
 def render(doc: Document, format_: str) -> bytes:
     """The document in ``format_`` (a key of FORMATS)."""
-    return FORMATS[format_].render(doc)
+    return FORMATS[format_].render(_printable(doc))
+
+
+def _clean(text: str) -> str:
+    # Word's XML and Excel refuse control characters; a stored reason may hold one from
+    # before input was checked, and a report must still be made.
+    return "".join("?" if unicodedata.category(ch) == "Cc" and ch != "\t" else ch
+                   for ch in text)
+
+
+def _printable(doc: Document) -> Document:
+    """The document with every control character replaced by ``?``."""
+    def block(b: Block) -> Block:
+        if isinstance(b, Paragraph):
+            return Paragraph(_clean(b.text))
+        if isinstance(b, Image):
+            return Image(b.png, _clean(b.caption))
+        return Table(tuple(map(_clean, b.columns)),
+                     tuple(tuple(map(_clean, row)) for row in b.rows), _clean(b.empty))
+
+    return Document(_clean(doc.title), _clean(doc.subtitle), tuple(
+        ReportSection(_clean(s.title), tuple(map(block, s.blocks)), _clean(s.sheet))
+        for s in doc.sections))
