@@ -28,6 +28,10 @@ def _where(rollout: Rollout, view: TaskView) -> str:
     return key_label(rollout, view.key).split(" ", 1)[1]
 
 
+def _title(view: TaskView) -> str:
+    return view.task.title_da or t("show.title_lost")
+
+
 def blocks_and_late(ctx: CommandContext, rollout: Rollout, members: Sequence[Municipality]
                     ) -> list[ReportSection]:
     """Open blocks with their reasons, and late tasks (past due, nothing they wait on open),
@@ -35,7 +39,7 @@ def blocks_and_late(ctx: CommandContext, rollout: Rollout, members: Sequence[Mun
     waves = sorted({m.wave for m in members})
     keys = rollout.task_keys(members, include_system=True) + rollout.wave_keys(waves)
     views = sorted(rollout.views(keys, ctx.today), key=TaskView.urgency)
-    blocked = tuple((v.key.ref, v.task.title_da, _where(rollout, v), v.state.reason or "–",
+    blocked = tuple((v.key.ref, _title(v), _where(rollout, v), v.state.reason or "–",
                      owner_name(ctx, v.task.role))
                     for v in views if v.state.status == Status.BLOCKED)
     late = _late_groups(ctx, rollout, [v for v in views if v.overdue])
@@ -61,7 +65,7 @@ def _late_groups(ctx: CommandContext, rollout: Rollout, late: Sequence[TaskView]
     for (ref, day), views in groups.items():
         first = views[0]
         days = str((ctx.today - first.deadline.day).days) if first.deadline else "–"
-        rows.append((ref, first.task.title_da, day, days, str(len(views)),
+        rows.append((ref, _title(first), day, days, str(len(views)),
                      ", ".join(_where(rollout, v) for v in views), owner_name(ctx, first.task.role)))
     return tuple(rows)
 
@@ -74,7 +78,7 @@ def controls(rollout: Rollout, members: Sequence[Municipality]) -> ReportSection
         open_refs = sorted({k.ref for k in c.open})
         answer = t("report.yes") if not c.open else t("report.no")
         if c.confidence != Confidence.STATED:
-            answer += " " + t(f"confidence.{c.confidence}")
+            answer += f" ({t(f'confidence.{c.confidence}')})"
         rows.append((c.control_id, c.question, f"{c.done}/{c.total}", answer,
                      ", ".join(open_refs[:6]) + (f" +{len(open_refs) - 6}"
                                                  if len(open_refs) > 6 else "")))
@@ -87,7 +91,7 @@ def controls(rollout: Rollout, members: Sequence[Municipality]) -> ReportSection
 
 def _runbook_rows(ctx: CommandContext, rollout: Rollout, views: Sequence[TaskView]
                   ) -> tuple[tuple[str, ...], ...]:
-    return tuple((v.key.ref, v.task.title_da, _where(rollout, v), state_text(v),
+    return tuple((v.key.ref, _title(v), _where(rollout, v), state_text(v),
                   v.deadline.day.isoformat() if v.deadline else "–",
                   v.task.opens_after or "–", v.state.reason or "–") for v in views)
 
