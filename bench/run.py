@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import commands, reminder_sweep, slack_latency
+from bench import commands, reminder_sweep, report, slack_latency
 from bench.demo import demo_database
 from bench.figures import Figure, machine, table
 
@@ -30,10 +30,13 @@ class Effort:
     sweep_repeat: int
     sweep_factors: tuple[int, ...]
     slack_requests: int
+    report_repeat: int
 
 
-FULL = Effort(command_runs=20, sweep_repeat=7, sweep_factors=(1, 5, 10), slack_requests=100)
-QUICK = Effort(command_runs=3, sweep_repeat=3, sweep_factors=(1,), slack_requests=40)
+FULL = Effort(command_runs=20, sweep_repeat=7, sweep_factors=(1, 5, 10), slack_requests=100,
+              report_repeat=3)
+QUICK = Effort(command_runs=3, sweep_repeat=3, sweep_factors=(1,), slack_requests=40,
+               report_repeat=1)
 
 
 def benchmarks(effort: Effort, template: Path) -> dict[str, Callable[[], list[Figure]]]:
@@ -42,13 +45,14 @@ def benchmarks(effort: Effort, template: Path) -> dict[str, Callable[[], list[Fi
         "commands": lambda: commands.figures(effort.command_runs, template),
         "sweep": lambda: reminder_sweep.figures(effort.sweep_repeat, effort.sweep_factors, template),
         "slack": lambda: slack_latency.figures(effort.slack_requests, template=template),
+        "report": lambda: report.figures(effort.report_repeat, template),
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer runs: under a minute")
-    parser.add_argument("--only", action="append", choices=["commands", "sweep", "slack"],
+    parser.add_argument("--only", action="append", choices=["commands", "sweep", "slack", "report"],
                         help="run only this benchmark (repeatable)")
     args = parser.parse_args(argv)
     effort = QUICK if args.quick else FULL

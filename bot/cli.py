@@ -116,6 +116,9 @@ def _parser() -> argparse.ArgumentParser:
     slack_admin.add_argument("name", help="their name, e.g. \"Ada Admin\"")
     slack_admin.add_argument("--db")
     _reminder_parsers(sub)
+    from bot.report_cli import add_report_parser
+
+    add_report_parser(sub, _date)
     return parser
 
 
@@ -152,7 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = replace(settings, database_url=args.db)
     handlers = {"console": _console, "plan": _plan, "roster": _roster, "db": _db, "serve": _serve,
                 "teams": _teams, "slack": _slack, "scheduler": _scheduler, "reminders": _reminders,
-                "channel": _channel}
+                "channel": _channel, "report": _report}
     try:
         result: int = handlers[args.command](args, settings)
     except KeyboardInterrupt:
@@ -339,6 +342,12 @@ def _channel(args: argparse.Namespace, settings: Settings) -> int:
     from bot.scheduler.operator import link_channel
 
     return link_channel(settings, wave=args.wave, slack=args.slack)
+
+
+def _report(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.report_cli import run_report
+
+    return run_report(args, settings)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from commands.grammar import has_marker
 from commands.messages import has_text, speaking, t
 from commands.parse import UserError, split_command, suggest
 from commands.reply import Reply, Section, Tone
+from commands.report import report
 
 __all__ = ["COMMANDS", "Command", "dispatch"]
 
@@ -74,6 +75,7 @@ COMMANDS: dict[str, Command] = {
         Command("register", admin.register, admin=True),
         Command("channel", admin.channel),
         Command("remind", remind.remind),
+        Command("report", report),
     )
 }
 

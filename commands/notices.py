@@ -8,6 +8,7 @@ knows any platform's syntax.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -16,11 +17,14 @@ from commands.context import Actor, CommandContext, Invocation
 from commands.messages import t
 from commands.present import local_minute, task_line
 from commands.reply import Reply, Section, TaskLine, Tone
+from commands.report_build import VERSIONS
 from rollout.gates import next_gate, wave_controls
 from rollout.reminders import DueItem
 from rollout.status import Rollout, TaskView
 
 __all__ = ["MENTIONS", "SCHEDULER_ACTOR", "Mention", "MentionHook", "mark_late", "notice"]
+
+log = logging.getLogger(__name__)
 
 MENTIONS = "mentions"
 SCHEDULER_ACTOR = Actor("scheduler", "SF1590 reminders", is_admin=True)  # shows every button
@@ -96,6 +100,8 @@ def notice(ctx: CommandContext, rollout: Rollout, item: DueItem,
         return _countdown(ctx, rollout, item)
     if item.kind == "report":
         assert item.report is not None
+        if item.days_left == 0:
+            return _report_file(ctx, item)
         due = min(item.report.by_diagram.values())
         when = (t("notice.today") if item.days_left == 0
                 else t("notice.in_days", days=item.days_left))
@@ -113,6 +119,28 @@ def notice(ctx: CommandContext, rollout: Rollout, item: DueItem,
 
         return dispatch(ctx, Invocation("next me", person, "scheduler"))
     return Reply(t("notice.nothing", item=item.key))
+
+
+def _report_file(ctx: CommandContext, item: DueItem) -> Reply:
+    """The milestone day: the report itself, as a Word file, and a text saying what is in it."""
+    from commands.report import ReportAsk, report_reply  # the report needs the whole core
+
+    assert item.report is not None
+    version = next((v for v, (milestone, _) in VERSIONS.items()
+                    if milestone == item.report.milestone), None)
+    wave, name = item.target.wave, item.report.name
+    if version is None:  # a report milestone the builder does not know: say it is due
+        return Reply(t("notice.report", wave=wave, name=name, when=t("notice.today"),
+                       day=item.day.isoformat()), public=True)
+    try:
+        made = report_reply(ctx, ReportAsk(version, wave))
+    except Exception:  # a report that cannot be made must not hold back the channel's messages
+        log.exception("the %s report of %s could not be made", version, wave)
+        return Reply(t("notice.report_failed", wave=wave, name=name, version=version),
+                     tone=Tone.WARNING, public=True)
+    extension = made.files[0].filename.rsplit(".", 1)[-1].upper()
+    return replace(made, headline=t("notice.report_file", wave=wave, name=name,
+                                    format=extension), public=True)
 
 
 def _escalation(rollout: Rollout, item: DueItem) -> Reply:
