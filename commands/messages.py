@@ -415,6 +415,8 @@ EN: dict[str, str] = {
     "error.unknown_chart": "There is no chart `{word}`. Charts: {valid}.",
     "error.chart_extra": "I did not understand `{words}` after the wave. Nothing was changed.",
     "error.chart_missing_wave": "Which wave? `chart {kind} K91` (in a wave's channel the wave may be left out).",
+    "error.chart_municipality_not_wave": "{name} is a municipality, not a wave: `chart {kind} {wave}` for its wave, or `chart graph {slug}` for its tasks. Nothing was changed.",
+    "error.chart_one_municipality": "A graph shows one municipality: {commands}.",
     "error.chart_missing_municipality": "Which municipality? `chart graph aarhus`.",
     "chart.empty_wave": "No municipality is in {wave} now, so there is nothing to chart.",
     "chart.no_events": "Nothing has been recorded yet for the municipalities in {wave}, so there is no burndown to draw.",

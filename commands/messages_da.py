@@ -413,6 +413,8 @@ DA: dict[str, str] = {
     "error.unknown_chart": "Der er intet diagram `{word}`. Diagrammer: {valid}.",
     "error.chart_extra": "Jeg forstod ikke `{words}` efter bølgen. Intet er ændret.",
     "error.chart_missing_wave": "Hvilken bølge? `chart {kind} K91` (i en bølges kanal kan bølgen udelades).",
+    "error.chart_municipality_not_wave": "{name} er en kommune, ikke en bølge: `chart {kind} {wave}` for dens bølge, eller `chart graph {slug}` for dens opgaver. Intet er ændret.",
+    "error.chart_one_municipality": "En graf viser én kommune: {commands}.",
     "error.chart_missing_municipality": "Hvilken kommune? `chart graph aarhus`.",
     "chart.empty_wave": "Ingen kommune er i {wave} nu, så der er intet at vise.",
     "chart.no_events": "Der er endnu intet registreret for kommunerne i {wave}, så der er ingen nedbrydning at tegne.",

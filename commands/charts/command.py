@@ -5,13 +5,21 @@ from __future__ import annotations
 from commands.charts import burndown_chart, graph_chart, members, readiness_chart
 from commands.charts.draw import Chart
 from commands.context import CommandContext, Invocation
+from commands.grammar import leading_municipalities
 from commands.messages import t
-from commands.parse import UserError, fold, match_municipality, suggest
+from commands.parse import (
+    UserError,
+    find_municipality,
+    fold,
+    match_municipality,
+    match_wave,
+    suggest,
+)
 from commands.present import load_rollout
 from commands.reply import Attachment, Reply, Tone
 from commands.waves import wave_arg
 from rollout.gates import critical_chain
-from rollout.model import Status
+from rollout.model import Municipality, Status
 from rollout.status import Rollout
 
 __all__ = ["KINDS", "chart"]
@@ -36,15 +44,34 @@ def chart(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
         return _graph(ctx, args[1:])
     if len(args) > 2:
         raise UserError(t("error.chart_extra", words=" ".join(args[2:])), hint=t("usage.chart"))
-    wave = wave_arg(ctx, args[1]) if len(args) > 1 else inv.channel_wave
+    rollout = load_rollout(ctx, None)
+    wave = _wave(ctx, rollout, kind, args[1]) if len(args) > 1 else inv.channel_wave
     if wave is None:
         raise UserError(t("error.chart_missing_wave", kind=kind), hint=t("usage.chart"))
-    rollout = load_rollout(ctx, None)
     if not members(rollout, wave):
         return Reply(t("chart.empty_wave", wave=wave), tone=Tone.WARNING)
     if kind == "readiness":
         return _readiness(ctx, rollout, wave)
     return _burndown(ctx, rollout, wave)
+
+
+def _wave(ctx: CommandContext, rollout: Rollout, kind: str, word: str) -> str:
+    """The wave named by ``word``; a municipality's name gets the commands it may have meant."""
+    if match_wave(word, ctx.graph.plan) is None:
+        found = find_municipality([word], rollout.municipalities)
+        if found is not None:
+            raise UserError(t("error.chart_municipality_not_wave", name=found.name, kind=kind,
+                              wave=found.wave, slug=found.slug), hint=t("usage.chart"))
+    return wave_arg(ctx, word)
+
+
+def _graph_target(words: list[str], rollout: Rollout) -> Municipality:
+    """One municipality: a graph shows one; several named get the commands to type."""
+    named, rest = leading_municipalities(words, rollout.municipalities)
+    if len(named) > 1 and not rest:
+        commands = " · ".join(f"`chart graph {m.slug}`" for m, _ in named)
+        raise UserError(t("error.chart_one_municipality", commands=commands))
+    return match_municipality(words, rollout.municipalities)
 
 
 def _attachment(chart: Chart, name: str, title: str) -> Attachment:
@@ -78,7 +105,7 @@ def _graph(ctx: CommandContext, words: list[str]) -> Reply:
     if not words:
         raise UserError(t("error.chart_missing_municipality"), hint=t("usage.chart"))
     rollout = load_rollout(ctx)
-    municipality = match_municipality(words, rollout.municipalities)
+    municipality = _graph_target(words, rollout)
     drawn = graph_chart(rollout, municipality, ctx.today)
     views = rollout.views(rollout.task_keys([municipality], include_system=False), ctx.today)
     chain, days = critical_chain(rollout, [v.key for v in views if not v.finished])

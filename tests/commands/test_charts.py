@@ -173,6 +173,10 @@ def test_bad_chart_requests_say_what_is_valid_and_change_nothing(k91_runtime: Ru
         "chart burndown K91 -- now": "I did not understand `-- now` after the wave.",
         "chart graph": "Which municipality?",
         "chart graph aarhsu": "Did you mean",
+        "chart readiness aarhus": "Aarhus is a municipality, not a wave: `chart readiness P2` for "
+                                  "its wave, or `chart graph aarhus` for its tasks.",
+        "chart graph aarhus, randers": "A graph shows one municipality: `chart graph aarhus` · "
+                                       "`chart graph randers`.",
     }
     for text, expected in cases.items():
         reply = ask(k91_runtime, text)
