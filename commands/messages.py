@@ -433,6 +433,7 @@ EN: dict[str, str] = {
     "chart.phase.operation": "In operation",
     "chart.readiness.title": "Readiness of {wave} on {day}: {count} municipalities × their own tasks",
     "chart.readiness.outline": "Outlined: the tasks {gate} needs",
+    "chart.readiness.no_gate": "No gate of {wave} lies ahead: nothing outlined",
     "chart.readiness.summary": "Readiness chart of {wave} on {day}: {count} municipalities, {done}/{total} of their own tasks done, {late} late, {blocked} blocked.",
     "chart.burndown.title": "Open tasks in {wave} ({count} municipalities), up to {day}",
     "chart.burndown.open": "open tasks (replayed from the recorded changes)",

@@ -431,6 +431,7 @@ DA: dict[str, str] = {
     "chart.phase.operation": "I drift",
     "chart.readiness.title": "Parathed i {wave} den {day}: {count} kommuner × deres egne opgaver",
     "chart.readiness.outline": "Med ramme: de opgaver {gate} kræver",
+    "chart.readiness.no_gate": "{wave} har ingen gate forude: intet med ramme",
     "chart.readiness.summary": "Parathedsdiagram for {wave} den {day}: {count} kommuner, {done}/{total} af deres egne opgaver udført, {late} forsinket, {blocked} blokeret.",
     "chart.burndown.title": "Åbne opgaver i {wave} ({count} kommuner) til og med {day}",
     "chart.burndown.open": "åbne opgaver (genafspillet fra de registrerede ændringer)",

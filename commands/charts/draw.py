@@ -32,7 +32,7 @@ COLOURS = {  # Okabe–Ito
     "": "#FFFFFF",
 }
 HATCHES = {"blocked": "xx", "late": "//"}  # in the legend and the graph's boxes
-MARKERS: dict[str, Any] = {"blocked": "x", "late": (2, 2, 45)}  # the heatmap's cells: a cross, a slash
+MARKERS: dict[str, Any] = {"blocked": "x", "late": (2, 2, -45)}  # the heatmap's cells: a cross, a slash
 DPI = 100
 WIDTH_IN = 16.0  # 1600 px
 FONT = 10  # points: readable on a phone when zoomed to the width
@@ -130,14 +130,15 @@ def draw_readiness(grid: ReadinessGrid, title: str) -> Chart:
     for phase, width in grid.phases:
         if start:
             ax.axvline(start - 0.5, color="#000000", linewidth=2)
-        ax.text(start + width / 2 - 0.5, -1, _phase_label(phase), ha="center", va="bottom",
-                fontsize=FONT + 1, fontweight="bold")
+        ax.text(start + width / 2 - 0.5, 1.005, _phase_label(phase), ha="center",
+                va="bottom", fontsize=FONT + 1, fontweight="bold",
+                transform=ax.get_xaxis_transform())  # x in columns, y just above the axes
         start += width
     ax.set_title(title, fontsize=FONT + 4, pad=28)
     _legend(ax, STATES, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    if grid.gate:
-        ax.text(1.01, 0.55, t("chart.readiness.outline", gate=grid.gate), transform=ax.transAxes,
-                fontsize=FONT, va="top", wrap=True)
+    note = (t("chart.readiness.outline", gate=grid.gate) if grid.gate
+            else t("chart.readiness.no_gate", wave=grid.wave))
+    ax.text(1.01, 0.55, note, transform=ax.transAxes, fontsize=FONT, va="top", wrap=True)
     return _png(figure, (*grid.rows, *grid.columns))
 
 

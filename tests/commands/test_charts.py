@@ -18,7 +18,7 @@ from bot.clock import FixedClock
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings
 from commands.charts import burndown_chart, graph_chart, members, readiness_chart
-from commands.charts.data import burndown_series, dependency_picture
+from commands.charts.data import burndown_series, dependency_picture, readiness_grid
 from commands.context import Actor, CommandContext, Invocation
 from commands.core import dispatch
 from commands.reply import Reply, Tone
@@ -77,6 +77,12 @@ def test_the_k91_readiness_chart_names_all_91_municipalities_on_a_readable_png(
     assert drawn is not None and (drawn.width, drawn.height) == (width, height)
     assert set(k91) <= set(drawn.labels)
     assert "A/TS213" in drawn.labels  # a column per task
+    grid = readiness_grid(rollout, members(rollout, "K91"), "K91", DAY)
+    assert (grid.gate, grid.gate_day) == ("KP-3", date(2020, 3, 31))
+    column = grid.columns.index("A/TS213")
+    assert {(row, column) for row in range(91)} <= grid.required  # the gate needs it of all
+    assert {grid.cells[row][column] for row in range(91)} <= {"late", "waiting", "ready", "done"}
+    assert readiness_grid(rollout, members(rollout, "P2"), "P2", DAY).gate is None  # all past
 
 
 def test_p2_readiness_burndown_and_a_graph_are_drawn_on_the_full_roster(
