@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from commands import admin, change, query, remind, waves
+from commands.charts.command import chart
 from commands.context import CommandContext, Invocation
 from commands.grammar import has_marker
 from commands.messages import has_text, speaking, t
@@ -64,6 +65,7 @@ COMMANDS: dict[str, Command] = {
         Command("gate", waves.gate),
         Command("wave", waves.wave),
         Command("history", waves.history),
+        Command("chart", chart),
         Command("done", change.done),
         Command("start", change.start),
         Command("block", change.block),

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from commands.context import CommandContext, Invocation
 from commands.messages import LANGUAGES, speaking, t
 from commands.parse import UserError, suggest
+from commands.present import load_rollout
 from commands.reply import Attachment, Reply, Section, Tone
 from commands.report_build import VERSIONS, Facts, build_report, gather
 from commands.report_doc import Document
@@ -70,14 +71,25 @@ def parse_report(ctx: CommandContext, args: list[str], channel_wave: str | None)
 
 def make_report(ctx: CommandContext, ask: ReportAsk, *, chart_png: bytes | None = None
                 ) -> tuple[Facts, Document, Attachment]:
-    """Build the report once and render it: the facts, the document and the file."""
+    """Build the report once and render it: the facts, the document and the file (with the
+    wave's readiness chart, unless a chart is given)."""
     facts = gather(ctx, ask.version, ask.wave)
+    if chart_png is None:
+        chart_png = _readiness_png(ctx, ask)
     doc = build_report(facts, language=ask.language, chart_png=chart_png)
     kind = FORMATS[ask.format]
     filename = (f"udrulningsrapport-{ask.version}-{ask.wave}-{ctx.today.isoformat()}"
                 f".{kind.extension}")
     return facts, doc, Attachment(filename, kind.media_type, render(doc, ask.format),
                                   title=doc.title)
+
+
+def _readiness_png(ctx: CommandContext, ask: ReportAsk) -> bytes | None:
+    from commands.charts import readiness_chart  # matplotlib: only when a report is made
+
+    with speaking(ask.language):
+        chart = readiness_chart(load_rollout(ctx), ask.wave, ctx.today)
+    return chart.png if chart is not None else None
 
 
 def report_reply(ctx: CommandContext, ask: ReportAsk, *, chart_png: bytes | None = None

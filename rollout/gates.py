@@ -23,6 +23,7 @@ __all__ = [
     "next_wave",
     "readiness",
     "reports_due",
+    "required_keys",
     "wave_controls",
 ]
 
@@ -204,3 +205,8 @@ def reports_due(rollout: Rollout, wave: str) -> list[ReportDue]:
 def next_wave(rollout: Rollout, wave: str) -> str | None:
     """The wave a municipality moves to when it is not approved in ``wave``."""
     return rollout.graph.plan.waves[wave].next
+
+
+def required_keys(rollout: Rollout, municipality: Municipality, gate: GateDate) -> list[TaskKey]:
+    """The municipality's instances the gate needs finished (what :func:`readiness` checks)."""
+    return _required(rollout, municipality, gate)
