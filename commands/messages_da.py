@@ -81,6 +81,7 @@ DA: dict[str, str] = {
     "files.saved": "Fil: {path}",
     "files.link": "Hent {title}",
     "files.link_note": "Linket virker i 24 timer.",
+    "files.upload_failed": "Filen kunne ikke lægges op i Slack ({error}). Invitér botten til kanalen (`/invite @sf1590`), eller spørg igen uden `public` for at få den som direkte besked.",
     "label.all_municipalities": "alle kommuner",
     "label.all_waves": "alle bølger",
     "label.wave": "bølge {wave}",
