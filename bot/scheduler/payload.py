@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import asdict
 from datetime import date
 from typing import Any
 
-from commands.reply import Action, Reply, Section, TaskLine, Tone
+from commands.reply import Action, Attachment, Reply, Section, TaskLine, Tone
 
 __all__ = ["reply_from_json", "reply_to_json"]
 
@@ -15,6 +16,8 @@ __all__ = ["reply_from_json", "reply_to_json"]
 def _default(value: object) -> str:
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, bytes):  # a file's content (a report the scheduler posts)
+        return base64.b64encode(value).decode("ascii")
     raise TypeError(f"cannot store {type(value).__name__} in a payload")
 
 
@@ -44,4 +47,6 @@ def reply_from_json(text: str) -> Reply:
                  tone=Tone(raw.get("tone", "info")),
                  actions=tuple(Action(**a) for a in raw.get("actions") or ()),
                  public=bool(raw.get("public")), footer=raw.get("footer", ""),
-                 changed=bool(raw.get("changed")), extra=dict(raw.get("extra") or {}))
+                 changed=bool(raw.get("changed")), extra=dict(raw.get("extra") or {}),
+                 files=tuple(Attachment(**{**f, "content": base64.b64decode(f["content"])})
+                             for f in raw.get("files") or ()))

@@ -23,6 +23,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.runtime import Answer, Runtime
 from bot.slack.deferred import defer
+from bot.slack.files import upload_files
 from bot.slack.render import ACTION_PREFIX, ASK_PREFIX, MAX_BLOCKS, render_blocks, render_text
 from bot.slack.settings import SlackSettings
 from commands.context import Actor
@@ -80,12 +81,10 @@ class SlackBot:
         no ephemeral files and a private answer must not show its file to the channel."""
         if not files:
             return
-        public = message.get("response_type") == "in_channel" and channel
+        public = message.get("response_type") == "in_channel"
         try:
-            target = channel if public else _direct_channel(client, user_id)
-            client.files_upload_v2(channel=target, file_uploads=[
-                {"file": f.content, "filename": f.filename, "title": f.title or f.filename,
-                 **({"alt_txt": f.alt_text} if f.alt_text else {})} for f in files])
+            target = channel if public and channel else _direct_channel(client, user_id)
+            upload_files(client, target, files)
         except (SlackApiError, SlackRequestError) as err:
             error = err.response.get("error", "") if isinstance(err, SlackApiError) else str(err)
             log.error("upload of %s failed: %s", [f.filename for f in files], error)
