@@ -91,6 +91,7 @@ EN: dict[str, str] = {
     "files.saved": "File: {path}",
     "files.link": "Download {title}",
     "files.link_note": "The link works for 24 hours.",
+    "files.slack_dm": "The file is in your direct messages with the bot (Slack has no private files in a channel; add `public` to share it here).",
     "files.upload_failed": "The file could not be uploaded to Slack ({error}). Invite the bot to the channel (`/invite @sf1590`), or ask again without `public` to get it in a direct message.",
     "label.all_municipalities": "all municipalities",
     "label.all_waves": "all waves",

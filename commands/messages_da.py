@@ -81,6 +81,7 @@ DA: dict[str, str] = {
     "files.saved": "Fil: {path}",
     "files.link": "Hent {title}",
     "files.link_note": "Linket virker i 24 timer.",
+    "files.slack_dm": "Filen ligger i dine direkte beskeder med botten (Slack har ingen private filer i en kanal; tilføj `public` for at dele den her).",
     "files.upload_failed": "Filen kunne ikke lægges op i Slack ({error}). Invitér botten til kanalen (`/invite @sf1590`), eller spørg igen uden `public` for at få den som direkte besked.",
     "label.all_municipalities": "alle kommuner",
     "label.all_waves": "alle bølger",

@@ -101,8 +101,8 @@ class SlackBot:
             message = self.answer(body.get("text", ""), body["user_id"], body.get("user_name", ""),
                                body.get("channel_id"))
             files = message.pop(FILES, [])
-            post(url, message)
             with speaking(language):
+                post(url, _where_files_go(message, files))
                 self.deliver(message, files, client, body["user_id"], body.get("channel_id"), url)
 
     def on_click(self, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
@@ -116,6 +116,8 @@ class SlackBot:
                                   channel, hint)
             files = message.pop(FILES, [])
             if url:
+                with speaking(self.runtime.language_for(hint)):
+                    message = _where_files_go(message, files)
                 post(url, {**message, "replace_original": True})
                 with speaking(self.runtime.language_for(hint)):
                     self.deliver(message, files, client, user["id"], channel, url)
@@ -181,6 +183,15 @@ class SlackBot:
             municipalities = self.runtime.store.municipalities()
             waves |= {municipalities[c].wave for c in codes if c in municipalities}
         return sorted(waves)[:2]
+
+
+def _where_files_go(message: dict[str, Any], files: list[Attachment]) -> dict[str, Any]:
+    """A private answer with files says they are in the asker's direct messages."""
+    blocks = message.get("blocks") or []
+    if not files or message.get("response_type") == "in_channel" or len(blocks) >= MAX_BLOCKS:
+        return message
+    note = {"type": "context", "elements": [{"type": "mrkdwn", "text": t("files.slack_dm")}]}
+    return {**message, "blocks": [*blocks, note]}
 
 
 def _direct_channel(client: WebClient, user_id: str) -> str:

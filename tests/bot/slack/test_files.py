@@ -17,6 +17,7 @@ def test_a_private_export_is_uploaded_to_the_askers_direct_messages(slack: Slack
     assert_valid_message(message)
     assert message["response_type"] == "ephemeral"
     assert "Exported the tasks of Aarhus (P2) as CSV" in message["text"]
+    assert "The file is in your direct messages with the bot" in str(message["blocks"])
     slack.fake.wait_for("files.completeUploadExternal")
     # the three steps of files_upload_v2, in order
     methods = [c.method for c in slack.fake.calls
@@ -36,7 +37,9 @@ def test_a_private_export_is_uploaded_to_the_askers_direct_messages(slack: Slack
 
 def test_a_public_export_is_uploaded_into_the_channel(slack: SlackUser) -> None:
     slack.command("export ics P2 public", ADMIN, channel="C0ROLLOUT")
-    assert slack.answer()["response_type"] == "in_channel"
+    message = slack.answer()
+    assert message["response_type"] == "in_channel"
+    assert "direct messages" not in str(message["blocks"])
     slack.fake.wait_for("files.completeUploadExternal")
     [(channel, _title, content)] = slack.fake.uploaded()
     assert channel == "C0ROLLOUT"
