@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.clock import ReplayClock, SystemClock
-from bot.console import ConsoleSession
+from bot.console import DEFAULT_FILES_DIR, ConsoleSession
+from bot.export_cli import add_parser as add_export_parser
+from bot.export_cli import run_export
 from bot.faults import OneLineFormatter, describe
 from bot.runtime import open_runtime, seed_demo
 from bot.settings import Settings
@@ -77,6 +79,8 @@ def _parser() -> argparse.ArgumentParser:
     console.add_argument("--today", type=_date, help="replay the plan on this date (YYYY-MM-DD)")
     console.add_argument("--language", choices=LANGUAGES,
                          help="answer in English or Danish (default: $SF1590_LANGUAGE or en)")
+    console.add_argument("--files", type=Path, default=DEFAULT_FILES_DIR,
+                         help="folder for files (charts, reports, exports; default: ./sf1590-files)")
     plan = sub.add_parser("plan", help="check or show a plan file")
     plan_sub = plan.add_subparsers(dest="plan_command", required=True)
     check = plan_sub.add_parser("check", help="validate a plan file")
@@ -119,6 +123,7 @@ def _parser() -> argparse.ArgumentParser:
     from bot.report_cli import add_report_parser
 
     add_report_parser(sub, _date)
+    add_export_parser(sub, _date)
     return parser
 
 
@@ -155,7 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = replace(settings, database_url=args.db)
     handlers = {"console": _console, "plan": _plan, "roster": _roster, "db": _db, "serve": _serve,
                 "teams": _teams, "slack": _slack, "scheduler": _scheduler, "reminders": _reminders,
-                "channel": _channel, "report": _report}
+                "channel": _channel, "report": _report, "export": run_export}
     try:
         result: int = handlers[args.command](args, settings)
     except KeyboardInterrupt:
@@ -185,7 +190,7 @@ def _console(args: argparse.Namespace, settings: Settings) -> int:
         print(f"New database {settings.database_url}: loaded the {runtime.graph.plan.id} plan "
               f"and the demo roster ({loaded} municipalities, demo progress). Type `help`.")
     actor = Actor(args.user, args.user, is_admin=True)
-    session = ConsoleSession(runtime, actor, language=args.language)
+    session = ConsoleSession(runtime, actor, language=args.language, files_dir=args.files)
     session.loop(sys.stdin, prompt=sys.stdin.isatty())
     return 0
 

@@ -9,16 +9,18 @@ import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TextIO
 
 from bot.runtime import Runtime
 from commands.context import Actor
 from commands.messages import speaking, t
-from commands.reply import Action, Reply, Tone
+from commands.reply import Action, Attachment, Reply, Tone
 
-__all__ = ["PLATFORM", "ConsoleSession", "render_text"]
+__all__ = ["DEFAULT_FILES_DIR", "PLATFORM", "ConsoleSession", "render_text", "save_file"]
 
 PLATFORM = "console"
+DEFAULT_FILES_DIR = Path("sf1590-files")
 
 _MARK = {Tone.ERROR: "✗ ", Tone.WARNING: "! ", Tone.SUCCESS: "✓ ", Tone.INFO: ""}
 
@@ -59,7 +61,8 @@ class ConsoleSession:
     """One terminal conversation: reads lines, runs them, prints replies.
 
     ``actor`` is who types (``--as``; an admin); ``language`` a choice (``--language``), else the
-    runtime's configured one.
+    runtime's configured one. Files a reply carries (charts, reports, exports) are written to
+    ``files_dir`` (``--files``) and their paths printed.
     """
 
     runtime: Runtime
@@ -67,6 +70,7 @@ class ConsoleSession:
     out: TextIO = field(default_factory=lambda: sys.stdout)
     language: str | None = None
     buttons: list[Action] = field(default_factory=list)
+    files_dir: Path = DEFAULT_FILES_DIR
 
     def handle(self, line: str) -> Reply | None:
         """Run one typed line; ``None`` for blank lines."""
@@ -84,6 +88,9 @@ class ConsoleSession:
                                      language=self.language, actor=self.actor)
         with speaking(answer.language):
             rendered, self.buttons = render_text(answer.reply)
+            for attachment in answer.reply.files:
+                path = save_file(self.files_dir, attachment)
+                rendered += "\n  " + t("files.saved", path=path)
         print(rendered, file=self.out, flush=True)
         return answer.reply
 
@@ -115,3 +122,15 @@ class ConsoleSession:
             self.handle(line)
             if prompt:
                 print("> ", end="", file=self.out, flush=True)
+
+
+def save_file(folder: Path, attachment: Attachment) -> Path:
+    """Write an attachment into ``folder`` (made if missing); a newer file of the same name
+    replaces the older one (exports name their day). Written whole, then renamed, so a reader
+    never sees half a file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / (Path(attachment.filename).name or "file")  # never outside the folder
+    partial = path.with_name(path.name + ".partial")
+    partial.write_bytes(attachment.content)
+    partial.replace(path)
+    return path.resolve()

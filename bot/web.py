@@ -18,10 +18,13 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
 from bot.clock import SystemClock
+from bot.files import FileLinks, file_links
+from bot.files import routes as file_routes
 from bot.health import Health
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings
 from bot.teams.settings import TeamsSettings
+from storage.files import SqlFileStore
 
 if TYPE_CHECKING:
     from bot.teams.server import TeamsService
@@ -31,12 +34,13 @@ __all__ = ["Web", "build_web", "serve", "teams_service", "web_app"]
 log = logging.getLogger(__name__)
 
 
-def teams_service(runtime: Runtime, settings: TeamsSettings) -> TeamsService:
+def teams_service(runtime: Runtime, settings: TeamsSettings, links: FileLinks | None = None
+                  ) -> TeamsService:
     """The Teams side (the Agents SDK is imported only here: the ``teams`` extra)."""
     from bot.teams.server import build_service
     from storage.conversations import SqlConversationRefStore
 
-    return build_service(runtime, SqlConversationRefStore(runtime.engine), settings)
+    return build_service(runtime, SqlConversationRefStore(runtime.engine), settings, links)
 
 
 def web_app(*route_lists: list[BaseRoute], health: Health | None = None) -> Starlette:
@@ -62,7 +66,10 @@ def build_web(env: Mapping[str, str], teams: TeamsSettings, *, runtime: Runtime 
 
     runtime = runtime or open_runtime(Settings.from_env(env), SystemClock())
     health = Health()
-    route_lists: list[list[BaseRoute]] = [routes(teams_service(runtime, teams))]
+    # Teams shows a reply's files under signed links that this process serves (GET /files/…).
+    links = file_links(SqlFileStore(runtime.engine), runtime.clock, env)
+    route_lists: list[list[BaseRoute]] = [routes(teams_service(runtime, teams, links)),
+                                          file_routes(links)]
     host, port = teams.host, teams.port
     if env.get("SLACK_BOT_TOKEN"):
         from bot.slack.app import build_app

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from commands import admin, change, query, remind, waves
+from commands import admin, change, exports, query, remind, waves
 from commands.charts.command import chart
 from commands.context import CommandContext, Invocation
 from commands.grammar import has_marker
@@ -66,6 +66,7 @@ COMMANDS: dict[str, Command] = {
         Command("wave", waves.wave),
         Command("history", waves.history),
         Command("chart", chart),
+        Command("export", exports.export),
         Command("done", change.done),
         Command("start", change.start),
         Command("block", change.block),

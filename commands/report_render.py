@@ -156,11 +156,12 @@ def _latin1(value: str) -> str:
 
 def to_xlsx(doc: Document) -> bytes:
     """An Excel workbook: one sheet per section, its paragraphs then its tables."""
-    from openpyxl import Workbook  # type: ignore[import-untyped]  # lazily
-    from openpyxl.styles import Font  # type: ignore[import-untyped]
+    from openpyxl import Workbook  # lazily
+    from openpyxl.styles import Font
 
     book = Workbook()
-    book.remove(book.active)
+    if book.active is not None:  # the default empty sheet: every section brings its own
+        book.remove(book.active)
     used: set[str] = set()
     for section in doc.sections:
         sheet = book.create_sheet(_sheet_name(section.sheet or section.title, used))

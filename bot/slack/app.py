@@ -16,17 +16,19 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.webhook import WebhookClient
 
 from bot.runtime import Answer, Runtime
 from bot.slack.deferred import defer
+from bot.slack.files import upload_files
 from bot.slack.render import ACTION_PREFIX, ASK_PREFIX, MAX_BLOCKS, render_blocks, render_text
 from bot.slack.settings import SlackSettings
 from commands.context import Actor
 from commands.messages import speaking, t
-from commands.reply import Reply
+from commands.reply import Attachment, Reply
 
 __all__ = ["PLATFORM", "REASON_CALLBACK", "SlackBot", "build_app", "retry_handlers"]
 
@@ -35,6 +37,7 @@ log = logging.getLogger(__name__)
 PLATFORM = "slack"
 REASON_CALLBACK = "sf1590_reason"
 HOME_MAX_BLOCKS = 100
+FILES = "sf1590_files"  # the reply's attachments ride along the payload until they are uploaded
 
 
 def retry_handlers() -> list[RetryHandler]:
@@ -62,20 +65,45 @@ class SlackBot:
 
     def message(self, text: str, user_id: str, user_name: str, channel: str | None,
                 language: str | None = None) -> dict[str, Any]:
-        """Run ``text`` for the user and render the answer as a message payload."""
-        return render_message(self.runtime.answer(PLATFORM, user_id, channel, text,
-                                                  language=language, user_name=user_name))
+        """Run ``text`` for the user and render the answer as a message payload (with the
+        reply's files under ``FILES``, taken off again before it is posted)."""
+        answer = self.runtime.answer(PLATFORM, user_id, channel, text, language=language,
+                                     user_name=user_name)
+        message = render_message(answer)
+        if answer.reply.files:
+            message[FILES] = list(answer.reply.files)
+        return message
+
+    def deliver(self, message: dict[str, Any], files: list[Attachment], client: WebClient,
+                user_id: str, channel: str | None, url: str) -> None:
+        """Upload the message's files (``files_upload_v2``): into the channel when the answer
+        is public there, else into the asker's direct messages with the bot, because Slack has
+        no ephemeral files and a private answer must not show its file to the channel."""
+        if not files:
+            return
+        public = message.get("response_type") == "in_channel"
+        try:
+            target = channel if public and channel else _direct_channel(client, user_id)
+            upload_files(client, target, files)
+        except (SlackApiError, SlackRequestError) as err:
+            error = err.response.get("error", "") if isinstance(err, SlackApiError) else str(err)
+            log.error("upload of %s failed: %s", [f.filename for f in files], error)
+            post(url, {"text": t("files.upload_failed", error=error),
+                       "response_type": "ephemeral", "replace_original": False})
 
     # -- listeners (lazy: they run after the ack) -------------------------------------------
 
-    def on_command(self, body: dict[str, Any]) -> None:
+    def on_command(self, body: dict[str, Any], client: WebClient) -> None:
         url = body.get("response_url", "")
         # A slash command carries no locale: the configured language answers.
-        with _guard("command", body.get("user_id"), body.get("text"), url,
-                    self.runtime.language_for(None)):
+        language = self.runtime.language_for(None)
+        with _guard("command", body.get("user_id"), body.get("text"), url, language):
             message = self.answer(body.get("text", ""), body["user_id"], body.get("user_name", ""),
                                body.get("channel_id"))
-            post(url, message)
+            files = message.pop(FILES, [])
+            with speaking(language):
+                post(url, _where_files_go(message, files))
+                self.deliver(message, files, client, body["user_id"], body.get("channel_id"), url)
 
     def on_click(self, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         url = body.get("response_url", "")
@@ -83,10 +111,16 @@ class SlackBot:
         hint = locale(body)
         with _guard("click", user.get("id"), action.get("value"), url,
                     self.runtime.language_for(hint)):
+            channel = (body.get("channel") or {}).get("id")
             message = self.answer(action.get("value", ""), user["id"], user.get("username", ""),
-                                  (body.get("channel") or {}).get("id"), hint)
+                                  channel, hint)
+            files = message.pop(FILES, [])
             if url:
+                with speaking(self.runtime.language_for(hint)):
+                    message = _where_files_go(message, files)
                 post(url, {**message, "replace_original": True})
+                with speaking(self.runtime.language_for(hint)):
+                    self.deliver(message, files, client, user["id"], channel, url)
             else:  # a click on the Home tab
                 self.on_home({"user": user["id"], "tab": "home"}, client)
 
@@ -112,6 +146,7 @@ class SlackBot:
         with _guard("reason", user.get("id"), text, url, self.runtime.language_for(hint)):
             message = self.answer(text, user["id"], user.get("username", ""), meta.get("channel"),
                                   hint)
+            message.pop(FILES, None)  # a reason finishes a change: it makes no file
             if url:
                 post(url, {**message, "replace_original": True})
             else:
@@ -148,6 +183,22 @@ class SlackBot:
             municipalities = self.runtime.store.municipalities()
             waves |= {municipalities[c].wave for c in codes if c in municipalities}
         return sorted(waves)[:2]
+
+
+def _where_files_go(message: dict[str, Any], files: list[Attachment]) -> dict[str, Any]:
+    """A private answer with files says they are in the asker's direct messages."""
+    blocks = message.get("blocks") or []
+    if not files or message.get("response_type") == "in_channel" or len(blocks) >= MAX_BLOCKS:
+        return message
+    note = {"type": "context", "elements": [{"type": "mrkdwn", "text": t("files.slack_dm")}]}
+    return {**message, "blocks": [*blocks, note]}
+
+
+def _direct_channel(client: WebClient, user_id: str) -> str:
+    """The bot's direct-message conversation with a user (``im:write``)."""
+    opened = client.conversations_open(users=user_id)
+    channel: str = opened["channel"]["id"]
+    return channel
 
 
 def render_message(answer: Answer) -> dict[str, Any]:
@@ -227,9 +278,9 @@ def build_app(runtime: Runtime, settings: SlackSettings, *,
               listener_executor=later)
     bot = SlackBot(runtime, processes)
 
-    def on_command(ack: Ack, body: dict[str, Any]) -> None:
+    def on_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        defer(later, lambda: bot.on_command(body))
+        defer(later, lambda: bot.on_command(body, client))
 
     def on_click(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()

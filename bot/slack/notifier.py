@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.notify import DeliveryError, Posted
+from bot.slack.files import upload_files
 from bot.slack.render import render_blocks, render_text
 from bot.slack.settings import DEFAULT_API_URL, ConfigError, SlackSettings
 from commands.notices import MENTIONS
@@ -84,8 +85,12 @@ class SlackNotifier:
                              retry_handlers=[]))
 
     def post(self, channel_id: str, reply: Reply, *, key: str) -> Posted:
+        """Post the message; its files first (``files_upload_v2``), so a message that says
+        "attached" is never found posted without them (a failed post may upload them twice)."""
         blocks = with_mentions(render_blocks(reply), _mentions(reply))
         try:
+            if reply.files:
+                upload_files(self.client, self._conversation(channel_id), reply.files)
             response = self.client.chat_postMessage(
                 channel=channel_id, text=render_text(reply), blocks=blocks,
                 metadata={"event_type": EVENT_TYPE, "event_payload": {"key": key}},

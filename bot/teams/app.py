@@ -17,7 +17,7 @@ import html
 import logging
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
@@ -38,6 +38,7 @@ from microsoft_agents.hosting.core import (
     TurnState,
 )
 
+from bot.files import FileLink, FileLinks
 from bot.runtime import Answer, Runtime
 from bot.teams.render import CARD_CONTENT_TYPE, MAX_COMMAND, MAX_REASON, REASON_PREFIX, VERB, render_card
 from commands.messages import speaking, t
@@ -116,19 +117,20 @@ def _is_personal(activity: Activity) -> bool:
     return bool(conversation and conversation.conversation_type == "personal")
 
 
-def card_activity(reply: Reply, *, note: str = "", language: str = "en") -> Activity:
+def card_activity(reply: Reply, *, note: str = "", language: str = "en",
+                  files: Sequence[FileLink] = ()) -> Activity:
     """A message carrying the reply as an Adaptive Card (with a plain-text summary)."""
     with speaking(language):
-        card = render_card(reply, note=note)
+        card = render_card(reply, note=note, files=files)
     activity: Activity = MessageFactory.attachment(CardFactory.adaptive_card(card))
     activity.summary = reply.headline[:200]
     return activity
 
 
-def answer_card(answer: Answer) -> dict[str, Any]:
+def answer_card(answer: Answer, files: Sequence[FileLink] = ()) -> dict[str, Any]:
     """The card of an answer, all of it in the answer's language."""
     with speaking(answer.language):
-        return render_card(answer.reply, note=answer.note)
+        return render_card(answer.reply, note=answer.note, files=files)
 
 
 def apology(ref: str, language: str) -> str:
@@ -160,6 +162,13 @@ class TeamsBot:
 
     runtime: Runtime
     refs: ConversationRefStore
+    links: FileLinks | None = None  # where the reply's files get their signed links
+
+    def publish(self, answer: Answer) -> tuple[FileLink, ...]:
+        """The answer's files, stored and linked (none when this server serves no files)."""
+        if self.links is None:
+            return ()
+        return tuple(self.links.publish(f) for f in answer.reply.files)
 
     def language(self, activity: Activity) -> str:
         """The activity's locale ("da-DK") when we speak it, else the configured language."""
@@ -202,8 +211,9 @@ class TeamsBot:
             if text.split()[:1] == [_REGISTER_VERB] and user_mentions(activity):
                 text = command_text(activity, await self.object_ids(context))
             answer = await asyncio.to_thread(self.run, activity, text or "help")
+            files = await asyncio.to_thread(self.publish, answer)
             await context.send_activity(card_activity(answer.reply, note=answer.note,
-                                                      language=answer.language))
+                                                      language=answer.language, files=files))
         await guard.apologise(context)
 
     async def object_ids(self, context: TurnContext) -> dict[str, str]:
@@ -252,7 +262,8 @@ class TeamsBot:
                         activity.from_property.id if activity.from_property else "?", data)
             with speaking(self.language(activity)):
                 return render_card(Reply(t("chat.bad_click"), tone=Tone.ERROR))
-        return answer_card(await asyncio.to_thread(self.run, activity, command))
+        answer = await asyncio.to_thread(self.run, activity, command)
+        return answer_card(answer, await asyncio.to_thread(self.publish, answer))
 
     async def on_members_added(self, context: TurnContext, _state: TurnState) -> None:
         """The bot was installed in a team, a group chat or a personal chat: say hello."""

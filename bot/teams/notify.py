@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+import os
 from collections.abc import Coroutine, Mapping
 from typing import Any, TypeVar
 
@@ -18,6 +19,8 @@ from microsoft_agents.activity import ConversationReference
 from microsoft_agents.hosting.core import ClaimsIdentity, TurnContext
 from sqlalchemy import Engine
 
+from bot.clock import SystemClock
+from bot.files import FileLinks, file_links
 from bot.notify import DeliveryError, Posted
 from bot.settings import Settings
 from bot.teams.app import PLATFORM, card_activity
@@ -26,6 +29,7 @@ from bot.teams.settings import ANONYMOUS_VAR, APP_ID_VAR, ConfigError, TeamsSett
 from commands.reply import Reply
 from storage.conversations import ConversationRefStore, SqlConversationRefStore
 from storage.engine import make_engine
+from storage.files import SqlFileStore
 
 __all__ = ["BOT_FRAMEWORK_AUDIENCE", "TeamsNotifier", "notifier_from_env"]
 
@@ -52,10 +56,11 @@ class TeamsNotifier:
     platform = PLATFORM
 
     def __init__(self, adapter: StarletteAdapter, settings: TeamsSettings,
-                 refs: ConversationRefStore) -> None:
+                 refs: ConversationRefStore, links: FileLinks | None = None) -> None:
         self.adapter = adapter
         self.settings = settings
         self.refs = refs
+        self.links = links  # the web process serves them: same database, same link key
 
     def post(self, channel_id: str, reply: Reply, *, key: str) -> Posted:
         stored = self.refs.get(PLATFORM, channel_id)
@@ -87,7 +92,8 @@ class TeamsNotifier:
         async def send(context: TurnContext) -> None:
             # Through the adapter, not context.send_activity: that would make the post a reply
             # to the continuation event's made-up id; this is a new message in the channel.
-            activity = card_activity(reply).apply_conversation_reference(reference)
+            files = tuple(self.links.publish(f) for f in reply.files) if self.links else ()
+            activity = card_activity(reply, files=files).apply_conversation_reference(reference)
             responses = await context.adapter.send_activities(context, [activity])
             posted.append((responses[0].id if responses else None) or "")
 
@@ -114,4 +120,5 @@ def notifier_from_env(env: Mapping[str, str] | None = None, *,
                           f"or {ANONYMOUS_VAR}=1 for local testing only.")
     engine = engine or make_engine(Settings.from_env(env).database_url)
     _auth, _connections, adapter = build_adapter(settings)
-    return TeamsNotifier(adapter, settings, SqlConversationRefStore(engine))
+    links = file_links(SqlFileStore(engine), SystemClock(), os.environ if env is None else env)
+    return TeamsNotifier(adapter, settings, SqlConversationRefStore(engine), links)

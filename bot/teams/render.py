@@ -9,9 +9,11 @@ carries the command to run in ``data.command``; the adapter runs it as if it had
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from bot.broadcast import defuse
+from bot.files import FileLink
 from commands.messages import t
 from commands.reply import Action, Reply, Section, TaskLine, Tone
 
@@ -115,7 +117,27 @@ def _section(section: Section, ids: _Ids, room: int) -> tuple[list[Element], int
     return out, room - len(shown)
 
 
-def _card(reply: Reply, note: str, max_tasks: int) -> Element:
+def _files(files: Sequence[FileLink]) -> list[Element]:
+    """Images in the card (served under their signed links); other files as download buttons."""
+    out: list[Element] = []
+    for link in files:
+        attachment = link.attachment
+        if link.is_image:
+            out.append({"type": "Image", "url": link.url, "size": "Stretch", "separator": True,
+                        "altText": _cut(attachment.alt_text or attachment.title
+                                        or attachment.filename, 400)})
+    downloads = [link for link in files if not link.is_image]
+    if downloads:
+        out.append({"type": "ActionSet", "actions": [
+            {"type": "Action.OpenUrl", "url": link.url,
+             "title": _cut(t("files.link", title=link.attachment.title
+                             or link.attachment.filename), 80)} for link in downloads[:6]]})
+    if files:
+        out.append(_text(t("files.link_note"), isSubtle=True, spacing="None"))
+    return out
+
+
+def _card(reply: Reply, note: str, max_tasks: int, files: Sequence[FileLink] = ()) -> Element:
     ids = _Ids()
     body: list[Element] = [_text(reply.headline, weight="Bolder", size="Medium",
                                  color=_COLOR[reply.tone])]
@@ -123,6 +145,7 @@ def _card(reply: Reply, note: str, max_tasks: int) -> Element:
     for section in reply.sections:
         elements, room = _section(section, ids, room)
         body.extend(elements)
+    body.extend(_files(files))
     if room < 0 or sum(len(s.tasks) for s in reply.sections) > max_tasks:
         body.append(_text(t("chat.too_long_card"), isSubtle=True))
     if reply.footer:
@@ -136,13 +159,14 @@ def _card(reply: Reply, note: str, max_tasks: int) -> Element:
     return card
 
 
-def render_card(reply: Reply, *, note: str = "") -> Element:
-    """The Adaptive Card of one reply, within Teams' size limit (fewer tasks when too big).
+def render_card(reply: Reply, *, note: str = "", files: Sequence[FileLink] = ()) -> Element:
+    """The Adaptive Card of one reply, within Teams' size limit (fewer tasks when too big);
+    ``files`` are the reply's files published under signed links (bot.files).
 
     Its own texts ("… and 3 more") are in the language being spoken (``speaking``)."""
     max_tasks = MAX_TASKS
     while True:
-        card = _card(reply, note, max_tasks)
+        card = _card(reply, note, max_tasks, files)
         if max_tasks == 0 or len(json.dumps(card, ensure_ascii=False).encode()) <= MAX_CARD_BYTES:
             return card
         max_tasks //= 2

@@ -30,6 +30,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.files import FileLinks
 from bot.runtime import Runtime, pick_language
 from bot.teams.app import TeamsBot, apology, build_agent
 from bot.teams.settings import ANONYMOUS_VAR, TeamsSettings
@@ -106,11 +107,12 @@ class TeamsService:
     bot: TeamsBot
 
 
-def build_service(runtime: Runtime, refs: ConversationRefStore, settings: TeamsSettings
-                  ) -> TeamsService:
-    """Wire the SDK objects for these settings (they are only made here, never at import)."""
+def build_service(runtime: Runtime, refs: ConversationRefStore, settings: TeamsSettings,
+                  links: FileLinks | None = None) -> TeamsService:
+    """Wire the SDK objects for these settings (they are only made here, never at import);
+    ``links`` publish the replies' files (charts, reports, exports) under signed links."""
     auth, connections, adapter = build_adapter(settings, language=runtime.language)
-    bot = TeamsBot(runtime, refs)
+    bot = TeamsBot(runtime, refs, links)
     if settings.anonymous:
         log.warning(ANONYMOUS_WARNING)
     return TeamsService(settings, auth, adapter, build_agent(bot, connections), bot)

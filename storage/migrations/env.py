@@ -5,7 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import storage.seen  # these two register the tables on SQLModel.metadata
+import storage.files  # these register the tables on SQLModel.metadata
+import storage.seen
 import storage.tables  # noqa: F401
 
 config = context.config

@@ -51,8 +51,11 @@ class RecordingSlack(FakeSlack):
                                              for m in messages[:limit]]}
         answer = super()._answer(method, body)
         if method == "chat.postMessage" and answer.get("ok"):
+            channel = str(body.get("channel"))
+            if channel[:1] in ("U", "W"):  # a post to a user lands in their DM (conversations.open)
+                channel = "D" + channel[1:]
             with self.lock:
-                self.history.setdefault(str(body.get("channel")), []).insert(0, {
+                self.history.setdefault(channel, []).insert(0, {
                     "type": "message", "ts": answer["ts"], "text": body.get("text"),
                     "metadata": body.get("metadata")})
         return answer

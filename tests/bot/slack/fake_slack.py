@@ -2,6 +2,9 @@
 
 ``/api/<method>`` answers like Slack's Web API; any other path is a response_url sink. It can
 answer 429 with Retry-After a given number of times per method (``"response_url"`` for the sink).
+Uploads follow ``files_upload_v2``: ``files.getUploadURLExternal`` hands out ``/upload/<file id>``,
+the bytes POSTed there are kept (recorded as method ``"upload"``), and
+``files.completeUploadExternal`` shares them into a channel (see :meth:`FakeSlack.uploaded`).
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ class FakeSlack:
     url: str = ""
     server: ThreadingHTTPServer | None = None
     socket_url: str = ""
+    files: dict[str, bytes] = field(default_factory=dict)  # file id -> the uploaded bytes
 
     def start(self, port: int = 0) -> FakeSlack:
         """Serve on ``port`` (any free one by default)."""
@@ -51,8 +55,11 @@ class FakeSlack:
                 pass
 
             def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
-                fake.handle(self, raw)
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if self.path.startswith("/upload/"):
+                    fake.upload(self, raw)
+                    return
+                fake.handle(self, raw.decode())
 
             def do_GET(self) -> None:  # Web API methods may be called with GET and a query
                 fake.handle(self, urlsplit(self.path).query)
@@ -83,7 +90,7 @@ class FakeSlack:
             body: dict[str, Any] = json.loads(raw or "{}")
         else:
             body = dict(parse_qsl(raw))
-            for key in ("blocks", "view"):
+            for key in ("blocks", "view", "files"):
                 if isinstance(body.get(key), str):
                     body[key] = json.loads(body[key])
         status = 200
@@ -114,7 +121,33 @@ class FakeSlack:
             return {"ok": True, "url": self.socket_url}
         if method in ("views.open", "views.publish"):
             return {"ok": True, "view": {"id": "V0FAKE", **(body.get("view") or {})}}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": "D" + str(body.get("users", ""))[1:]}}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{len(self.of(method)):04d}{body.get('length', '')}"
+            return {"ok": True, "file_id": file_id, "upload_url": f"{self.url}/upload/{file_id}"}
+        if method == "files.completeUploadExternal":
+            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")}
+                                          for f in body.get("files") or []]}
         return {"ok": True}
+
+    def upload(self, request: BaseHTTPRequestHandler, raw: bytes) -> None:
+        """The upload URL of ``files.getUploadURLExternal``: keep the bytes, answer 200."""
+        file_id = request.path.rsplit("/", 1)[1]
+        with self.lock:
+            self.files[file_id] = raw
+            self.calls.append(Call("upload", request.path, dict(request.headers.items()),
+                                   {"file_id": file_id, "length": len(raw)}, 200))
+        self._send(request, 200, None)
+
+    def uploaded(self) -> list[tuple[str, str, bytes]]:
+        """Files shared into a conversation: (channel id, title, bytes), in order."""
+        out = []
+        for call in self.of("files.completeUploadExternal"):
+            for item in call.body.get("files") or []:
+                out.append((call.body.get("channel_id", ""), item.get("title", ""),
+                            self.files[item["id"]]))
+        return out
 
     @staticmethod
     def _send(request: BaseHTTPRequestHandler, status: int, payload: dict[str, Any] | None,

@@ -30,7 +30,7 @@ def both(demo_runtime: Runtime, people: SqlPeopleStore, connector: FakeConnector
     assert teams_settings is not None
     web = build_web(env, teams_settings, runtime=demo_runtime)
     paths = {getattr(r, "path", "") for r in web.app.routes}
-    assert paths == {"/api/messages", "/slack/events", "/healthz"}
+    assert paths == {"/api/messages", "/slack/events", "/healthz", "/files/{file_id}/{name}"}
     with httpx.Client(timeout=20) as http:
         for base in serve(web.app):
             _wait_until_healthy(http, base)  # Slack's app is built in the background
