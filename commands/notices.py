@@ -98,7 +98,7 @@ def notice(ctx: CommandContext, rollout: Rollout, item: DueItem,
         assert item.report is not None
         due = min(item.report.by_diagram.values())
         when = (t("notice.today") if item.days_left == 0
-                else t("notice.in_days", days=item.days_left))
+                else t("notice.in_days", count=item.days_left))
         return Reply(t("notice.report", wave=wave, name=item.report.name, when=when,
                        day=due.isoformat()),
                      (Section(lines=tuple(f"{d}: {day.isoformat()}"
@@ -133,7 +133,7 @@ def _countdown(ctx: CommandContext, rollout: Rollout, item: DueItem) -> Reply:
     assert item.gate is not None
     gate, wave = item.gate, item.target.wave
     when = (t("notice.today") if item.days_left == 0
-            else t("notice.days_left", days=item.days_left))
+            else t("notice.days_left", count=item.days_left))
     ready = [r.municipality.name for r in item.readiness if r.ready]
     lacking = [r for r in item.readiness if not r.ready]
     lines = []
@@ -172,7 +172,7 @@ def _digest(ctx: CommandContext, rollout: Rollout, item: DueItem, lines: _Lines)
     gate_text = (t("notice.next_gate", gate=gate.gate, day=gate.day.isoformat(),
                    days=rollout.graph.calendar.working_days_between(item.day, gate.day))
                  if gate else t("notice.no_gate"))
-    summary = Section(lines=(gate_text, t("notice.digest_counts", open=len(open_),
+    summary = Section(lines=(gate_text, t("notice.digest_counts", count=len(open_),
                                           municipalities=len(members), late=late, soon=soon,
                                           blocked=blocked)))
     ready = rollout.next_tasks(keys + rollout.wave_keys([wave]), item.day)[:5]

@@ -153,8 +153,8 @@ def deadline_note(view: TaskView, today: date) -> str:
                  count=len(view.waits_on)) + fallback
     if left < 0:
         late = (today - view.deadline.day).days
-        return t("deadline.late", day=day, days=late, milestone=origin) + fallback
-    return t("deadline.left", day=day, days=left, milestone=origin) + fallback
+        return t("deadline.late", day=day, count=late, milestone=origin) + fallback
+    return t("deadline.left", day=day, count=left, milestone=origin) + fallback
 
 
 def confidence_mark(deadline: Deadline | None) -> str:

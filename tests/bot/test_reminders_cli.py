@@ -47,7 +47,7 @@ def test_preview_prints_each_day_without_sending(db: str, capsys: pytest.Capture
                  "--db", db]) == 0
     out = capsys.readouterr().out
     assert "2020-01-21 Tue:" in out and "message(s)" in out
-    assert "KP-3 Go/no-go for P2 on 2020-01-28: 5 working day(s) left" in out
+    assert "KP-3 Go/no-go for P2 on 2020-01-28: 5 working days left" in out
     assert "2020-01-25 Sat: nothing (weekend)" in out
     assert "slack:C0123" in out
     assert fake.calls == []
