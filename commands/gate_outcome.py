@@ -18,9 +18,11 @@ from rollout.model import Municipality, TaskKey, TaskState
 from rollout.status import Rollout
 from storage.ports import GateDecision
 
-__all__ = ["OUTCOME_LIMIT", "decision_sections", "missing_refs", "outcome_sections", "rollout_on"]
+__all__ = ["DECISION_LIMIT", "OUTCOME_LIMIT", "decision_sections", "missing_refs", "outcome_sections",
+           "rollout_on"]
 
 OUTCOME_LIMIT = 15  # municipality lines a page
+DECISION_LIMIT = 10  # decision lines a page, newest first
 
 
 def missing_refs(rollout: Rollout, r: Readiness) -> str:
@@ -63,12 +65,21 @@ def outcome_sections(rollout: Rollout, results: list[Readiness],
 
 
 def decision_sections(ctx: CommandContext, rollout: Rollout, wave: str, gate_id: str,
-                       decisions: list[GateDecision]) -> list[Section]:
+                       decisions: list[GateDecision], *, page: int = 1, command: str = "",
+                       ) -> list[Section]:
+    """The decisions taken at the gate, newest ``DECISION_LIMIT`` a page (``command`` with
+    ``page:N`` shows older ones), then escalations and roll-backs owed."""
     sections = []
     if decisions:
         lines = decision_lines(rollout, decisions)
-        sections.append(Section(title=t("gate.decisions_title"), lines=tuple(lines[-10:]),
-                                hidden=max(0, len(lines) - 10)))
+        end = max(0, len(lines) - (page - 1) * DECISION_LIMIT)
+        shown = lines[max(0, end - DECISION_LIMIT):end]
+        hidden = max(0, end - len(shown))
+        more = (Action(t("button.more", count=hidden), f"{command} page:{page + 1}")
+                if hidden and command else None)
+        if shown:
+            sections.append(Section(title=t("gate.decisions_title"), lines=tuple(shown),
+                                    hidden=hidden, more=more))
     escalations = escalation_section(ctx, rollout, wave, gate_id)
     if escalations is not None:
         sections.append(escalations)

@@ -120,7 +120,8 @@ def gate(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     questions = question_lines(ctx.graph.plan, ctx.graph.plan.tracked, at=gate_id)
     if questions:
         sections.append(Section(title=t("notes.questions_title"), lines=tuple(questions)))
-    sections += decision_sections(ctx, rollout, wave, gate_id, decisions)
+    sections += decision_sections(ctx, rollout, wave, gate_id, decisions, page=page,
+                                  command=_base(command))
     return Reply(headline, tuple(sections), tone=Tone.WARNING if at_risk else Tone.INFO)
 
 

@@ -148,3 +148,24 @@ def test_next_for_several_municipalities_lists_theirs_only(k91: Runtime) -> None
     assert shown <= {"Aarhus", "Randers"} and shown
     bad = k91.answer("console", "anna", None, "next aarhus randrs", actor=ADMIN).reply
     assert bad.tone == Tone.ERROR and "`Randers`" in "\n".join(bad.text_lines())
+
+
+def test_decisions_at_a_gate_page_newest_first_and_a_typed_page_word_works(k91: Runtime) -> None:
+    names = sorted(m.name for m in _members(k91))[:12]
+    for name in names:
+        reply = k91.answer("console", "anna", None,
+                           f"decide GATE K91 {name} go confirm -- signed off by the board",
+                           actor=ADMIN).reply
+        assert f"GO recorded for {name}" in reply.headline
+    title = t("gate.decisions_title")
+    first, commands = _fits(k91, "gate GATE K91")
+    (decided,) = [s for s in first.sections if s.title == title]
+    assert len(decided.lines) == 10 and decided.hidden == 2
+    assert decided.more is not None and decided.more.command == "gate GATE K91 page:2"
+    assert "gate GATE K91 page:2" in commands
+    second, _ = _fits(k91, "gate GATE K91 page 2")  # typed, not pressed
+    (older,) = [s for s in second.sections if s.title == title]
+    assert len(older.lines) == 2 and older.hidden == 0
+    shown = [*decided.lines, *older.lines]
+    assert [n for n in names if sum(f" {n} " in f" {line} " or f" {n}:" in f" {line}"
+                                    for line in shown) != 1] == []
