@@ -15,7 +15,7 @@ from datetime import datetime
 from commands.context import Actor, CommandContext, Invocation
 from commands.messages import t
 from commands.present import local_minute, task_line
-from commands.reply import Reply, Section, TaskLine, Tone
+from commands.reply import Action, Reply, Section, TaskLine, Tone
 from rollout.gates import next_gate, wave_controls
 from rollout.reminders import DueItem
 from rollout.status import Rollout, TaskView
@@ -59,10 +59,13 @@ class _Lines:
         names = ", ".join(f"@{p.handle}" for p in people)
         return replace(line, owner=f"{line.owner} ({names})")
 
-    def section(self, title: str, views: Sequence[TaskView]) -> Section:
+    def section(self, title: str, views: Sequence[TaskView], more: str = "") -> Section:
+        """The first tasks; ``more`` is the command that lists the rest (a "Show more")."""
         shown = views[:TASK_LIMIT]
-        return Section(title=title, tasks=tuple(self.line(v) for v in shown),
-                       hidden=len(views) - len(shown))
+        hidden = len(views) - len(shown)
+        return Section(title=title, tasks=tuple(self.line(v) for v in shown), hidden=hidden,
+                       more=Action(t("button.more", count=hidden), more)
+                       if hidden and more else None)
 
     def extra(self) -> dict[str, str]:
         if not self.mentioned:
@@ -83,14 +86,16 @@ def notice(ctx: CommandContext, rollout: Rollout, item: DueItem,
     wave = item.target.wave
     if item.kind == "deadline":
         sections = tuple(lines.section(_due_when(left),
-                                       [v for v in item.tasks if item.offsets.get(v.key) == left])
+                                       [v for v in item.tasks if item.offsets.get(v.key) == left],
+                                       f"next {wave}")
                          for left in sorted(set(item.offsets.values())))
         return Reply(t("notice.deadline", wave=wave, count=len(item.tasks), day=item.day.isoformat()),
                      sections, tone=Tone.WARNING, public=True, extra=lines.extra(),
                      footer=t("notice.deadline_footer", wave=wave))
     if item.kind == "overdue":
         return Reply(t("notice.overdue", wave=wave, count=len(item.tasks)),
-                     (lines.section("", item.tasks),), tone=Tone.ERROR, public=True,
+                     (lines.section("", item.tasks, f"blocked {wave}"),), tone=Tone.ERROR,
+                     public=True,
                      extra=lines.extra(), footer=t("notice.overdue_footer", wave=wave))
     if item.kind == "countdown":
         return _countdown(ctx, rollout, item)

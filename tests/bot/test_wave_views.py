@@ -10,14 +10,17 @@ from datetime import date
 import pytest
 
 from bot.clock import FixedClock
-from bot.runtime import Runtime
+from bot.runtime import Answer, Runtime
 from bot.slack.app import render_message
 from bot.teams.render import render_card
 from commands.context import Actor
 from commands.messages import t
+from commands.notices import notice
 from commands.present import load_rollout
 from commands.reply import Reply, Tone
 from rollout.model import Municipality
+from rollout.reminders import Target as ReminderTarget
+from rollout.reminders import due_on
 from tests.bot.slack.blockkit import assert_valid_message
 
 K91_DAY = date(2020, 3, 20)  # K91 in progress: GATE passed, KP-3 on 2020-03-31
@@ -169,3 +172,32 @@ def test_decisions_at_a_gate_page_newest_first_and_a_typed_page_word_works(k91: 
     shown = [*decided.lines, *older.lines]
     assert [n for n in names if sum(f" {n} " in f" {line} " or f" {n}:" in f" {line}"
                                     for line in shown) != 1] == []
+
+
+def test_a_k91_late_notice_offers_the_rest_through_show_more(k91: Runtime) -> None:
+    ctx = k91.context()
+    rollout = load_rollout(ctx, None)
+    target = ReminderTarget("slack", "C0K91", "K91", kinds=frozenset({"overdue"}))
+    (item,) = [i for i in due_on(rollout, [target], ctx.today) if i.kind == "overdue"]
+    reply = notice(ctx, rollout, item)
+    (section,) = reply.sections
+    assert section.hidden == len(item.tasks) - len(section.tasks) > 0
+    assert section.more is not None and section.more.command == "blocked K91"
+    assert_valid_message(render_message(Answer(reply, "en", ADMIN, True)))
+
+
+def test_tasks_a_change_made_ready_beyond_the_first_eight_are_a_button_away(
+        k91: Runtime) -> None:
+    members = sorted(_members(k91), key=lambda m: m.name)[:10]
+    reply = k91.answer("console", "anna", None,
+                       "done B/TS203 " + " ".join(m.slug for m in members), actor=ADMIN).reply
+    (ready,) = [s for s in reply.sections if s.title.startswith("Now ready")]
+    assert len(ready.lines) == 8 and ready.hidden > 0 and ready.more is not None
+    verb, *places = ready.more.command.split()
+    assert verb == "next" and sorted(places) == sorted(m.slug for m in members)
+    items, _ = _follow(k91, ready.more.command, lambda c: c.startswith(ready.more.command))
+    made_ready = {line.split(" ")[0] + " " + line.split(" ")[1] for line in ready.lines}
+    assert len(made_ready) == 8
+    listed = {f"{key.split('@')[0]} {m.name}" for key in items for m in members
+              if key.split("@")[1].split(":")[0] == str(m.code)}
+    assert made_ready <= listed
