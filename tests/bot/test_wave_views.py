@@ -12,6 +12,7 @@ import pytest
 from bot.clock import FixedClock
 from bot.runtime import Answer, Runtime
 from bot.slack.app import render_message
+from bot.slack.render import escape
 from bot.teams.render import render_card
 from commands.context import Actor
 from commands.messages import t
@@ -48,11 +49,25 @@ def _fits(runtime: Runtime, text: str) -> tuple[Reply, list[str]]:
     size = len(json.dumps(card, ensure_ascii=False).encode())
     assert size <= TEAMS_LIMIT, (text, size)
     assert t("chat.too_long_card") not in json.dumps(card, ensure_ascii=False), text
+    slack_text = json.dumps(message, ensure_ascii=False)
+    card_text = "\n".join(_card_texts(card))
+    for line in (line for s in answer.reply.sections for line in s.lines):
+        assert json.dumps(escape(line), ensure_ascii=False)[1:-1] in slack_text, line
+        assert line in card_text, line  # whole: no line is cut short on either platform
     slack = [e["value"] for b in message["blocks"] if b["type"] == "actions"
              for e in b["elements"]]
     teams = _card_commands(card)
     assert sorted(slack) == sorted(teams), text  # the same buttons on both platforms
     return answer.reply, slack
+
+
+def _card_texts(element: object) -> list[str]:
+    if isinstance(element, dict):
+        found = [element["text"]] if element.get("type") == "TextBlock" else []
+        return found + [c for v in element.values() for c in _card_texts(v)]
+    if isinstance(element, list):
+        return [c for v in element for c in _card_texts(v)]
+    return []
 
 
 def _card_commands(element: object) -> list[str]:
