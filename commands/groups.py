@@ -16,7 +16,7 @@ from rollout.model import Municipality, TaskKey
 from rollout.plan import Plan
 from rollout.status import Rollout, TaskView
 
-__all__ = ["MUNICIPALITY_LIMIT", "Grouped", "grouped_sections", "names_text", "page_of",
+__all__ = ["MUNICIPALITY_LIMIT", "Grouped", "beyond", "grouped_sections", "names_text", "page_of",
            "split_codes", "split_municipalities", "split_page"]
 
 MUNICIPALITY_LIMIT = 10  # municipality lines a page
@@ -43,6 +43,11 @@ def split_page(args: list[str]) -> tuple[list[str], int]:
     if not page_word.isdigit():
         raise UserError(t("error.bad_page", word=page_word))
     return rest, max(1, int(page_word))
+
+
+def beyond(page: int, last: int, command: str) -> Section:
+    """A page past the end of a list: where it ends, and the command for that page."""
+    return Section(lines=(t("page.beyond", page=page, last=last, command=command),))
 
 
 def page_of(items: Sequence[_T], page: int, limit: int) -> tuple[Sequence[_T], int]:
@@ -144,6 +149,10 @@ def grouped_sections(ctx: CommandContext, rollout: Rollout, views: Sequence[Task
     lines = _municipality_lines(rollout, views, grouped.municipality_key)
     shown_lines, hidden_lines = page_of(lines, page, MUNICIPALITY_LIMIT)
     command = " ".join([grouped.verb, *grouped.target_words, f"page:{page + 1}"])
+    if not groups and not shown_lines and page > 1:
+        last = max(-(-len(by_ref) // LIST_LIMIT), -(-len(lines) // MUNICIPALITY_LIMIT), 1)
+        return (beyond(page, last, " ".join([grouped.verb, *grouped.target_words,
+                                             f"page:{last}"])),)
     sections = []
     if groups:
         tasks = tuple(single(g[0]) if len(g) == 1 else _group_line(ctx, rollout, g, grouped)

@@ -394,6 +394,7 @@ EN: dict[str, str] = {
     "error.undo_args": "`undo` takes no arguments: it undoes your own last command.",
     "wave.more_members": " +{count} (`wave {wave}` lists them all)",
     # grouped answers (a wave at a glance)
+    "page.beyond": "There is no page {page}: the list ends on page {last} (`{command}`).",
     "blocked.held.one": "{count} other",
     "blocked.held.other": "{count} others",
     "group.open": "Open ({count})",

@@ -373,6 +373,7 @@ DA: dict[str, str] = {
     "error.undo_args": "`undo` tager ingen argumenter: den fortryder din egen seneste kommando.",
     "wave.more_members": " +{count} (`wave {wave}` viser dem alle)",
     # grouped answers (a wave at a glance)
+    "page.beyond": "Der er ingen side {page}: listen slutter på side {last} (`{command}`).",
     "blocked.held.one": "{count} anden",
     "blocked.held.other": "{count} andre",
     "group.open": "Åbn ({count})",

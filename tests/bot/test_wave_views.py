@@ -216,3 +216,14 @@ def test_tasks_a_change_made_ready_beyond_the_first_eight_are_a_button_away(
     listed = {f"{key.split('@')[0]} {m.name}" for key in items for m in members
               if key.split("@")[1].split(":")[0] == str(m.code)}
     assert made_ready <= listed
+
+
+def test_a_page_past_the_end_says_where_the_list_ends(k91: Runtime) -> None:
+    grouped, _ = _fits(k91, "next K91 page 99")
+    assert grouped.sections[0].lines == (
+        "There is no page 99: the list ends on page 10 (`next K91 page:10`).",)
+    listed, _ = _fits(k91, "next K91 B/TS203 page:99")
+    assert listed.sections[0].lines == (
+        "There is no page 99: the list ends on page 12 (`next K91 B/TS203 page:12`).",)
+    bad = k91.answer("console", "anna", None, "next K91 page:two", actor=ADMIN).reply
+    assert bad.tone == Tone.ERROR and "`two` is not a page number." in bad.headline
