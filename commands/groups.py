@@ -14,10 +14,23 @@ from commands.present import LIST_LIMIT, deadline_note, key_label, owner_name
 from commands.reply import Action, Section, TaskLine
 from rollout.model import Municipality, TaskKey
 from rollout.plan import Plan
-from rollout.status import Rollout, TaskView
+from rollout.status import Counts, Rollout, TaskView
 
-__all__ = ["MUNICIPALITY_LIMIT", "Grouped", "beyond", "grouped_sections", "names_text", "page_of",
-           "split_codes", "split_municipalities", "split_page"]
+__all__ = [
+    "MUNICIPALITY_LIMIT",
+    "Grouped",
+    "beyond",
+    "blocked_summary",
+    "done_of_all",
+    "grouped_sections",
+    "names_text",
+    "next_summary",
+    "page_of",
+    "split_codes",
+    "split_municipalities",
+    "split_page",
+    "wants_groups",
+]
 
 MUNICIPALITY_LIMIT = 10  # municipality lines a page
 NAMES_SHOWN = 3
@@ -166,3 +179,36 @@ def grouped_sections(ctx: CommandContext, rollout: Rollout, views: Sequence[Task
                                 more=Action(t("button.more", count=hidden_lines), command)
                                 if hidden_lines else None))
     return tuple(sections)
+
+
+def wants_groups(views: list[TaskView], refs: frozenset[str]) -> bool:
+    """Group when the list is long and spans municipalities, unless one task is asked for."""
+    return (not refs and len(views) > LIST_LIMIT
+            and len({v.key.municipality for v in views}) > 1)
+
+
+def done_of_all(rollout: Rollout, keys: list[TaskKey], ctx: CommandContext,
+                ) -> dict[str, tuple[int, int]]:
+    """Per task: (finished, all) of its instances among ``keys``, counted as every view
+    counts (:class:`Counts`)."""
+    by_ref: dict[str, list[TaskView]] = {}
+    for view in rollout.views(keys, ctx.today):
+        by_ref.setdefault(view.key.ref, []).append(view)
+    return {ref: ((c := Counts.of(views)).done, c.total) for ref, views in by_ref.items()}
+
+
+def next_summary(views: Sequence[TaskView], totals: dict[str, tuple[int, int]]) -> str:
+    """A task group of `next`: how many can start, how many late, how far the task is."""
+    late = sum(v.overdue for v in views)
+    done, total = totals.get(views[0].key.ref, (0, len(views)))
+    return t("group.next", count=len(views), done=done, total=total,
+             late=t("group.late", count=late) if late else "")
+
+
+def blocked_summary(views: Sequence[TaskView], holds: dict[TaskKey, tuple[TaskKey, ...]],
+                    ) -> str:
+    """A task group of `blocked`: how many are stuck, how many late, how many they hold up."""
+    late = sum(v.overdue for v in views)
+    held = len({k for v in views for k in holds.get(v.key, ())})
+    return t("group.blocked", count=len(views), held=t("blocked.held", count=held),
+             late=t("group.late", count=late) if late else "")

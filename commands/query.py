@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import replace
 
 from commands.context import CommandContext, Invocation
 from commands.gating import escalation_section
 from commands.groups import (
     Grouped,
+    blocked_summary,
+    done_of_all,
     grouped_sections,
+    next_summary,
     split_codes,
     split_municipalities,
     split_page,
+    wants_groups,
 )
 from commands.messages import t
 from commands.parse import (
@@ -35,7 +38,6 @@ from commands.plan_notes import (
     template_reply,
 )
 from commands.present import (
-    LIST_LIMIT,
     StoredStates,
     confidence_mark,
     deadline_note,
@@ -146,38 +148,15 @@ def next_(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     if late:
         headline += t("next.late_suffix", late=late)
     command = " ".join(["next", *args])
-    if _grouped(ready, refs):
-        totals = _totals(rollout, keys, ctx)
+    if wants_groups(ready, refs):
+        totals = done_of_all(rollout, keys, ctx)
         grouped = Grouped("next", [*words, *(["klik"] if klik else [])],
-                          lambda vs: _next_summary(vs, totals), "group.municipality_next")
+                          lambda vs: next_summary(vs, totals), "group.municipality_next")
         sections = grouped_sections(ctx, rollout, ready, grouped, page,
                                     lambda v: task_line(ctx, rollout, v, inv.actor))
         return Reply(headline, sections, footer=date_legend(ready))
     section = task_section(ctx, rollout, ready, inv.actor, page=page, command=command)
     return Reply(headline, (section,), footer=date_legend(ready))
-
-
-def _grouped(views: list[TaskView], refs: frozenset[str]) -> bool:
-    """Group when the list is long and spans municipalities, unless one task is asked for."""
-    return (not refs and len(views) > LIST_LIMIT
-            and len({v.key.municipality for v in views}) > 1)
-
-
-def _totals(rollout: Rollout, keys: list[TaskKey], ctx: CommandContext,
-            ) -> dict[str, tuple[int, int]]:
-    """Per task: (finished, all) of its instances among ``keys``."""
-    totals: dict[str, tuple[int, int]] = {}
-    for view in rollout.views(keys, ctx.today):
-        done, total = totals.get(view.key.ref, (0, 0))
-        totals[view.key.ref] = (done + view.finished, total + 1)
-    return totals
-
-
-def _next_summary(views: Sequence[TaskView], totals: dict[str, tuple[int, int]]) -> str:
-    late = sum(v.overdue for v in views)
-    done, total = totals.get(views[0].key.ref, (0, len(views)))
-    return t("group.next", count=len(views), done=done, total=total,
-             late=t("group.late", count=late) if late else "")
 
 
 def _nothing_ready(rollout: Rollout, target: Target, ctx: CommandContext,
@@ -208,9 +187,9 @@ def blocked(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     held = len({k for r in roots for k in r.holds})
     headline = t("blocked.headline", target=label, count=len(roots),
                  held=t("blocked.held", count=held))
-    if _grouped(views, refs):
+    if wants_groups(views, refs):
         holds = {r.view.key: r.holds for r in roots}
-        grouped = Grouped("blocked", words, lambda vs: _blocked_summary(vs, holds),
+        grouped = Grouped("blocked", words, lambda vs: blocked_summary(vs, holds),
                           "group.municipality_blocked")
         sections = grouped_sections(
             ctx, rollout, sorted(views, key=TaskView.urgency), grouped, page,
@@ -221,14 +200,6 @@ def blocked(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     tasks = tuple(replace(line, detail=details[line.key]) for line in section.tasks)
     return Reply(headline, (Section(tasks=tasks, hidden=section.hidden, more=section.more),),
                  tone=Tone.WARNING, footer=date_legend(views))
-
-
-def _blocked_summary(views: Sequence[TaskView], holds: dict[TaskKey, tuple[TaskKey, ...]],
-                     ) -> str:
-    late = sum(v.overdue for v in views)
-    held = len({k for v in views for k in holds.get(v.key, ())})
-    return t("group.blocked", count=len(views), held=t("blocked.held", count=held),
-             late=t("group.late", count=late) if late else "")
 
 
 def _stuck_detail(rollout: Rollout, view: TaskView, holds: tuple[TaskKey, ...]) -> str:
