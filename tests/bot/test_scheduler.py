@@ -266,7 +266,7 @@ def test_channel_settings_pause_resume_time_and_personal_messages(runtime: Runti
     sweep.sweep(at("2020-01-22", 9, 15))
     kinds = {k.split("|")[0] for k in fake.posted_keys("C0P2")}
     assert "countdown" in kinds and kinds <= {"deadline", "countdown"}
-    assert "task(s) can start now" in texts(fake.posted("U0BO")[0])
+    assert "tasks can start now" in texts(fake.posted("U0BO")[0])
 
 
 def test_a_wave_manager_gets_the_overdue_escalation(runtime: Runtime, fake: RecordingSlack) -> None:
