@@ -268,13 +268,23 @@ def _change_reply(ctx: CommandContext, inv: Invocation, keys: list[TaskKey],
                 lines=tuple(f"{key_label(after, k)} — {ctx.graph.task(k.ref).title_da} "
                             f"({owner_name(ctx, ctx.graph.task(k.ref).role)})"
                             for k in unblocked[:8]),
-                hidden=max(0, len(unblocked) - 8)))
+                hidden=max(0, len(unblocked) - 8), more=_more_ready(after, unblocked, 8)))
         else:
             sections.append(Section(lines=(t("change.nothing_unblocked"),)))
     actions = (Action(t("button.undo"), "undo"),) if changed else ()
     return Reply(headline, tuple(sections), tone=Tone.SUCCESS if changed else Tone.INFO,
                  actions=actions, changed=bool(changed))
 
+
+def _more_ready(rollout: Rollout, keys: Sequence[TaskKey], shown: int) -> Action | None:
+    """A "Show more" for a cut list of tasks now ready: `next` of their municipalities, which
+    lists what can start there now (these among them)."""
+    if len(keys) <= shown:
+        return None
+    slugs = dict.fromkeys(m.slug for k in keys if (m := rollout.municipalities.get(k.municipality)))
+    if not slugs:
+        return None
+    return Action(t("button.more", count=len(keys) - shown), " ".join(["next", *slugs]))
 
 def _followers(ctx: CommandContext, changed: list[TaskKey]) -> list[str]:
     """The tasks whose state follows a changed one (its joint twin, its alternatives), as they

@@ -12,13 +12,17 @@ from commands.context import CommandContext
 from commands.gating import decision_lines, escalation_section, rollback_lines, verdict_text
 from commands.messages import t
 from commands.present import local_minute, one_of
-from commands.reply import Section
+from commands.reply import Action, Section
 from rollout.gates import Readiness
 from rollout.model import Municipality, TaskKey, TaskState
 from rollout.status import Rollout
 from storage.ports import GateDecision
 
-__all__ = ["decision_sections", "missing_refs", "outcome_sections", "rollout_on"]
+__all__ = ["DECISION_LIMIT", "OUTCOME_LIMIT", "decision_sections", "missing_refs", "outcome_sections",
+           "rollout_on"]
+
+OUTCOME_LIMIT = 15  # municipality lines a page
+DECISION_LIMIT = 10  # decision lines a page, newest first
 
 
 def missing_refs(rollout: Rollout, r: Readiness) -> str:
@@ -27,9 +31,11 @@ def missing_refs(rollout: Rollout, r: Readiness) -> str:
 
 
 def outcome_sections(rollout: Rollout, results: list[Readiness],
-                      standing: dict[int, GateDecision], conflict: list[str]) -> list[Section]:
+                      standing: dict[int, GateDecision], conflict: list[str], *,
+                      page: int = 1, command: str = "") -> list[Section]:
     """After the gate: per municipality its standing decision, or that none was taken, and
-    who was not ready on the day (``results``). No "at risk": the day is past."""
+    who was not ready on the day (``results``), ``OUTCOME_LIMIT`` a page (``command`` with
+    ``page:N`` shows page N). No "at risk": the day is past."""
     undecided = [r for r in results if r.municipality.code not in standing]
     lines = [t("gate.outcome", decided=len(results) - len(undecided), total=len(results),
                go=sum(d.decision == "go" for d in standing.values()),
@@ -49,18 +55,31 @@ def outcome_sections(rollout: Rollout, results: list[Readiness],
                         decision=verdict_text(d), actor=d.actor, at=local_minute(d.at),
                         moved=moved, missing=t("gate.decided_missing", count=len(r.missing))
                         if r.missing else ""))
+    start = (page - 1) * OUTCOME_LIMIT
+    shown = detail[start:start + OUTCOME_LIMIT]
+    hidden = max(0, len(detail) - start - len(shown))
+    more = (Action(t("button.more", count=hidden), f"{command} page:{page + 1}")
+            if hidden and command else None)
     return [Section(lines=tuple(lines)),
-            Section(title=t("gate.outcome_title"), lines=tuple(detail[:15]),
-                    hidden=max(0, len(detail) - 15))]
+            Section(title=t("gate.outcome_title"), lines=tuple(shown), hidden=hidden, more=more)]
 
 
 def decision_sections(ctx: CommandContext, rollout: Rollout, wave: str, gate_id: str,
-                       decisions: list[GateDecision]) -> list[Section]:
+                       decisions: list[GateDecision], *, page: int = 1, command: str = "",
+                       ) -> list[Section]:
+    """The decisions taken at the gate, newest ``DECISION_LIMIT`` a page (``command`` with
+    ``page:N`` shows older ones), then escalations and roll-backs owed."""
     sections = []
     if decisions:
         lines = decision_lines(rollout, decisions)
-        sections.append(Section(title=t("gate.decisions_title"), lines=tuple(lines[-10:]),
-                                hidden=max(0, len(lines) - 10)))
+        end = max(0, len(lines) - (page - 1) * DECISION_LIMIT)
+        shown = lines[max(0, end - DECISION_LIMIT):end]
+        hidden = max(0, end - len(shown))
+        more = (Action(t("button.more", count=hidden), f"{command} page:{page + 1}")
+                if hidden and command else None)
+        if shown:
+            sections.append(Section(title=t("gate.decisions_title"), lines=tuple(shown),
+                                    hidden=hidden, more=more))
     escalations = escalation_section(ctx, rollout, wave, gate_id)
     if escalations is not None:
         sections.append(escalations)

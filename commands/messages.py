@@ -11,7 +11,7 @@ from contextvars import ContextVar
 
 from commands.messages_da import DA
 
-__all__ = ["CATALOGUES", "LANGUAGES", "has_text", "speaking", "t"]
+__all__ = ["CATALOGUES", "LANGUAGES", "has_text", "speaking", "t", "tn"]
 
 EN: dict[str, str] = {
     # statuses, scopes, decisions, labels
@@ -34,7 +34,8 @@ EN: dict[str, str] = {
     "status.runbook": "{wave} runbook (done once for the wave, not per municipality): {done}/{total} done, {late} late, {blocked} blocked",
     "status.runbook_next": "; can start now: {parts}",
     "show.opens_after": "May start once {gate} has passed (runbook order).",
-    "show.runbook_headline": "The go-live runbook: {count} task(s) done once per wave (`done R/LUK P2`)",
+    "show.runbook_headline.one": "The go-live runbook: {count} task done once per wave (`done R/LUK P2`)",
+    "show.runbook_headline.other": "The go-live runbook: {count} tasks done once per wave (`done R/LUK P2`)",
     "show.runbook_line": "{ref} {title} — {owner} · {scope}{opens}",
     "show.runbook_opens": " · after {gate}",
     "show.runbook_none": "This plan has no runbook (no tasks done once per wave).",
@@ -108,10 +109,13 @@ EN: dict[str, str] = {
     # deadlines
     "deadline.none": "no deadline in the plan",
     "deadline.plain": "due {day} ({milestone})",
-    "deadline.left": "due {day} ({milestone}), {days} working days left",
-    "deadline.late": "due {day} ({milestone}), {days} days late",
+    "deadline.left.one": "due {day} ({milestone}), {count} working day left",
+    "deadline.left.other": "due {day} ({milestone}), {count} working days left",
+    "deadline.late.one": "due {day} ({milestone}), {count} day late",
+    "deadline.late.other": "due {day} ({milestone}), {count} days late",
     "deadline.fallback": " [no date on {diagram}'s own page for this wave]",
-    "deadline.waiting": "due {day} ({milestone}), waiting on {count} earlier task(s)",
+    "deadline.waiting.one": "due {day} ({milestone}), waiting on {count} earlier task",
+    "deadline.waiting.other": "due {day} ({milestone}), waiting on {count} earlier tasks",
     "deadline.needed_by": "needed by {ref}, due {day}",
     "deadline.printed": "; printed {day} for {milestone}",
     "confidence.likely": "likely",
@@ -218,13 +222,16 @@ EN: dict[str, str] = {
     "notice.report_file": "{wave}: {name} is due today; the report is attached ({format}).",
     "detail.waits_on": "waits on {refs}",
     # next
-    "next.headline": "{target}: {count} task(s) can start now",
+    "next.headline.one": "{target}: {count} task can start now",
+    "next.headline.other": "{target}: {count} tasks can start now",
     "next.late_suffix": ", {late} of them late",
     "next.none": "{target}: nothing can start right now.",
     "next.all_done": "Every task is done or not applicable.",
-    "next.waiting": "{count} open task(s) wait on others: try `blocked` to see on what.",
+    "next.waiting.one": "{count} open task waits on others: try `blocked` to see on what.",
+    "next.waiting.other": "{count} open tasks wait on others: try `blocked` to see on what.",
     # blocked
-    "blocked.headline": "{target}: {count} stuck task(s) holding up {held} other(s)",
+    "blocked.headline.one": "{target}: {count} stuck task holding up {held}",
+    "blocked.headline.other": "{target}: {count} stuck tasks holding up {held}",
     "blocked.none": "{target}: nothing is blocked or late.",
     "blocked.reason": "blocked: {reason}",
     "blocked.overdue": "late and ready to do",
@@ -237,7 +244,8 @@ EN: dict[str, str] = {
     "status.members_title": "Municipalities, their own tasks (most late first)",
     "status.member_line": "{name}: {done}/{total} done, {late} late, {blocked} blocked",
     "status.counts": "Own tasks: {done}/{total} done, {ready} ready to start, {late} late, {blocked} blocked",
-    "status.gate_readiness": "Next gate {gate} on {day} ({days} working days): {missing} task(s) missing, longest remaining chain {chain} working days{risk}",
+    "status.gate_readiness.one": "Next gate {gate} on {day} ({days} working days): {count} task missing, longest remaining chain {chain} working days{risk}",
+    "status.gate_readiness.other": "Next gate {gate} on {day} ({days} working days): {count} tasks missing, longest remaining chain {chain} working days{risk}",
     "status.at_risk": " — AT RISK",
     "status.shared": "Done once for everyone (counted once, not per municipality): {done}/{total} done, {late} late, {blocked} blocked",
     "status.open_by_diagram": "Open per diagram: {parts}",
@@ -252,7 +260,8 @@ EN: dict[str, str] = {
     "show.not_applicable": "not in the diagram: {reason}",
     "show.state": "{where}: {state}{reason}; {deadline}",
     "show.deadlines": "Deadlines: {parts}",
-    "show.waits_on": "Waits on: {parts} ({done} other predecessor(s) finished)",
+    "show.waits_on.one": "Waits on: {parts} ({count} other predecessor finished)",
+    "show.waits_on.other": "Waits on: {parts} ({count} other predecessors finished)",
     "show.all_finished": "Everything it waits on is finished ({count}).",
     "show.plan_waits_on": "Waits on: {parts}",
     "show.no_predecessors": "Waits on nothing.",
@@ -284,7 +293,8 @@ EN: dict[str, str] = {
     "gate.control_inferred": " (which tasks answer it is inferred: unconfirmed)",
     "gate.decision_line": "{name}: {decision} by {actor} at {at}",
     # wave
-    "wave.headline": "{count} wave(s)",
+    "wave.headline.one": "{count} wave",
+    "wave.headline.other": "{count} waves",
     "wave.gates": "Gates: {parts}",
     "wave.next_gate": "Next: {gate} on {day} ({days} working days)",
     "wave.members": "{count} municipalities: {names}",
@@ -301,7 +311,8 @@ EN: dict[str, str] = {
     "history.waves_title": "Waves",
     "history.move_line": "{when}: {old} → {new} ({reason}, by {actor})",
     # changes
-    "change.headline": "{code} {title}: {count} change(s) recorded",
+    "change.headline.one": "{code} {title}: {count} change recorded",
+    "change.headline.other": "{code} {title}: {count} changes recorded",
     "change.nothing": "{code}: nothing to change",
     "change.follows": "{task} follows it: {state} (derived, nothing recorded for it)",
     "change.overridden": "Recorded, but {task} counts as {state}.",
@@ -317,7 +328,8 @@ EN: dict[str, str] = {
     "undo.decision": "{gate} {wave} {name}: the {decision} is withdrawn",
     "undo.move": "{name}: back from {new} to {old}",
     "undo.task": "{task}: back from {new} to {old}",
-    "undo.headline": "Undone: your `{verb}` of {when}, {count} change(s) reversed.",
+    "undo.headline.one": "Undone: your `{verb}` of {when}, {count} change reversed.",
+    "undo.headline.other": "Undone: your `{verb}` of {when}, {count} changes reversed.",
     "undo.conflict": "Cannot undo your `{verb}` of {when}: {actor} changed {what} at {at} ({source}) since. Nothing was undone.",
     "move.same": "{name} is already in {wave}; nothing changed.",
     "move.done": "{name} moved from {old} to {new}.",
@@ -333,14 +345,17 @@ EN: dict[str, str] = {
     "decision.line": "{at} {gate} {wave}: {decision} by {actor} ({source}){note}{missing}{superseded}",
     "decision.superseded": " (superseded)",
     "decision.withdrawn_mark": " (withdrawn)",
-    "decision.missing": " — taken with {count} task(s) not finished: {tasks}",
+    "decision.missing.one": " — taken with {count} task not finished: {tasks}",
+    "decision.missing.other": " — taken with {count} tasks not finished: {tasks}",
     "decide.already": "{gate} {wave}: {name} already has {decision} (by {actor} at {at}); nothing recorded.",
     "decide.supersedes": "This supersedes the {decision} by {actor} at {at}; both stay in the history.",
-    "decide.with_missing": "Recorded with {count} task(s) not finished: {tasks}",
+    "decide.with_missing.one": "Recorded with {count} task not finished: {tasks}",
+    "decide.with_missing.other": "Recorded with {count} tasks not finished: {tasks}",
     "decide.go_live_continues": "KP-4 okay: the go-live of {name} continues.",
     "decide.redated": "The dates of {wave} apply now: {gate} there is on {day}.",
     "decide.rollback": "Roll-back due in {wave}: {code} {title} for {name} (`done {code} {slug}` when it is done).",
-    "decide.stopped": "Stop aktivitet: the go-live of {name} stops; its {count} open task(s) are on hold, with no reminders. It stays in its wave.",
+    "decide.stopped.one": "Stop aktivitet: the go-live of {name} stops; its {count} open task is on hold, with no reminders. It stays in its wave.",
+    "decide.stopped.other": "Stop aktivitet: the go-live of {name} stops; its {count} open tasks are on hold, with no reminders. It stays in its wave.",
     "decide.escalated": "Escalated to the managers of {wave}; nothing moves. Listed by `gate {gate} {wave}` and `status {wave}` until a new decision there.",
     "decide.steering": "{wave} has no next wave, so {name} stays in {wave}: an open escalation for the steering group, listed by `gate {gate} {wave}` and `status {wave}` until a new decision there.",
     "decide.conflict": "Nothing was recorded: {actor} decided {gate} for {name} at {at}, after you looked. See `history` and decide again if still needed.",
@@ -348,7 +363,8 @@ EN: dict[str, str] = {
     "hint.confirm": "To record it anyway, type: `{command}REASON`",
     "error.supersede_needs_reason": "{name} already has {decision} at {gate} (by {actor} at {at}). A new decision supersedes it and needs a reason. Nothing was recorded.",
     "hint.give_reason": "Type: `{command}REASON`",
-    "error.go_not_ready": "{name} is not ready for {gate}: {count} task(s) not finished: {tasks}. Nothing was recorded.",
+    "error.go_not_ready.one": "{name} is not ready for {gate}: {count} task not finished: {tasks}. Nothing was recorded.",
+    "error.go_not_ready.other": "{name} is not ready for {gate}: {count} tasks not finished: {tasks}. Nothing was recorded.",
     "escalation.title": "Open escalations",
     "escalation.stop": "{name}: STOP ACTIVITY at {gate} ({wave}) by {actor} at {at}{note}{stopped}",
     "escalation.escalate": "{name}: NO-GO at {gate} ({wave}) by {actor} at {at}{note}, for the managers of {wave}{stopped}",
@@ -461,16 +477,20 @@ EN: dict[str, str] = {
     "console.needs_reason": "{label} needs a reason: click {number} <reason>",
     "console.more": "… and {count} more",
     # reminders (the scheduler's messages)
-    "notice.deadline": "{wave}: {count} task(s) due soon ({day})",
+    "notice.deadline.one": "{wave}: {count} task due soon ({day})",
+    "notice.deadline.other": "{wave}: {count} tasks due soon ({day})",
     "notice.deadline_footer": "Press Done when a task is finished; `next {wave}` shows what can start.",
     "notice.due_today": "Due today",
     "notice.due_in_one": "Due in 1 working day",
     "notice.due_in": "Due in {days} working days",
-    "notice.overdue": "{wave}: {count} task(s) are late",
+    "notice.overdue.one": "{wave}: {count} task is late",
+    "notice.overdue.other": "{wave}: {count} tasks are late",
     "notice.overdue_footer": "`blocked {wave}` shows what holds them up. Reminded again in a week.",
     "notice.today": "today",
-    "notice.in_days": "in {days} working day(s)",
-    "notice.days_left": "{days} working day(s) left",
+    "notice.in_days.one": "in {count} working day",
+    "notice.in_days.other": "in {count} working days",
+    "notice.days_left.one": "{count} working day left",
+    "notice.days_left.other": "{count} working days left",
     "notice.report": "{wave}: {name} is due {when} ({day})",
     "notice.escalation": "{wave}: {name} needs a decision after {gate}",
     "notice.escalation_footer": "`gate {gate} {wave}` lists the open escalations; a new `decide {gate} {wave} …` closes this one.",
@@ -484,7 +504,8 @@ EN: dict[str, str] = {
     "notice.countdown_footer": "`gate {gate} {wave}` for the full picture.",
     "notice.next_gate": "Next gate {gate} on {day} ({days} working days)",
     "notice.no_gate": "No gate ahead",
-    "notice.digest_counts": "{open} open task(s) in {municipalities} municipalities: {late} late, {soon} due within 5 working days, {blocked} blocked",
+    "notice.digest_counts.one": "{count} open task in {municipalities} municipalities: {late} late, {soon} due within 5 working days, {blocked} blocked",
+    "notice.digest_counts.other": "{count} open tasks in {municipalities} municipalities: {late} late, {soon} due within 5 working days, {blocked} blocked",
     "notice.can_start": "Can start now (most urgent first)",
     "notice.digest": "Good morning, {wave}: {weekday} {day}",
     "notice.digest_footer": "`next {wave}` for the full list.",
@@ -518,6 +539,26 @@ EN: dict[str, str] = {
     "error.control_chars": "The {what} contains control characters; please type plain text.",
     "error.too_long": "The {what} is too long ({length} characters; at most {limit}).",
     "error.undo_args": "`undo` takes no arguments: it undoes your own last command.",
+    "wave.more_members": " +{count} (`wave {wave}` lists them all)",
+    # grouped answers (a wave at a glance)
+    "page.beyond": "There is no page {page}: the list ends on page {last} (`{command}`).",
+    "blocked.held.one": "{count} other",
+    "blocked.held.other": "{count} others",
+    "group.open": "Open ({count})",
+    "group.late": ", {count} late",
+    "group.next": "{count} can start now{late} · {done}/{total} done",
+    "group.blocked.one": "{count} stuck{late}, holding up {held}",
+    "group.blocked.other": "{count} stuck{late}, holding up {held}",
+    "group.by_task_title": "By task, most urgent first (its button lists the municipalities)",
+    "group.by_municipality_title": "By municipality, most late first (`{verb} NAME` lists one)",
+    "group.municipality_next.one": "{name}: {count} task can start now{late}",
+    "group.municipality_next.other": "{name}: {count} tasks can start now{late}",
+    "group.municipality_blocked.one": "{name}: {count} stuck task{late}",
+    "group.municipality_blocked.other": "{name}: {count} stuck tasks{late}",
+    "status.by_task_title": "The wave's tasks, most late first (`next {wave} CODE` lists one)",
+    "status.task_line": "{ref} {title}: {done}/{total} done, {late} late{names}",
+    "gate.missing_title": "Missing, by task (most municipalities first; `gate {gate} {wave} CODE` lists who misses it)",
+    "gate.missing_line": "{ref} {title}: missing in {count} of {total}{names}",
     "error.bad_page": "`{word}` is not a page number.",
     "error.pause_range": "`{word}` is too long or too short a pause: at least 1 hour, at most {days} days (e.g. `remind pause 3d`). Nothing was changed.",
     "error.move_usage": "`move` needs a municipality and a wave.",
@@ -618,5 +659,19 @@ def t(key: str, /, **values: object) -> str:
 
     A key missing from a catalogue falls back to English; an unknown key shows itself.
     """
-    template = CATALOGUES[_language.get()].get(key) or EN.get(key) or key
+    template = CATALOGUES[_language.get()].get(key) or EN.get(key)
+    count = values.get("count")
+    if template is None and isinstance(count, int):  # a text with plural forms: by ``count``
+        return tn(key, count, **{k: v for k, v in values.items() if k != "count"})
+    template = template or key
     return template.format(**values) if values else template
+
+
+def tn(key: str, /, count: int, **values: object) -> str:
+    """The plural form of ``key`` for ``count``: ``key.one`` for exactly 1, else ``key.other``.
+
+    English and Danish both have these two forms; ``count`` is filled in as ``{count}``.
+    """
+    form = f"{key}.one" if count == 1 else f"{key}.other"
+    template = CATALOGUES[_language.get()].get(form) or EN.get(form) or key
+    return template.format(count=count, **values)

@@ -16,7 +16,7 @@ from datetime import datetime
 from commands.context import Actor, CommandContext, Invocation
 from commands.messages import t
 from commands.present import local_minute, task_line
-from commands.reply import Reply, Section, TaskLine, Tone
+from commands.reply import Action, Reply, Section, TaskLine, Tone
 from commands.report_build import VERSIONS
 from rollout.gates import next_gate, wave_controls
 from rollout.reminders import DueItem
@@ -63,10 +63,13 @@ class _Lines:
         names = ", ".join(f"@{p.handle}" for p in people)
         return replace(line, owner=f"{line.owner} ({names})")
 
-    def section(self, title: str, views: Sequence[TaskView]) -> Section:
+    def section(self, title: str, views: Sequence[TaskView], more: str = "") -> Section:
+        """The first tasks; ``more`` is the command that lists the rest (a "Show more")."""
         shown = views[:TASK_LIMIT]
-        return Section(title=title, tasks=tuple(self.line(v) for v in shown),
-                       hidden=len(views) - len(shown))
+        hidden = len(views) - len(shown)
+        return Section(title=title, tasks=tuple(self.line(v) for v in shown), hidden=hidden,
+                       more=Action(t("button.more", count=hidden), more)
+                       if hidden and more else None)
 
     def extra(self) -> dict[str, str]:
         if not self.mentioned:
@@ -87,14 +90,16 @@ def notice(ctx: CommandContext, rollout: Rollout, item: DueItem,
     wave = item.target.wave
     if item.kind == "deadline":
         sections = tuple(lines.section(_due_when(left),
-                                       [v for v in item.tasks if item.offsets.get(v.key) == left])
+                                       [v for v in item.tasks if item.offsets.get(v.key) == left],
+                                       f"next {wave}")
                          for left in sorted(set(item.offsets.values())))
         return Reply(t("notice.deadline", wave=wave, count=len(item.tasks), day=item.day.isoformat()),
                      sections, tone=Tone.WARNING, public=True, extra=lines.extra(),
                      footer=t("notice.deadline_footer", wave=wave))
     if item.kind == "overdue":
         return Reply(t("notice.overdue", wave=wave, count=len(item.tasks)),
-                     (lines.section("", item.tasks),), tone=Tone.ERROR, public=True,
+                     (lines.section("", item.tasks, f"blocked {wave}"),), tone=Tone.ERROR,
+                     public=True,
                      extra=lines.extra(), footer=t("notice.overdue_footer", wave=wave))
     if item.kind == "countdown":
         return _countdown(ctx, rollout, item)
@@ -104,7 +109,7 @@ def notice(ctx: CommandContext, rollout: Rollout, item: DueItem,
             return _report_file(ctx, item)
         due = min(item.report.by_diagram.values())
         when = (t("notice.today") if item.days_left == 0
-                else t("notice.in_days", days=item.days_left))
+                else t("notice.in_days", count=item.days_left))
         return Reply(t("notice.report", wave=wave, name=item.report.name, when=when,
                        day=due.isoformat()),
                      (Section(lines=tuple(f"{d}: {day.isoformat()}"
@@ -161,7 +166,7 @@ def _countdown(ctx: CommandContext, rollout: Rollout, item: DueItem) -> Reply:
     assert item.gate is not None
     gate, wave = item.gate, item.target.wave
     when = (t("notice.today") if item.days_left == 0
-            else t("notice.days_left", days=item.days_left))
+            else t("notice.days_left", count=item.days_left))
     ready = [r.municipality.name for r in item.readiness if r.ready]
     lacking = [r for r in item.readiness if not r.ready]
     lines = []
@@ -200,7 +205,7 @@ def _digest(ctx: CommandContext, rollout: Rollout, item: DueItem, lines: _Lines)
     gate_text = (t("notice.next_gate", gate=gate.gate, day=gate.day.isoformat(),
                    days=rollout.graph.calendar.working_days_between(item.day, gate.day))
                  if gate else t("notice.no_gate"))
-    summary = Section(lines=(gate_text, t("notice.digest_counts", open=len(open_),
+    summary = Section(lines=(gate_text, t("notice.digest_counts", count=len(open_),
                                           municipalities=len(members), late=late, soon=soon,
                                           blocked=blocked)))
     ready = rollout.next_tasks(keys + rollout.wave_keys([wave]), item.day)[:5]

@@ -153,8 +153,8 @@ def deadline_note(view: TaskView, today: date) -> str:
                  count=len(view.waits_on)) + fallback
     if left < 0:
         late = (today - view.deadline.day).days
-        return t("deadline.late", day=day, days=late, milestone=origin) + fallback
-    return t("deadline.left", day=day, days=left, milestone=origin) + fallback
+        return t("deadline.late", day=day, count=late, milestone=origin) + fallback
+    return t("deadline.left", day=day, count=left, milestone=origin) + fallback
 
 
 def confidence_mark(deadline: Deadline | None) -> str:
@@ -246,6 +246,11 @@ def task_section(ctx: CommandContext, rollout: Rollout, views: Sequence[TaskView
     start = (page - 1) * limit
     shown = views[start:start + limit]
     hidden = max(0, len(views) - start - len(shown))
+    if not shown and page > 1 and command:
+        last = max(1, -(-len(views) // limit))
+        base = " ".join(w for w in command.split() if not w.lower().startswith("page"))
+        return Section(title=title, lines=(t("page.beyond", page=page, last=last,
+                                              command=f"{base} page:{last}"),))
     more = (Action(t("button.more", count=hidden), f"{command} page:{page + 1}")
             if hidden and command else None)
     return Section(title=title, tasks=tuple(task_line(ctx, rollout, v, actor) for v in shown),

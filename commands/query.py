@@ -7,6 +7,17 @@ from dataclasses import replace
 
 from commands.context import CommandContext, Invocation
 from commands.gating import escalation_section
+from commands.groups import (
+    Grouped,
+    blocked_summary,
+    done_of_all,
+    grouped_sections,
+    next_summary,
+    split_codes,
+    split_municipalities,
+    split_page,
+    wants_groups,
+)
 from commands.messages import t
 from commands.parse import (
     Target,
@@ -35,27 +46,18 @@ from commands.present import (
     load_rollout,
     owner_name,
     state_text,
+    task_line,
     task_section,
 )
 from commands.reply import Reply, Section, Tone
 from commands.runbook import runbook_listing, runbook_status_line
+from commands.status_groups import wave_sections
 from rollout.gates import next_gate, readiness
 from rollout.model import FINISHED, Municipality, Status, TaskKey
 from rollout.plan import Scope, TaskDef
 from rollout.status import Rollout, TaskView
 
 __all__ = ["blocked", "next_", "show", "status"]
-
-
-def _page(args: list[str]) -> tuple[list[str], int]:
-    """Strip a ``page:N`` word (added by "show more" buttons)."""
-    rest = [a for a in args if not a.lower().startswith("page:")]
-    pages = [a for a in args if a.lower().startswith("page:")]
-    try:
-        page = max(1, int(pages[-1].split(":", 1)[1])) if pages else 1
-    except ValueError as exc:
-        raise UserError(t("error.bad_page", word=pages[-1])) from exc
-    return rest, page
 
 
 def _keys(rollout: Rollout, target: Target, inv: Invocation) -> list[TaskKey]:
@@ -97,6 +99,17 @@ def _target(ctx: CommandContext, inv: Invocation, rollout: Rollout, args: list[s
     return target
 
 
+def _targets(ctx: CommandContext, inv: Invocation, rollout: Rollout, words: list[str],
+             allowed: tuple[str, ...]) -> tuple[Target, list[Municipality]]:
+    """One target, or several municipalities named one a word (`aarhus randers`)."""
+    several = split_municipalities(words, rollout.municipalities)
+    if not several:
+        return _target(ctx, inv, rollout, words, allowed), []
+    if isinstance(rollout.states, StoredStates):
+        rollout.states.prefetch([m.code for m in several])
+    return Target("municipalities"), several
+
+
 def _prefetch(rollout: Rollout, target: Target) -> None:
     """Read the task states the answer will need in one query."""
     if not isinstance(rollout.states, StoredStates):
@@ -111,17 +124,22 @@ def _prefetch(rollout: Rollout, target: Target) -> None:
 
 
 def next_(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
-    """Tasks that can start now, most urgent first: `next aarhus`, `next P2 klik`, `next me`."""
-    args, page = _page(args)
+    """Tasks that can start now, most urgent first: `next aarhus`, `next aarhus randers`,
+    `next P2 klik`, `next me`; a wave's answer grouped by task (`next K91 A/TS201` opens one)."""
+    args, page = split_page(args)
     refuse_untracked(ctx, args)
     words, klik = split_klik(args)
+    words, refs = split_codes(words, ctx.graph.plan)
     rollout = load_rollout(ctx)
-    target = _target(ctx, inv, rollout, words, ("municipality", "wave", "role", "me"))
-    keys = _keys(rollout, target, inv)
+    target, several = _targets(ctx, inv, rollout, words, ("municipality", "wave", "role", "me"))
+    keys = _keys(rollout, target, inv) if not several else rollout.task_keys(several)
     if klik:
         keys = [k for k in keys if rollout.graph.task(k.ref).klik]
+    if refs:
+        keys = [k for k in keys if k.ref in refs]
     ready = rollout.next_tasks(keys, ctx.today)
-    label = _target_label(ctx, target) + (t("next.klik_suffix") if klik else "")
+    label = (", ".join(m.name for m in several) if several else _target_label(ctx, target)) \
+        + (t("next.klik_suffix") if klik else "") + (f" · {', '.join(sorted(refs))}" if refs else "")
     if not ready:
         return Reply(t("next.none", target=label),
                      sections=_nothing_ready(rollout, target, ctx, keys))
@@ -130,6 +148,13 @@ def next_(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     if late:
         headline += t("next.late_suffix", late=late)
     command = " ".join(["next", *args])
+    if wants_groups(ready, refs):
+        totals = done_of_all(rollout, keys, ctx)
+        grouped = Grouped("next", [*words, *(["klik"] if klik else [])],
+                          lambda vs: next_summary(vs, totals), "group.municipality_next")
+        sections = grouped_sections(ctx, rollout, ready, grouped, page,
+                                    lambda v: task_line(ctx, rollout, v, inv.actor))
+        return Reply(headline, sections, footer=date_legend(ready))
     section = task_section(ctx, rollout, ready, inv.actor, page=page, command=command)
     return Reply(headline, (section,), footer=date_legend(ready))
 
@@ -145,21 +170,34 @@ def _nothing_ready(rollout: Rollout, target: Target, ctx: CommandContext,
 
 
 def blocked(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
-    """What is stuck and on what: blocked or overdue tasks that hold others up."""
-    args, page = _page(args)
+    """What is stuck and on what: blocked or overdue tasks that hold others up; a wave's
+    answer grouped by task (`blocked K91 B/TS203` opens one)."""
+    args, page = split_page(args)
+    words, refs = split_codes(args, ctx.graph.plan)
     rollout = load_rollout(ctx)
-    target = _target(ctx, inv, rollout, args, ("municipality", "wave", "me"))
-    roots = rollout.stuck(_keys(rollout, target, inv), ctx.today)
-    label = _target_label(ctx, target)
+    target, several = _targets(ctx, inv, rollout, words, ("municipality", "wave", "me"))
+    keys = _keys(rollout, target, inv) if not several else rollout.task_keys(several)
+    roots = [r for r in rollout.stuck(keys, ctx.today) if not refs or r.view.key.ref in refs]
+    label = (", ".join(m.name for m in several) if several else _target_label(ctx, target)) \
+        + (f" · {', '.join(sorted(refs))}" if refs else "")
     if not roots:
         return Reply(t("blocked.none", target=label), tone=Tone.SUCCESS)
     views = [r.view for r in roots]
+    details = {r.view.key.as_value(): _stuck_detail(rollout, r.view, r.holds) for r in roots}
+    held = len({k for r in roots for k in r.holds})
+    headline = t("blocked.headline", target=label, count=len(roots),
+                 held=t("blocked.held", count=held))
+    if wants_groups(views, refs):
+        holds = {r.view.key: r.holds for r in roots}
+        grouped = Grouped("blocked", words, lambda vs: blocked_summary(vs, holds),
+                          "group.municipality_blocked")
+        sections = grouped_sections(
+            ctx, rollout, sorted(views, key=TaskView.urgency), grouped, page,
+            lambda v: task_line(ctx, rollout, v, inv.actor, detail=details[v.key.as_value()]))
+        return Reply(headline, sections, tone=Tone.WARNING, footer=date_legend(views))
     section = task_section(ctx, rollout, views, inv.actor, page=page,
                            command=" ".join(["blocked", *args]))
-    details = {r.view.key.as_value(): _stuck_detail(rollout, r.view, r.holds) for r in roots}
     tasks = tuple(replace(line, detail=details[line.key]) for line in section.tasks)
-    held = len({k for r in roots for k in r.holds})
-    headline = t("blocked.headline", target=label, count=len(roots), held=held)
     return Reply(headline, (Section(tasks=tasks, hidden=section.hidden, more=section.more),),
                  tone=Tone.WARNING, footer=date_legend(views))
 
@@ -179,6 +217,8 @@ def status(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     Every view counts the same way (:meth:`Rollout.counts`): a municipality's own tasks, and
     the tasks done once for everyone on a line of their own, each counted once.
     """
+    command = " ".join(["status", *split_page(args)[0]])
+    args, page = split_page(args)
     rollout = load_rollout(ctx)
     target = _target(ctx, inv, rollout, args, ("municipality", "wave"))
     if target.municipality is not None:
@@ -200,7 +240,7 @@ def status(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     lines.append(_shared_line(rollout, ctx))
     sections = [Section(lines=tuple(lines))]
     if target.wave:
-        sections.append(_wave_members(ctx, rollout, target.wave))
+        sections.extend(wave_sections(ctx, rollout, target.wave, page, command))
     escalations = escalation_section(ctx, rollout, target.wave)
     if escalations is not None:
         sections.append(escalations)
@@ -211,16 +251,6 @@ def _shared_line(rollout: Rollout, ctx: CommandContext) -> str:
     shared = rollout.shared_counts(ctx.today)
     return t("status.shared", done=shared.done, total=shared.total, late=shared.late,
              blocked=shared.blocked)
-
-
-def _wave_members(ctx: CommandContext, rollout: Rollout, wave: str) -> Section:
-    members = sorted((m for m in rollout.municipalities.values() if m.wave == wave),
-                     key=lambda m: m.name)
-    rows = [(rollout.counts([m], ctx.today), m.name) for m in members]
-    rows.sort(key=lambda r: (-r[0].late, -r[0].blocked, r[1]))
-    lines = tuple(t("status.member_line", name=name, done=c.done, total=c.total,
-                    late=c.late, blocked=c.blocked) for c, name in rows[:10])
-    return Section(title=t("status.members_title"), lines=lines, hidden=max(0, len(rows) - 10))
 
 
 def _municipality_status(ctx: CommandContext, rollout: Rollout, target: Target) -> Reply:
@@ -234,7 +264,7 @@ def _municipality_status(ctx: CommandContext, rollout: Rollout, target: Target) 
     if gate is not None:
         ready = readiness(rollout, municipality, gate, ctx.today)
         lines.append(t("status.gate_readiness", gate=gate.gate, day=gate.day.isoformat(),
-                       days=ready.countdown.working_days, missing=len(ready.missing),
+                       days=ready.countdown.working_days, count=len(ready.missing),
                        chain=ready.chain_days,
                        risk=t("status.at_risk") if ready.at_risk else ""))
     views = rollout.views(rollout.task_keys([municipality], include_system=False), ctx.today)
@@ -330,7 +360,7 @@ def _neighbours(ctx: CommandContext, rollout: Rollout, key: TaskKey) -> list[str
             conf = f", {edge.confidence}" if edge else ""
             parts.append(f"{p.ref} ({t(f'status.{rollout.state(p).status}')}{conf})")
         more = f" +{len(open_preds) - 8}" if len(open_preds) > 8 else ""
-        lines.append(t("show.waits_on", parts="; ".join(parts) + more, done=finished))
+        lines.append(t("show.waits_on", parts="; ".join(parts) + more, count=finished))
     elif preds:
         lines.append(t("show.all_finished", count=finished))
     else:

@@ -14,6 +14,7 @@ from commands.gate_outcome import (
 )
 from commands.gating import decide, decision_lines
 from commands.grammar import split_reason
+from commands.groups import MUNICIPALITY_LIMIT, names_text, page_of, split_codes, split_page
 from commands.messages import t
 from commands.parse import (
     MAX_REASON,
@@ -31,7 +32,7 @@ from commands.present import (
     load_rollout,
     task_section,
 )
-from commands.reply import Reply, Section, Tone
+from commands.reply import Action, Reply, Section, Tone
 from rollout.decisions import current_decisions
 from rollout.gates import (
     GateDate,
@@ -66,6 +67,9 @@ def gate(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     """Days left to a gate and who is not ready: `gate KP-3 P2`; once the gate is past, its
     outcome: who was decided and how, who was not."""
     rollout = load_rollout(ctx)
+    command = " ".join(["gate", *args])
+    args, page = split_page(args)
+    args, refs = split_codes(args, ctx.graph.plan)
     if not args:
         raise UserError(t("error.missing_gate"), hint=t("usage.gate", gates=", ".join(gate_ids(rollout))))
     gate_id = match_gate(args[0], ctx.graph.plan)
@@ -90,13 +94,18 @@ def gate(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
         then = rollout_on(ctx, rollout, found.day, wave, members)
         on_the_day = [readiness(then, then.municipalities[m.code], found, found.day)
                       for m in members]
-        sections = outcome_sections(rollout, on_the_day, standing, _conflict_lines(found))
+        on_the_day = _missing_any(on_the_day, refs)
+        sections = outcome_sections(rollout, on_the_day, standing, _conflict_lines(found),
+                                    page=page, command=_base(command))
+        sections.append(_missing_by_task(rollout, on_the_day, wave, gate_id, page, command))
         at_risk = False
     else:
         headline = t("gate.headline", gate=gate_id, wave=wave, day=found.day.isoformat(),
                      days=countdown.calendar_days, working=countdown.working_days)
-        results = [readiness(rollout, m, found, ctx.today) for m in members]
-        sections, at_risk = _readiness_sections(rollout, _conflict_lines(found), results)
+        results = _missing_any([readiness(rollout, m, found, ctx.today) for m in members], refs)
+        sections, at_risk = _readiness_sections(rollout, _conflict_lines(found), results,
+                                                page, _base(command))
+        sections.append(_missing_by_task(rollout, results, wave, gate_id, page, command))
     runbook = _runbook_due(rollout, wave, found.day, ctx.today)
     if runbook:
         sections.append(task_section(ctx, rollout, runbook, inv.actor,
@@ -111,7 +120,8 @@ def gate(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     questions = question_lines(ctx.graph.plan, ctx.graph.plan.tracked, at=gate_id)
     if questions:
         sections.append(Section(title=t("notes.questions_title"), lines=tuple(questions)))
-    sections += decision_sections(ctx, rollout, wave, gate_id, decisions)
+    sections += decision_sections(ctx, rollout, wave, gate_id, decisions, page=page,
+                                  command=_base(command))
     return Reply(headline, tuple(sections), tone=Tone.WARNING if at_risk else Tone.INFO)
 
 
@@ -122,8 +132,39 @@ def _conflict_lines(found: GateDate) -> list[str]:
         f"{d}: {day.isoformat()}" for d, day in sorted(found.by_diagram.items())))]
 
 
+def _base(command: str) -> str:
+    """The command without its page word, for the "Show more" button to add the next one."""
+    return " ".join(split_page(command.split())[0])
+
+
+def _missing_any(results: list[Readiness], refs: frozenset[str]) -> list[Readiness]:
+    """With tasks named (`gate KP-3 K91 A/TS102`), only the municipalities missing one."""
+    if not refs:
+        return results
+    return [r for r in results if any(v.key.ref in refs for v in r.missing)]
+
+
+def _missing_by_task(rollout: Rollout, results: list[Readiness], wave: str, gate_id: str,
+                     page: int, command: str) -> Section:
+    """The required tasks not finished, by task: in how many municipalities, and which."""
+    by_ref: dict[str, list[TaskView]] = {}
+    for r in results:
+        for view in r.missing:
+            by_ref.setdefault(view.key.ref, []).append(view)
+    rows = sorted(by_ref.values(), key=lambda vs: (-len(vs), vs[0].key.ref))
+    shown, hidden = page_of(rows, page, MUNICIPALITY_LIMIT)
+    lines = tuple(t("gate.missing_line", ref=vs[0].key.ref, title=vs[0].task.title_da,
+                    count=len(vs), total=len(results),
+                    names=" — " + names_text(rollout, [v.key for v in vs]))
+                  for vs in shown)
+    more = (Action(t("button.more", count=hidden), f"{_base(command)} page:{page + 1}")
+            if hidden else None)
+    return Section(title=t("gate.missing_title", gate=gate_id, wave=wave), lines=lines,
+                   hidden=hidden, more=more)
+
+
 def _readiness_sections(rollout: Rollout, conflict: list[str], results: list[Readiness],
-                        ) -> tuple[list[Section], bool]:
+                        page: int = 1, command: str = "") -> tuple[list[Section], bool]:
     """Before the gate: how many are ready, who is not, who is at risk."""
     not_ready = [r for r in results if not r.ready]
     at_risk = [r for r in not_ready if r.at_risk]
@@ -133,12 +174,15 @@ def _readiness_sections(rollout: Rollout, conflict: list[str], results: list[Rea
     if not_ready:
         not_ready.sort(key=lambda r: (not r.at_risk, -len(r.missing), r.municipality.name))
         detail = []
-        for r in not_ready[:10]:
+        shown, hidden = page_of(not_ready, page, MUNICIPALITY_LIMIT)
+        for r in shown:
             risk = t("gate.risk", chain=r.chain_days) if r.at_risk else ""
             detail.append(t("gate.not_ready_line", name=r.municipality.name,
                             count=len(r.missing), missing=missing_refs(rollout, r), risk=risk))
+        more = (Action(t("button.more", count=hidden), f"{command} page:{page + 1}")
+                if hidden and command else None)
         sections.append(Section(title=t("gate.not_ready_title"), lines=tuple(detail),
-                                hidden=max(0, len(not_ready) - 10)))
+                                hidden=hidden, more=more))
     return sections, bool(at_risk)
 
 
@@ -162,7 +206,10 @@ def wave(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
         if nxt:
             lines.append(t("wave.next_gate", gate=nxt.gate, day=nxt.day.isoformat(),
                            days=ctx.graph.calendar.working_days_between(ctx.today, nxt.day)))
-        shown = ", ".join(members[:12]) + (f" +{len(members) - 12}" if len(members) > 12 else "")
+        # One wave asked for: every member (91 names fit one section); else the first 12.
+        cut = len(members) if args else 12
+        shown = ", ".join(members[:cut]) + (t("wave.more_members", count=len(members) - cut,
+                                              wave=wave_id) if len(members) > cut else "")
         lines.append(t("wave.members", count=len(members), names=shown or "–"))
         reports = reports_due(rollout, wave_id)
         if reports:

@@ -101,12 +101,23 @@ def _task(task: TaskLine, ids: _Ids) -> Element:
     return {"type": "Container", "separator": True, "items": items}
 
 
+def _line_chunks(lines: tuple[str, ...]) -> list[str]:
+    """Lines joined into texts of at most MAX_TEXT characters each, so no line is cut short
+    because the lines before it were long (a page of a wave's answer)."""
+    chunks: list[str] = []
+    for line in lines:
+        if chunks and len(chunks[-1]) + 2 + len(line) <= MAX_TEXT:
+            chunks[-1] += "\n\n" + line
+        else:
+            chunks.append(line)
+    return chunks
+
+
 def _section(section: Section, ids: _Ids, room: int) -> tuple[list[Element], int]:
     out: list[Element] = []
     if section.title:
         out.append(_text(section.title, weight="Bolder", size="Medium", separator=True))
-    if section.lines:
-        out.append(_text("\n\n".join(section.lines), spacing="Small"))
+    out.extend(_text(chunk, spacing="Small") for chunk in _line_chunks(section.lines))
     shown = section.tasks[:max(room, 0)]
     out.extend(_task(task, ids) for task in shown)
     hidden = section.hidden + len(section.tasks) - len(shown)

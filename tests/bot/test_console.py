@@ -43,7 +43,7 @@ def chat(demo_runtime: Runtime) -> Chat:
 
 def test_next_aarhus_lists_what_can_start_with_owner_and_deadline(chat: Chat) -> None:
     reply = chat.say("/sf1590 next aarhus")
-    assert "Aarhus (P2): 4 task(s) can start now, 1 of them late" in reply
+    assert "Aarhus (P2): 4 tasks can start now, 1 of them late" in reply
     assert ("A/TS213 Bestilling af abonnement på Sortiment — Aarhus — "
             "Leverandør af bogføringssystemet") in reply
     # TS200 waits on it and is due 2019-10-22 (the PVT it leads to is due 2019-10-24)
@@ -182,9 +182,11 @@ def test_every_command_is_in_the_readme() -> None:
 def test_long_lists_are_cut_with_a_count_and_a_more_button(chat: Chat) -> None:
     reply = chat.runtime.run(__import__("commands.context", fromlist=["Invocation"]).Invocation(
         "next K91", Actor("anna", "Anna", is_admin=True), "console"))
-    (section,) = reply.sections
-    assert len(section.tasks) == 8 and section.hidden > 100
-    assert section.more is not None and section.more.command == "next K91 page:2"
+    by_task, by_municipality = reply.sections
+    assert len(by_task.tasks) == 8 and by_task.hidden > 0
+    assert by_task.more is not None and by_task.more.command == "next K91 page:2"
+    assert by_task.tasks[0].actions[0].command == f"next K91 {by_task.tasks[0].code}"
+    assert len(by_municipality.lines) == 10 and by_municipality.hidden == 81
     assert reply.tone != Tone.ERROR
 
 
@@ -196,7 +198,7 @@ def test_piped_demo_answers_both_questions_and_exits_0(tmp_path: Path) -> None:
         cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "loaded the sf1590 plan and the demo roster (98 municipalities" in result.stdout
-    assert "Aarhus (P2): 4 task(s) can start now" in result.stdout
+    assert "Aarhus (P2): 4 tasks can start now" in result.stdout
     assert "KP-3 for P2 is on 2020-01-28" in result.stdout
 
 
@@ -223,7 +225,7 @@ def test_a_task_that_waits_is_not_called_late_and_shows_where_its_date_comes_fro
         chat: Chat) -> None:
     reply = chat.say("show TS107 randers")
     assert ("B/TS107 Randers: to do; due 2019-09-25 (needed by B/TS108, due 2019-09-27; "
-            "printed 2019-09-27 for GATE, likely), waiting on 1 earlier task(s)") in reply
+            "printed 2019-09-27 for GATE, likely), waiting on 1 earlier task") in reply
     assert "late" not in reply
     assert "B/TS107" not in chat.say("next randers")
 
@@ -254,14 +256,14 @@ def test_show_explains_a_code_in_every_diagram_it_appears_in(chat: Chat) -> None
     assert "C/TS103 Oprettelse af Serviceaftale for levering via SFTP Service" in reply
     detail = chat.say("show A/TS200 aarhus")
     assert detail.startswith("A/TS200 Gennemføre mapning af fagsystemets sortiment")
-    assert "Waits on: A/TS213 (to do, guess) (10 other predecessor(s) finished)" in detail
+    assert "Waits on: A/TS213 (to do, guess) (10 other predecessors finished)" in detail
     assert "Needed by: A/TS104, A/TS202" in detail
 
 
 def test_status_of_a_municipality_counts_and_judges_the_next_gate(chat: Chat) -> None:
     reply = chat.say("status randers")
     assert "Randers (P2)" in reply
-    assert "Next gate KP-3 on 2020-01-28 (5 working days): 9 task(s) missing" in reply
+    assert "Next gate KP-3 on 2020-01-28 (5 working days): 9 tasks missing" in reply
     assert "AT RISK" in reply
 
 
@@ -282,5 +284,5 @@ def test_answers_in_danish_when_asked(demo_runtime: Runtime) -> None:
     session = ConsoleSession(demo_runtime, Actor("anna", "Anna", is_admin=True), out=out,
                              language="da")
     session.handle("next aarhus")
-    assert "Aarhus (P2): 4 opgave(r) kan startes nu, heraf 1 over fristen" in out.getvalue()
+    assert "Aarhus (P2): 4 opgaver kan startes nu, heraf 1 over fristen" in out.getvalue()
     assert "[1] Udført" in out.getvalue()

@@ -62,7 +62,7 @@ def test_the_chosen_alternative_stays_required_when_the_other_is_not_applicable(
 def test_next_klik_lists_only_klik_tasks(chat: Chat) -> None:
     chat.say("reopen A/TS111 vallensbaek")  # the [KLIK] approval is reopened
     reply = chat.say("next P2 klik")
-    assert "wave P2, [KLIK] tasks only: 1 task(s) can start now" in reply
+    assert "wave P2, [KLIK] tasks only: 1 task can start now" in reply
     assert "A/TS111" in reply and "A/TS213" not in reply
     assert "A/TS213" in chat.say("next P2")
     assert "Aarhus (P2), [KLIK] tasks only: nothing can start right now." in chat.say(

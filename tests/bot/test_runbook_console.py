@@ -119,7 +119,7 @@ def test_a_no_go_adds_the_roll_back_step_to_the_wave_it_left(chat: Chat) -> None
 
 def test_show_runbook_lists_the_codes_with_their_owners(chat: Chat) -> None:
     reply = chat.say("show runbook")
-    assert "The go-live runbook: 14 task(s) done once per wave" in reply
+    assert "The go-live runbook: 14 tasks done once per wave" in reply
     assert "R/LUK Luk for alle kommuner — KMD Dagpenge · once per wave" in reply
     assert "R/AABEN Åben for kommuner og snitflader — KSD" in reply and "after KP-3" in reply
     reply = chat.say("show R/KONV P2")

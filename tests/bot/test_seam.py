@@ -96,7 +96,7 @@ def test_the_console_answers_in_the_configured_language_and_as_the_seam_does(
     with speaking(answer.language):
         expected, _buttons = render_text(answer.reply)
     assert out.getvalue() == expected + "\n"
-    assert "4 opgave(r) kan startes nu" in out.getvalue()
+    assert "4 opgaver kan startes nu" in out.getvalue()
     session.handle("click 99")
     assert "Der er ingen knap 99." in out.getvalue()
 

@@ -20,7 +20,7 @@ from storage.outbox import Leadership
 from tests.bot.recording_slack import RecordingSlack
 from tests.conftest import _postgres_engine
 
-REPLY = Reply("P2: 1 task(s) due soon", (Section(tasks=(TaskLine(
+REPLY = Reply("P2: 1 task due soon", (Section(tasks=(TaskLine(
     "A/TS213@751", "A/TS213", "Abonnement", "Aarhus", "Bogholderileverandøren (@bo)", None,
     "due today", "ready"),)),), extra={MENTIONS: "bo=U0BO"})
 

@@ -114,7 +114,7 @@ def test_the_p2_wave_through_its_gates_as_the_source_draws_it(bot: DayBot) -> No
                               "not ready on the day: ")
     assert "Vejen: GO by anna at 2020-01-28 09:05" in reply.splitlines()  # ready on the day
     # Done after the day: the day's outcome does not change.
-    assert "1 change(s) recorded" in bot.say(f"done {first_missing} randers")
+    assert "1 change recorded" in bot.say(f"done {first_missing} randers")
     assert randers in bot.say("gate KP-3 P2").splitlines()
     assert "Slet kommune i bølge: Randers leaves P2 (now in K91) after a NO-GO at KP-3" in reply
     for name in ("aarhus", "vallensbæk", "vejen"):
@@ -213,7 +213,7 @@ def test_a_go_with_missing_tasks_is_refused_until_confirmed_and_kept_with_them(
     (decision,) = bot.store.gate_decisions()
     assert "C/TS100@575" in decision.missing
     history = bot.say("history vejen")
-    assert f"taken with {len(decision.missing)} task(s) not finished: " in history
+    assert f"taken with {len(decision.missing)} tasks not finished: " in history
 
 
 class _BoDecidesFirst(MemoryRolloutStore):

@@ -57,7 +57,7 @@ def _log(store: RolloutStore) -> list[TaskEvent]:
 
 
 def _count(reply: str, what: str) -> int:
-    found = re.search(rf"(\d+) change\(s\) {what}", reply)
+    found = re.search(rf"(\d+) changes? {what}", reply)
     return int(found.group(1)) if found else 0
 
 

@@ -26,7 +26,7 @@ from tests.bot.slack.conftest import (
 )
 from tests.bot.slack.fake_slack import FakeSlack
 
-DANISH_NEXT = "Aarhus (P2): 4 opgave(r) kan startes nu"
+DANISH_NEXT = "Aarhus (P2): 4 opgaver kan startes nu"
 
 
 def danish_settings(runtime: Runtime) -> Settings:
@@ -111,7 +111,7 @@ def test_every_slack_message_is_the_seams_answer_rendered(
 def test_the_app_home_is_in_the_configured_language(danish_slack: SlackUser) -> None:
     danish_slack.event({"type": "app_home_opened", "user": SUPPLIER, "tab": "home"})
     (published,) = danish_slack.fake.wait_for("views.publish")
-    assert "opgave(r) kan startes nu" in str(published.body["view"]["blocks"])
+    assert "dig: 1 opgave kan startes nu" in str(published.body["view"]["blocks"])
 
 
 def test_the_reason_modal_asks_in_the_clickers_language(danish_runtime: Runtime) -> None:

@@ -155,7 +155,7 @@ def test_the_core_can_run_in_worker_processes(fake: FakeSlack, demo_runtime: Run
             user = SlackUser(base, fake, http)
             assert user.command("next aarhus", SUPPLIER).status_code == 200
             message = user.answer()
-            assert "Aarhus (P2): 4 task(s) can start now" in str(message["blocks"])
+            assert "Aarhus (P2): 4 tasks can start now" in str(message["blocks"])
             assert_valid_message(message)
             user.event({"type": "app_home_opened", "user": SUPPLIER, "tab": "home"})
             assert "A/TS213" in str(fake.wait_for("views.publish")[0].body["view"]["blocks"])

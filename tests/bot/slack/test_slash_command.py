@@ -19,7 +19,7 @@ def test_next_aarhus_is_acked_fast_and_answered_with_valid_block_kit(slack: Slac
     assert_valid_message(message)
     assert message["response_type"] == "ephemeral"
     text = str(message["blocks"])
-    assert "Aarhus (P2): 4 task(s) can start now, 1 of them late" in text
+    assert "Aarhus (P2): 4 tasks can start now, 1 of them late" in text
     assert "A/TS213" in text and "Bestilling af abonnement på Sortiment" in text
     done = [b for b in buttons(message) if b["value"] == "done A/TS213@751"]
     assert done and done[0]["action_id"].startswith("sf1590:done:")

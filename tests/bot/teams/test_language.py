@@ -28,8 +28,8 @@ from tests.bot.teams.conftest import (
 )
 from tests.bot.teams.fake_connector import FakeConnector
 
-DANISH_NEXT = "Aarhus (P2): 4 opgave(r) kan startes nu"
-ENGLISH_NEXT = "Aarhus (P2): 4 task(s) can start now"
+DANISH_NEXT = "Aarhus (P2): 4 opgaver kan startes nu"
+ENGLISH_NEXT = "Aarhus (P2): 4 tasks can start now"
 
 
 @pytest.fixture
