@@ -56,8 +56,10 @@ def main() -> None:
             runs = [timed(runtime, text) for _ in range(args.repeat)]
             seconds = [s for s, _ in runs]
             verdict = "met" if max(seconds) < TARGET_S else "NOT MET"
-            print(f"{text:<24} {statistics.median(seconds):>9.2f} {max(seconds):>7.2f} "
-                  f"{runs[0][1] / 1000:>7.0f}  {verdict}")
+            print(
+                f"{text:<24} {statistics.median(seconds):>9.2f} {max(seconds):>7.2f} "
+                f"{runs[0][1] / 1000:>7.0f}  {verdict}"
+            )
         runtime.engine.dispose()
 
 

@@ -55,8 +55,10 @@ def figures(runs: int = 20, template: Path | None = None) -> list[Figure]:
         try:
             for text in COMMANDS:
                 timings = time_command(runtime, text, runs)
-                out += [Figure("commands", text, "p50", percentile(timings, 0.5), note=f"{runs} runs"),
-                        Figure("commands", text, "p95", percentile(timings, 0.95))]
+                out += [
+                    Figure("commands", text, "p50", percentile(timings, 0.5), note=f"{runs} runs"),
+                    Figure("commands", text, "p95", percentile(timings, 0.95)),
+                ]
         finally:
             runtime.engine.dispose()
     return out

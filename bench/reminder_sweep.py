@@ -38,8 +38,9 @@ MOMENTS = (datetime(2020, 1, 21, 8, 5, tzinfo=CPH), datetime(2020, 3, 24, 8, 5, 
 TARGET_MS = 200.0
 
 
-def demo_state(template: Path | None = None
-               ) -> tuple[PlanGraph, dict[int, Municipality], dict[TaskKey, TaskState]]:
+def demo_state(
+    template: Path | None = None,
+) -> tuple[PlanGraph, dict[int, Municipality], dict[TaskKey, TaskState]]:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(database_url=demo_database(Path(tmp), template))
         runtime = open_runtime(settings, FixedClock(MOMENTS[0]))
@@ -48,8 +49,9 @@ def demo_state(template: Path | None = None
         return data
 
 
-def scaled(municipalities: dict[int, Municipality], states: dict[TaskKey, TaskState],
-           factor: int) -> tuple[dict[int, Municipality], dict[TaskKey, TaskState]]:
+def scaled(
+    municipalities: dict[int, Municipality], states: dict[TaskKey, TaskState], factor: int
+) -> tuple[dict[int, Municipality], dict[TaskKey, TaskState]]:
     """``factor`` times the roster: copies of each municipality under new codes, same state."""
     out_m = dict(municipalities)
     out_s = dict(states)
@@ -63,9 +65,13 @@ def scaled(municipalities: dict[int, Municipality], states: dict[TaskKey, TaskSt
     return out_m, out_s
 
 
-def measure(graph: PlanGraph, municipalities: dict[int, Municipality],
-            states: dict[TaskKey, TaskState], moment: datetime,
-            repeat: int) -> tuple[float, float, int, int]:
+def measure(
+    graph: PlanGraph,
+    municipalities: dict[int, Municipality],
+    states: dict[TaskKey, TaskState],
+    moment: datetime,
+    repeat: int,
+) -> tuple[float, float, int, int]:
     """Median ms of (what is due, keys only: every tick) and (the same plus today's countdown
     readiness, which a message needs: the first tick of a day), the items, the instances."""
     targets = [Target("slack", f"C0{w}", w) for w in graph.plan.waves]
@@ -84,8 +90,9 @@ def measure(graph: PlanGraph, municipalities: dict[int, Municipality],
     return statistics.median(due_ms), statistics.median(full_ms), items, instances
 
 
-def figures(repeat: int = 7, factors: tuple[int, ...] = (1, 5, 10),
-            template: Path | None = None) -> list[Figure]:
+def figures(
+    repeat: int = 7, factors: tuple[int, ...] = (1, 5, 10), template: Path | None = None
+) -> list[Figure]:
     """Median "due" and "+readiness" ms for each roster size and moment."""
     graph, municipalities, states = demo_state(template)
     out = []
@@ -95,9 +102,16 @@ def figures(repeat: int = 7, factors: tuple[int, ...] = (1, 5, 10),
             due_ms, full_ms, items, instances = measure(graph, m, s, moment, repeat)
             case = f"{len(m)} mun. ({factor}x), {moment:%Y-%m-%d %H:%M}"
             target = f", target < {TARGET_MS:.0f} ms" if factor == 1 else ""
-            out += [Figure("sweep", case, "due, median", due_ms,
-                           note=f"{instances:,} instances, {items} items, {repeat} runs{target}"),
-                    Figure("sweep", case, "+readiness, median", full_ms)]
+            out += [
+                Figure(
+                    "sweep",
+                    case,
+                    "due, median",
+                    due_ms,
+                    note=f"{instances:,} instances, {items} items, {repeat} runs{target}",
+                ),
+                Figure("sweep", case, "+readiness, median", full_ms),
+            ]
     return out
 
 

@@ -30,8 +30,9 @@ DAY = date(2020, 3, 20)  # K91 in progress: 91 municipalities, late tasks by the
 TARGET_S = 5.0
 
 
-def figures(repeat: int = 3, template: Path | None = None, version: str = "v2",
-            wave: str = "K91") -> list[Figure]:
+def figures(
+    repeat: int = 3, template: Path | None = None, version: str = "v2", wave: str = "K91"
+) -> list[Figure]:
     """Cold and warm milliseconds of the whole report, per format."""
     out = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -45,10 +46,18 @@ def figures(repeat: int = 3, template: Path | None = None, version: str = "v2",
                 times.append((time.perf_counter() - started) * 1000)
                 size, rows = len(attachment.content), sum(len(t.rows) for _, t in doc.tables())
             case = f"{version} {wave} {DAY}, {name}"
-            out += [Figure("report", case, "first (cold)", times[0],
-                           note=f"{size / 1024:.0f} KiB, {rows} table rows"),
-                    Figure("report", case, "median", statistics.median(times[1:]),
-                           note=f"{repeat} runs, target < {TARGET_S:.0f} s")]
+            out += [
+                Figure(
+                    "report", case, "first (cold)", times[0], note=f"{size / 1024:.0f} KiB, {rows} table rows"
+                ),
+                Figure(
+                    "report",
+                    case,
+                    "median",
+                    statistics.median(times[1:]),
+                    note=f"{repeat} runs, target < {TARGET_S:.0f} s",
+                ),
+            ]
         runtime.engine.dispose()
     return out
 

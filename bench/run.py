@@ -33,10 +33,8 @@ class Effort:
     report_repeat: int
 
 
-FULL = Effort(command_runs=20, sweep_repeat=7, sweep_factors=(1, 5, 10), slack_requests=100,
-              report_repeat=3)
-QUICK = Effort(command_runs=3, sweep_repeat=3, sweep_factors=(1,), slack_requests=40,
-               report_repeat=1)
+FULL = Effort(command_runs=20, sweep_repeat=7, sweep_factors=(1, 5, 10), slack_requests=100, report_repeat=3)
+QUICK = Effort(command_runs=3, sweep_repeat=3, sweep_factors=(1,), slack_requests=40, report_repeat=1)
 
 
 def benchmarks(effort: Effort, template: Path) -> dict[str, Callable[[], list[Figure]]]:
@@ -52,8 +50,12 @@ def benchmarks(effort: Effort, template: Path) -> dict[str, Callable[[], list[Fi
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer runs: under a minute")
-    parser.add_argument("--only", action="append", choices=["commands", "sweep", "slack", "report"],
-                        help="run only this benchmark (repeatable)")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=["commands", "sweep", "slack", "report"],
+        help="run only this benchmark (repeatable)",
+    )
     args = parser.parse_args(argv)
     effort = QUICK if args.quick else FULL
     before = machine()
@@ -70,8 +72,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"bench: {name}…", file=sys.stderr, flush=True)
             results += bench()
     took = time.perf_counter() - started
-    print(f"SF1590 benchmarks ({'quick' if args.quick else 'full'}), Python "
-          f"{platform.python_version()}, SQLite; took {took:.0f} s")
+    print(
+        f"SF1590 benchmarks ({'quick' if args.quick else 'full'}), Python "
+        f"{platform.python_version()}, SQLite; took {took:.0f} s"
+    )
     print(f"machine before: {before}")
     print(f"machine after:  {machine()}")
     print()

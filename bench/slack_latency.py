@@ -45,6 +45,7 @@ COMMANDS = ["next aarhus", "next P2", "status P2", "blocked randers", "next me",
 
 # -- the servers (run in child processes) ------------------------------------------------------
 
+
 def _fake_api() -> str:
     """A minimal Web API for auth.test (the App calls it once at start-up)."""
 
@@ -54,8 +55,7 @@ def _fake_api() -> str:
 
         def do_POST(self) -> None:
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            data = json.dumps({"ok": True, "team_id": "T0", "user_id": "U0BOT",
-                               "bot_id": "B0"}).encode()
+            data = json.dumps({"ok": True, "team_id": "T0", "user_id": "U0BOT", "bot_id": "B0"}).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
@@ -84,8 +84,9 @@ def serve(kind: str, port: int, db: str) -> None:
     logging.basicConfig(level=logging.WARNING)
     api = _fake_api()
     if kind == "floor":
-        app = App(client=WebClient(token=TOKEN, base_url=api), signing_secret=SECRET,
-                  process_before_response=True)
+        app = App(
+            client=WebClient(token=TOKEN, base_url=api), signing_secret=SECRET, process_before_response=True
+        )
 
         def ack_only(ack: Ack) -> None:
             ack()
@@ -93,14 +94,16 @@ def serve(kind: str, port: int, db: str) -> None:
         app.command("/sf1590")(ack_only)
     else:
         from datetime import date
-        runtime = open_runtime(Settings(database_url=db), FixedClock.at(date(2020, 1, 21)),
-                               migrate=False)
-        app = wire(runtime, Settings(database_url=db),
-                   SlackSettings(bot_token=TOKEN, signing_secret=SECRET, api_url=api),
-                   processes=int(os.environ.get("SF1590_WORKERS") or os.cpu_count() or 1))
+
+        runtime = open_runtime(Settings(database_url=db), FixedClock.at(date(2020, 1, 21)), migrate=False)
+        app = wire(
+            runtime,
+            Settings(database_url=db),
+            SlackSettings(bot_token=TOKEN, signing_secret=SECRET, api_url=api),
+            processes=int(os.environ.get("SF1590_WORKERS") or os.cpu_count() or 1),
+        )
     seen = SqlSeenRequests(make_engine(db))  # both pay for the replay check, as in production
-    run_http(asgi_app(app, seen=seen, signing_secret=SECRET), "127.0.0.1", port,
-             log_level="warning")
+    run_http(asgi_app(app, seen=seen, signing_secret=SECRET), "127.0.0.1", port, log_level="warning")
 
 
 def prepare(folder: Path, template: Path | None = None) -> str:
@@ -115,14 +118,22 @@ def prepare(folder: Path, template: Path | None = None) -> str:
     db = demo_database(folder, template)
     engine = make_engine(db)
     SqlPeopleStore(engine).register(
-        "slack", USER, Person("bench", "Bench Supplier", roles=frozenset({"bookkeeping_supplier"}),
-                              municipalities=frozenset({751})),
-        change=Change("bench", "bench", datetime.now(UTC)))
+        "slack",
+        USER,
+        Person(
+            "bench",
+            "Bench Supplier",
+            roles=frozenset({"bookkeeping_supplier"}),
+            municipalities=frozenset({751}),
+        ),
+        change=Change("bench", "bench", datetime.now(UTC)),
+    )
     engine.dispose()
     return db
 
 
 # -- the client --------------------------------------------------------------------------------
+
 
 class Sink:
     """Receives the answers (response_url POSTs) and notes when each one arrived."""
@@ -166,8 +177,11 @@ def _free_port() -> int:
 def _start(kind: str, db: str) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     # a session of its own: stopping the server stops its worker processes too (see _stop)
-    proc = subprocess.Popen([sys.executable, __file__, "--serve", kind, "--port", str(port),
-                             "--db", db], cwd=ROOT, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--serve", kind, "--port", str(port), "--db", db],
+        cwd=ROOT,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
@@ -189,8 +203,9 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(10)
 
 
-def run(base: str, sink: Sink | None, clients: int, requests: int, tag: str, *,
-        think: float = 0.0) -> tuple[list[float], list[float]]:
+def run(
+    base: str, sink: Sink | None, clients: int, requests: int, tag: str, *, think: float = 0.0
+) -> tuple[list[float], list[float]]:
     counter = itertools.count()
     acks: list[float] = []
     answers: list[float] = []
@@ -199,16 +214,27 @@ def run(base: str, sink: Sink | None, clients: int, requests: int, tag: str, *,
     def one(http: httpx.Client) -> None:
         n = next(counter)
         path = f"/hook/{tag}/{n}"
-        body = urlencode({"team_id": "T0", "channel_id": "C0", "user_id": USER,
-                          "user_name": "bench", "command": "/sf1590",
-                          "text": COMMANDS[n % len(COMMANDS)], "api_app_id": "A0",
-                          "response_url": (sink.url if sink else "http://127.0.0.1:9") + path,
-                          "trigger_id": "1"})
+        body = urlencode(
+            {
+                "team_id": "T0",
+                "channel_id": "C0",
+                "user_id": USER,
+                "user_name": "bench",
+                "command": "/sf1590",
+                "text": COMMANDS[n % len(COMMANDS)],
+                "api_app_id": "A0",
+                "response_url": (sink.url if sink else "http://127.0.0.1:9") + path,
+                "trigger_id": "1",
+            }
+        )
         ts = str(int(time.time()))
         signature = SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body)
         assert signature is not None
-        headers = {"Content-Type": "application/x-www-form-urlencoded",
-                   "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature}
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": signature,
+        }
         started = time.perf_counter()
         response = http.post(f"{base}/slack/events", content=body, headers=headers)
         acked = time.perf_counter()
@@ -236,8 +262,13 @@ def _pct(values: list[float], q: float) -> float:
     return percentile(values, q) * 1000
 
 
-def figures(requests: int = 200, *, think_ms: float = 0.0, clients: tuple[int, ...] = (1, 20),
-            template: Path | None = None) -> list[Figure]:
+def figures(
+    requests: int = 200,
+    *,
+    think_ms: float = 0.0,
+    clients: tuple[int, ...] = (1, 20),
+    template: Path | None = None,
+) -> list[Figure]:
     """Start both servers on a fresh demo database, warm them up, and measure each client count."""
     out: list[Figure] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -261,21 +292,33 @@ def figures(requests: int = 200, *, think_ms: float = 0.0, clients: tuple[int, .
     return out
 
 
-def _client_figures(clients: int, floor_acks: list[float], acks: list[float],
-                    answers: list[float]) -> list[Figure]:
+def _client_figures(
+    clients: int, floor_acks: list[float], acks: list[float], answers: list[float]
+) -> list[Figure]:
     case = f"{clients} client(s)"
     answered = f"{len(answers)}/{len(acks)} answered"
     return [
-        Figure("slack", f"{case}, floor", "ack p50", _pct(floor_acks, .5)),
-        Figure("slack", f"{case}, floor", "ack p99", _pct(floor_acks, .99)),
-        Figure("slack", f"{case}, ours", "ack p50", _pct(acks, .5)),
-        Figure("slack", f"{case}, ours", "ack p99", _pct(acks, .99)),
-        Figure("slack", f"{case}, ours", "answer p50", _pct(answers, .5), note=answered),
-        Figure("slack", f"{case}, ours", "answer p99", _pct(answers, .99), note="target < 300 ms"),
-        Figure("slack", f"{case}, ours", "answer max", max(answers, default=math.nan) * 1000,
-               note="Slack allows 3 s"),
-        Figure("slack", case, "ack p50 ours/floor", _pct(acks, .5) / _pct(floor_acks, .5), "x",
-               note="target <= 1.2x"),
+        Figure("slack", f"{case}, floor", "ack p50", _pct(floor_acks, 0.5)),
+        Figure("slack", f"{case}, floor", "ack p99", _pct(floor_acks, 0.99)),
+        Figure("slack", f"{case}, ours", "ack p50", _pct(acks, 0.5)),
+        Figure("slack", f"{case}, ours", "ack p99", _pct(acks, 0.99)),
+        Figure("slack", f"{case}, ours", "answer p50", _pct(answers, 0.5), note=answered),
+        Figure("slack", f"{case}, ours", "answer p99", _pct(answers, 0.99), note="target < 300 ms"),
+        Figure(
+            "slack",
+            f"{case}, ours",
+            "answer max",
+            max(answers, default=math.nan) * 1000,
+            note="Slack allows 3 s",
+        ),
+        Figure(
+            "slack",
+            case,
+            "ack p50 ours/floor",
+            _pct(acks, 0.5) / _pct(floor_acks, 0.5),
+            "x",
+            note="target <= 1.2x",
+        ),
     ]
 
 
@@ -285,8 +328,12 @@ def main() -> int:
     parser.add_argument("--port", type=int)
     parser.add_argument("--db")
     parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--think-ms", type=float, default=0.0,
-                        help="pause after each answer before the next command (default: none)")
+    parser.add_argument(
+        "--think-ms",
+        type=float,
+        default=0.0,
+        help="pause after each answer before the next command (default: none)",
+    )
     args = parser.parse_args()
     if args.serve:
         serve(args.serve, args.port, args.db)

@@ -22,8 +22,17 @@ from bot.runtime import open_runtime, seed_demo
 from bot.settings import Settings
 from commands.context import Actor
 
-COMMANDS = ("next K91", "next K91 page:2", "next K91 B/TS203", "blocked K91", "status K91",
-            "gate KP-3 K91", "gate GATE K91", "wave K91", "next aarhus randers")
+COMMANDS = (
+    "next K91",
+    "next K91 page:2",
+    "next K91 B/TS203",
+    "blocked K91",
+    "status K91",
+    "gate KP-3 K91",
+    "gate GATE K91",
+    "wave K91",
+    "next aarhus randers",
+)
 
 
 def main() -> None:
@@ -42,8 +51,7 @@ def main() -> None:
                 start = time.perf_counter()
                 runtime.answer("console", "bench", None, command, actor=admin)
                 times.append((time.perf_counter() - start) * 1000)
-            print(f"{command:<22} median {statistics.median(times):7.1f} ms"
-                  f"   max {max(times):7.1f} ms")
+            print(f"{command:<22} median {statistics.median(times):7.1f} ms   max {max(times):7.1f} ms")
         runtime.engine.dispose()
 
 

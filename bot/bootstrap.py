@@ -20,8 +20,10 @@ __all__ = ["register_admin"]
 
 _IDS = {
     "slack": (re.compile(r"^[UW][A-Z0-9]{6,}$"), "a Slack member id, like U012AB3CD"),
-    "teams": (re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$"),
-              "an AAD object id (a GUID, as Entra shows it)"),
+    "teams": (
+        re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$"),
+        "an AAD object id (a GUID, as Entra shows it)",
+    ),
 }
 
 
@@ -32,10 +34,13 @@ def register_admin(engine: Engine, platform: str, user_id: str, name: str) -> st
         raise ValueError(f"{user_id!r} is not {what}.")
     name = " ".join(name.split())
     if not name:
-        raise ValueError("Give the person's name, e.g. \"Ada Admin\".")
+        raise ValueError('Give the person\'s name, e.g. "Ada Admin".')
     handle = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "admin"
     external_id = user_id.lower() if platform == "teams" else user_id
     person = SqlPeopleStore(engine).register(
-        platform, external_id, Person(handle, name, is_admin=True),
-        change=Change("cli", "cli", SystemClock().now()))
+        platform,
+        external_id,
+        Person(handle, name, is_admin=True),
+        change=Change("cli", "cli", SystemClock().now()),
+    )
     return f"{person.name} (`{person.handle}`) is an admin in {platform.capitalize()} now."

@@ -53,19 +53,19 @@ def _moment(text: str) -> datetime:
     try:
         moment = parse_moment(text)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"'{text[:40]}' is not a date-time like "
-                                         "2020-01-21T08:00") from exc
+        raise argparse.ArgumentTypeError(f"'{text[:40]}' is not a date-time like 2020-01-21T08:00") from exc
     _date(moment.date().isoformat())
     return moment
 
 
 def _count(low: int, high: int) -> Callable[[str], int]:
     """An argparse type: a whole number from ``low`` to ``high`` (ASCII digits, not 5,000)."""
+
     def parse(text: str) -> int:
         if not re.fullmatch(r"-?[0-9]{1,9}", text) or not low <= int(text) <= high:
-            raise argparse.ArgumentTypeError(f"'{text[:40]}' is not a whole number from {low} "
-                                             f"to {high}")
+            raise argparse.ArgumentTypeError(f"'{text[:40]}' is not a whole number from {low} to {high}")
         return int(text)
+
     return parse
 
 
@@ -74,19 +74,26 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     console = sub.add_parser("console", help="chat with the bot in this terminal")
     console.add_argument("--db", help="database URL (default: $DATABASE_URL or sqlite:///sf1590.db)")
-    console.add_argument("--as", dest="user", default="console-admin",
-                         help="who you are (acts as an admin in the terminal)")
+    console.add_argument(
+        "--as", dest="user", default="console-admin", help="who you are (acts as an admin in the terminal)"
+    )
     console.add_argument("--today", type=_date, help="replay the plan on this date (YYYY-MM-DD)")
-    console.add_argument("--language", choices=LANGUAGES,
-                         help="answer in English or Danish (default: $SF1590_LANGUAGE or en)")
-    console.add_argument("--files", type=Path, default=DEFAULT_FILES_DIR,
-                         help="folder for files (charts, reports, exports; default: ./sf1590-files)")
+    console.add_argument(
+        "--language", choices=LANGUAGES, help="answer in English or Danish (default: $SF1590_LANGUAGE or en)"
+    )
+    console.add_argument(
+        "--files",
+        type=Path,
+        default=DEFAULT_FILES_DIR,
+        help="folder for files (charts, reports, exports; default: ./sf1590-files)",
+    )
     plan = sub.add_parser("plan", help="check or show a plan file")
     plan_sub = plan.add_subparsers(dest="plan_command", required=True)
     check = plan_sub.add_parser("check", help="validate a plan file")
     check.add_argument("file", type=Path)
-    check.add_argument("--strict", action="store_true",
-                       help="fail (exit 1) when printed dates contradict the dependencies")
+    check.add_argument(
+        "--strict", action="store_true", help="fail (exit 1) when printed dates contradict the dependencies"
+    )
     show = plan_sub.add_parser("show", help="print the plan as loaded")
     show.add_argument("file", type=Path, nargs="?")
     show.add_argument("--json", action="store_true")
@@ -99,25 +106,29 @@ def _parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", required=True)
     up = db_sub.add_parser("upgrade", help="apply the migrations")
     up.add_argument("--db")
-    sub.add_parser("serve", help="run the Slack and/or Teams app (HTTP on $PORT; Slack Socket Mode with "
-                                 "$SLACK_APP_TOKEN)")
+    sub.add_parser(
+        "serve",
+        help="run the Slack and/or Teams app (HTTP on $PORT; Slack Socket Mode with $SLACK_APP_TOKEN)",
+    )
     teams = sub.add_parser("teams", help="Microsoft Teams")
     teams_sub = teams.add_subparsers(dest="teams_command", required=True)
     package = teams_sub.add_parser("package", help="write the Teams app package (zip) to upload")
     package.add_argument("--out", type=Path, default=Path("sf1590-teams.zip"))
-    package.add_argument("--bot-id", help="the Entra app (client) id (default: "
-                                          "$CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID)")
+    package.add_argument(
+        "--bot-id",
+        help="the Entra app (client) id (default: $CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID)",
+    )
     package.add_argument("--website", help="developer https URL (default: $SF1590_TEAMS_WEBSITE)")
     package.add_argument("--version", default="1.0.0", help="app version (raise it to update)")
     admin = teams_sub.add_parser("admin", help="make a Teams user an admin (the first one)")
     admin.add_argument("aad_object_id", help="the user's Object ID (Entra admin center → Users)")
-    admin.add_argument("name", help="their name, e.g. \"Ada Admin\"")
+    admin.add_argument("name", help='their name, e.g. "Ada Admin"')
     admin.add_argument("--db")
     slack = sub.add_parser("slack", help="Slack")
     slack_sub = slack.add_subparsers(dest="slack_command", required=True)
     slack_admin = slack_sub.add_parser("admin", help="make a Slack user an admin (the first one)")
     slack_admin.add_argument("user_id", help="the member id (profile → ⋮ → Copy member ID)")
-    slack_admin.add_argument("name", help="their name, e.g. \"Ada Admin\"")
+    slack_admin.add_argument("name", help='their name, e.g. "Ada Admin"')
     slack_admin.add_argument("--db")
     _reminder_parsers(sub)
     from bot.report_cli import add_report_parser
@@ -129,8 +140,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _reminder_parsers(sub: Any) -> None:
     scheduler = sub.add_parser("scheduler", help="post reminders: sweep the outbox every minute")
-    scheduler.add_argument("--every", type=_count(1, 86_400), default=60,
-                           help="seconds between sweeps")
+    scheduler.add_argument("--every", type=_count(1, 86_400), default=60, help="seconds between sweeps")
     reminders = sub.add_parser("reminders", help="preview or send reminders by hand")
     rem_sub = reminders.add_subparsers(dest="reminders_command", required=True)
     prev = rem_sub.add_parser("preview", help="print what would be posted, without sending")
@@ -140,8 +150,7 @@ def _reminder_parsers(sub: Any) -> None:
     prev.add_argument("--full", action="store_true", help="every line, not only headlines")
     prev.add_argument("--db")
     send = rem_sub.add_parser("send", help="one sweep as of a moment, through the outbox")
-    send.add_argument("--now", type=_moment,
-                      help="ISO date-time (Copenhagen time without an offset)")
+    send.add_argument("--now", type=_moment, help="ISO date-time (Copenhagen time without an offset)")
     send.add_argument("--db")
     channel = sub.add_parser("channel", help="link a wave to a chat channel")
     channel_sub = channel.add_subparsers(dest="channel_command", required=True)
@@ -158,9 +167,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings.from_env()
     if getattr(args, "db", None):
         settings = replace(settings, database_url=args.db)
-    handlers = {"console": _console, "plan": _plan, "roster": _roster, "db": _db, "serve": _serve,
-                "teams": _teams, "slack": _slack, "scheduler": _scheduler, "reminders": _reminders,
-                "channel": _channel, "report": _report, "export": run_export}
+    handlers = {
+        "console": _console,
+        "plan": _plan,
+        "roster": _roster,
+        "db": _db,
+        "serve": _serve,
+        "teams": _teams,
+        "slack": _slack,
+        "scheduler": _scheduler,
+        "reminders": _reminders,
+        "channel": _channel,
+        "report": _report,
+        "export": run_export,
+    }
     try:
         result: int = handlers[args.command](args, settings)
     except KeyboardInterrupt:
@@ -187,8 +207,10 @@ def _console(args: argparse.Namespace, settings: Settings) -> int:
     if args.today:
         print(f"Replaying the plan on {args.today.isoformat()} (--today).")
     if loaded:
-        print(f"New database {settings.database_url}: loaded the {runtime.graph.plan.id} plan "
-              f"and the demo roster ({loaded} municipalities, demo progress). Type `help`.")
+        print(
+            f"New database {settings.database_url}: loaded the {runtime.graph.plan.id} plan "
+            f"and the demo roster ({loaded} municipalities, demo progress). Type `help`."
+        )
     actor = Actor(args.user, args.user, is_admin=True)
     session = ConsoleSession(runtime, actor, language=args.language, files_dir=args.files)
     session.loop(sys.stdin, prompt=sys.stdin.isatty())
@@ -209,8 +231,7 @@ def _plan(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     for diagram in plan.diagrams.values():
         tracked = "tracked" if diagram.id in plan.tracked else "not tracked"
-        print(f"{diagram.id} ({diagram.key}, {diagram.integration}, {tracked}): "
-              f"{len(diagram.tasks)} tasks")
+        print(f"{diagram.id} ({diagram.key}, {diagram.integration}, {tracked}): {len(diagram.tasks)} tasks")
         for gate in diagram.gates.values():
             dates = ", ".join(f"{w} {d.isoformat()}" for w, d in gate.dates.items()) or "no dates"
             print(f"  gate {gate.id}: {dates} ({gate.confidence})")
@@ -226,14 +247,18 @@ def _check(path: Path, plan: Plan, *, strict: bool) -> int:
     graph = PlanGraph(plan)
     found = graph.inversions()
     verdict = "FAILED (--strict)" if strict and found else "OK"
-    print(f"{path}: {verdict} — {len(plan.diagrams)} diagrams, {tasks} tasks, "
-          f"{len(plan.edges)} dependencies, tracking {', '.join(plan.tracked)}.")
+    print(
+        f"{path}: {verdict} — {len(plan.diagrams)} diagrams, {tasks} tasks, "
+        f"{len(plan.edges)} dependencies, tracking {', '.join(plan.tracked)}."
+    )
     for warning in plan_warnings(plan):
         print(f"  note: {warning}")
     if found:
-        print(f"  {'error' if strict else 'warning'}: {len(found)} date inversion(s): the plan "
-              "prints a task due after a task that waits on it. The bot uses the earlier, "
-              "consistent date and shows the printed one.")
+        print(
+            f"  {'error' if strict else 'warning'}: {len(found)} date inversion(s): the plan "
+            "prints a task due after a task that waits on it. The bot uses the earlier, "
+            "consistent date and shows the printed one."
+        )
         for item in found:
             print(f"  {'error' if strict else 'warning'}: {_inversion_text(graph, item)}")
     return 1 if strict and found else 0
@@ -242,15 +267,19 @@ def _check(path: Path, plan: Plan, *, strict: bool) -> int:
 def _inversion_text(graph: PlanGraph, item: Inversion) -> str:
     def dated(ref: str, deadline: Deadline) -> str:
         lines = graph.milestone_lines(deadline.diagram, deadline.milestone)
-        where = f"line {lines[0]}" if len(lines) == 1 else (
-            f"lines {lines[0]}-{lines[-1]}" if lines else "no line")
-        return (f"{ref} due {deadline.day.isoformat()} ({deadline.milestone}, "
-                f"{deadline.confidence}, {where})")
+        where = (
+            f"line {lines[0]}"
+            if len(lines) == 1
+            else (f"lines {lines[0]}-{lines[-1]}" if lines else "no line")
+        )
+        return f"{ref} due {deadline.day.isoformat()} ({deadline.milestone}, {deadline.confidence}, {where})"
 
     edge = item.edge
-    return (f"diagram {edge.before.partition('/')[0]}, wave {item.wave}: "
-            f"{dated(edge.before, item.before)} is after {dated(edge.after, item.after)}, "
-            f"which waits on it (dependency {edge.provenance}, {edge.confidence})")
+    return (
+        f"diagram {edge.before.partition('/')[0]}, wave {item.wave}: "
+        f"{dated(edge.before, item.before)} is after {dated(edge.after, item.after)}, "
+        f"which waits on it (dependency {edge.provenance}, {edge.confidence})"
+    )
 
 
 def _jsonable(value: Any) -> Any:
@@ -320,8 +349,7 @@ def _teams(args: argparse.Namespace, settings: Settings) -> int:
     if args.teams_command == "admin":
         return _admin(settings, "teams", args.aad_object_id, args.name)
     try:
-        print(write_package(args.out, bot_id=args.bot_id, website=args.website,
-                            version=args.version))
+        print(write_package(args.out, bot_id=args.bot_id, website=args.website, version=args.version))
     except (ValueError, OSError) as err:
         print(f"sf1590 teams package: {err}", file=sys.stderr)
         return 2
@@ -338,8 +366,7 @@ def _reminders(args: argparse.Namespace, settings: Settings) -> int:
     from bot.scheduler.operator import print_preview, send_once
 
     if args.reminders_command == "preview":
-        return print_preview(settings, wave=args.wave, today=args.today, days=args.days,
-                             full=args.full)
+        return print_preview(settings, wave=args.wave, today=args.today, days=args.days, full=args.full)
     return send_once(settings, now=args.now)
 
 

@@ -40,8 +40,10 @@ def render_text(reply: Reply) -> tuple[str, list[Action]]:
         out.extend(f"  {line}" for line in section.lines)
         for task in section.tasks:
             flag = "‼ " if task.urgent else "• "
-            out.append(f"  {flag}{task.code} {task.title} — {task.municipality} — {task.owner}"
-                       f" — {task.deadline_note} — {task.state}")
+            out.append(
+                f"  {flag}{task.code} {task.title} — {task.municipality} — {task.owner}"
+                f" — {task.deadline_note} — {task.state}"
+            )
             if task.detail:
                 out.append(f"      {task.detail}")
             if task.actions:
@@ -84,8 +86,9 @@ class ConsoleSession:
             return self._run(text)
 
     def _run(self, text: str) -> Reply:
-        answer = self.runtime.answer(PLATFORM, self.actor.handle, None, text,
-                                     language=self.language, actor=self.actor)
+        answer = self.runtime.answer(
+            PLATFORM, self.actor.handle, None, text, language=self.language, actor=self.actor
+        )
         with speaking(answer.language):
             rendered, self.buttons = render_text(answer.reply)
             for attachment in answer.reply.files:
@@ -96,13 +99,20 @@ class ConsoleSession:
 
     def _click(self, words: list[str]) -> Reply:
         # ASCII digits, a few of them: str.isdigit() accepts "²", and int() refuses 5,000 digits.
-        if (not words or not re.fullmatch(r"[0-9]{1,6}", words[0])
-                or not 1 <= int(words[0]) <= len(self.buttons)):
+        if (
+            not words
+            or not re.fullmatch(r"[0-9]{1,6}", words[0])
+            or not 1 <= int(words[0]) <= len(self.buttons)
+        ):
             count = len(self.buttons)
             word = " ".join(words)
             word = word if len(word) <= 24 else word[:23] + "…"
-            message = "✗ " + t("console.no_button", word=word) + " " + (
-                t("console.buttons", count=count) if count else t("console.no_buttons"))
+            message = (
+                "✗ "
+                + t("console.no_button", word=word)
+                + " "
+                + (t("console.buttons", count=count) if count else t("console.no_buttons"))
+            )
             print(message, file=self.out, flush=True)
             return Reply(message, tone=Tone.ERROR)
         action = self.buttons[int(words[0]) - 1]

@@ -26,12 +26,18 @@ PLATFORM = "cli"
 
 def add_parser(sub: Any, date_type: Any) -> None:
     """The ``export`` subcommand (``date_type`` parses --today like the console's)."""
-    export = sub.add_parser("export", help="write tasks (csv/xlsx), a calendar (ics) or the "
-                                           "history (csv) of a wave or municipality to a file")
+    export = sub.add_parser(
+        "export",
+        help="write tasks (csv/xlsx), a calendar (ics) or the "
+        "history (csv) of a wave or municipality to a file",
+    )
     export.add_argument("format", choices=FORMATS)
     export.add_argument("target", nargs="*", help="a wave or a municipality (default: all)")
-    export.add_argument("--out", type=Path, help="the file to write (default: its own name "
-                                                 "in this folder; - for standard output)")
+    export.add_argument(
+        "--out",
+        type=Path,
+        help="the file to write (default: its own name in this folder; - for standard output)",
+    )
     export.add_argument("--db")
     export.add_argument("--today", type=date_type, help="as of this date (YYYY-MM-DD)")
     export.add_argument("--language", choices=LANGUAGES)

@@ -18,20 +18,41 @@ __all__ = ["OneLineFormatter", "describe", "safe_url"]
 
 # (words in the driver's message, what it means and what to do); the first match wins.
 _DATABASE_FAULTS = (
-    (("readonly", "read-only"), "the database is read-only; give this user write access to the "
-     "file and its folder, or use another --db"),
-    (("disk is full", "no space left", "disk full"), "the disk or database is full; free some "
-     "space and try again (nothing more was written)"),
-    (("file is not a database", "malformed", "not a database"), "the file is not an SQLite "
-     "database or is damaged; restore it from a backup or point --db at another file"),
-    (("unable to open database file",), "cannot open the database file; does its folder exist "
-     "and is it writable?"),
-    (("connection refused", "could not connect", "timeout expired", "name or service not known",
-      "nodename nor servname", "no route to host", "could not translate host name"),
-     "cannot reach the database server; is it running, and are the host and port right?"),
-    (("password authentication failed", "role", "no password supplied", "authentication"),
-     "the database refused the login; check the user and password in the URL "
-     "(URL-encode special characters: @ is %40)"),
+    (
+        ("readonly", "read-only"),
+        "the database is read-only; give this user write access to the "
+        "file and its folder, or use another --db",
+    ),
+    (
+        ("disk is full", "no space left", "disk full"),
+        "the disk or database is full; free some space and try again (nothing more was written)",
+    ),
+    (
+        ("file is not a database", "malformed", "not a database"),
+        "the file is not an SQLite "
+        "database or is damaged; restore it from a backup or point --db at another file",
+    ),
+    (
+        ("unable to open database file",),
+        "cannot open the database file; does its folder exist and is it writable?",
+    ),
+    (
+        (
+            "connection refused",
+            "could not connect",
+            "timeout expired",
+            "name or service not known",
+            "nodename nor servname",
+            "no route to host",
+            "could not translate host name",
+        ),
+        "cannot reach the database server; is it running, and are the host and port right?",
+    ),
+    (
+        ("password authentication failed", "role", "no password supplied", "authentication"),
+        "the database refused the login; check the user and password in the URL "
+        "(URL-encode special characters: @ is %40)",
+    ),
     (("does not exist",), "that database does not exist; create it or fix the URL"),
 )
 
@@ -48,14 +69,17 @@ def describe(err: BaseException, url: str) -> str | None:
     """One line for a fault the operator can fix, or None for a bug (let it raise)."""
     where = safe_url(url)
     scheme = url.split(":", 1)[0]
-    other_driver = isinstance(err, ModuleNotFoundError) and not scheme.startswith(("sqlite",
-                                                                                   "postgres"))
+    other_driver = isinstance(err, ModuleNotFoundError) and not scheme.startswith(("sqlite", "postgres"))
     if isinstance(err, NoSuchModuleError) or other_driver:  # before: it is an ArgumentError
-        return (f"`{scheme}` databases are not supported; use sqlite:///… or "
-                "postgresql://… (see the README, Configuration)")
+        return (
+            f"`{scheme}` databases are not supported; use sqlite:///… or "
+            "postgresql://… (see the README, Configuration)"
+        )
     if isinstance(err, ArgumentError):
-        return (f"`{where}` is not a database URL; use e.g. sqlite:///sf1590.db or "
-                "postgresql://user:password@host:5432/db")
+        return (
+            f"`{where}` is not a database URL; use e.g. sqlite:///sf1590.db or "
+            "postgresql://user:password@host:5432/db"
+        )
     if isinstance(err, DatabaseError):
         detail = _first_line(err.orig if err.orig is not None else err)
         text = detail.lower()
@@ -64,8 +88,10 @@ def describe(err: BaseException, url: str) -> str | None:
                 return f"database {where}: {meaning} ({detail})"
         return f"database {where}: {detail}"
     if isinstance(err, CommandError):
-        return (f"database {where}: {_first_line(err)}; was it made by a newer sf1590? "
-                "Upgrade sf1590, or use another --db")
+        return (
+            f"database {where}: {_first_line(err)}; was it made by a newer sf1590? "
+            "Upgrade sf1590, or use another --db"
+        )
     return _describe_slack(err)
 
 
@@ -76,13 +102,17 @@ def _describe_slack(err: BaseException) -> str | None:
 
     if isinstance(err, SlackApiError):
         code = err.response.get("error") if isinstance(err.response.data, dict) else None
-        return (f"Slack refused the bot token ({code or 'error'}); check SLACK_BOT_TOKEN "
-                "(OAuth & Permissions → Bot User OAuth Token)")
+        return (
+            f"Slack refused the bot token ({code or 'error'}); check SLACK_BOT_TOKEN "
+            "(OAuth & Permissions → Bot User OAuth Token)"
+        )
     if isinstance(err, BoltError):
         return f"Slack: {_first_line(err)}; check SLACK_BOT_TOKEN and SLACK_API_URL"
     if isinstance(err, urllib.error.URLError | SlackClientError):
-        return (f"Slack did not answer ({_first_line(err)}); check the network and "
-                "SLACK_API_URL, then start again")
+        return (
+            f"Slack did not answer ({_first_line(err)}); check the network and "
+            "SLACK_API_URL, then start again"
+        )
     return None
 
 

@@ -25,8 +25,7 @@ from bot.clock import Clock
 from commands.reply import Attachment
 from storage.files import SqlFileStore
 
-__all__ = ["LINK_LIFETIME", "PUBLIC_URL_VAR", "SECRET_VAR", "FileLink", "FileLinks",
-           "file_links", "routes"]
+__all__ = ["LINK_LIFETIME", "PUBLIC_URL_VAR", "SECRET_VAR", "FileLink", "FileLinks", "file_links", "routes"]
 
 log = logging.getLogger(__name__)
 
@@ -63,11 +62,14 @@ class FileLinks:
         """Store the file and return its link, good for :data:`LINK_LIFETIME`."""
         now = _wall(self.clock)
         expires = now + LINK_LIFETIME
-        file_id = self.store.put(attachment.filename, attachment.media_type, attachment.content,
-                                 now=now, expires_at=expires)
+        file_id = self.store.put(
+            attachment.filename, attachment.media_type, attachment.content, now=now, expires_at=expires
+        )
         stamp = int(expires.timestamp())
-        url = (f"{self.base_url}/files/{file_id}/{quote(attachment.filename)}"
-               f"?expires={stamp}&sig={self.sign(file_id, stamp)}")
+        url = (
+            f"{self.base_url}/files/{file_id}/{quote(attachment.filename)}"
+            f"?expires={stamp}&sig={self.sign(file_id, stamp)}"
+        )
         return FileLink(attachment, url)
 
     def sign(self, file_id: str, expires: int) -> str:
@@ -95,8 +97,7 @@ def file_links(store: SqlFileStore, clock: Clock, env: Mapping[str, str]) -> Fil
     key = secret.encode() if secret else store.link_key()
     base = env.get(PUBLIC_URL_VAR, "").rstrip("/")
     if not base:
-        log.warning("%s is not set: download links are relative and Teams cannot open them",
-                    PUBLIC_URL_VAR)
+        log.warning("%s is not set: download links are relative and Teams cannot open them", PUBLIC_URL_VAR)
     return FileLinks(store, key, clock, base)
 
 
@@ -112,11 +113,16 @@ def routes(links: FileLinks) -> list[BaseRoute]:
         if found is None:  # signed by us, but dropped since (it expired, or the database moved)
             return PlainTextResponse("Gone", status_code=410)
         disposition = "inline" if found.media_type.startswith("image/") else "attachment"
-        return Response(found.content, media_type=found.media_type, headers={
-            "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(found.filename)}",
-            "Cache-Control": "private, max-age=3600",
-            "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": "sandbox; default-src 'none'",
-            "Referrer-Policy": "no-referrer"})
+        return Response(
+            found.content,
+            media_type=found.media_type,
+            headers={
+                "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(found.filename)}",
+                "Cache-Control": "private, max-age=3600",
+                "X-Content-Type-Options": "nosniff",
+                "Content-Security-Policy": "sandbox; default-src 'none'",
+                "Referrer-Policy": "no-referrer",
+            },
+        )
 
     return [Route("/files/{file_id}/{name}", serve_file, methods=["GET"])]

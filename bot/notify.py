@@ -20,8 +20,7 @@ class Posted:
 class DeliveryError(Exception):
     """The platform did not take the message. ``retry_after`` is its own wish, in seconds."""
 
-    def __init__(self, message: str, *, retry_after: float | None = None,
-                 permanent: bool = False) -> None:
+    def __init__(self, message: str, *, retry_after: float | None = None, permanent: bool = False) -> None:
         super().__init__(message)
         self.retry_after = retry_after
         self.permanent = permanent

@@ -28,14 +28,15 @@ __all__ = ["add_report_parser", "run_report"]
 def add_report_parser(sub: Any, day: Callable[[str], date]) -> None:
     """The ``report`` subcommand; ``day`` parses --today (the CLI's own date type)."""
     report = sub.add_parser("report", help="write the Udrulningsrapport v1, v2 or v3 of a wave")
-    report.add_argument("version", help="v1 (parat), v2 (godkendte og afrapportering) or "
-                                        "v3 (evaluering)")
+    report.add_argument("version", help="v1 (parat), v2 (godkendte og afrapportering) or v3 (evaluering)")
     report.add_argument("wave", help="the wave, e.g. P2 or K91")
     report.add_argument("--format", choices=tuple(FORMATS), default="docx")
-    report.add_argument("--out", type=Path, help="the file to write (default: a name with the "
-                                                 "version, wave and date, here)")
-    report.add_argument("--language", choices=LANGUAGES, default=DEFAULT_LANGUAGE,
-                        help="the report's language (default: da)")
+    report.add_argument(
+        "--out", type=Path, help="the file to write (default: a name with the version, wave and date, here)"
+    )
+    report.add_argument(
+        "--language", choices=LANGUAGES, default=DEFAULT_LANGUAGE, help="the report's language (default: da)"
+    )
     report.add_argument("--today", type=day, help="the report as of this date (YYYY-MM-DD)")
     report.add_argument("--db")
 
@@ -47,8 +48,11 @@ def run_report(args: argparse.Namespace, settings: Settings) -> int:
     try:
         ctx = runtime.context()
         if not ctx.store.municipalities():
-            print(f"sf1590 report: {settings.database_url} has no municipalities; import a "
-                  "roster first (`sf1590 roster import FILE`).", file=sys.stderr)
+            print(
+                f"sf1590 report: {settings.database_url} has no municipalities; import a "
+                "roster first (`sf1590 roster import FILE`).",
+                file=sys.stderr,
+            )
             return 2
         try:
             ask = parse_report(ctx, [args.version, args.wave, args.format, args.language], None)
@@ -58,9 +62,11 @@ def run_report(args: argparse.Namespace, settings: Settings) -> int:
         facts, doc, attachment = make_report(ctx, ask)
         out = args.out or Path(attachment.filename)
         _write_whole(out, attachment.content)
-        print(f"Wrote {out} ({args.format}, {len(attachment.content):,} bytes): {doc.title}, "
-              f"as of {ctx.today.isoformat()}; {len(facts.members)} municipalities, "
-              f"{len(facts.decisions)} decisions, {len(facts.moves)} moves.")
+        print(
+            f"Wrote {out} ({args.format}, {len(attachment.content):,} bytes): {doc.title}, "
+            f"as of {ctx.today.isoformat()}; {len(facts.members)} municipalities, "
+            f"{len(facts.decisions)} decisions, {len(facts.moves)} moves."
+        )
         return 0
     finally:
         runtime.engine.dispose()

@@ -31,8 +31,7 @@ from storage.reminders import ReminderSettingsStore, SqlReminderSettings
 from storage.repository import SqlRolloutStore
 from storage.roster import read_demo_roster
 
-__all__ = ["Answer", "Runtime", "not_registered", "open_runtime", "pick_language",
-           "seed_demo"]
+__all__ = ["Answer", "Runtime", "not_registered", "open_runtime", "pick_language", "seed_demo"]
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +67,14 @@ class Runtime:
     language: str = "en"
 
     def context(self) -> CommandContext:
-        return CommandContext(self.store, self.graph, self.clock.now(), self.clock.today(),
-                              people=self.people, reminders=self.reminders)
+        return CommandContext(
+            self.store,
+            self.graph,
+            self.clock.now(),
+            self.clock.today(),
+            people=self.people,
+            reminders=self.reminders,
+        )
 
     def run(self, invocation: Invocation) -> Reply:
         """Run one command as of now."""
@@ -86,9 +91,17 @@ class Runtime:
             return unknown_actor(platform, user_id or "unknown", user_name), False
         return actor_for(person), True
 
-    def answer(self, platform: str, user_id: str, channel_id: str | None, text: str, *,
-               language: str | None = None, user_name: str = "", actor: Actor | None = None
-               ) -> Answer:
+    def answer(
+        self,
+        platform: str,
+        user_id: str,
+        channel_id: str | None,
+        text: str,
+        *,
+        language: str | None = None,
+        user_name: str = "",
+        actor: Actor | None = None,
+    ) -> Answer:
         """Run ``text`` typed by ``user_id`` on ``platform`` in ``channel_id``: the one seam of
         every chat adapter. ``language`` is the platform's hint (a locale); ``actor`` overrides
         the person lookup (the console's ``--as``, who acts as an admin)."""
@@ -97,14 +110,15 @@ class Runtime:
         if actor is None:
             actor, registered = self.identify(platform, user_id, user_name)
         wave = self.people.channel_wave(platform, channel_id) if channel_id else None
-        reply = self.run(Invocation(text, actor, platform, wave, language=spoken,
-                                    channel=channel_id))
-        return Answer(reply, spoken, actor, registered,
-                      "" if registered else not_registered(platform, user_id, spoken))
+        reply = self.run(Invocation(text, actor, platform, wave, language=spoken, channel=channel_id))
+        return Answer(
+            reply, spoken, actor, registered, "" if registered else not_registered(platform, user_id, spoken)
+        )
 
 
-def open_runtime(settings: Settings, clock: Clock, *, migrate: bool = True,
-                 engine: Engine | None = None) -> Runtime:
+def open_runtime(
+    settings: Settings, clock: Clock, *, migrate: bool = True, engine: Engine | None = None
+) -> Runtime:
     """Migrate the database (unless told not to), load the plan, and wire a runtime."""
     engine = engine or make_engine(settings.database_url)
     if migrate:
@@ -112,10 +126,20 @@ def open_runtime(settings: Settings, clock: Clock, *, migrate: bool = True,
     graph = PlanGraph(load_plan_file(settings.plan_path))
     language = settings.language if settings.language in LANGUAGES else "en"
     if language != settings.language:
-        log.warning("SF1590_LANGUAGE=%r is not one of %s; answering in English",
-                    settings.language, ", ".join(LANGUAGES))
-    return Runtime(engine, SqlRolloutStore(engine), graph, clock, SqlPeopleStore(engine),
-                   SqlReminderSettings(engine), language)
+        log.warning(
+            "SF1590_LANGUAGE=%r is not one of %s; answering in English",
+            settings.language,
+            ", ".join(LANGUAGES),
+        )
+    return Runtime(
+        engine,
+        SqlRolloutStore(engine),
+        graph,
+        clock,
+        SqlPeopleStore(engine),
+        SqlReminderSettings(engine),
+        language,
+    )
 
 
 def pick_language(hint: str | None, default: str) -> str:
@@ -161,11 +185,13 @@ def _seed_progress(runtime: Runtime, path: Path, change: Change) -> None:
     exceptions: dict[TaskKey, TaskState] = {}
     for item in raw.get("exceptions") or []:
         code = by_slug[item["municipality"]].code if item.get("municipality") else 0
-        key = (TaskKey.for_wave(item["task"], str(item["wave"])) if item.get("wave")
-               else TaskKey(item["task"], code))  # a runbook task of the wave
+        key = (
+            TaskKey.for_wave(item["task"], str(item["wave"]))
+            if item.get("wave")
+            else TaskKey(item["task"], code)
+        )  # a runbook task of the wave
         exceptions[key] = TaskState(Status(item.get("status", "todo")), item.get("reason", ""))
-    cutoffs = {str(w): rule["done_when_due_before"]
-               for rule in raw.get("rules") or [] for w in rule["waves"]}
+    cutoffs = {str(w): rule["done_when_due_before"] for rule in raw.get("rules") or [] for w in rule["waves"]}
     states: dict[TaskKey, TaskState] = {}
     rollout = Rollout(runtime.graph, municipalities, states)
     due = set()
@@ -189,6 +215,8 @@ def _seed_progress(runtime: Runtime, path: Path, change: Change) -> None:
         elif not rollout.waits_on(key):
             states[key] = TaskState(Status.DONE)
     # One transaction for the whole demo: all of it is seeded, or none (and it is fast).
-    runtime.store.record(CommandRecord(uuid.uuid4().hex, "seed", change), tasks=[
-        TaskChange(key, state, rollout.initial_state(key)) for key, state in states.items()])
+    runtime.store.record(
+        CommandRecord(uuid.uuid4().hex, "seed", change),
+        tasks=[TaskChange(key, state, rollout.initial_state(key)) for key, state in states.items()],
+    )
     log.info("demo progress loaded from %s (%d task states)", path, len(states))

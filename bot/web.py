@@ -34,8 +34,7 @@ __all__ = ["Web", "build_web", "serve", "teams_service", "web_app"]
 log = logging.getLogger(__name__)
 
 
-def teams_service(runtime: Runtime, settings: TeamsSettings, links: FileLinks | None = None
-                  ) -> TeamsService:
+def teams_service(runtime: Runtime, settings: TeamsSettings, links: FileLinks | None = None) -> TeamsService:
     """The Teams side (the Agents SDK is imported only here: the ``teams`` extra)."""
     from bot.teams.server import build_service
     from storage.conversations import SqlConversationRefStore
@@ -58,8 +57,7 @@ class Web:
     port: int
 
 
-def build_web(env: Mapping[str, str], teams: TeamsSettings, *, runtime: Runtime | None = None
-              ) -> Web:
+def build_web(env: Mapping[str, str], teams: TeamsSettings, *, runtime: Runtime | None = None) -> Web:
     """The Teams route, plus Slack's (HTTP mode) or a Slack Socket Mode connection when Slack is
     configured too, on one runtime."""
     from bot.teams.server import routes
@@ -68,8 +66,7 @@ def build_web(env: Mapping[str, str], teams: TeamsSettings, *, runtime: Runtime 
     health = Health()
     # Teams shows a reply's files under signed links that this process serves (GET /files/…).
     links = file_links(SqlFileStore(runtime.engine), runtime.clock, env)
-    route_lists: list[list[BaseRoute]] = [routes(teams_service(runtime, teams, links)),
-                                          file_routes(links)]
+    route_lists: list[list[BaseRoute]] = [routes(teams_service(runtime, teams, links)), file_routes(links)]
     host, port = teams.host, teams.port
     if env.get("SLACK_BOT_TOKEN"):
         from bot.slack.app import build_app
@@ -84,13 +81,19 @@ def build_web(env: Mapping[str, str], teams: TeamsSettings, *, runtime: Runtime 
             socket_mode_handler(app, slack).connect()  # type: ignore[no-untyped-call]
         else:  # built in the background: a Slack that does not answer yet must not stop Teams
             startup = SlackStartup(lambda: build_app(runtime, slack)).start()
-            route_lists.append(list(asgi_app(startup, seen=SqlSeenRequests(runtime.engine),
-                                             signing_secret=slack.signing_secret,
-                                             health=health).routes))
+            route_lists.append(
+                list(
+                    asgi_app(
+                        startup,
+                        seen=SqlSeenRequests(runtime.engine),
+                        signing_secret=slack.signing_secret,
+                        health=health,
+                    ).routes
+                )
+            )
             host, port = slack.host, slack.port
     web = web_app(*route_lists, health=health)
-    log.info("serving %s on %s:%s", ", ".join(sorted(getattr(r, "path", "") for r in web.routes)),
-             host, port)
+    log.info("serving %s on %s:%s", ", ".join(sorted(getattr(r, "path", "") for r in web.routes)), host, port)
     return Web(web, host, port)
 
 

@@ -23,7 +23,6 @@ _USER = re.compile(r"^<@([A-Za-z0-9][A-Za-z0-9-]*)(?:\|[^>]*)?>$|^@?([UW][A-Z0-9
 _EVERYWHERE = ("all", "alle", "*")  # a plan role not limited to some municipalities
 
 
-
 def people_store(ctx: CommandContext) -> PeopleStore:
     if ctx.people is None:
         raise UserError(t("admin.no_people"))
@@ -31,8 +30,15 @@ def people_store(ctx: CommandContext) -> PeopleStore:
 
 
 def actor_for(person: Person) -> Actor:
-    return Actor(person.handle, person.name, person.is_admin, person.roles, person.municipalities,
-                 person.coordinates, person.manages)
+    return Actor(
+        person.handle,
+        person.name,
+        person.is_admin,
+        person.roles,
+        person.municipalities,
+        person.coordinates,
+        person.manages,
+    )
 
 
 def unknown_actor(platform: str, external_id: str, name: str = "") -> Actor:
@@ -57,10 +63,10 @@ def _name_and_roles(words: list[str]) -> tuple[str, list[str]]:
     if words and words[0][:1] in OPENING_QUOTES:  # "Ada Admin" admin coordinator:aarhus
         body = " ".join(words)[1:]
         end = min((body.find(q) for q in CLOSING_QUOTES if q in body), default=len(body))
-        return body[:end], body[end + 1:].split()
+        return body[:end], body[end + 1 :].split()
     dashes = [i for i, word in enumerate(words) if word in DASHES]
     if dashes:  # Ada Admin -- admin coordinator:aarhus
-        return " ".join(words[:dashes[0]]), words[dashes[0] + 1:]
+        return " ".join(words[: dashes[0]]), words[dashes[0] + 1 :]
     roles: list[str] = []
     rest = list(words)
     if rest and fold(rest[-1]) == "admin":  # the bare word admin counts only as the last word
@@ -73,16 +79,21 @@ def _name_and_roles(words: list[str]) -> tuple[str, list[str]]:
 def _refuse_bare_role(ctx: CommandContext, name: str, role_words: list[str]) -> None:
     """A name ending in a role without its scope (`Bo ksd`) was probably meant as a role: ask."""
     last = name.split()[-1]
-    if role_words or not (fold(last) in ("manager", "coordinator")
-                          or match_role(last, ctx.graph.plan) is not None):
+    if role_words or not (
+        fold(last) in ("manager", "coordinator") or match_role(last, ctx.graph.plan) is not None
+    ):
         return
-    raise UserError(t("admin.register_bare_role", word=last, role=last.lower(), name=name),
-                    hint=t("admin.register_usage"))
+    raise UserError(
+        t("admin.register_bare_role", word=last, role=last.lower(), name=name), hint=t("admin.register_usage")
+    )
 
 
 def _municipality_codes(text: str, municipalities: Mapping[int, Municipality]) -> set[int]:
-    return {match_municipality(part.split(), municipalities).code
-            for part in text.replace("_", " ").split(",") if part}
+    return {
+        match_municipality(part.split(), municipalities).code
+        for part in text.replace("_", " ").split(",")
+        if part
+    }
 
 
 def _person(ctx: CommandContext, handle: str, name: str, role_words: list[str]) -> Person:
@@ -101,8 +112,7 @@ def _person(ctx: CommandContext, handle: str, name: str, role_words: list[str]) 
             for part in filter(None, scope.split(",")):
                 wave = match_wave(part, ctx.graph.plan)
                 if wave is None:
-                    raise UserError(t("admin.not_a_wave", word=part,
-                                      valid=", ".join(ctx.graph.plan.waves)))
+                    raise UserError(t("admin.not_a_wave", word=part, valid=", ".join(ctx.graph.plan.waves)))
                 manages.add(wave)
             if not scope:
                 raise UserError(t("admin.manager_needs_wave"))
@@ -119,8 +129,15 @@ def _person(ctx: CommandContext, handle: str, name: str, role_words: list[str]) 
                 raise UserError(t("admin.role_needs_scope", word=word, role=head))
             if fold(scope) not in _EVERYWHERE:
                 limits |= _municipality_codes(scope, municipalities)
-    return Person(handle, name, is_admin, frozenset(roles), frozenset(limits),
-                  frozenset(coordinates), frozenset(manages))
+    return Person(
+        handle,
+        name,
+        is_admin,
+        frozenset(roles),
+        frozenset(limits),
+        frozenset(coordinates),
+        frozenset(manages),
+    )
 
 
 def _slug(name: str) -> str:
@@ -129,15 +146,18 @@ def _slug(name: str) -> str:
 
 def describe(person: Person, municipalities: Mapping[int, Municipality]) -> str:
     def names(codes: frozenset[int]) -> str:
-        return ", ".join(sorted(municipalities[c].name if c in municipalities else str(c)
-                                for c in codes))
+        return ", ".join(sorted(municipalities[c].name if c in municipalities else str(c) for c in codes))
+
     parts = [t("admin.rights_admin")] if person.is_admin else []
     parts += [t("admin.rights_manager", wave=w) for w in sorted(person.manages)]
     if person.coordinates:
         parts.append(t("admin.rights_coordinator", names=names(person.coordinates)))
     for role in sorted(person.roles):
-        parts.append(t("admin.rights_role_for", role=role, names=names(person.municipalities))
-                     if person.municipalities else role)
+        parts.append(
+            t("admin.rights_role_for", role=role, names=names(person.municipalities))
+            if person.municipalities
+            else role
+        )
     return "; ".join(parts) or t("admin.rights_none")
 
 
@@ -159,12 +179,16 @@ def register(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     if not name:
         raise UserError(t("admin.register_name"), hint=t("admin.register_usage"))
     _refuse_bare_role(ctx, name, role_words)
-    person = people.register(inv.source, user_id, _person(ctx, _slug(name), name, role_words),
-                             change=ctx.change(inv))
+    person = people.register(
+        inv.source, user_id, _person(ctx, _slug(name), name, role_words), change=ctx.change(inv)
+    )
     rights = describe(person, ctx.store.municipalities())
-    return Reply(t("admin.registered", name=person.name, user=user_id, handle=person.handle),
-                 (Section(lines=(t("admin.rights", rights=rights),)),), tone=Tone.SUCCESS,
-                 changed=True)
+    return Reply(
+        t("admin.registered", name=person.name, user=user_id, handle=person.handle),
+        (Section(lines=(t("admin.rights", rights=rights),)),),
+        tone=Tone.SUCCESS,
+        changed=True,
+    )
 
 
 def channel(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:

@@ -49,8 +49,9 @@ def help_(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
         if command is None:
             raise _unknown(name)
         return Reply(f"`{command.usage}`", (Section(lines=(command.summary,)),))
-    lines = tuple(f"`{c.usage}` — {c.summary}" for c in COMMANDS.values()
-                  if not c.admin or inv.actor.is_admin)
+    lines = tuple(
+        f"`{c.usage}` — {c.summary}" for c in COMMANDS.values() if not c.admin or inv.actor.is_admin
+    )
     return Reply(t("help.headline"), (Section(lines=lines),), footer=t("help.footer"))
 
 
@@ -86,8 +87,9 @@ COMMANDS: dict[str, Command] = {
 def _unknown(verb: str) -> UserError:
     options = suggest(verb, COMMANDS)
     hint = t("hint.did_you_mean", options=" / ".join(f"`{o}`" for o in options)) if options else ""
-    return UserError(t("error.unknown_command", verb=verb, valid=", ".join(COMMANDS)),
-                     hint=hint or t("hint.help"))
+    return UserError(
+        t("error.unknown_command", verb=verb, valid=", ".join(COMMANDS)), hint=hint or t("hint.help")
+    )
 
 
 def dispatch(ctx: CommandContext, inv: Invocation) -> Reply:
@@ -115,11 +117,18 @@ def _dispatch(ctx: CommandContext, inv: Invocation) -> Reply:
         return Reply(err.message, tone=Tone.ERROR, footer=footer)
     except Exception:
         reference = uuid.uuid4().hex[:8]
-        log.exception("command failed [ref %s] actor=%s source=%s text=%r", reference,
-                      inv.actor.handle, inv.source, inv.text)
+        log.exception(
+            "command failed [ref %s] actor=%s source=%s text=%r",
+            reference,
+            inv.actor.handle,
+            inv.source,
+            inv.text,
+        )
         # Every write of a command is one transaction: it either committed whole, or not at all.
-        return Reply(t("error.internal_recorded" if _recorded(ctx) else "error.internal",
-                       ref=reference), tone=Tone.ERROR)
+        return Reply(
+            t("error.internal_recorded" if _recorded(ctx) else "error.internal", ref=reference),
+            tone=Tone.ERROR,
+        )
 
 
 def _recorded(ctx: CommandContext) -> bool:

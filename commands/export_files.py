@@ -50,8 +50,11 @@ def csv_bytes(header: Sequence[str], rows: Sequence[Sequence[str]]) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def xlsx_bytes(sheet: str, header: Sequence[str], rows: Sequence[Sequence[str | date | None]],
-               ) -> bytes:
+def xlsx_bytes(
+    sheet: str,
+    header: Sequence[str],
+    rows: Sequence[Sequence[str | date | None]],
+) -> bytes:
     """One sheet: a bold, frozen header row with a filter, then one row per item."""
     book = Workbook()
     ws = book.active

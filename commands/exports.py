@@ -33,14 +33,29 @@ from storage.ports import GateDecision, TaskEvent, WaveMove
 __all__ = ["FORMATS", "TASK_COLUMNS", "export", "export_keys"]
 
 FORMATS = ("csv", "xlsx", "ics", "history")
-TASK_COLUMNS = ("code", "title", "municipality", "owner", "state", "deadline", "origin", "reason",
-                "changed_by", "changed_at", "changed_from")
+TASK_COLUMNS = (
+    "code",
+    "title",
+    "municipality",
+    "owner",
+    "state",
+    "deadline",
+    "origin",
+    "reason",
+    "changed_by",
+    "changed_at",
+    "changed_from",
+)
 HISTORY_COLUMNS = ("at", "kind", "subject", "old", "new", "note", "actor", "source", "command")
 _ALL_EVENTS = 10_000_000  # the event log has no limit for an export
 _COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 _EVERY_WAVE = "all"
-_MEDIA = {"csv": "text/csv", "history": "text/csv", "ics": "text/calendar",
-          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+_MEDIA = {
+    "csv": "text/csv",
+    "history": "text/csv",
+    "ics": "text/calendar",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 @dataclass(frozen=True)
@@ -56,14 +71,16 @@ class Scope:
 def export(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     """Files to keep: `export csv K91`, `export xlsx aarhus`, `export ics P2`, `export history`."""
     if not args:
-        raise UserError(t("error.export_format", word="", valid=", ".join(FORMATS)),
-                        hint=t("usage.export"))
+        raise UserError(t("error.export_format", word="", valid=", ".join(FORMATS)), hint=t("usage.export"))
     kind = args[0].lower()
     if kind not in FORMATS:
         close = suggest(kind, FORMATS)
-        raise UserError(t("error.export_format", word=args[0], valid=", ".join(FORMATS)),
-                        hint=t("hint.did_you_mean", options=" / ".join(f"`export {c}`" for c in close))
-                        if close else t("usage.export"))
+        raise UserError(
+            t("error.export_format", word=args[0], valid=", ".join(FORMATS)),
+            hint=t("hint.did_you_mean", options=" / ".join(f"`export {c}`" for c in close))
+            if close
+            else t("usage.export"),
+        )
     rollout = load_rollout(ctx)
     scope = _scope(ctx, inv, rollout, args[1:])
     if kind == "ics":
@@ -72,14 +89,22 @@ def export(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
         attachment, count = _history(ctx, rollout, scope)
     else:
         attachment, count = _tasks(ctx, rollout, scope, kind)
-    return Reply(t(f"export.done_{kind}", count=count, target=scope.label,
-                   file=attachment.filename), tone=Tone.SUCCESS, files=(attachment,),
-                 sections=(Section(lines=(t(f"export.what_{kind}"),)),))
+    return Reply(
+        t(f"export.done_{kind}", count=count, target=scope.label, file=attachment.filename),
+        tone=Tone.SUCCESS,
+        files=(attachment,),
+        sections=(Section(lines=(t(f"export.what_{kind}"),)),),
+    )
 
 
 def _scope(ctx: CommandContext, inv: Invocation, rollout: Rollout, words: list[str]) -> Scope:
-    target = parse_target(words, ctx.graph.plan, rollout.municipalities,
-                          allowed=("municipality", "wave"), default_wave=inv.channel_wave)
+    target = parse_target(
+        words,
+        ctx.graph.plan,
+        rollout.municipalities,
+        allowed=("municipality", "wave"),
+        default_wave=inv.channel_wave,
+    )
     if isinstance(rollout.states, StoredStates):  # one query for the whole answer
         rollout.states.prefetch([target.municipality.code] if target.municipality else None)
     if target.municipality is not None:
@@ -104,8 +129,12 @@ def _filename(kind: str, scope: Scope, today: date, ext: str) -> str:
     return f"sf1590-{kind}-{uid_part(scope.slug)}-{today.isoformat()}.{ext}"
 
 
-def _tasks(ctx: CommandContext, rollout: Rollout, scope: Scope, kind: str,
-           ) -> tuple[Attachment, int]:
+def _tasks(
+    ctx: CommandContext,
+    rollout: Rollout,
+    scope: Scope,
+    kind: str,
+) -> tuple[Attachment, int]:
     keys = export_keys(rollout, scope)
     last = _last_changes(ctx, set(keys))
     rows = [_task_row(ctx, rollout, rollout.view(k, ctx.today), last.get(k)) for k in keys]
@@ -132,15 +161,27 @@ def _last_changes(ctx: CommandContext, keys: set[TaskKey]) -> dict[TaskKey, Task
     return found
 
 
-def _task_row(ctx: CommandContext, rollout: Rollout, view: TaskView, event: TaskEvent | None,
-              ) -> list[str | date | None]:
+def _task_row(
+    ctx: CommandContext,
+    rollout: Rollout,
+    view: TaskView,
+    event: TaskEvent | None,
+) -> list[str | date | None]:
     where = key_label(rollout, view.key).split(" ", 1)[1]
     deadline = view.deadline
-    return [view.key.ref, view.task.title_da, where, owner_name(ctx, view.task.role),
-            state_label(view), deadline.day if deadline else None,
-            deadline_origin(deadline) if deadline else "", view.state.reason or "",
-            event.actor if event else "", _local(event.at) if event else "",
-            event.source if event else ""]
+    return [
+        view.key.ref,
+        view.task.title_da,
+        where,
+        owner_name(ctx, view.task.role),
+        state_label(view),
+        deadline.day if deadline else None,
+        deadline_origin(deadline) if deadline else "",
+        view.state.reason or "",
+        event.actor if event else "",
+        _local(event.at) if event else "",
+        event.source if event else "",
+    ]
 
 
 def _local(at: datetime) -> str:
@@ -156,8 +197,9 @@ def _calendar(ctx: CommandContext, rollout: Rollout, scope: Scope) -> tuple[Atta
     events.extend(_deadline_events(ctx, rollout, scope))
     name = t("export.calendar_name", target=scope.label)
     content = ics_bytes(name, events, ctx.now)
-    attachment = Attachment(_filename("calendar", scope, ctx.today, "ics"), _MEDIA["ics"],
-                            content, title=name)
+    attachment = Attachment(
+        _filename("calendar", scope, ctx.today, "ics"), _MEDIA["ics"], content, title=name
+    )
     return attachment, len(events)
 
 
@@ -166,17 +208,27 @@ def _gate_events(rollout: Rollout, wave: str) -> list[CalendarEvent]:
     for gate_id in gate_ids(rollout):
         found = gate_date(rollout, gate_id, wave)
         if found is not None:
-            out.append(CalendarEvent(f"gate-{uid_part(gate_id)}-{uid_part(wave)}@sf1590",
-                                     found.day, t("export.ics_gate", gate=gate_id, wave=wave),
-                                     category="gate"))
+            out.append(
+                CalendarEvent(
+                    f"gate-{uid_part(gate_id)}-{uid_part(wave)}@sf1590",
+                    found.day,
+                    t("export.ics_gate", gate=gate_id, wave=wave),
+                    category="gate",
+                )
+            )
     return out
 
 
 def _report_events(rollout: Rollout, wave: str) -> list[CalendarEvent]:
-    return [CalendarEvent(f"report-{uid_part(r.milestone)}-{uid_part(wave)}@sf1590",
-                          min(r.by_diagram.values()),
-                          t("export.ics_report", name=r.name, wave=wave), category="report")
-            for r in reports_due(rollout, wave)]
+    return [
+        CalendarEvent(
+            f"report-{uid_part(r.milestone)}-{uid_part(wave)}@sf1590",
+            min(r.by_diagram.values()),
+            t("export.ics_report", name=r.name, wave=wave),
+            category="report",
+        )
+        for r in reports_due(rollout, wave)
+    ]
 
 
 def _deadline_events(ctx: CommandContext, rollout: Rollout, scope: Scope) -> list[CalendarEvent]:
@@ -195,18 +247,31 @@ def _deadline_events(ctx: CommandContext, rollout: Rollout, scope: Scope) -> lis
         assert first.deadline is not None
         open_count = sum(1 for v in views if not v.finished)
         where = f"-{scope.municipality}" if scope.municipality is not None else ""
-        out.append(CalendarEvent(
-            f"deadline-{uid_part(ref)}-{uid_part(wave)}{where}@sf1590", first.deadline.day,
-            t("export.ics_deadline", ref=ref, title=first.task.title_da, wave=wave),
-            t("export.ics_deadline_text", open=open_count, total=len(views),
-              origin=deadline_origin(first.deadline), owner=owner_name(ctx, first.task.role)),
-            category="deadline"))
+        out.append(
+            CalendarEvent(
+                f"deadline-{uid_part(ref)}-{uid_part(wave)}{where}@sf1590",
+                first.deadline.day,
+                t("export.ics_deadline", ref=ref, title=first.task.title_da, wave=wave),
+                t(
+                    "export.ics_deadline_text",
+                    open=open_count,
+                    total=len(views),
+                    origin=deadline_origin(first.deadline),
+                    owner=owner_name(ctx, first.task.role),
+                ),
+                category="deadline",
+            )
+        )
     return out
 
 
 def _history(ctx: CommandContext, rollout: Rollout, scope: Scope) -> tuple[Attachment, int]:
-    rows = sorted(_task_history(ctx, rollout, scope) + _move_history(rollout, scope, ctx)
-                  + _decision_history(rollout, scope, ctx), key=lambda r: r[0])
+    rows = sorted(
+        _task_history(ctx, rollout, scope)
+        + _move_history(rollout, scope, ctx)
+        + _decision_history(rollout, scope, ctx),
+        key=lambda r: r[0],
+    )
     header = [t(f"export.col.h_{c}") for c in HISTORY_COLUMNS]
     content = csv_bytes(header, [[_local(r[0]), *r[1:]] for r in rows])
     title = t("export.title_history", target=scope.label)
@@ -219,11 +284,21 @@ Row = tuple[Any, ...]  # (at, kind, subject, old, new, note, actor, source, comm
 
 def _task_history(ctx: CommandContext, rollout: Rollout, scope: Scope) -> list[Row]:
     keys = set(export_keys(rollout, scope)) if scope.wave or scope.municipality else None
-    return [(e.at, t("export.kind_task"), key_label(rollout, e.key), t(f"status.{e.old.status}"),
-             t(f"status.{e.new.status}"), e.new.reason or (t("history.undo").strip()
-                                                           if e.compensates else ""),
-             e.actor, e.source, e.command_id or "")
-            for e in ctx.store.events(limit=_ALL_EVENTS) if keys is None or e.key in keys]
+    return [
+        (
+            e.at,
+            t("export.kind_task"),
+            key_label(rollout, e.key),
+            t(f"status.{e.old.status}"),
+            t(f"status.{e.new.status}"),
+            e.new.reason or (t("history.undo").strip() if e.compensates else ""),
+            e.actor,
+            e.source,
+            e.command_id or "",
+        )
+        for e in ctx.store.events(limit=_ALL_EVENTS)
+        if keys is None or e.key in keys
+    ]
 
 
 def _name(rollout: Rollout, code: int) -> str:
@@ -235,15 +310,39 @@ def _move_history(rollout: Rollout, scope: Scope, ctx: CommandContext) -> list[R
     moves: list[WaveMove] = ctx.store.wave_moves(scope.municipality)
     if scope.municipality is None and scope.wave is not None:
         moves = [m for m in moves if scope.wave in (m.from_wave, m.to_wave)]
-    return [(m.at, t("export.kind_move"), _name(rollout, m.municipality), m.from_wave or "",
-             m.to_wave, m.reason, m.actor, m.source, m.command_id or "") for m in moves]
+    return [
+        (
+            m.at,
+            t("export.kind_move"),
+            _name(rollout, m.municipality),
+            m.from_wave or "",
+            m.to_wave,
+            m.reason,
+            m.actor,
+            m.source,
+            m.command_id or "",
+        )
+        for m in moves
+    ]
 
 
 def _decision_history(rollout: Rollout, scope: Scope, ctx: CommandContext) -> list[Row]:
     found: list[GateDecision] = ctx.store.gate_decisions(
-        wave=scope.wave if scope.municipality is None else None)
+        wave=scope.wave if scope.municipality is None else None
+    )
     if scope.municipality is not None:
         found = [d for d in found if d.municipality == scope.municipality]
-    return [(d.at, t("export.kind_decision"), f"{d.gate} {d.wave} {_name(rollout, d.municipality)}",
-             "", t(f"decision.{d.decision}"), d.note, d.actor, d.source,
-             d.command_id or "") for d in found]
+    return [
+        (
+            d.at,
+            t("export.kind_decision"),
+            f"{d.gate} {d.wave} {_name(rollout, d.municipality)}",
+            "",
+            t(f"decision.{d.decision}"),
+            d.note,
+            d.actor,
+            d.source,
+            d.command_id or "",
+        )
+        for d in found
+    ]

@@ -32,8 +32,8 @@ __all__ = [
 
 DASHES = frozenset({"--", "—", "–"})  # chat apps turn a typed -- into a dash
 MARKER_WORDS = DASHES | {"because", "fordi"}
-OPENING_QUOTES = "\"“”„«»"
-CLOSING_QUOTES = "\"“”»«"
+OPENING_QUOTES = '"“”„«»'
+CLOSING_QUOTES = '"“”»«'
 _LONGEST_NAME = 3  # words a municipality name may be typed as ("Høje Taastrup Kommune")
 
 
@@ -50,8 +50,7 @@ class Reasoned:
 
 
 def _marker_at(word: str) -> bool:
-    return (word.lower() in MARKER_WORDS or word.startswith("--")
-            or (word[:1] in OPENING_QUOTES))
+    return word.lower() in MARKER_WORDS or word.startswith("--") or (word[:1] in OPENING_QUOTES)
 
 
 def has_marker(words: Sequence[str]) -> bool:
@@ -68,7 +67,7 @@ def split_reason(words: Sequence[str]) -> Reasoned:
         if word[:1] in OPENING_QUOTES:
             return Reasoned(before, _quoted(" ".join(words[index:])[1:]))
         head = word[2:] if word.startswith("--") and word.lower() not in MARKER_WORDS else ""
-        return Reasoned(before, " ".join([head, *words[index + 1:]]).strip())
+        return Reasoned(before, " ".join([head, *words[index + 1 :]]).strip())
     return Reasoned(tuple(words), None)
 
 
@@ -94,18 +93,21 @@ def _pieces(words: Sequence[str]) -> list[str]:
     return [part for word in words for part in word.split(",") if part]
 
 
-def _one_at(words: Sequence[str], index: int,
-            municipalities: Mapping[int, Municipality]) -> tuple[Municipality, int] | None:
+def _one_at(
+    words: Sequence[str], index: int, municipalities: Mapping[int, Municipality]
+) -> tuple[Municipality, int] | None:
     """The municipality whose name starts at ``index`` (longest spelling first), and its length."""
     for length in range(min(_LONGEST_NAME, len(words) - index), 0, -1):
-        found = find_municipality(words[index:index + length], municipalities)
+        found = find_municipality(words[index : index + length], municipalities)
         if found is not None:
             return found, length
     return None
 
 
-def leading_municipalities(words: Sequence[str], municipalities: Mapping[int, Municipality],
-                           ) -> tuple[list[tuple[Municipality, str]], list[str]]:
+def leading_municipalities(
+    words: Sequence[str],
+    municipalities: Mapping[int, Municipality],
+) -> tuple[list[tuple[Municipality, str]], list[str]]:
     """The municipalities named at the start (each with the words naming it), and the rest."""
     pieces = _pieces(words)
     found: list[tuple[Municipality, str]] = []
@@ -114,26 +116,33 @@ def leading_municipalities(words: Sequence[str], municipalities: Mapping[int, Mu
         hit = _one_at(pieces, index, municipalities)
         if hit is None:
             break
-        found.append((hit[0], " ".join(pieces[index:index + hit[1]])))
+        found.append((hit[0], " ".join(pieces[index : index + hit[1]])))
         index += hit[1]
     return found, pieces[index:]
 
 
-def ambiguous_reading(verb: str, code: str, named: list[tuple[Municipality, str]],
-                      rest: list[str]) -> UserError:
+def ambiguous_reading(
+    verb: str, code: str, named: list[tuple[Municipality, str]], rest: list[str]
+) -> UserError:
     """Refuse a reason that could start at several words, showing each reading to type."""
     readings = []
     for cut in range(1, len(named) + 1):
         targets = " ".join(words for _, words in named[:cut])
         reason = " ".join([*(words for _, words in named[cut:]), *rest])
         readings.append(f"`{verb} {code} {targets} -- {reason}`")
-    return UserError(t("error.ambiguous_reason", verb=verb, readings=" · ".join(readings)),
-                     hint=t("hint.reason_forms"))
+    return UserError(
+        t("error.ambiguous_reason", verb=verb, readings=" · ".join(readings)), hint=t("hint.reason_forms")
+    )
 
 
-def not_a_target(verb: str, code: str, named: list[tuple[Municipality, str]],
-                 rest: list[str], after: Sequence[str],
-                 municipalities: Mapping[int, Municipality]) -> UserError:
+def not_a_target(
+    verb: str,
+    code: str,
+    named: list[tuple[Municipality, str]],
+    rest: list[str],
+    after: Sequence[str],
+    municipalities: Mapping[int, Municipality],
+) -> UserError:
     """A word among the targets names no municipality: suggest a name, or the reason after it."""
     names = [m.name for m in municipalities.values()]
     close = suggest(rest[0], names)
@@ -142,5 +151,6 @@ def not_a_target(verb: str, code: str, named: list[tuple[Municipality, str]],
         after = after[1:]
     command = f"{verb} {targets} -- {' '.join([*rest, *after])}"
     hint = t("hint.did_you_mean", options=" / ".join(f"`{n}`" for n in close)) if close else ""
-    return UserError(t("error.not_a_target", word=rest[0], command=command),
-                     hint=hint or t("hint.reason_forms"))
+    return UserError(
+        t("error.not_a_target", word=rest[0], command=command), hint=hint or t("hint.reason_forms")
+    )

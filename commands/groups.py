@@ -66,7 +66,7 @@ def beyond(page: int, last: int, command: str) -> Section:
 def page_of(items: Sequence[_T], page: int, limit: int) -> tuple[Sequence[_T], int]:
     """The items on ``page`` and how many come after it."""
     start = (page - 1) * limit
-    shown = items[start:start + limit]
+    shown = items[start : start + limit]
     return shown, max(0, len(items) - start - len(shown))
 
 
@@ -87,8 +87,10 @@ def split_codes(words: list[str], plan: Plan) -> tuple[list[str], frozenset[str]
     return rest, frozenset(refs)
 
 
-def split_municipalities(words: list[str], municipalities: Mapping[int, Municipality],
-                         ) -> list[Municipality]:
+def split_municipalities(
+    words: list[str],
+    municipalities: Mapping[int, Municipality],
+) -> list[Municipality]:
     """Several municipalities, one a word (``aarhus randers``), or [] when the words are not
     exactly that (then they are read as one target, with its "did you mean")."""
     if len(words) < 2 or find_municipality(words, municipalities) is not None:
@@ -123,35 +125,49 @@ def _municipality_lines(rollout: Rollout, views: Sequence[TaskView], key: str) -
     for view in views:
         if view.municipality is not None:
             by_code.setdefault(view.municipality.code, []).append(view)
-    rows = sorted(by_code.values(), key=lambda vs: (-sum(v.overdue for v in vs), -len(vs),
-                                                    vs[0].municipality.name if vs[0].municipality
-                                                    else ""))
+    rows = sorted(
+        by_code.values(),
+        key=lambda vs: (
+            -sum(v.overdue for v in vs),
+            -len(vs),
+            vs[0].municipality.name if vs[0].municipality else "",
+        ),
+    )
     lines = []
     for members in rows:
         late = sum(v.overdue for v in members)
         name = members[0].municipality.name if members[0].municipality else ""
-        lines.append(t(key, count=len(members), name=name,
-                       late=t("group.late", count=late) if late else ""))
+        lines.append(t(key, count=len(members), name=name, late=t("group.late", count=late) if late else ""))
     return lines
 
 
-def _group_line(ctx: CommandContext, rollout: Rollout, members: Sequence[TaskView],
-                grouped: Grouped) -> TaskLine:
+def _group_line(
+    ctx: CommandContext, rollout: Rollout, members: Sequence[TaskView], grouped: Grouped
+) -> TaskLine:
     first = members[0]
     command = " ".join([grouped.verb, *grouped.target_words, first.key.ref])
     return TaskLine(
-        key="", code=first.key.ref, title=first.task.title_da or t("show.title_lost"),
+        key="",
+        code=first.key.ref,
+        title=first.task.title_da or t("show.title_lost"),
         municipality=names_text(rollout, [v.key for v in members]),
         owner=owner_name(ctx, first.task.role),
         deadline=first.deadline.day if first.deadline else None,
-        deadline_note=deadline_note(first, ctx.today), state=grouped.task_summary(members),
+        deadline_note=deadline_note(first, ctx.today),
+        state=grouped.task_summary(members),
         urgent=any(v.overdue for v in members),
-        actions=(Action(t("group.open", count=len(members)), command),))
+        actions=(Action(t("group.open", count=len(members)), command),),
+    )
 
 
-def grouped_sections(ctx: CommandContext, rollout: Rollout, views: Sequence[TaskView],
-                     grouped: Grouped, page: int,
-                     single: Callable[[TaskView], TaskLine]) -> tuple[Section, ...]:
+def grouped_sections(
+    ctx: CommandContext,
+    rollout: Rollout,
+    views: Sequence[TaskView],
+    grouped: Grouped,
+    page: int,
+    single: Callable[[TaskView], TaskLine],
+) -> tuple[Section, ...]:
     """Page ``page`` of ``views`` (most urgent first) grouped by task, and by municipality.
 
     A group of one is that task's own line (``single``), with its buttons."""
@@ -164,31 +180,40 @@ def grouped_sections(ctx: CommandContext, rollout: Rollout, views: Sequence[Task
     command = " ".join([grouped.verb, *grouped.target_words, f"page:{page + 1}"])
     if not groups and not shown_lines and page > 1:
         last = max(-(-len(by_ref) // LIST_LIMIT), -(-len(lines) // MUNICIPALITY_LIMIT), 1)
-        return (beyond(page, last, " ".join([grouped.verb, *grouped.target_words,
-                                             f"page:{last}"])),)
+        return (beyond(page, last, " ".join([grouped.verb, *grouped.target_words, f"page:{last}"])),)
     sections = []
     if groups:
-        tasks = tuple(single(g[0]) if len(g) == 1 else _group_line(ctx, rollout, g, grouped)
-                      for g in groups)
-        sections.append(Section(title=t("group.by_task_title"), tasks=tasks, hidden=hidden_groups,
-                                more=Action(t("button.more", count=hidden_groups), command)
-                                if hidden_groups else None))
+        tasks = tuple(single(g[0]) if len(g) == 1 else _group_line(ctx, rollout, g, grouped) for g in groups)
+        sections.append(
+            Section(
+                title=t("group.by_task_title"),
+                tasks=tasks,
+                hidden=hidden_groups,
+                more=Action(t("button.more", count=hidden_groups), command) if hidden_groups else None,
+            )
+        )
     if shown_lines:
-        sections.append(Section(title=t("group.by_municipality_title", verb=grouped.verb),
-                                lines=tuple(shown_lines), hidden=hidden_lines,
-                                more=Action(t("button.more", count=hidden_lines), command)
-                                if hidden_lines else None))
+        sections.append(
+            Section(
+                title=t("group.by_municipality_title", verb=grouped.verb),
+                lines=tuple(shown_lines),
+                hidden=hidden_lines,
+                more=Action(t("button.more", count=hidden_lines), command) if hidden_lines else None,
+            )
+        )
     return tuple(sections)
 
 
 def wants_groups(views: list[TaskView], refs: frozenset[str]) -> bool:
     """Group when the list is long and spans municipalities, unless one task is asked for."""
-    return (not refs and len(views) > LIST_LIMIT
-            and len({v.key.municipality for v in views}) > 1)
+    return not refs and len(views) > LIST_LIMIT and len({v.key.municipality for v in views}) > 1
 
 
-def done_of_all(rollout: Rollout, keys: list[TaskKey], ctx: CommandContext,
-                ) -> dict[str, tuple[int, int]]:
+def done_of_all(
+    rollout: Rollout,
+    keys: list[TaskKey],
+    ctx: CommandContext,
+) -> dict[str, tuple[int, int]]:
     """Per task: (finished, all) of its instances among ``keys``, counted as every view
     counts (:class:`Counts`)."""
     by_ref: dict[str, list[TaskView]] = {}
@@ -201,14 +226,25 @@ def next_summary(views: Sequence[TaskView], totals: dict[str, tuple[int, int]]) 
     """A task group of `next`: how many can start, how many late, how far the task is."""
     late = sum(v.overdue for v in views)
     done, total = totals.get(views[0].key.ref, (0, len(views)))
-    return t("group.next", count=len(views), done=done, total=total,
-             late=t("group.late", count=late) if late else "")
+    return t(
+        "group.next",
+        count=len(views),
+        done=done,
+        total=total,
+        late=t("group.late", count=late) if late else "",
+    )
 
 
-def blocked_summary(views: Sequence[TaskView], holds: dict[TaskKey, tuple[TaskKey, ...]],
-                    ) -> str:
+def blocked_summary(
+    views: Sequence[TaskView],
+    holds: dict[TaskKey, tuple[TaskKey, ...]],
+) -> str:
     """A task group of `blocked`: how many are stuck, how many late, how many they hold up."""
     late = sum(v.overdue for v in views)
     held = len({k for v in views for k in holds.get(v.key, ())})
-    return t("group.blocked", count=len(views), held=t("blocked.held", count=held),
-             late=t("group.late", count=late) if late else "")
+    return t(
+        "group.blocked",
+        count=len(views),
+        held=t("blocked.held", count=held),
+        late=t("group.late", count=late) if late else "",
+    )

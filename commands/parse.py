@@ -101,8 +101,9 @@ def match_gate(word: str, plan: Plan) -> str:
     for gate in ids:
         if re.sub(r"[^a-z0-9]", "", gate.lower()) == wanted:
             return gate
-    raise UserError(t("error.unknown_gate", word=word, valid=", ".join(ids)),
-                    hint=_did_you_mean(suggest(word, ids)))
+    raise UserError(
+        t("error.unknown_gate", word=word, valid=", ".join(ids)), hint=_did_you_mean(suggest(word, ids))
+    )
 
 
 def match_role(word: str, plan: Plan) -> str | None:
@@ -113,8 +114,9 @@ def match_role(word: str, plan: Plan) -> str | None:
     return None
 
 
-def find_municipality(words: Sequence[str],
-                      municipalities: Mapping[int, Municipality]) -> Municipality | None:
+def find_municipality(
+    words: Sequence[str], municipalities: Mapping[int, Municipality]
+) -> Municipality | None:
     """The municipality named by ``words`` (name in any spelling, slug or code), or None."""
     folded = fold(" ".join(words))
     if folded.isdigit() and int(folded) in municipalities:
@@ -125,16 +127,17 @@ def find_municipality(words: Sequence[str],
     return None
 
 
-def match_municipality(words: Sequence[str],
-                       municipalities: Mapping[int, Municipality]) -> Municipality:
+def match_municipality(words: Sequence[str], municipalities: Mapping[int, Municipality]) -> Municipality:
     """Like :func:`find_municipality`, but a UserError with suggestions when there is none."""
     found = find_municipality(words, municipalities)
     if found is not None:
         return found
     text = " ".join(words)
     names = [m.name for m in municipalities.values()]
-    raise UserError(t("error.unknown_municipality", word=text),
-                    hint=_did_you_mean(suggest(text, names)) or t("hint.municipality_forms"))
+    raise UserError(
+        t("error.unknown_municipality", word=text),
+        hint=_did_you_mean(suggest(text, names)) or t("hint.municipality_forms"),
+    )
 
 
 def _code_parts(word: str) -> tuple[str | None, str]:
@@ -152,18 +155,23 @@ def untracked_tasks(word: str, plan: Plan) -> list[TaskDef]:
     diagram, code = _code_parts(word)
     if diagram is None and plan.tasks_with_code(code):
         return []
-    return [task for diagram_id, found in plan.diagrams.items() if diagram_id not in plan.tracked
-            and diagram in (None, diagram_id.upper())
-            for task in found.tasks.values() if task.code.upper() == code]
+    return [
+        task
+        for diagram_id, found in plan.diagrams.items()
+        if diagram_id not in plan.tracked and diagram in (None, diagram_id.upper())
+        for task in found.tasks.values()
+        if task.code.upper() == code
+    ]
 
 
 def match_tasks(word: str, plan: Plan) -> list[TaskDef]:
     """Tracked tasks that ``word`` names: ``A/TS213`` (one) or the bare ``TS213`` (one or more)."""
     template = untracked_tasks(word, plan)
     if template:
-        raise UserError(t("error.untracked", ref=template[0].ref,
-                          diagrams=", ".join(plan.tracked)),
-                        hint=t("hint.untracked", ref=template[0].ref))
+        raise UserError(
+            t("error.untracked", ref=template[0].ref, diagrams=", ".join(plan.tracked)),
+            hint=t("hint.untracked", ref=template[0].ref),
+        )
     diagram, code = _code_parts(word)
     if diagram is not None:
         for diagram_id in plan.tracked:
@@ -178,9 +186,10 @@ def match_tasks(word: str, plan: Plan) -> list[TaskDef]:
     refs = [task.ref for task in plan.tracked_tasks()]
     codes = list(dict.fromkeys(task.code for task in plan.tracked_tasks()))
     options = suggest(word, refs if diagram is not None else codes)
-    raise UserError(t("error.unknown_code", word=word,
-                      diagrams=", ".join(plan.tracked)),
-                    hint=_did_you_mean(options) or t("hint.code_forms"))
+    raise UserError(
+        t("error.unknown_code", word=word, diagrams=", ".join(plan.tracked)),
+        hint=_did_you_mean(options) or t("hint.code_forms"),
+    )
 
 
 @dataclass(frozen=True)
@@ -193,8 +202,14 @@ class Target:
     role: str | None = None
 
 
-def parse_target(words: Sequence[str], plan: Plan, municipalities: Mapping[int, Municipality],
-                 *, allowed: Sequence[str], default_wave: str | None) -> Target:
+def parse_target(
+    words: Sequence[str],
+    plan: Plan,
+    municipalities: Mapping[int, Municipality],
+    *,
+    allowed: Sequence[str],
+    default_wave: str | None,
+) -> Target:
     """Read an optional target; with none, the channel's wave or everything."""
     if not words:
         return Target("wave", wave=default_wave) if default_wave else Target("all")
@@ -210,6 +225,12 @@ def parse_target(words: Sequence[str], plan: Plan, municipalities: Mapping[int, 
         return Target("municipality", municipality=municipality)
     names = [m.name for m in municipalities.values()]
     pool = names + list(plan.waves) + (list(plan.roles) if "role" in allowed else [])
-    raise UserError(t("error.unknown_target", word=word, waves=", ".join(plan.waves),
-                      extra=t("hint.target_role") if "role" in allowed else ""),
-                    hint=_did_you_mean(suggest(word, pool)))
+    raise UserError(
+        t(
+            "error.unknown_target",
+            word=word,
+            waves=", ".join(plan.waves),
+            extra=t("hint.target_role") if "role" in allowed else "",
+        ),
+        hint=_did_you_mean(suggest(word, pool)),
+    )

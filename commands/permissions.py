@@ -13,8 +13,7 @@ __all__ = ["can_change", "covers_all", "in_scope"]
 MUNICIPALITY_ROLE = "municipality"
 
 
-def in_scope(actor: Actor, task: TaskDef, key: TaskKey,
-             municipalities: Mapping[int, Municipality]) -> bool:
+def in_scope(actor: Actor, task: TaskDef, key: TaskKey, municipalities: Mapping[int, Municipality]) -> bool:
     """True when the task is one the actor works on (their ``next me`` list).
 
     A task done once for the whole system is listed for a role limited to some municipalities
@@ -28,23 +27,24 @@ def in_scope(actor: Actor, task: TaskDef, key: TaskKey,
     if task.role == MUNICIPALITY_ROLE and key.municipality in actor.coordinates:
         return True
     if task.role in actor.roles:
-        return (not actor.municipalities or key.municipality == SYSTEM_WIDE
-                or key.municipality in actor.municipalities)
+        return (
+            not actor.municipalities
+            or key.municipality == SYSTEM_WIDE
+            or key.municipality in actor.municipalities
+        )
     return False
 
 
 def covers_all(actor: Actor, task: TaskDef, municipalities: Mapping[int, Municipality]) -> bool:
     """True when the actor's rights cover every municipality a system-wide task is done for:
     the task's role not limited to some municipalities, or a manager of every wave."""
-    if task.role in actor.roles and (not actor.municipalities
-                                     or set(municipalities) <= actor.municipalities):
+    if task.role in actor.roles and (not actor.municipalities or set(municipalities) <= actor.municipalities):
         return True
     waves = {m.wave for m in municipalities.values()}
     return bool(waves) and waves <= actor.manages
 
 
-def can_change(actor: Actor, task: TaskDef, key: TaskKey,
-               municipalities: Mapping[int, Municipality]) -> bool:
+def can_change(actor: Actor, task: TaskDef, key: TaskKey, municipalities: Mapping[int, Municipality]) -> bool:
     """Admins change anything; others the tasks in their scope, and a task done once for the
     whole system only when their rights cover every municipality it is done for."""
     if actor.is_admin:

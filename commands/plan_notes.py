@@ -66,16 +66,23 @@ def _counterparts(plan: Plan, task: TaskDef) -> list[str]:
 def _template_lines(ctx: CommandContext, task: TaskDef) -> list[str]:
     plan = ctx.graph.plan
     diagram = plan.diagrams[task.diagram]
-    lines = [t("template.untracked", title=diagram.title_da, diagrams=", ".join(plan.tracked)),
-             t("show.title_en", title=task.title_en),
-             t("show.meta", integration=diagram.integration, owner=owner_name(ctx, task.role),
-               confidence=task.role_confidence, scope=t(f"scope.{task.scope}"),
-               phase=plan.phases[task.phase].name_da)]
+    lines = [
+        t("template.untracked", title=diagram.title_da, diagrams=", ".join(plan.tracked)),
+        t("show.title_en", title=task.title_en),
+        t(
+            "show.meta",
+            integration=diagram.integration,
+            owner=owner_name(ctx, task.role),
+            confidence=task.role_confidence,
+            scope=t(f"scope.{task.scope}"),
+            phase=plan.phases[task.phase].name_da,
+        ),
+    ]
     counterparts = _counterparts(plan, task)
-    lines.append(t("template.maps_to", refs=", ".join(counterparts)) if counterparts
-                 else t("template.maps_to_none"))
-    before = [f"{e.before} ({e.provenance}, {e.confidence})" for e in plan.edges
-              if e.after == task.ref]
+    lines.append(
+        t("template.maps_to", refs=", ".join(counterparts)) if counterparts else t("template.maps_to_none")
+    )
+    before = [f"{e.before} ({e.provenance}, {e.confidence})" for e in plan.edges if e.after == task.ref]
     if before:
         lines.append(t("show.plan_waits_on", parts="; ".join(before)))
     if task.notes:
@@ -86,8 +93,10 @@ def _template_lines(ctx: CommandContext, task: TaskDef) -> list[str]:
 def template_reply(ctx: CommandContext, tasks: Sequence[TaskDef]) -> Reply:
     """``show AG/TB204``: a task of the generic template page, which this rollout does not
     track, with what it maps to on the tracked diagrams where the plan says so."""
-    sections = [Section(title=f"{task.ref} {task.title_da}", lines=tuple(_template_lines(ctx, task)))
-                for task in tasks]
+    sections = [
+        Section(title=f"{task.ref} {task.title_da}", lines=tuple(_template_lines(ctx, task)))
+        for task in tasks
+    ]
     if len(sections) == 1:
         return Reply(sections[0].title, (Section(lines=sections[0].lines),))
     return Reply(t("show.headline_many", code=tasks[0].code, count=len(tasks)), tuple(sections))
@@ -97,9 +106,10 @@ def refuse_untracked(ctx: CommandContext, args: Sequence[str]) -> None:
     """`next AG/TB204`: a task of an untracked page is never listed; say why."""
     for word in args:
         if "/" in word and (template := untracked_tasks(word, ctx.graph.plan)):
-            raise UserError(t("error.untracked", ref=template[0].ref,
-                              diagrams=", ".join(ctx.graph.plan.tracked)),
-                            hint=t("hint.untracked", ref=template[0].ref))
+            raise UserError(
+                t("error.untracked", ref=template[0].ref, diagrams=", ".join(ctx.graph.plan.tracked)),
+                hint=t("hint.untracked", ref=template[0].ref),
+            )
 
 
 def date_legend(views: Sequence[TaskView]) -> str:
@@ -118,6 +128,7 @@ def task_remark_lines(ctx: CommandContext, task: TaskDef) -> list[str]:
         lines.append(t("show.questions", questions=" · ".join(questions)))
     remarks = ctx.graph.plan.diagrams[task.diagram].remarks_da
     if remarks:
-        lines.append(t("show.remarks", diagram=task.diagram,
-                       remarks=" · ".join(" ".join(r.split()) for r in remarks)))
+        lines.append(
+            t("show.remarks", diagram=task.diagram, remarks=" · ".join(" ".join(r.split()) for r in remarks))
+        )
     return lines

@@ -40,6 +40,7 @@ def local_minute(at: datetime) -> str:
     """A recorded moment as people read it: Copenhagen time, to the minute."""
     return at.astimezone(_COPENHAGEN).strftime("%Y-%m-%d %H:%M")
 
+
 LIST_LIMIT = 8
 
 
@@ -82,8 +83,10 @@ class StoredStates(Mapping[TaskKey, TaskState]):
         return len(self._data)
 
 
-def load_rollout(ctx: CommandContext, municipalities: Iterable[int] | None = (),
-                 ) -> Rollout:
+def load_rollout(
+    ctx: CommandContext,
+    municipalities: Iterable[int] | None = (),
+) -> Rollout:
     """A snapshot of the rollout whose task states are read as they are needed.
 
     ``municipalities`` are read at once (None: all of them; the default: none until touched).
@@ -95,8 +98,13 @@ def load_rollout(ctx: CommandContext, municipalities: Iterable[int] | None = (),
     municipalities = ctx.store.municipalities()
     plan = ctx.graph.plan
     # Roll-backs owed and stopped go-lives follow the decisions that stand (rollout.decisions).
-    return Rollout(ctx.graph, municipalities, states, rolled_back(plan, decisions, municipalities),
-                   frozenset(stopped(plan, decisions)))
+    return Rollout(
+        ctx.graph,
+        municipalities,
+        states,
+        rolled_back(plan, decisions, municipalities),
+        frozenset(stopped(plan, decisions)),
+    )
 
 
 def owner_name(ctx: CommandContext, role: str) -> str:
@@ -126,11 +134,9 @@ def deadline_origin(deadline: Deadline) -> str:
     """Where a deadline comes from: its milestone, or the task that needs it sooner and the
     plan's own date; with the plan's confidence when the date is not stated."""
     if deadline.needed_by is not None and deadline.needed_by_day is not None:
-        origin = t("deadline.needed_by", ref=deadline.needed_by,
-                   day=deadline.needed_by_day.isoformat())
+        origin = t("deadline.needed_by", ref=deadline.needed_by, day=deadline.needed_by_day.isoformat())
         if deadline.moved and deadline.printed is not None:
-            origin += t("deadline.printed", day=deadline.printed.isoformat(),
-                        milestone=deadline.milestone)
+            origin += t("deadline.printed", day=deadline.printed.isoformat(), milestone=deadline.milestone)
     else:
         origin = deadline.milestone
     if deadline.confidence != Confidence.STATED:
@@ -149,8 +155,7 @@ def deadline_note(view: TaskView, today: date) -> str:
         return t("deadline.plain", day=day, milestone=origin) + fallback
     if view.past_due and view.waits_on:
         # Not late: it cannot start yet; the open task it waits on is the late one.
-        return t("deadline.waiting", day=day, milestone=origin,
-                 count=len(view.waits_on)) + fallback
+        return t("deadline.waiting", day=day, milestone=origin, count=len(view.waits_on)) + fallback
     if left < 0:
         late = (today - view.deadline.day).days
         return t("deadline.late", day=day, count=late, milestone=origin) + fallback
@@ -196,8 +201,9 @@ def state_label(view: TaskView) -> str:
     return label
 
 
-def task_line(ctx: CommandContext, rollout: Rollout, view: TaskView, actor: Actor,
-              *, detail: str = "") -> TaskLine:
+def task_line(
+    ctx: CommandContext, rollout: Rollout, view: TaskView, actor: Actor, *, detail: str = ""
+) -> TaskLine:
     """One task instance as a reply line, with the buttons this actor may press."""
     where = key_label(rollout, view.key).split(" ", 1)[1]
     if not detail and view.state.reason:
@@ -215,12 +221,17 @@ def task_line(ctx: CommandContext, rollout: Rollout, view: TaskView, actor: Acto
     if can_change(actor, view.task, view.key, rollout.municipalities):
         actions = _actions(view)
     return TaskLine(
-        key=view.key.as_value(), code=view.key.ref, title=view.task.title_da or t("show.title_lost"),
-        municipality=where, owner=owner_name(ctx, view.task.role),
+        key=view.key.as_value(),
+        code=view.key.ref,
+        title=view.task.title_da or t("show.title_lost"),
+        municipality=where,
+        owner=owner_name(ctx, view.task.role),
         deadline=view.deadline.day if view.deadline else None,
-        deadline_note=f"{mark} {deadline_note(view, ctx.today)}" if mark
-        else deadline_note(view, ctx.today), state=state_label(view), detail=detail,
-        urgent=view.overdue, actions=actions,
+        deadline_note=f"{mark} {deadline_note(view, ctx.today)}" if mark else deadline_note(view, ctx.today),
+        state=state_label(view),
+        detail=detail,
+        urgent=view.overdue,
+        actions=actions,
     )
 
 
@@ -234,24 +245,34 @@ def _actions(view: TaskView) -> tuple[Action, ...]:
         buttons.append(Action(t("button.start"), f"start {value}"))
     if status != Status.BLOCKED:
         # Ends with the marker, so the reason the adapter appends is only ever a reason.
-        buttons.append(Action(t("button.block"), f"block {value} --", style="danger",
-                              needs_reason=True))
+        buttons.append(Action(t("button.block"), f"block {value} --", style="danger", needs_reason=True))
     return tuple(buttons)
 
 
-def task_section(ctx: CommandContext, rollout: Rollout, views: Sequence[TaskView], actor: Actor,
-                 *, title: str = "", page: int = 1, command: str = "",
-                 limit: int = LIST_LIMIT) -> Section:
+def task_section(
+    ctx: CommandContext,
+    rollout: Rollout,
+    views: Sequence[TaskView],
+    actor: Actor,
+    *,
+    title: str = "",
+    page: int = 1,
+    command: str = "",
+    limit: int = LIST_LIMIT,
+) -> Section:
     """A list of tasks cut to ``limit`` per page, with a "show more" action for the rest."""
     start = (page - 1) * limit
-    shown = views[start:start + limit]
+    shown = views[start : start + limit]
     hidden = max(0, len(views) - start - len(shown))
     if not shown and page > 1 and command:
         last = max(1, -(-len(views) // limit))
         base = " ".join(w for w in command.split() if not w.lower().startswith("page"))
-        return Section(title=title, lines=(t("page.beyond", page=page, last=last,
-                                              command=f"{base} page:{last}"),))
-    more = (Action(t("button.more", count=hidden), f"{command} page:{page + 1}")
-            if hidden and command else None)
-    return Section(title=title, tasks=tuple(task_line(ctx, rollout, v, actor) for v in shown),
-                   hidden=hidden, more=more)
+        return Section(
+            title=title, lines=(t("page.beyond", page=page, last=last, command=f"{base} page:{last}"),)
+        )
+    more = (
+        Action(t("button.more", count=hidden), f"{command} page:{page + 1}") if hidden and command else None
+    )
+    return Section(
+        title=title, tasks=tuple(task_line(ctx, rollout, v, actor) for v in shown), hidden=hidden, more=more
+    )

@@ -70,8 +70,7 @@ def _keys(rollout: Rollout, target: Target, inv: Invocation) -> list[TaskKey]:
     if target.kind == "role":
         return [k for k in keys if rollout.graph.task(k.ref).role == target.role]
     if target.kind == "me":
-        return [k for k in keys
-                if in_scope(inv.actor, rollout.graph.task(k.ref), k, rollout.municipalities)]
+        return [k for k in keys if in_scope(inv.actor, rollout.graph.task(k.ref), k, rollout.municipalities)]
     return keys
 
 
@@ -87,10 +86,12 @@ def _target_label(ctx: CommandContext, target: Target) -> str:
     return t("label.all_waves")
 
 
-def _target(ctx: CommandContext, inv: Invocation, rollout: Rollout, args: list[str],
-            allowed: tuple[str, ...]) -> Target:
-    target = parse_target(args, ctx.graph.plan, rollout.municipalities, allowed=allowed,
-                          default_wave=inv.channel_wave)
+def _target(
+    ctx: CommandContext, inv: Invocation, rollout: Rollout, args: list[str], allowed: tuple[str, ...]
+) -> Target:
+    target = parse_target(
+        args, ctx.graph.plan, rollout.municipalities, allowed=allowed, default_wave=inv.channel_wave
+    )
     if target.kind == "all" and "me" in allowed and inv.actor.has_scope:
         return Target("me")
     if target.kind == "me" and not inv.actor.has_scope:
@@ -99,8 +100,9 @@ def _target(ctx: CommandContext, inv: Invocation, rollout: Rollout, args: list[s
     return target
 
 
-def _targets(ctx: CommandContext, inv: Invocation, rollout: Rollout, words: list[str],
-             allowed: tuple[str, ...]) -> tuple[Target, list[Municipality]]:
+def _targets(
+    ctx: CommandContext, inv: Invocation, rollout: Rollout, words: list[str], allowed: tuple[str, ...]
+) -> tuple[Target, list[Municipality]]:
     """One target, or several municipalities named one a word (`aarhus randers`)."""
     several = split_municipalities(words, rollout.municipalities)
     if not several:
@@ -117,8 +119,7 @@ def _prefetch(rollout: Rollout, target: Target) -> None:
     if target.municipality is not None:
         rollout.states.prefetch([target.municipality.code])
     elif target.kind == "wave":
-        rollout.states.prefetch([m.code for m in rollout.municipalities.values()
-                                 if m.wave == target.wave])
+        rollout.states.prefetch([m.code for m in rollout.municipalities.values() if m.wave == target.wave])
     else:
         rollout.states.prefetch(None)
 
@@ -138,11 +139,13 @@ def next_(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     if refs:
         keys = [k for k in keys if k.ref in refs]
     ready = rollout.next_tasks(keys, ctx.today)
-    label = (", ".join(m.name for m in several) if several else _target_label(ctx, target)) \
-        + (t("next.klik_suffix") if klik else "") + (f" · {', '.join(sorted(refs))}" if refs else "")
+    label = (
+        (", ".join(m.name for m in several) if several else _target_label(ctx, target))
+        + (t("next.klik_suffix") if klik else "")
+        + (f" · {', '.join(sorted(refs))}" if refs else "")
+    )
     if not ready:
-        return Reply(t("next.none", target=label),
-                     sections=_nothing_ready(rollout, target, ctx, keys))
+        return Reply(t("next.none", target=label), sections=_nothing_ready(rollout, target, ctx, keys))
     late = sum(1 for v in ready if v.overdue)
     headline = t("next.headline", target=label, count=len(ready))
     if late:
@@ -150,17 +153,23 @@ def next_(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     command = " ".join(["next", *args])
     if wants_groups(ready, refs):
         totals = done_of_all(rollout, keys, ctx)
-        grouped = Grouped("next", [*words, *(["klik"] if klik else [])],
-                          lambda vs: next_summary(vs, totals), "group.municipality_next")
-        sections = grouped_sections(ctx, rollout, ready, grouped, page,
-                                    lambda v: task_line(ctx, rollout, v, inv.actor))
+        grouped = Grouped(
+            "next",
+            [*words, *(["klik"] if klik else [])],
+            lambda vs: next_summary(vs, totals),
+            "group.municipality_next",
+        )
+        sections = grouped_sections(
+            ctx, rollout, ready, grouped, page, lambda v: task_line(ctx, rollout, v, inv.actor)
+        )
         return Reply(headline, sections, footer=date_legend(ready))
     section = task_section(ctx, rollout, ready, inv.actor, page=page, command=command)
     return Reply(headline, (section,), footer=date_legend(ready))
 
 
-def _nothing_ready(rollout: Rollout, target: Target, ctx: CommandContext,
-                   keys: list[TaskKey]) -> tuple[Section, ...]:
+def _nothing_ready(
+    rollout: Rollout, target: Target, ctx: CommandContext, keys: list[TaskKey]
+) -> tuple[Section, ...]:
     if target.municipality is None:
         return ()
     open_views = [v for v in rollout.views(keys, ctx.today) if not v.finished]
@@ -178,33 +187,45 @@ def blocked(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     target, several = _targets(ctx, inv, rollout, words, ("municipality", "wave", "me"))
     keys = _keys(rollout, target, inv) if not several else rollout.task_keys(several)
     roots = [r for r in rollout.stuck(keys, ctx.today) if not refs or r.view.key.ref in refs]
-    label = (", ".join(m.name for m in several) if several else _target_label(ctx, target)) \
-        + (f" · {', '.join(sorted(refs))}" if refs else "")
+    label = (", ".join(m.name for m in several) if several else _target_label(ctx, target)) + (
+        f" · {', '.join(sorted(refs))}" if refs else ""
+    )
     if not roots:
         return Reply(t("blocked.none", target=label), tone=Tone.SUCCESS)
     views = [r.view for r in roots]
     details = {r.view.key.as_value(): _stuck_detail(rollout, r.view, r.holds) for r in roots}
     held = len({k for r in roots for k in r.holds})
-    headline = t("blocked.headline", target=label, count=len(roots),
-                 held=t("blocked.held", count=held))
+    headline = t("blocked.headline", target=label, count=len(roots), held=t("blocked.held", count=held))
     if wants_groups(views, refs):
         holds = {r.view.key: r.holds for r in roots}
-        grouped = Grouped("blocked", words, lambda vs: blocked_summary(vs, holds),
-                          "group.municipality_blocked")
+        grouped = Grouped(
+            "blocked", words, lambda vs: blocked_summary(vs, holds), "group.municipality_blocked"
+        )
         sections = grouped_sections(
-            ctx, rollout, sorted(views, key=TaskView.urgency), grouped, page,
-            lambda v: task_line(ctx, rollout, v, inv.actor, detail=details[v.key.as_value()]))
+            ctx,
+            rollout,
+            sorted(views, key=TaskView.urgency),
+            grouped,
+            page,
+            lambda v: task_line(ctx, rollout, v, inv.actor, detail=details[v.key.as_value()]),
+        )
         return Reply(headline, sections, tone=Tone.WARNING, footer=date_legend(views))
-    section = task_section(ctx, rollout, views, inv.actor, page=page,
-                           command=" ".join(["blocked", *args]))
+    section = task_section(ctx, rollout, views, inv.actor, page=page, command=" ".join(["blocked", *args]))
     tasks = tuple(replace(line, detail=details[line.key]) for line in section.tasks)
-    return Reply(headline, (Section(tasks=tasks, hidden=section.hidden, more=section.more),),
-                 tone=Tone.WARNING, footer=date_legend(views))
+    return Reply(
+        headline,
+        (Section(tasks=tasks, hidden=section.hidden, more=section.more),),
+        tone=Tone.WARNING,
+        footer=date_legend(views),
+    )
 
 
 def _stuck_detail(rollout: Rollout, view: TaskView, holds: tuple[TaskKey, ...]) -> str:
-    why = (t("blocked.reason", reason=view.state.reason) if view.state.status == Status.BLOCKED
-           else t("blocked.overdue"))
+    why = (
+        t("blocked.reason", reason=view.state.reason)
+        if view.state.status == Status.BLOCKED
+        else t("blocked.overdue")
+    )
     if not holds:
         return why
     shown = ", ".join(k.ref for k in holds[:3]) + (f" +{len(holds) - 3}" if len(holds) > 3 else "")
@@ -226,16 +247,31 @@ def status(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     waves = [target.wave] if target.wave else list(ctx.graph.plan.waves)
     lines: list[str] = []
     for wave in waves:
-        members = sorted((m for m in rollout.municipalities.values() if m.wave == wave),
-                         key=lambda m: m.name)
+        members = sorted((m for m in rollout.municipalities.values() if m.wave == wave), key=lambda m: m.name)
         counts = rollout.counts(members, ctx.today)
         gate = next_gate(rollout, wave, ctx.today)
-        gate_text = (t("status.gate", gate=gate.gate, day=gate.day.isoformat(),
-                       days=ctx.graph.calendar.working_days_between(ctx.today, gate.day))
-                     if gate else t("status.no_gate"))
-        lines.append(t("status.wave_line", wave=wave, municipalities=len(members),
-                       done=counts.done, total=counts.total, late=counts.late,
-                       blocked=counts.blocked, gate=gate_text))
+        gate_text = (
+            t(
+                "status.gate",
+                gate=gate.gate,
+                day=gate.day.isoformat(),
+                days=ctx.graph.calendar.working_days_between(ctx.today, gate.day),
+            )
+            if gate
+            else t("status.no_gate")
+        )
+        lines.append(
+            t(
+                "status.wave_line",
+                wave=wave,
+                municipalities=len(members),
+                done=counts.done,
+                total=counts.total,
+                late=counts.late,
+                blocked=counts.blocked,
+                gate=gate_text,
+            )
+        )
         lines.append(runbook_status_line(ctx, rollout, wave))
     lines.append(_shared_line(rollout, ctx))
     sections = [Section(lines=tuple(lines))]
@@ -249,32 +285,49 @@ def status(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
 
 def _shared_line(rollout: Rollout, ctx: CommandContext) -> str:
     shared = rollout.shared_counts(ctx.today)
-    return t("status.shared", done=shared.done, total=shared.total, late=shared.late,
-             blocked=shared.blocked)
+    return t("status.shared", done=shared.done, total=shared.total, late=shared.late, blocked=shared.blocked)
 
 
 def _municipality_status(ctx: CommandContext, rollout: Rollout, target: Target) -> Reply:
     municipality = target.municipality
     assert municipality is not None
     counts = rollout.counts([municipality], ctx.today)
-    lines = [t("status.counts", done=counts.done, total=counts.total,
-               ready=counts.ready, late=counts.late, blocked=counts.blocked),
-             _shared_line(rollout, ctx)]
+    lines = [
+        t(
+            "status.counts",
+            done=counts.done,
+            total=counts.total,
+            ready=counts.ready,
+            late=counts.late,
+            blocked=counts.blocked,
+        ),
+        _shared_line(rollout, ctx),
+    ]
     gate = next_gate(rollout, municipality.wave, ctx.today)
     if gate is not None:
         ready = readiness(rollout, municipality, gate, ctx.today)
-        lines.append(t("status.gate_readiness", gate=gate.gate, day=gate.day.isoformat(),
-                       days=ready.countdown.working_days, count=len(ready.missing),
-                       chain=ready.chain_days,
-                       risk=t("status.at_risk") if ready.at_risk else ""))
+        lines.append(
+            t(
+                "status.gate_readiness",
+                gate=gate.gate,
+                day=gate.day.isoformat(),
+                days=ready.countdown.working_days,
+                count=len(ready.missing),
+                chain=ready.chain_days,
+                risk=t("status.at_risk") if ready.at_risk else "",
+            )
+        )
     views = rollout.views(rollout.task_keys([municipality], include_system=False), ctx.today)
     by_diagram = Counter(v.key.diagram for v in views if not v.finished)
     if by_diagram:
-        lines.append(t("status.open_by_diagram", parts=", ".join(
-            f"{d}: {n}" for d, n in sorted(by_diagram.items()))))
+        lines.append(
+            t("status.open_by_diagram", parts=", ".join(f"{d}: {n}" for d, n in sorted(by_diagram.items())))
+        )
     escalations = escalation_section(ctx, rollout, None, municipality=municipality.code)
-    return Reply(t("status.headline", target=_target_label(ctx, target)),
-                 (Section(lines=tuple(lines)),) + ((escalations,) if escalations else ()))
+    return Reply(
+        t("status.headline", target=_target_label(ctx, target)),
+        (Section(lines=tuple(lines)),) + ((escalations,) if escalations else ()),
+    )
 
 
 def show(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
@@ -289,17 +342,29 @@ def show(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     rollout = load_rollout(ctx)
     tasks = match_tasks(args[0], ctx.graph.plan)
     wave = match_wave(" ".join(args[1:]), ctx.graph.plan) if args[1:] else None
-    municipality = (match_municipality(args[1:], rollout.municipalities)
-                    if args[1:] and wave is None else None)
+    municipality = match_municipality(args[1:], rollout.municipalities) if args[1:] and wave is None else None
     sections = []
     for task in tasks:
-        lines = [t("show.title_en", title=task.title_en),
-                 t("show.meta", integration=ctx.graph.plan.diagrams[task.diagram].integration,
-                   owner=owner_name(ctx, task.role), confidence=task.role_confidence,
-                   scope=t(f"scope.{task.scope}"), phase=ctx.graph.plan.phases[task.phase].name_da)]
-        flags = [t(flag) for flag, on in (("show.optional", task.optional),
-                                           ("show.klik", task.klik),
-                                           ("show.control", task.per_wave_control)) if on]
+        lines = [
+            t("show.title_en", title=task.title_en),
+            t(
+                "show.meta",
+                integration=ctx.graph.plan.diagrams[task.diagram].integration,
+                owner=owner_name(ctx, task.role),
+                confidence=task.role_confidence,
+                scope=t(f"scope.{task.scope}"),
+                phase=ctx.graph.plan.phases[task.phase].name_da,
+            ),
+        ]
+        flags = [
+            t(flag)
+            for flag, on in (
+                ("show.optional", task.optional),
+                ("show.klik", task.klik),
+                ("show.control", task.per_wave_control),
+            )
+            if on
+        ]
         if task.not_applicable:
             flags.append(t("show.not_applicable", reason=task.not_applicable))
         if task.joint_with:
@@ -313,29 +378,45 @@ def show(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
         key = _show_key(task, municipality, wave)
         if key is not None:
             view = rollout.view(key, ctx.today)
-            lines.append(t("show.state", where=key_label(rollout, key),
-                           state=state_text(view),
-                           reason=f" — {view.state.reason}" if view.state.reason else "",
-                           deadline=deadline_note(view, ctx.today)))
+            lines.append(
+                t(
+                    "show.state",
+                    where=key_label(rollout, key),
+                    state=state_text(view),
+                    reason=f" — {view.state.reason}" if view.state.reason else "",
+                    deadline=deadline_note(view, ctx.today),
+                )
+            )
             lines.extend(_neighbours(ctx, rollout, key))
         else:
-            lines.append(t("show.deadlines", parts=", ".join(
-                f"{w}: {confidence_mark(d)}{d.day.isoformat()} "
-                f"({deadline_origin(d)}{'*' if d.fallback else ''})"
-                if (d := ctx.graph.deadline(task.ref, w)) else f"{w}: –"
-                for w in ctx.graph.plan.waves)))
+            lines.append(
+                t(
+                    "show.deadlines",
+                    parts=", ".join(
+                        f"{w}: {confidence_mark(d)}{d.day.isoformat()} "
+                        f"({deadline_origin(d)}{'*' if d.fallback else ''})"
+                        if (d := ctx.graph.deadline(task.ref, w))
+                        else f"{w}: –"
+                        for w in ctx.graph.plan.waves
+                    ),
+                )
+            )
             lines.extend(_plan_neighbours(ctx, task.ref))
         lines.extend(task_remark_lines(ctx, task))
-        sections.append(Section(title=f"{task.ref} {task.title_da or t('show.title_lost')}",
-                                lines=tuple(lines)))
+        sections.append(
+            Section(title=f"{task.ref} {task.title_da or t('show.title_lost')}", lines=tuple(lines))
+        )
     if len(tasks) == 1:
         (only,) = sections
         return Reply(only.title, (Section(lines=only.lines),))
     return Reply(t("show.headline_many", code=args[0].upper(), count=len(tasks)), tuple(sections))
 
 
-def _show_key(task: TaskDef, municipality: Municipality | None, wave: str | None,
-              ) -> TaskKey | None:
+def _show_key(
+    task: TaskDef,
+    municipality: Municipality | None,
+    wave: str | None,
+) -> TaskKey | None:
     """The instance `show CODE WHERE` means: the municipality's, or the wave's runbook task."""
     if task.scope == Scope.WAVE:
         chosen = wave or (municipality.wave if municipality is not None else None)
@@ -344,8 +425,9 @@ def _show_key(task: TaskDef, municipality: Municipality | None, wave: str | None
         return None
     if task.scope == Scope.SYSTEM:
         return TaskKey(task.ref)
-    return TaskKey(task.ref, municipality.code,
-                   municipality.connections[0] if task.scope == Scope.CONNECTION else "")
+    return TaskKey(
+        task.ref, municipality.code, municipality.connections[0] if task.scope == Scope.CONNECTION else ""
+    )
 
 
 def _neighbours(ctx: CommandContext, rollout: Rollout, key: TaskKey) -> list[str]:
@@ -383,6 +465,10 @@ def _plan_neighbours(ctx: CommandContext, ref: str) -> list[str]:
         lines.append(t("show.plan_waits_on", parts="; ".join(parts) + more))
     succs = ctx.graph.successor_refs(ref)
     if succs:
-        lines.append(t("show.needed_by", refs=", ".join(succs[:10])
-                       + (f" +{len(succs) - 10}" if len(succs) > 10 else "")))
+        lines.append(
+            t(
+                "show.needed_by",
+                refs=", ".join(succs[:10]) + (f" +{len(succs) - 10}" if len(succs) > 10 else ""),
+            )
+        )
     return lines

@@ -31,12 +31,17 @@ def _store(ctx: CommandContext) -> ReminderSettingsStore:
 
 
 def _describe(ctx: CommandContext, settings: ChannelSettings) -> tuple[str, ...]:
-    paused = (settings.paused_until is not None and settings.paused_until > ctx.now)
-    state = (t("remind.paused_until", until=f"{settings.paused_until:%Y-%m-%d %H:%M}")
-             if paused and settings.paused_until else t("remind.active"))
-    return (t("remind.state", state=state),
-            t("remind.posting_time", at=f"{settings.post_time:%H:%M}"),
-            t("remind.kinds", kinds=_kinds(settings.kinds)))
+    paused = settings.paused_until is not None and settings.paused_until > ctx.now
+    state = (
+        t("remind.paused_until", until=f"{settings.paused_until:%Y-%m-%d %H:%M}")
+        if paused and settings.paused_until
+        else t("remind.active")
+    )
+    return (
+        t("remind.state", state=state),
+        t("remind.posting_time", at=f"{settings.post_time:%H:%M}"),
+        t("remind.kinds", kinds=_kinds(settings.kinds)),
+    )
 
 
 def _kinds(kinds: frozenset[str]) -> str:
@@ -57,8 +62,7 @@ def remind(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
         raise UserError(t("remind.in_chat"), hint=t("remind.in_chat_hint"))
     if not word:
         settings = store.channel_settings(inv.source, inv.channel)
-        return Reply(t("remind.headline"), (Section(lines=_describe(ctx, settings)),),
-                     footer=_usage())
+        return Reply(t("remind.headline"), (Section(lines=_describe(ctx, settings)),), footer=_usage())
     if not (inv.actor.is_admin or (inv.channel_wave and inv.channel_wave in inv.actor.manages)):
         raise UserError(t("remind.not_allowed"))
     change = ctx.change(inv)
@@ -66,8 +70,7 @@ def remind(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     if word == "pause":
         until = ctx.now + (_duration(rest[0]) if rest else _FOREVER)
         store.update_channel(inv.source, inv.channel, change=change, paused_until=until)
-        when = (t("remind.until", until=f"{until:%Y-%m-%d %H:%M}") if rest
-                else t("remind.until_resumed"))
+        when = t("remind.until", until=f"{until:%Y-%m-%d %H:%M}") if rest else t("remind.until_resumed")
         return Reply(t("remind.paused", when=when), tone=Tone.SUCCESS, changed=True)
     if word == "resume":
         store.update_channel(inv.source, inv.channel, change=change, paused_until=ctx.now)
@@ -103,11 +106,10 @@ def _duration(text: str) -> timedelta:
 
 def _short(word: str, limit: int = 24) -> str:
     """A word as echoed back: a pasted 900-digit number is cut, not repeated whole."""
-    return word if len(word) <= limit else word[:limit - 1] + "…"
+    return word if len(word) <= limit else word[: limit - 1] + "…"
 
 
-def _personal(ctx: CommandContext, inv: Invocation, store: ReminderSettingsStore,
-              args: list[str]) -> Reply:
+def _personal(ctx: CommandContext, inv: Invocation, store: ReminderSettingsStore, args: list[str]) -> Reply:
     word = fold(args[0]) if args else ""
     if word not in ("on", "off"):
         raise UserError(t("remind.me_usage"))

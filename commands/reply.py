@@ -83,8 +83,10 @@ class Reply:
             if section.title:
                 out.append(section.title)
             out.extend(section.lines)
-            out.extend(f"{t.code} {t.title} {t.municipality} {t.owner} {t.deadline_note} "
-                       f"{t.state} {t.detail}" for t in section.tasks)
+            out.extend(
+                f"{t.code} {t.title} {t.municipality} {t.owner} {t.deadline_note} {t.state} {t.detail}"
+                for t in section.tasks
+            )
         if self.footer:
             out.append(self.footer)
         return out

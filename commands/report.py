@@ -38,22 +38,26 @@ def parse_report(ctx: CommandContext, args: list[str], channel_wave: str | None)
     from commands.waves import wave_arg  # waves imports much of the core: import late
 
     if not args or args[0].lower() not in _VERSION_WORDS:
-        raise UserError(t("error.report_version", word=args[0] if args else "",
-                          valid=", ".join(VERSIONS)), hint=t("usage.report"))
+        raise UserError(
+            t("error.report_version", word=args[0] if args else "", valid=", ".join(VERSIONS)),
+            hint=t("usage.report"),
+        )
     version = _VERSION_WORDS[args[0].lower()]
     wave, format_, language = channel_wave, DEFAULT_FORMAT, DEFAULT_LANGUAGE
     waves = {w.lower(): w for w in ctx.graph.plan.waves}
     given: set[str] = set()
     for word in args[1:]:
         low = word.lower().lstrip(".")
-        kind = ("format" if low in FORMATS else "language" if low in LANGUAGES
-                else "wave" if low in waves else "")
+        kind = (
+            "format" if low in FORMATS else "language" if low in LANGUAGES else "wave" if low in waves else ""
+        )
         if not kind:
             valid = [*ctx.graph.plan.waves, *FORMATS, *LANGUAGES]
             close = suggest(word, valid)
-            raise UserError(t("error.report_word", word=word, valid=", ".join(valid)),
-                            hint=t("hint.did_you_mean", options=" / ".join(close)) if close
-                            else t("usage.report"))
+            raise UserError(
+                t("error.report_word", word=word, valid=", ".join(valid)),
+                hint=t("hint.did_you_mean", options=" / ".join(close)) if close else t("usage.report"),
+            )
         if kind in given:  # `report v2 P2 K91`: which one? Make nothing rather than guess
             raise UserError(t("error.report_twice", word=word), hint=t("usage.report"))
         given.add(kind)
@@ -64,13 +68,13 @@ def parse_report(ctx: CommandContext, args: list[str], channel_wave: str | None)
         else:
             wave = wave_arg(ctx, word)
     if wave is None:
-        raise UserError(t("error.report_wave", waves=", ".join(ctx.graph.plan.waves)),
-                        hint=t("usage.report"))
+        raise UserError(t("error.report_wave", waves=", ".join(ctx.graph.plan.waves)), hint=t("usage.report"))
     return ReportAsk(version, wave, format_, language)
 
 
-def make_report(ctx: CommandContext, ask: ReportAsk, *, chart_png: bytes | None = None
-                ) -> tuple[Facts, Document, Attachment]:
+def make_report(
+    ctx: CommandContext, ask: ReportAsk, *, chart_png: bytes | None = None
+) -> tuple[Facts, Document, Attachment]:
     """Build the report once and render it: the facts, the document and the file (with the
     wave's readiness chart, unless a chart is given)."""
     facts = gather(ctx, ask.version, ask.wave)
@@ -78,10 +82,8 @@ def make_report(ctx: CommandContext, ask: ReportAsk, *, chart_png: bytes | None 
         chart_png = _readiness_png(ctx, ask)
     doc = build_report(facts, language=ask.language, chart_png=chart_png)
     kind = FORMATS[ask.format]
-    filename = (f"udrulningsrapport-{ask.version}-{ask.wave}-{ctx.today.isoformat()}"
-                f".{kind.extension}")
-    return facts, doc, Attachment(filename, kind.media_type, render(doc, ask.format),
-                                  title=doc.title)
+    filename = f"udrulningsrapport-{ask.version}-{ask.wave}-{ctx.today.isoformat()}.{kind.extension}"
+    return facts, doc, Attachment(filename, kind.media_type, render(doc, ask.format), title=doc.title)
 
 
 def _readiness_png(ctx: CommandContext, ask: ReportAsk) -> bytes | None:
@@ -92,23 +94,38 @@ def _readiness_png(ctx: CommandContext, ask: ReportAsk) -> bytes | None:
     return chart.png if chart is not None else None
 
 
-def report_reply(ctx: CommandContext, ask: ReportAsk, *, chart_png: bytes | None = None
-                 ) -> Reply:
+def report_reply(ctx: CommandContext, ask: ReportAsk, *, chart_png: bytes | None = None) -> Reply:
     """The file and a short text (in the asker's language) saying what is in it."""
     facts, doc, attachment = make_report(ctx, ask, chart_png=chart_png)
     with speaking(ask.language):  # the sheet names are the document's
-        rows = {name: _rows(doc, t(f"report.{name}_sheet")) for name in (
-            "decisions", "moves", "blocks", "late", "escalations")}
-    line = t("report.contents", municipalities=len(facts.members), wave=ask.wave,
-             moved=len(facts.members) - len(facts.current), decisions=len(rows["decisions"]),
-             moves=len(rows["moves"]), blocks=len(rows["blocks"]),
-             late=sum(int(row[4]) for row in rows["late"]),
-             escalations=len(rows["escalations"]))
+        rows = {
+            name: _rows(doc, t(f"report.{name}_sheet"))
+            for name in ("decisions", "moves", "blocks", "late", "escalations")
+        }
+    line = t(
+        "report.contents",
+        municipalities=len(facts.members),
+        wave=ask.wave,
+        moved=len(facts.members) - len(facts.current),
+        decisions=len(rows["decisions"]),
+        moves=len(rows["moves"]),
+        blocks=len(rows["blocks"]),
+        late=sum(int(row[4]) for row in rows["late"]),
+        escalations=len(rows["escalations"]),
+    )
     sections_line = t("report.sections", titles=" · ".join(s.title for s in doc.sections))
-    return Reply(t("report.headline", title=doc.title, format=ask.format.upper(),
-                   day=ctx.today.isoformat(), language=ask.language),
-                 (Section(lines=(line, sections_line)),), tone=Tone.SUCCESS,
-                 files=(attachment,))
+    return Reply(
+        t(
+            "report.headline",
+            title=doc.title,
+            format=ask.format.upper(),
+            day=ctx.today.isoformat(),
+            language=ask.language,
+        ),
+        (Section(lines=(line, sections_line)),),
+        tone=Tone.SUCCESS,
+        files=(attachment,),
+    )
 
 
 def _rows(doc: Document, sheet: str) -> tuple[tuple[str, ...], ...]:

@@ -48,40 +48,58 @@ class Facts:
         return [m for m in self.members if m.wave == self.wave]
 
     def standing(self, gate: str) -> dict[int, GateDecision]:
-        return {d.municipality: d for d in current_decisions(self.decisions).values()
-                if d.gate == gate}
+        return {d.municipality: d for d in current_decisions(self.decisions).values() if d.gate == gate}
 
 
 def gather(ctx: CommandContext, version: str, wave: str) -> Facts:
     """Read the rollout, the wave's decisions and moves (one snapshot for the whole report)."""
     rollout = load_rollout(ctx)
-    moves = tuple(m for m in ctx.store.wave_moves() if m.from_wave is not None
-                  and wave in (m.from_wave, m.to_wave) and m.from_wave != m.to_wave)
+    moves = tuple(
+        m
+        for m in ctx.store.wave_moves()
+        if m.from_wave is not None and wave in (m.from_wave, m.to_wave) and m.from_wave != m.to_wave
+    )
     left = {m.municipality for m in moves if m.from_wave == wave}
-    members = tuple(sorted((m for m in rollout.municipalities.values()
-                            if m.wave == wave or m.code in left), key=lambda m: m.name))
+    members = tuple(
+        sorted(
+            (m for m in rollout.municipalities.values() if m.wave == wave or m.code in left),
+            key=lambda m: m.name,
+        )
+    )
     if isinstance(rollout.states, StoredStates):
         rollout.states.prefetch([m.code for m in members])
     decisions = tuple(sorted(ctx.store.gate_decisions(wave=wave), key=lambda d: d.id))
-    return Facts(ctx, rollout, wave, version, gate_date(rollout, VERSIONS[version][1], wave),
-                 members, decisions, moves)
+    return Facts(
+        ctx, rollout, wave, version, gate_date(rollout, VERSIONS[version][1], wave), members, decisions, moves
+    )
 
 
-def build_report(facts: Facts, *, language: str = "da", chart_png: bytes | None = None
-                 ) -> Document:
+def build_report(facts: Facts, *, language: str = "da", chart_png: bytes | None = None) -> Document:
     """The report as a neutral document, in ``language``; ``chart_png`` (e.g. the readiness
     heatmap of commands' chart module) is embedded in the overview when given."""
     with speaking(language):
-        sections = [_overview(facts, chart_png), _municipalities(facts), _decisions(facts),
-                    _moves(facts), *blocks_and_late(facts.ctx, facts.rollout, facts.current),
-                    controls(facts.rollout, facts.current),
-                    runbook(facts.ctx, facts.rollout, facts.wave),
-                    escalations(facts.ctx, facts.rollout, facts.decisions, facts.wave)]
+        sections = [
+            _overview(facts, chart_png),
+            _municipalities(facts),
+            _decisions(facts),
+            _moves(facts),
+            *blocks_and_late(facts.ctx, facts.rollout, facts.current),
+            controls(facts.rollout, facts.current),
+            runbook(facts.ctx, facts.rollout, facts.wave),
+            escalations(facts.ctx, facts.rollout, facts.decisions, facts.wave),
+        ]
         if facts.version == "v3":
             sections.append(after_go_live(facts.ctx, facts.rollout, facts, facts.wave))
-        return Document(title(facts.ctx, facts.version, facts.wave),
-                        t("report.subtitle", day=facts.ctx.today.isoformat(), wave=facts.wave,
-                          plan=facts.ctx.graph.plan.title_da), tuple(sections))
+        return Document(
+            title(facts.ctx, facts.version, facts.wave),
+            t(
+                "report.subtitle",
+                day=facts.ctx.today.isoformat(),
+                wave=facts.wave,
+                plan=facts.ctx.graph.plan.title_da,
+            ),
+            tuple(sections),
+        )
 
 
 def title(ctx: CommandContext, version: str, wave: str) -> str:
@@ -98,19 +116,32 @@ def title(ctx: CommandContext, version: str, wave: str) -> str:
 def _overview(facts: Facts, chart_png: bytes | None) -> ReportSection:
     ctx, rollout, gate = facts.ctx, facts.rollout, facts.gate
     counts = rollout.counts(facts.current, ctx.today)
-    lines = [t("report.members", count=len(facts.current), wave=facts.wave,
-               moved=len(facts.members) - len(facts.current))]
+    lines = [
+        t(
+            "report.members",
+            count=len(facts.current),
+            wave=facts.wave,
+            moved=len(facts.members) - len(facts.current),
+        )
+    ]
     due = [r for r in reports_due(rollout, facts.wave) if r.milestone == VERSIONS[facts.version][0]]
     if due:
         lines.append(t("report.due", day=min(due[0].by_diagram.values()).isoformat()))
     if gate is not None:
         standing = facts.standing(gate.gate)
-        lines.append(t("report.gate", gate=gate.gate, day=gate.day.isoformat(),
-                       go=sum(d.decision != NO_GO for d in standing.values()),
-                       no_go=sum(d.decision == NO_GO for d in standing.values()),
-                       undecided=sum(m.code not in standing for m in facts.members)))
-    lines.append(t("report.counts", done=counts.done, total=counts.total, late=counts.late,
-                   blocked=counts.blocked))
+        lines.append(
+            t(
+                "report.gate",
+                gate=gate.gate,
+                day=gate.day.isoformat(),
+                go=sum(d.decision != NO_GO for d in standing.values()),
+                no_go=sum(d.decision == NO_GO for d in standing.values()),
+                undecided=sum(m.code not in standing for m in facts.members),
+            )
+        )
+    lines.append(
+        t("report.counts", done=counts.done, total=counts.total, late=counts.late, blocked=counts.blocked)
+    )
     blocks: list[Paragraph | Image] = [Paragraph(line) for line in lines]
     if chart_png is not None:
         blocks.append(Image(chart_png, t("report.chart_caption", wave=facts.wave)))
@@ -125,8 +156,7 @@ def _readiness_cell(facts: Facts, m: Municipality, today: date) -> tuple[str, st
     found = readiness(facts.rollout, m, facts.gate, today)
     if found.ready:
         return t("report.ready"), ""
-    state = (t("report.at_risk", days=found.chain_days) if found.at_risk
-             else t("report.not_ready"))
+    state = t("report.at_risk", days=found.chain_days) if found.at_risk else t("report.not_ready")
     shown = ", ".join(v.key.ref for v in found.missing[:5])
     return state, shown + (f" +{len(found.missing) - 5}" if len(found.missing) > 5 else "")
 
@@ -139,17 +169,30 @@ def _municipalities(facts: Facts) -> ReportSection:
         counts = facts.rollout.counts([m], today)
         state, missing = _readiness_cell(facts, m, today)
         decided = standing.get(m.code)
-        rows.append((m.name, str(m.code), m.wave, f"{counts.done}/{counts.total}",
-                     str(counts.late), str(counts.blocked), state, missing,
-                     f"{verdict_text(decided)} ({decided.actor}, {local_minute(decided.at)})"
-                     if decided else "–"))
-    columns = (*(t(f"report.col.{c}") for c in (
-        "municipality", "code", "wave_now", "done", "late", "blocked")),
-        t("report.col.readiness", gate=gate_id), t("report.col.missing"),
-        t("report.col.decision_at", gate=gate_id))
-    return ReportSection(t("report.municipalities_title", gate=gate_id),
-                         (Table(columns, tuple(rows), t("report.none")),),
-                         t("report.municipalities_sheet"))
+        rows.append(
+            (
+                m.name,
+                str(m.code),
+                m.wave,
+                f"{counts.done}/{counts.total}",
+                str(counts.late),
+                str(counts.blocked),
+                state,
+                missing,
+                f"{verdict_text(decided)} ({decided.actor}, {local_minute(decided.at)})" if decided else "–",
+            )
+        )
+    columns = (
+        *(t(f"report.col.{c}") for c in ("municipality", "code", "wave_now", "done", "late", "blocked")),
+        t("report.col.readiness", gate=gate_id),
+        t("report.col.missing"),
+        t("report.col.decision_at", gate=gate_id),
+    )
+    return ReportSection(
+        t("report.municipalities_title", gate=gate_id),
+        (Table(columns, tuple(rows), t("report.none")),),
+        t("report.municipalities_sheet"),
+    )
 
 
 def _decisions(facts: Facts) -> ReportSection:
@@ -158,23 +201,54 @@ def _decisions(facts: Facts) -> ReportSection:
     names = {m.code: m.name for m in facts.rollout.municipalities.values()}
     rows = []
     for d in facts.decisions:
-        mark = ("report.mark_undo" if d.decision == WITHDRAWN else "report.mark_current"
-                if d.id in standing else "report.mark_withdrawn" if d.id in withdrawn
-                else "report.mark_superseded")
-        rows.append((d.gate, names.get(d.municipality, str(d.municipality)), verdict_text(d),
-                     d.actor, local_minute(d.at), d.source, d.note or "–", t(mark)))
-    columns = tuple(t(f"report.col.{c}") for c in (
-        "gate", "municipality", "decision", "who", "when", "source", "note", "standing"))
-    return ReportSection(t("report.decisions_title"),
-                         (Table(columns, tuple(rows), t("report.no_decisions")),),
-                         t("report.decisions_sheet"))
+        mark = (
+            "report.mark_undo"
+            if d.decision == WITHDRAWN
+            else "report.mark_current"
+            if d.id in standing
+            else "report.mark_withdrawn"
+            if d.id in withdrawn
+            else "report.mark_superseded"
+        )
+        rows.append(
+            (
+                d.gate,
+                names.get(d.municipality, str(d.municipality)),
+                verdict_text(d),
+                d.actor,
+                local_minute(d.at),
+                d.source,
+                d.note or "–",
+                t(mark),
+            )
+        )
+    columns = tuple(
+        t(f"report.col.{c}")
+        for c in ("gate", "municipality", "decision", "who", "when", "source", "note", "standing")
+    )
+    return ReportSection(
+        t("report.decisions_title"),
+        (Table(columns, tuple(rows), t("report.no_decisions")),),
+        t("report.decisions_sheet"),
+    )
 
 
 def _moves(facts: Facts) -> ReportSection:
     names = {m.code: m.name for m in facts.rollout.municipalities.values()}
-    rows = tuple((names.get(m.municipality, str(m.municipality)), m.from_wave or "–", m.to_wave,
-                  m.reason, m.actor, local_minute(m.at)) for m in facts.moves)
-    columns = tuple(t(f"report.col.{c}") for c in (
-        "municipality", "from", "to", "why", "who", "when"))
-    return ReportSection(t("report.moves_title", wave=facts.wave),
-                         (Table(columns, rows, t("report.no_moves")),), t("report.moves_sheet"))
+    rows = tuple(
+        (
+            names.get(m.municipality, str(m.municipality)),
+            m.from_wave or "–",
+            m.to_wave,
+            m.reason,
+            m.actor,
+            local_minute(m.at),
+        )
+        for m in facts.moves
+    )
+    columns = tuple(t(f"report.col.{c}") for c in ("municipality", "from", "to", "why", "who", "when"))
+    return ReportSection(
+        t("report.moves_title", wave=facts.wave),
+        (Table(columns, rows, t("report.no_moves")),),
+        t("report.moves_sheet"),
+    )

@@ -80,22 +80,32 @@ def _docx_table(word: Any, table: Table) -> None:
     grid = word.add_table(rows=0, cols=len(table.columns))
     grid.style = "Table Grid"
     header = "".join(_docx_cell(c, bold=True) for c in table.columns)
-    body = "".join("<w:tr>" + "".join(_docx_cell(c) for c in row) + "</w:tr>"
-                   for row in table.rows)
-    fragment = parse_xml(f"<w:tbl {nsdecls('w')}><w:tr><w:trPr><w:tblHeader/></w:trPr>"
-                         f"{header}</w:tr>{body}</w:tbl>")
+    body = "".join("<w:tr>" + "".join(_docx_cell(c) for c in row) + "</w:tr>" for row in table.rows)
+    fragment = parse_xml(
+        f"<w:tbl {nsdecls('w')}><w:tr><w:trPr><w:tblHeader/></w:trPr>{header}</w:tr>{body}</w:tbl>"
+    )
     for row in list(fragment):
         grid._tbl.append(row)
 
 
 def _docx_cell(text: str, *, bold: bool = False) -> str:
     run = "<w:rPr><w:b/></w:rPr>" if bold else ""
-    return (f"<w:tc><w:p><w:r>{run}<w:t xml:space=\"preserve\">{escape(text)}</w:t>"
-            "</w:r></w:p></w:tc>")
+    return f'<w:tc><w:p><w:r>{run}<w:t xml:space="preserve">{escape(text)}</w:t></w:r></w:p></w:tc>'
 
 
-_LATIN1_SPELLED = {"—": "-", "–": "-", "…": "...", "≈": "~", "✓": "v", "✗": "x", "→": "->",
-                   "’": "'", "“": '"', "”": '"', "„": '"'}
+_LATIN1_SPELLED = {
+    "—": "-",
+    "–": "-",
+    "…": "...",
+    "≈": "~",
+    "✓": "v",
+    "✗": "x",
+    "→": "->",
+    "’": "'",
+    "“": '"',
+    "”": '"',
+    "„": '"',
+}
 
 
 def _font_file() -> Path | None:
@@ -201,12 +211,12 @@ class Format:
 
 
 FORMATS: dict[str, Format] = {
-    "docx": Format("docx", "application/vnd.openxmlformats-officedocument."
-                   "wordprocessingml.document", to_docx),
+    "docx": Format(
+        "docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", to_docx
+    ),
     "pdf": Format("pdf", "application/pdf", to_pdf),
     "md": Format("md", "text/markdown; charset=utf-8", to_markdown),
-    "xlsx": Format("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                   to_xlsx),
+    "xlsx": Format("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", to_xlsx),
 }
 
 
@@ -218,20 +228,25 @@ def render(doc: Document, format_: str) -> bytes:
 def _clean(text: str) -> str:
     # Word's XML and Excel refuse control characters; a stored reason may hold one from
     # before input was checked, and a report must still be made.
-    return "".join("?" if unicodedata.category(ch) == "Cc" and ch != "\t" else ch
-                   for ch in text)
+    return "".join("?" if unicodedata.category(ch) == "Cc" and ch != "\t" else ch for ch in text)
 
 
 def _printable(doc: Document) -> Document:
     """The document with every control character replaced by ``?``."""
+
     def block(b: Block) -> Block:
         if isinstance(b, Paragraph):
             return Paragraph(_clean(b.text))
         if isinstance(b, Image):
             return Image(b.png, _clean(b.caption))
-        return Table(tuple(map(_clean, b.columns)),
-                     tuple(tuple(map(_clean, row)) for row in b.rows), _clean(b.empty))
+        return Table(
+            tuple(map(_clean, b.columns)), tuple(tuple(map(_clean, row)) for row in b.rows), _clean(b.empty)
+        )
 
-    return Document(_clean(doc.title), _clean(doc.subtitle), tuple(
-        ReportSection(_clean(s.title), tuple(map(block, s.blocks)), _clean(s.sheet))
-        for s in doc.sections))
+    return Document(
+        _clean(doc.title),
+        _clean(doc.subtitle),
+        tuple(
+            ReportSection(_clean(s.title), tuple(map(block, s.blocks)), _clean(s.sheet)) for s in doc.sections
+        ),
+    )

@@ -58,8 +58,10 @@ def wave_arg(ctx: CommandContext, word: str) -> str:
     if wave is None:
         waves = list(ctx.graph.plan.waves)
         hint = suggest(word, waves)
-        raise UserError(t("error.unknown_wave", word=word, valid=", ".join(waves)),
-                        hint=t("hint.did_you_mean", options=" / ".join(hint)) if hint else "")
+        raise UserError(
+            t("error.unknown_wave", word=word, valid=", ".join(waves)),
+            hint=t("hint.did_you_mean", options=" / ".join(hint)) if hint else "",
+        )
     return wave
 
 
@@ -84,52 +86,84 @@ def gate(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     standing = {d.municipality: d for d in current_decisions(decisions).values()}
     # Past the gate, who was in the wave then: its members now and those a decision there
     # moved out; before it, the members now.
-    members = sorted({m for m in rollout.municipalities.values() if m.wave == wave
-                      or (countdown.passed and m.code in standing)}, key=lambda m: m.name)
+    members = sorted(
+        {
+            m
+            for m in rollout.municipalities.values()
+            if m.wave == wave or (countdown.passed and m.code in standing)
+        },
+        key=lambda m: m.name,
+    )
     if isinstance(rollout.states, StoredStates):
         rollout.states.prefetch([m.code for m in members])
     if countdown.passed:
-        headline = t("gate.passed", gate=gate_id, wave=wave, day=found.day.isoformat(),
-                     days=-countdown.calendar_days)
+        headline = t(
+            "gate.passed", gate=gate_id, wave=wave, day=found.day.isoformat(), days=-countdown.calendar_days
+        )
         then = rollout_on(ctx, rollout, found.day, wave, members)
-        on_the_day = [readiness(then, then.municipalities[m.code], found, found.day)
-                      for m in members]
+        on_the_day = [readiness(then, then.municipalities[m.code], found, found.day) for m in members]
         on_the_day = _missing_any(on_the_day, refs)
-        sections = outcome_sections(rollout, on_the_day, standing, _conflict_lines(found),
-                                    page=page, command=_base(command))
+        sections = outcome_sections(
+            rollout, on_the_day, standing, _conflict_lines(found), page=page, command=_base(command)
+        )
         sections.append(_missing_by_task(rollout, on_the_day, wave, gate_id, page, command))
         at_risk = False
     else:
-        headline = t("gate.headline", gate=gate_id, wave=wave, day=found.day.isoformat(),
-                     days=countdown.calendar_days, working=countdown.working_days)
+        headline = t(
+            "gate.headline",
+            gate=gate_id,
+            wave=wave,
+            day=found.day.isoformat(),
+            days=countdown.calendar_days,
+            working=countdown.working_days,
+        )
         results = _missing_any([readiness(rollout, m, found, ctx.today) for m in members], refs)
-        sections, at_risk = _readiness_sections(rollout, _conflict_lines(found), results,
-                                                page, _base(command))
+        sections, at_risk = _readiness_sections(
+            rollout, _conflict_lines(found), results, page, _base(command)
+        )
         sections.append(_missing_by_task(rollout, results, wave, gate_id, page, command))
     runbook = _runbook_due(rollout, wave, found.day, ctx.today)
     if runbook:
-        sections.append(task_section(ctx, rollout, runbook, inv.actor,
-                                     title=t("gate.runbook_title", gate=gate_id, wave=wave)))
+        sections.append(
+            task_section(
+                ctx, rollout, runbook, inv.actor, title=t("gate.runbook_title", gate=gate_id, wave=wave)
+            )
+        )
     controls = wave_controls(rollout, [m for m in members if m.wave == wave], gate=gate_id)
     if controls:
-        sections.append(Section(title=t("gate.controls_title"), lines=tuple(
-            t("gate.control_line", id=c.control_id, question=c.question, done=c.done,
-              total=c.total, mark="✓" if not c.open else "✗")
-            + (t("gate.control_inferred") if c.confidence == Confidence.GUESS else "")
-            for c in controls)))
+        sections.append(
+            Section(
+                title=t("gate.controls_title"),
+                lines=tuple(
+                    t(
+                        "gate.control_line",
+                        id=c.control_id,
+                        question=c.question,
+                        done=c.done,
+                        total=c.total,
+                        mark="✓" if not c.open else "✗",
+                    )
+                    + (t("gate.control_inferred") if c.confidence == Confidence.GUESS else "")
+                    for c in controls
+                ),
+            )
+        )
     questions = question_lines(ctx.graph.plan, ctx.graph.plan.tracked, at=gate_id)
     if questions:
         sections.append(Section(title=t("notes.questions_title"), lines=tuple(questions)))
-    sections += decision_sections(ctx, rollout, wave, gate_id, decisions, page=page,
-                                  command=_base(command))
+    sections += decision_sections(ctx, rollout, wave, gate_id, decisions, page=page, command=_base(command))
     return Reply(headline, tuple(sections), tone=Tone.WARNING if at_risk else Tone.INFO)
 
 
 def _conflict_lines(found: GateDate) -> list[str]:
     if not found.conflict:
         return []
-    return [t("gate.conflict", parts=", ".join(
-        f"{d}: {day.isoformat()}" for d, day in sorted(found.by_diagram.items())))]
+    return [
+        t(
+            "gate.conflict",
+            parts=", ".join(f"{d}: {day.isoformat()}" for d, day in sorted(found.by_diagram.items())),
+        )
+    ]
 
 
 def _base(command: str) -> str:
@@ -144,8 +178,9 @@ def _missing_any(results: list[Readiness], refs: frozenset[str]) -> list[Readine
     return [r for r in results if any(v.key.ref in refs for v in r.missing)]
 
 
-def _missing_by_task(rollout: Rollout, results: list[Readiness], wave: str, gate_id: str,
-                     page: int, command: str) -> Section:
+def _missing_by_task(
+    rollout: Rollout, results: list[Readiness], wave: str, gate_id: str, page: int, command: str
+) -> Section:
     """The required tasks not finished, by task: in how many municipalities, and which."""
     by_ref: dict[str, list[TaskView]] = {}
     for r in results:
@@ -153,23 +188,39 @@ def _missing_by_task(rollout: Rollout, results: list[Readiness], wave: str, gate
             by_ref.setdefault(view.key.ref, []).append(view)
     rows = sorted(by_ref.values(), key=lambda vs: (-len(vs), vs[0].key.ref))
     shown, hidden = page_of(rows, page, MUNICIPALITY_LIMIT)
-    lines = tuple(t("gate.missing_line", ref=vs[0].key.ref, title=vs[0].task.title_da,
-                    count=len(vs), total=len(results),
-                    names=" — " + names_text(rollout, [v.key for v in vs]))
-                  for vs in shown)
-    more = (Action(t("button.more", count=hidden), f"{_base(command)} page:{page + 1}")
-            if hidden else None)
-    return Section(title=t("gate.missing_title", gate=gate_id, wave=wave), lines=lines,
-                   hidden=hidden, more=more)
+    lines = tuple(
+        t(
+            "gate.missing_line",
+            ref=vs[0].key.ref,
+            title=vs[0].task.title_da,
+            count=len(vs),
+            total=len(results),
+            names=" — " + names_text(rollout, [v.key for v in vs]),
+        )
+        for vs in shown
+    )
+    more = Action(t("button.more", count=hidden), f"{_base(command)} page:{page + 1}") if hidden else None
+    return Section(
+        title=t("gate.missing_title", gate=gate_id, wave=wave), lines=lines, hidden=hidden, more=more
+    )
 
 
-def _readiness_sections(rollout: Rollout, conflict: list[str], results: list[Readiness],
-                        page: int = 1, command: str = "") -> tuple[list[Section], bool]:
+def _readiness_sections(
+    rollout: Rollout, conflict: list[str], results: list[Readiness], page: int = 1, command: str = ""
+) -> tuple[list[Section], bool]:
     """Before the gate: how many are ready, who is not, who is at risk."""
     not_ready = [r for r in results if not r.ready]
     at_risk = [r for r in not_ready if r.at_risk]
-    lines = [t("gate.summary", ready=len(results) - len(not_ready), total=len(results),
-               not_ready=len(not_ready), at_risk=len(at_risk)), *conflict]
+    lines = [
+        t(
+            "gate.summary",
+            ready=len(results) - len(not_ready),
+            total=len(results),
+            not_ready=len(not_ready),
+            at_risk=len(at_risk),
+        ),
+        *conflict,
+    ]
     sections = [Section(lines=tuple(lines))]
     if not_ready:
         not_ready.sort(key=lambda r: (not r.at_risk, -len(r.missing), r.municipality.name))
@@ -177,20 +228,33 @@ def _readiness_sections(rollout: Rollout, conflict: list[str], results: list[Rea
         shown, hidden = page_of(not_ready, page, MUNICIPALITY_LIMIT)
         for r in shown:
             risk = t("gate.risk", chain=r.chain_days) if r.at_risk else ""
-            detail.append(t("gate.not_ready_line", name=r.municipality.name,
-                            count=len(r.missing), missing=missing_refs(rollout, r), risk=risk))
-        more = (Action(t("button.more", count=hidden), f"{command} page:{page + 1}")
-                if hidden and command else None)
-        sections.append(Section(title=t("gate.not_ready_title"), lines=tuple(detail),
-                                hidden=hidden, more=more))
+            detail.append(
+                t(
+                    "gate.not_ready_line",
+                    name=r.municipality.name,
+                    count=len(r.missing),
+                    missing=missing_refs(rollout, r),
+                    risk=risk,
+                )
+            )
+        more = (
+            Action(t("button.more", count=hidden), f"{command} page:{page + 1}")
+            if hidden and command
+            else None
+        )
+        sections.append(
+            Section(title=t("gate.not_ready_title"), lines=tuple(detail), hidden=hidden, more=more)
+        )
     return sections, bool(at_risk)
 
 
 def _runbook_due(rollout: Rollout, wave: str, gate_day: date, today: date) -> list[TaskView]:
     """The wave's open runbook tasks due by the gate, most urgent first."""
     views = rollout.views(rollout.wave_keys([wave]), today)
-    return sorted((v for v in views if not v.finished and v.deadline is not None
-                   and v.deadline.day <= gate_day), key=TaskView.urgency)
+    return sorted(
+        (v for v in views if not v.finished and v.deadline is not None and v.deadline.day <= gate_day),
+        key=TaskView.urgency,
+    )
 
 
 def wave(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
@@ -204,23 +268,30 @@ def wave(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
         lines = [t("wave.gates", parts=_gate_dates_text(rollout, wave_id))]
         nxt = next_gate(rollout, wave_id, ctx.today)
         if nxt:
-            lines.append(t("wave.next_gate", gate=nxt.gate, day=nxt.day.isoformat(),
-                           days=ctx.graph.calendar.working_days_between(ctx.today, nxt.day)))
+            lines.append(
+                t(
+                    "wave.next_gate",
+                    gate=nxt.gate,
+                    day=nxt.day.isoformat(),
+                    days=ctx.graph.calendar.working_days_between(ctx.today, nxt.day),
+                )
+            )
         # One wave asked for: every member (91 names fit one section); else the first 12.
         cut = len(members) if args else 12
-        shown = ", ".join(members[:cut]) + (t("wave.more_members", count=len(members) - cut,
-                                              wave=wave_id) if len(members) > cut else "")
+        shown = ", ".join(members[:cut]) + (
+            t("wave.more_members", count=len(members) - cut, wave=wave_id) if len(members) > cut else ""
+        )
         lines.append(t("wave.members", count=len(members), names=shown or "–"))
         reports = reports_due(rollout, wave_id)
         if reports:
-            lines.append(t("wave.reports", parts="; ".join(
-                f"{r.name} {_dates_text(r.by_diagram)}" for r in reports)))
+            lines.append(
+                t("wave.reports", parts="; ".join(f"{r.name} {_dates_text(r.by_diagram)}" for r in reports))
+            )
         lines.append(t("wave.next_wave", wave=plan_wave.next or t("wave.none")))
         sections.append(Section(title=f"{wave_id} — {plan_wave.name_da}", lines=tuple(lines)))
     plan = ctx.graph.plan
     # Plan-wide, so shown once however many waves are listed.
-    sections.append(Section(title=t("notes.remarks_title"),
-                            lines=tuple(remark_lines(plan, plan.tracked))))
+    sections.append(Section(title=t("notes.remarks_title"), lines=tuple(remark_lines(plan, plan.tracked))))
     questions = question_lines(plan, plan.tracked)
     if questions:
         sections.append(Section(title=t("notes.questions_title"), lines=tuple(questions)))
@@ -248,34 +319,72 @@ def history(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     """Recent changes, newest first, with who, when and from where: `history aarhus`."""
     rollout = load_rollout(ctx)
     municipality = match_municipality(args, rollout.municipalities) if args else None
-    events = ctx.store.events(municipality=municipality.code if municipality else None,
-                              wave=municipality.wave if municipality else None, limit=15)
+    events = ctx.store.events(
+        municipality=municipality.code if municipality else None,
+        wave=municipality.wave if municipality else None,
+        limit=15,
+    )
     lines = []
     for e in events:
         when = e.at.astimezone(_COPENHAGEN).strftime("%Y-%m-%d %H:%M")
         reason = f" — {e.new.reason}" if e.new.reason else ""
         undo = t("history.undo") if e.compensates else ""
-        lines.append(t("history.line", when=when, actor=e.actor, source=e.source,
-                       task=key_label(rollout, e.key), old=t(f"status.{e.old.status}"),
-                       new=t(f"status.{e.new.status}"), reason=reason, undo=undo))
+        lines.append(
+            t(
+                "history.line",
+                when=when,
+                actor=e.actor,
+                source=e.source,
+                task=key_label(rollout, e.key),
+                old=t(f"status.{e.old.status}"),
+                new=t(f"status.{e.new.status}"),
+                reason=reason,
+                undo=undo,
+            )
+        )
     sections = [Section(lines=tuple(lines) or (t("history.none"),))]
     if municipality is not None:
         moves = ctx.store.wave_moves(municipality.code)
-        sections.append(Section(title=t("history.waves_title"), lines=tuple(
-            t("history.move_line", when=m.at.astimezone(_COPENHAGEN).strftime("%Y-%m-%d"),
-              old=m.from_wave or "–", new=m.to_wave, reason=m.reason, actor=m.actor)
-            for m in moves)))
+        sections.append(
+            Section(
+                title=t("history.waves_title"),
+                lines=tuple(
+                    t(
+                        "history.move_line",
+                        when=m.at.astimezone(_COPENHAGEN).strftime("%Y-%m-%d"),
+                        old=m.from_wave or "–",
+                        new=m.to_wave,
+                        reason=m.reason,
+                        actor=m.actor,
+                    )
+                    for m in moves
+                ),
+            )
+        )
         decided = [d for d in ctx.store.gate_decisions() if d.municipality == municipality.code]
         if decided:
-            sections.append(Section(title=t("history.decisions_title"),
-                                    lines=tuple(decision_lines(rollout, decided))))
+            sections.append(
+                Section(title=t("history.decisions_title"), lines=tuple(decision_lines(rollout, decided)))
+            )
         edits = ctx.store.roster_changes(municipality.code)
         if edits:
-            sections.append(Section(title=t("history.roster_title"), lines=tuple(
-                t("history.roster_line", when=e.at.astimezone(_COPENHAGEN).strftime("%Y-%m-%d"),
-                  field=e.field, old=e.old or "–", new=e.new or "–", actor=e.actor,
-                  source=e.source)
-                for e in edits[-10:])))
+            sections.append(
+                Section(
+                    title=t("history.roster_title"),
+                    lines=tuple(
+                        t(
+                            "history.roster_line",
+                            when=e.at.astimezone(_COPENHAGEN).strftime("%Y-%m-%d"),
+                            field=e.field,
+                            old=e.old or "–",
+                            new=e.new or "–",
+                            actor=e.actor,
+                            source=e.source,
+                        )
+                        for e in edits[-10:]
+                    ),
+                )
+            )
     target = municipality.name if municipality else t("label.all_waves")
     return Reply(t("history.headline", target=target), tuple(sections))
 
@@ -285,8 +394,12 @@ def _require_admin(inv: Invocation) -> None:
         raise UserError(t("error.admin_only"), hint=t("hint.admin_only"))
 
 
-def _positional(args: list[str], count: int, usage_error: str, verb: str,
-                ) -> tuple[list[str], str]:
+def _positional(
+    args: list[str],
+    count: int,
+    usage_error: str,
+    verb: str,
+) -> tuple[list[str], str]:
     """``count`` fixed words (the one before last may be a municipality of several words when a
     marker ends them) and the free text: after a marker, or every word after the fixed ones."""
     split = split_reason(args)
@@ -307,18 +420,31 @@ def move(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     reason = check_text(reason, limit=MAX_REASON, what=t("label.reason"))
     if to_wave == municipality.wave:
         return Reply(t("move.same", name=municipality.name, wave=to_wave))
-    result = ctx.store.record(ctx.command(inv, "move"), moves=[MoveRequest(
-        municipality.code, to_wave, reason or t("move.no_reason"), municipality.wave)])
+    result = ctx.store.record(
+        ctx.command(inv, "move"),
+        moves=[MoveRequest(municipality.code, to_wave, reason or t("move.no_reason"), municipality.wave)],
+    )
     if result.outcome == RecordOutcome.CONFLICT:
         return _moved_since(municipality.name, municipality.wave, result)
-    return Reply(t("move.done", name=municipality.name, old=municipality.wave, new=to_wave),
-                 tone=Tone.SUCCESS, changed=True, sections=(Section(lines=(t("move.kept"),)),))
+    return Reply(
+        t("move.done", name=municipality.name, old=municipality.wave, new=to_wave),
+        tone=Tone.SUCCESS,
+        changed=True,
+        sections=(Section(lines=(t("move.kept"),)),),
+    )
 
 
 def _moved_since(name: str, wave_id: str, result: RecordResult) -> Reply:
     """Someone moved the municipality between reading and writing: nothing was recorded."""
     conflict = result.conflict
     assert conflict is not None
-    return Reply(t("move.conflict", name=name, wave=wave_id, actor=conflict.actor,
-                   at=conflict.at.astimezone(_COPENHAGEN).strftime("%Y-%m-%d %H:%M")),
-                 tone=Tone.WARNING)
+    return Reply(
+        t(
+            "move.conflict",
+            name=name,
+            wave=wave_id,
+            actor=conflict.actor,
+            at=conflict.at.astimezone(_COPENHAGEN).strftime("%Y-%m-%d %H:%M"),
+        ),
+        tone=Tone.WARNING,
+    )

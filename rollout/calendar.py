@@ -83,8 +83,7 @@ class WorkingCalendar:
             return 0
         sign = 1 if end > start else -1
         lo, hi = (start, end) if sign == 1 else (end, start)
-        days = rrule(DAILY, dtstart=lo + timedelta(days=1), until=hi,
-                     byweekday=(MO, TU, WE, TH, FR))
+        days = rrule(DAILY, dtstart=lo + timedelta(days=1), until=hi, byweekday=(MO, TU, WE, TH, FR))
         return sign * sum(1 for d in days if self.holiday_name(d.date()) is None)
 
     def countdown(self, today: date, target: date) -> Countdown:

@@ -85,14 +85,19 @@ def backward_pass(
             sure = weakest(needed.confidence, link.confidence if link else Confidence.GUESS)
             own = printed.get(ref)
             base = own if own is not None else needed
-            best = replace(base, day=day, confidence=sure, needed_by=succ,
-                           needed_by_day=needed.day, printed=own.day if own else None)
+            best = replace(
+                base,
+                day=day,
+                confidence=sure,
+                needed_by=succ,
+                needed_by_day=needed.day,
+                printed=own.day if own else None,
+            )
         out[ref] = best
     return out
 
 
-def inversions(wave: str, edges: Sequence[Edge],
-               printed: Mapping[str, Deadline | None]) -> list[Inversion]:
+def inversions(wave: str, edges: Sequence[Edge], printed: Mapping[str, Deadline | None]) -> list[Inversion]:
     """Edges of one wave whose predecessor is printed as due after its successor."""
     found = []
     for edge in edges:

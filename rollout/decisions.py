@@ -123,8 +123,9 @@ class Escalation:
     leads_to: NoGo
 
 
-def open_escalations(plan: Plan, decisions: Iterable[D], *, wave: str | None = None,
-                     gate: str | None = None) -> list[Escalation]:
+def open_escalations(
+    plan: Plan, decisions: Iterable[D], *, wave: str | None = None, gate: str | None = None
+) -> list[Escalation]:
     """Current no-go decisions that stop or escalate (not the moves), in record order."""
     out = []
     for d in sorted(current_decisions(decisions).values(), key=lambda d: d.id):
@@ -139,8 +140,11 @@ def open_escalations(plan: Plan, decisions: Iterable[D], *, wave: str | None = N
 def stopped(plan: Plan, decisions: Iterable[D]) -> dict[int, D]:
     """Municipalities under "Stop aktivitet": their current KP-4 (control) decision is no-go.
     After a KP-3 go what a municipality has open is its go-live, so all of that is stopped."""
-    return {d.municipality: d for d in current_decisions(decisions).values()
-            if d.decision == NO_GO and no_go_leads_to(plan, d.gate, d.wave) == NoGo.STOP}
+    return {
+        d.municipality: d
+        for d in current_decisions(decisions).values()
+        if d.decision == NO_GO and no_go_leads_to(plan, d.gate, d.wave) == NoGo.STOP
+    }
 
 
 @dataclass(frozen=True)
@@ -153,9 +157,9 @@ class Rollback:
     decision: Decided
 
 
-def rollback_activities(plan: Plan, decisions: Iterable[D],
-                        municipalities: Mapping[int, Municipality], *,
-                        wave: str | None = None) -> list[Rollback]:
+def rollback_activities(
+    plan: Plan, decisions: Iterable[D], municipalities: Mapping[int, Municipality], *, wave: str | None = None
+) -> list[Rollback]:
     """One roll-back per current KP-3 no-go that moved its municipality out of the wave.
 
     The hook for the go-live runbook: where the plan has a wave-scoped "Slet kommune i bølge"
@@ -173,8 +177,9 @@ def rollback_activities(plan: Plan, decisions: Iterable[D],
     return out
 
 
-def rolled_back(plan: Plan, decisions: Iterable[D],
-                municipalities: Mapping[int, Municipality]) -> dict[str, frozenset[int]]:
+def rolled_back(
+    plan: Plan, decisions: Iterable[D], municipalities: Mapping[int, Municipality]
+) -> dict[str, frozenset[int]]:
     """Per wave, the municipalities that owe its roll-back tasks (``Rollout.moved_out``): a
     standing KP-3 no-go moved them out. An undone no-go (they are back) owes nothing."""
     found: dict[str, set[int]] = {}

@@ -91,8 +91,9 @@ def gate_ids(rollout: Rollout) -> list[str]:
 
 def next_gate(rollout: Rollout, wave: str, today: date) -> GateDate | None:
     """The first gate of the wave on or after ``today``."""
-    upcoming = [g for gid in gate_ids(rollout)
-                if (g := gate_date(rollout, gid, wave)) is not None and g.day >= today]
+    upcoming = [
+        g for gid in gate_ids(rollout) if (g := gate_date(rollout, gid, wave)) is not None and g.day >= today
+    ]
     return min(upcoming, key=lambda g: (g.day, g.gate)) if upcoming else None
 
 
@@ -110,15 +111,21 @@ def _required(rollout: Rollout, municipality: Municipality, gate: GateDate) -> l
     return required
 
 
-def readiness(rollout: Rollout, municipality: Municipality, gate: GateDate,
-              today: date) -> Readiness:
+def readiness(rollout: Rollout, municipality: Municipality, gate: GateDate, today: date) -> Readiness:
     """Is the municipality ready for the gate: what is missing, and does the rest fit in time?"""
     required = _required(rollout, municipality, gate)
-    missing = _one_per_group(sorted((v for v in rollout.views(required, today) if not v.finished),
-                                    key=TaskView.urgency))
+    missing = _one_per_group(
+        sorted((v for v in rollout.views(required, today) if not v.finished), key=TaskView.urgency)
+    )
     chain, days = critical_chain(rollout, [v.key for v in missing])
-    return Readiness(municipality, gate, tuple(missing), tuple(chain), days,
-                     rollout.graph.calendar.countdown(today, gate.day))
+    return Readiness(
+        municipality,
+        gate,
+        tuple(missing),
+        tuple(chain),
+        days,
+        rollout.graph.calendar.countdown(today, gate.day),
+    )
 
 
 def _one_per_group(missing: list[TaskView]) -> list[TaskView]:
@@ -158,8 +165,9 @@ def critical_chain(rollout: Rollout, open_keys: list[TaskKey]) -> tuple[list[Tas
     return list(reversed(chain)), best[end][0]
 
 
-def wave_controls(rollout: Rollout, municipalities: list[Municipality], *, gate: str | None = None,
-                  language: str = "da") -> list[ControlAnswer]:
+def wave_controls(
+    rollout: Rollout, municipalities: list[Municipality], *, gate: str | None = None, language: str = "da"
+) -> list[ControlAnswer]:
     """Answers to the plan's per-wave control questions over the given municipalities, for
     every diagram that has them, from the tasks each question checks."""
     answers = []
@@ -172,9 +180,16 @@ def wave_controls(rollout: Rollout, municipalities: list[Municipality], *, gate:
             keys = [k for k in rollout.task_keys(municipalities) if k.ref in refs]
             open_keys = tuple(k for k in keys if rollout.state(k).status not in FINISHED)
             question = control.question_da if language == "da" else control.question_en
-            answers.append(ControlAnswer(f"{diagram_id}/{control.id}", question,
-                                         len(keys) - len(open_keys), len(keys), open_keys,
-                                         control.confidence))
+            answers.append(
+                ControlAnswer(
+                    f"{diagram_id}/{control.id}",
+                    question,
+                    len(keys) - len(open_keys),
+                    len(keys),
+                    open_keys,
+                    control.confidence,
+                )
+            )
     return answers
 
 

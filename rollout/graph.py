@@ -86,16 +86,16 @@ class PlanGraph:
     def rollback_instances(self, wave: str, moved_out: Iterable[int]) -> list[TaskKey]:
         """The roll-back tasks of the municipalities a no-go moved out of ``wave``."""
         refs = [t.ref for t in self.plan.tracked_tasks() if t.scope == Scope.ROLLBACK]
-        return [TaskKey.for_wave(ref, wave, code) for code in sorted(set(moved_out))
-                for ref in refs]
+        return [TaskKey.for_wave(ref, wave, code) for code in sorted(set(moved_out)) for ref in refs]
 
     def all_instances(self, municipalities: Iterable[Municipality]) -> Iterator[TaskKey]:
         yield from self.system_instances()
         for municipality in municipalities:
             yield from self.instances(municipality)
 
-    def _linked(self, ref: str, key: TaskKey, codes: Iterable[int],
-                municipalities: Mapping[int, Municipality]) -> list[TaskKey]:
+    def _linked(
+        self, ref: str, key: TaskKey, codes: Iterable[int], municipalities: Mapping[int, Municipality]
+    ) -> list[TaskKey]:
         """The instances of plan task ``ref`` linked to instance ``key`` in ``codes``.
 
         A system-wide task has one instance; otherwise the link stays within the municipality
@@ -116,25 +116,20 @@ class PlanGraph:
                 out.extend(TaskKey(ref, code, c) for c in municipalities[code].connections)
         return out
 
-    def predecessors(self, key: TaskKey,
-                     municipalities: Mapping[int, Municipality]) -> list[TaskKey]:
+    def predecessors(self, key: TaskKey, municipalities: Mapping[int, Municipality]) -> list[TaskKey]:
         """The instances that must be finished before ``key`` may start.
 
         A task done once for everyone never waits on one municipality's task: a group rule such
         as "criteria before tasks" applies within each municipality.
         """
         codes = () if key.municipality == SYSTEM_WIDE else (key.municipality,)
-        return [p for ref in self._preds[key.ref]
-                for p in self._linked(ref, key, codes, municipalities)]
+        return [p for ref in self._preds[key.ref] for p in self._linked(ref, key, codes, municipalities)]
 
-    def successors(self, key: TaskKey,
-                   municipalities: Mapping[int, Municipality]) -> list[TaskKey]:
+    def successors(self, key: TaskKey, municipalities: Mapping[int, Municipality]) -> list[TaskKey]:
         """The instances that wait on ``key``; a task done once for everyone holds up every
         municipality's successor."""
-        codes = (sorted(municipalities) if key.municipality == SYSTEM_WIDE
-                 else (key.municipality,))
-        return [s for ref in self._succs[key.ref]
-                for s in self._linked(ref, key, codes, municipalities)]
+        codes = sorted(municipalities) if key.municipality == SYSTEM_WIDE else (key.municipality,)
+        return [s for ref in self._succs[key.ref] for s in self._linked(ref, key, codes, municipalities)]
 
     # -- dates ------------------------------------------------------------------------------
 
@@ -178,7 +173,8 @@ class PlanGraph:
             order = self.topological_refs()
             printed = {ref: self.printed_deadline(ref, wave) for ref in order}
             found = self._deadlines[wave] = backward_pass(
-                order, printed, self.successor_refs, self.edge, self.duration, self.calendar)
+                order, printed, self.successor_refs, self.edge, self.duration, self.calendar
+            )
         return found.get(ref)
 
     def inversions(self) -> list[Inversion]:
@@ -204,17 +200,27 @@ class PlanGraph:
         if milestone_id is not None:
             where, day = self._dated_on(task.diagram, milestone_id, wave)
             if day is not None:
-                found = Deadline(day, milestone_id, where,
-                                 self.milestone_label(where, milestone_id),
-                                 confidence=self.milestone_confidence(where, milestone_id))
+                found = Deadline(
+                    day,
+                    milestone_id,
+                    where,
+                    self.milestone_label(where, milestone_id),
+                    confidence=self.milestone_confidence(where, milestone_id),
+                )
         if found is None:
             dates = self.gate_dates("KP-3", wave)
             if dates:
                 diagram_id, day = min(dates.items(), key=lambda item: (item[1], item[0]))
                 # Another page's date stands in for this one's: no better than likely.
                 sure = weakest(self.milestone_confidence(diagram_id, "KP-3"), Confidence.LIKELY)
-                found = Deadline(day, "KP-3", diagram_id, self.milestone_label(diagram_id, "KP-3"),
-                                 fallback=True, confidence=sure)
+                found = Deadline(
+                    day,
+                    "KP-3",
+                    diagram_id,
+                    self.milestone_label(diagram_id, "KP-3"),
+                    fallback=True,
+                    confidence=sure,
+                )
         if found is not None and task.days_before:
             found = replace(found, day=self.calendar.add_working_days(found.day, -task.days_before))
         return found
@@ -226,8 +232,11 @@ class PlanGraph:
         diagram = self.plan.diagrams[diagram_id]
         if milestone_id in diagram.gates or milestone_id in diagram.milestones:
             return diagram_id, self.milestone_date(diagram_id, milestone_id, wave)
-        dated = [(day, other) for other in self.plan.tracked
-                 if (day := self.milestone_date(other, milestone_id, wave)) is not None]
+        dated = [
+            (day, other)
+            for other in self.plan.tracked
+            if (day := self.milestone_date(other, milestone_id, wave)) is not None
+        ]
         if not dated:
             return diagram_id, None
         day, other = min(dated)
@@ -241,8 +250,13 @@ class PlanGraph:
         where, day = self._dated_on(task.diagram, task.opens_after, wave)
         if day is None:
             return None
-        return Deadline(day, task.opens_after, where, self.milestone_label(where, task.opens_after),
-                        confidence=self.milestone_confidence(where, task.opens_after))
+        return Deadline(
+            day,
+            task.opens_after,
+            where,
+            self.milestone_label(where, task.opens_after),
+            confidence=self.milestone_confidence(where, task.opens_after),
+        )
 
     def milestone_confidence(self, diagram_id: str, milestone_id: str) -> Confidence:
         """How sure the plan is that the date belongs to the gate or milestone."""

@@ -207,8 +207,7 @@ def _read_plan(r: _Reader, raw: dict[str, Any]) -> Plan:
         if t not in diagrams:
             r.problem("plan.tracked_diagrams", f"unknown diagram '{t}' (diagrams: {', '.join(diagrams)})")
     if raw.get("runbook") is not None:
-        runbook, runbook_edges = _read_runbook(r, raw["runbook"], diagrams, tracked, waves, roles,
-                                               phases)
+        runbook, runbook_edges = _read_runbook(r, raw["runbook"], diagrams, tracked, waves, roles, phases)
         if runbook is not None:
             diagrams[runbook.id] = runbook
             edges.extend(runbook_edges)
@@ -261,9 +260,13 @@ def _read_waves(r: _Reader, raw: Any) -> dict[str, Wave]:
         if wid in waves:
             r.problem(f"waves[{wid}]", f"duplicate wave id '{wid}'")
         nxt = w.get("next")
-        waves[wid] = Wave(wid, r.text(w, "name_da", f"waves[{wid}]"),
-                          r.text(w, "name_en", f"waves[{wid}]"),
-                          str(nxt) if nxt is not None else None, i)
+        waves[wid] = Wave(
+            wid,
+            r.text(w, "name_da", f"waves[{wid}]"),
+            r.text(w, "name_en", f"waves[{wid}]"),
+            str(nxt) if nxt is not None else None,
+            i,
+        )
     for wave in waves.values():
         if wave.next is not None and wave.next not in waves:
             r.problem(f"waves[{wave.id}].next", f"unknown wave '{wave.next}'")
@@ -271,8 +274,13 @@ def _read_waves(r: _Reader, raw: Any) -> dict[str, Wave]:
 
 
 def _read_runbook(
-    r: _Reader, raw: Any, diagrams: Mapping[str, Diagram], tracked: tuple[str, ...],
-    waves: Mapping[str, Wave], roles: Mapping[str, Role], phases: Mapping[str, Phase],
+    r: _Reader,
+    raw: Any,
+    diagrams: Mapping[str, Diagram],
+    tracked: tuple[str, ...],
+    waves: Mapping[str, Wave],
+    roles: Mapping[str, Role],
+    phases: Mapping[str, Phase],
 ) -> tuple[Diagram | None, list[Edge]]:
     """The ``runbook:`` section: tasks done once per wave, dated by the gates and milestones of
     the tracked diagrams (it has none of its own); tracked after them."""
@@ -287,12 +295,15 @@ def _read_runbook(
     for did in tracked or tuple(diagrams):
         if did in diagrams:
             borrowed.update(diagrams[did].gates, diagrams[did].milestones)
-    diagram, edges = _read_diagram(r, d, rid, waves, roles, phases, borrowed=frozenset(borrowed),
-                                   where=f"runbook[{rid}]")
+    diagram, edges = _read_diagram(
+        r, d, rid, waves, roles, phases, borrowed=frozenset(borrowed), where=f"runbook[{rid}]"
+    )
     for task in diagram.tasks.values():
         if task.scope not in WAVE_SCOPES:
-            r.problem(f"runbook[{rid}].tasks[{task.code}].scope",
-                      f"'{task.scope}' is not one of: {', '.join(sorted(WAVE_SCOPES))}")
+            r.problem(
+                f"runbook[{rid}].tasks[{task.code}].scope",
+                f"'{task.scope}' is not one of: {', '.join(sorted(WAVE_SCOPES))}",
+            )
     return diagram, edges
 
 
@@ -318,10 +329,14 @@ def _read_diagram(
         if gid in gates:
             r.problem(gw, f"duplicate gate id '{gid}'")
         gates[gid] = Gate(
-            gid, r.text(g, "kind", gw), r.text(g, "name_da", gw), r.text(g, "name_en", gw),
+            gid,
+            r.text(g, "kind", gw),
+            r.text(g, "name_da", gw),
+            r.text(g, "name_en", gw),
             r.dates(g.get("dates"), f"{gw}.dates", waves),
             r.enum(Confidence, g.get("confidence"), f"{gw}.confidence", Confidence.STATED),
-            r.lines(g.get("source_lines")), str(g.get("note") or ""),
+            r.lines(g.get("source_lines")),
+            str(g.get("note") or ""),
         )
     milestones: dict[str, Milestone] = {}
     for item in r.items(d.get("milestones"), f"{where}.milestones"):
@@ -331,11 +346,17 @@ def _read_diagram(
         if mid in milestones or mid in gates:
             r.problem(mw, f"duplicate milestone id '{mid}'")
         milestone = Milestone(
-            mid, str(m.get("kind") or "deadline"), r.text(m, "name_da", mw),
-            r.text(m, "name_en", mw), r.dates(m.get("dates"), f"{mw}.dates", waves),
-            m.get("at_gate"), m.get("after"), int(m.get("offset_days") or 0),
+            mid,
+            str(m.get("kind") or "deadline"),
+            r.text(m, "name_da", mw),
+            r.text(m, "name_en", mw),
+            r.dates(m.get("dates"), f"{mw}.dates", waves),
+            m.get("at_gate"),
+            m.get("after"),
+            int(m.get("offset_days") or 0),
             r.enum(Confidence, m.get("confidence"), f"{mw}.confidence", Confidence.STATED),
-            r.lines(m.get("source_lines")), str(m.get("note") or ""),
+            r.lines(m.get("source_lines")),
+            str(m.get("note") or ""),
         )
         for attr in ("at_gate", "after"):
             ref = getattr(milestone, attr)
@@ -349,8 +370,9 @@ def _read_diagram(
         if code in tasks:
             r.problem(f"{where}.tasks[{code}]", f"duplicate task code '{code}' in diagram {did}")
             continue
-        tasks[code] = _read_task(r, t, f"{where}.tasks[{code}]", did, code, roles, phases,
-                                 {*gates, *milestones, *borrowed})
+        tasks[code] = _read_task(
+            r, t, f"{where}.tasks[{code}]", did, code, roles, phases, {*gates, *milestones, *borrowed}
+        )
     phase_gates = {str(k): str(v) for k, v in r.mapping(d.get("phase_gates") or {}, where).items()}
     for phase, gate in phase_gates.items():
         if phase not in phases:
@@ -369,16 +391,30 @@ def _read_diagram(
         gate = r.text(c, "gate", cw)
         if gate and gate not in gates:
             r.problem(f"{cw}.gate", f"unknown gate '{gate}'")
-        controls.append(WaveControl(
-            cid, r.text(c, "question_da", cw), r.text(c, "question_en", cw), gate, checks,
-            r.enum(Confidence, c.get("confidence"), f"{cw}.confidence", Confidence.STATED)))
+        controls.append(
+            WaveControl(
+                cid,
+                r.text(c, "question_da", cw),
+                r.text(c, "question_en", cw),
+                gate,
+                checks,
+                r.enum(Confidence, c.get("confidence"), f"{cw}.confidence", Confidence.STATED),
+            )
+        )
     edges = _read_edges(r, d, did, tasks)
     _check_partners(r, did, tasks)
     diagram = Diagram(
-        id=did, key=str(d.get("key") or did), integration=r.text(d, "integration", where),
-        title_da=r.text(d, "title_da", where, required=False), tracked=True,
-        phase_gates=phase_gates, gates=gates, milestones=milestones, controls=tuple(controls),
-        tasks=tasks, source_lines=r.lines(d.get("source_lines")),
+        id=did,
+        key=str(d.get("key") or did),
+        integration=r.text(d, "integration", where),
+        title_da=r.text(d, "title_da", where, required=False),
+        tracked=True,
+        phase_gates=phase_gates,
+        gates=gates,
+        milestones=milestones,
+        controls=tuple(controls),
+        tasks=tasks,
+        source_lines=r.lines(d.get("source_lines")),
         conflicts=tuple(str(c) for c in r.items(d.get("conflicts"), f"{where}.conflicts")),
         remarks_da=tuple(str(c) for c in r.items(d.get("remarks_da"), f"{where}.remarks_da")),
         questions=_read_questions(r, d, where, gates, tasks),
@@ -386,8 +422,9 @@ def _read_diagram(
     return diagram, edges
 
 
-def _read_questions(r: _Reader, d: Mapping[str, Any], where: str, gates: Mapping[str, Gate],
-                    tasks: Mapping[str, TaskDef]) -> tuple[Question, ...]:
+def _read_questions(
+    r: _Reader, d: Mapping[str, Any], where: str, gates: Mapping[str, Gate], tasks: Mapping[str, TaskDef]
+) -> tuple[Question, ...]:
     """``questions_da``: open questions, each ``{text_da: ..., at: KP-3}`` (``at`` optional)."""
     out = []
     for i, item in enumerate(r.items(d.get("questions_da"), f"{where}.questions_da")):
@@ -395,8 +432,9 @@ def _read_questions(r: _Reader, d: Mapping[str, Any], where: str, gates: Mapping
         at = q.get("at")
         if at is not None and at not in gates and at not in tasks:
             r.problem(f"{where}.questions_da[{i}].at", f"unknown gate or task '{at}'")
-        out.append(Question(r.text(q, "text_da", f"{where}.questions_da[{i}]"),
-                            str(at) if at is not None else None))
+        out.append(
+            Question(r.text(q, "text_da", f"{where}.questions_da[{i}]"), str(at) if at is not None else None)
+        )
     return tuple(out)
 
 
@@ -412,13 +450,22 @@ def _check_partners(r: _Reader, did: str, tasks: Mapping[str, TaskDef]) -> None:
             if other not in tasks or other == code:
                 r.problem(where, f"unknown task '{other}' in diagram {did}")
             elif tasks[other].scope != task.scope:
-                r.problem(where, f"'{other}' is done {tasks[other].scope}-wide, '{code}' "
-                                 f"{task.scope}-wide: they cannot share a state")
+                r.problem(
+                    where,
+                    f"'{other}' is done {tasks[other].scope}-wide, '{code}' "
+                    f"{task.scope}-wide: they cannot share a state",
+                )
 
 
 def _read_task(
-    r: _Reader, t: dict[str, Any], tw: str, did: str, code: str, roles: Mapping[str, Role],
-    phases: Mapping[str, Phase], dated: set[str],
+    r: _Reader,
+    t: dict[str, Any],
+    tw: str,
+    did: str,
+    code: str,
+    roles: Mapping[str, Role],
+    phases: Mapping[str, Phase],
+    dated: set[str],
 ) -> TaskDef:
     role = r.text(t, "role", tw)
     if role and role not in roles:
@@ -438,18 +485,31 @@ def _read_task(
         r.problem(f"{tw}.duration_days", f"'{duration}' is not a whole number of days >= 0")
         duration = None
     return TaskDef(
-        diagram=did, code=code, title_da=title_da, title_en=r.text(t, "title_en", tw),
-        kind=r.enum(TaskKind, t.get("kind"), f"{tw}.kind", TaskKind.TASK), role=role,
-        role_confidence=r.enum(Confidence, t.get("role_confidence"), f"{tw}.role_confidence",
-                               Confidence.LIKELY),
-        scope=r.enum(Scope, t.get("scope"), f"{tw}.scope", Scope.MUNICIPALITY), phase=phase,
-        block=t.get("block"), optional=bool(t.get("optional", False)),
-        klik=bool(t.get("klik", False)), per_wave_control=bool(t.get("per_wave_control", False)),
-        deadline=deadline, days_before=int(t.get("days_before") or 0),
-        opens_after=t.get("opens_after"), duration_days=duration,
-        not_applicable=t.get("not_applicable"), printed_code=t.get("printed_code"),
-        joint_with=t.get("joint_with"), alternative_to=t.get("alternative_to"),
-        source_lines=r.lines(t.get("source_lines")), notes=str(t.get("notes") or ""),
+        diagram=did,
+        code=code,
+        title_da=title_da,
+        title_en=r.text(t, "title_en", tw),
+        kind=r.enum(TaskKind, t.get("kind"), f"{tw}.kind", TaskKind.TASK),
+        role=role,
+        role_confidence=r.enum(
+            Confidence, t.get("role_confidence"), f"{tw}.role_confidence", Confidence.LIKELY
+        ),
+        scope=r.enum(Scope, t.get("scope"), f"{tw}.scope", Scope.MUNICIPALITY),
+        phase=phase,
+        block=t.get("block"),
+        optional=bool(t.get("optional", False)),
+        klik=bool(t.get("klik", False)),
+        per_wave_control=bool(t.get("per_wave_control", False)),
+        deadline=deadline,
+        days_before=int(t.get("days_before") or 0),
+        opens_after=t.get("opens_after"),
+        duration_days=duration,
+        not_applicable=t.get("not_applicable"),
+        printed_code=t.get("printed_code"),
+        joint_with=t.get("joint_with"),
+        alternative_to=t.get("alternative_to"),
+        source_lines=r.lines(t.get("source_lines")),
+        notes=str(t.get("notes") or ""),
     )
 
 
@@ -470,8 +530,7 @@ def _read_edges(r: _Reader, d: dict[str, Any], did: str, tasks: Mapping[str, Tas
             befores = [_ref(r, tasks, did, e.get("from"), f"{ew}.from")]
             afters = [_ref(r, tasks, did, e.get("to"), f"{ew}.to")]
         edges.extend(
-            Edge(b, a, provenance, confidence, why)
-            for b in befores for a in afters if b and a and b != a
+            Edge(b, a, provenance, confidence, why) for b in befores for a in afters if b and a and b != a
         )
     return edges
 
@@ -522,8 +581,10 @@ def _check_edge_scopes(r: _Reader, plan: Plan, edge: Edge) -> None:
         return  # reported as an unknown task
     scopes = {before.scope, after.scope}
     if Scope.ROLLBACK in scopes or (scopes & WAVE_SCOPES and len(scopes) > 1):
-        r.problem(f"edge {edge.before} -> {edge.after}",
-                  f"a {before.scope} task cannot be linked with a {after.scope} task")
+        r.problem(
+            f"edge {edge.before} -> {edge.after}",
+            f"a {before.scope} task cannot be linked with a {after.scope} task",
+        )
 
 
 def plan_warnings(plan: Plan) -> list[PlanProblem]:
@@ -550,9 +611,19 @@ def _control_warnings(diagram: Diagram) -> list[PlanProblem]:
     flagged = {code for code, task in diagram.tasks.items() if task.per_wave_control}
     out = []
     if flagged - checked:
-        out.append(PlanProblem(f"diagrams[{diagram.id}].controls", "tasks flagged per_wave_control "
-                               f"but checked by no control: {', '.join(sorted(flagged - checked))}"))
+        out.append(
+            PlanProblem(
+                f"diagrams[{diagram.id}].controls",
+                "tasks flagged per_wave_control "
+                f"but checked by no control: {', '.join(sorted(flagged - checked))}",
+            )
+        )
     if checked - flagged:
-        out.append(PlanProblem(f"diagrams[{diagram.id}].controls", "tasks checked by a control but "
-                               f"not flagged per_wave_control: {', '.join(sorted(checked - flagged))}"))
+        out.append(
+            PlanProblem(
+                f"diagrams[{diagram.id}].controls",
+                "tasks checked by a control but "
+                f"not flagged per_wave_control: {', '.join(sorted(checked - flagged))}",
+            )
+        )
     return out

@@ -101,8 +101,7 @@ class DueItem:
     offsets: dict[TaskKey, int] = field(default_factory=dict, compare=False)  # task -> days left
     escalation: Escalation | None = None  # escalation: the no-go that waits on people
     # countdown: computes the readiness of each municipality, only when the message is built
-    assess: Callable[[], tuple[Readiness, ...]] | None = field(default=None, compare=False,
-                                                                repr=False)
+    assess: Callable[[], tuple[Readiness, ...]] | None = field(default=None, compare=False, repr=False)
 
     @cached_property
     def readiness(self) -> tuple[Readiness, ...]:
@@ -111,8 +110,9 @@ class DueItem:
 
     @property
     def key(self) -> str:
-        return "|".join((self.kind, self.target.wave, self.target.address, self.subject,
-                         self.day.isoformat()))
+        return "|".join(
+            (self.kind, self.target.wave, self.target.address, self.subject, self.day.isoformat())
+        )
 
 
 @dataclass
@@ -125,11 +125,9 @@ class _WaveIndex:
 
 
 def _wave_index(rollout: Rollout, wave: str) -> _WaveIndex:
-    members = sorted((m for m in rollout.municipalities.values() if m.wave == wave),
-                     key=lambda m: m.name)
+    members = sorted((m for m in rollout.municipalities.values() if m.wave == wave), key=lambda m: m.name)
     # A municipality stopped at KP-4 ("Stop aktivitet") gets no reminders for its tasks.
-    keys = rollout.task_keys([m for m in members if m.code not in rollout.stopped],
-                             include_system=False)
+    keys = rollout.task_keys([m for m in members if m.code not in rollout.stopped], include_system=False)
     for key in rollout.graph.system_instances():  # due for this wave when its deadline is this wave's
         own = rollout.graph.deadline(key.ref, wave)
         shared = rollout.deadline(key)
@@ -140,9 +138,14 @@ def _wave_index(rollout: Rollout, wave: str) -> _WaveIndex:
     return _WaveIndex(members, open_keys, len(keys))
 
 
-def due_on(rollout: Rollout, targets: Sequence[Target], day: date,
-           *, index: dict[str, _WaveIndex] | None = None,
-           escalations: Sequence[Escalation] = ()) -> list[DueItem]:
+def due_on(
+    rollout: Rollout,
+    targets: Sequence[Target],
+    day: date,
+    *,
+    index: dict[str, _WaveIndex] | None = None,
+    escalations: Sequence[Escalation] = (),
+) -> list[DueItem]:
     """Everything planned for ``day`` (ignoring the time of day); none on a non-working day.
 
     ``escalations`` (open no-gos that stop or escalate) go where overdue escalations go, on
@@ -166,24 +169,35 @@ def due_on(rollout: Rollout, targets: Sequence[Target], day: date,
     return out
 
 
-def _escalation_items(rollout: Rollout, target: Target, escalations: Sequence[Escalation],
-                      day: date, at: datetime) -> Iterable[DueItem]:
+def _escalation_items(
+    rollout: Rollout, target: Target, escalations: Sequence[Escalation], day: date, at: datetime
+) -> Iterable[DueItem]:
     calendar = rollout.graph.calendar
     for found in escalations:
         decision = found.decision
         decided = decision.at.astimezone(at.tzinfo)
-        first = decided.date() if calendar.is_working_day(decided.date()) else (
-            calendar.add_working_days(decided.date(), 1))
+        first = (
+            decided.date()
+            if calendar.is_working_day(decided.date())
+            else (calendar.add_working_days(decided.date(), 1))
+        )
         if decision.wave != target.wave or first != day:
             continue
         when = max(at, decided)  # not before it was decided: it is not late either
         if target.wants("overdue", when):
-            yield DueItem("escalation", target, f"{decision.gate}:{decision.municipality}:"
-                          f"{decision.id}", day, when, escalation=found)
+            yield DueItem(
+                "escalation",
+                target,
+                f"{decision.gate}:{decision.municipality}:{decision.id}",
+                day,
+                when,
+                escalation=found,
+            )
 
 
-def _wave_items(rollout: Rollout, target: Target, wave: _WaveIndex, day: date,
-                at: datetime) -> Iterable[DueItem]:
+def _wave_items(
+    rollout: Rollout, target: Target, wave: _WaveIndex, day: date, at: datetime
+) -> Iterable[DueItem]:
     if target.wants("deadline", at) or target.wants("overdue", at):
         yield from _task_items(rollout, target, wave, day, at)
     if target.wants("countdown", at):
@@ -192,14 +206,14 @@ def _wave_items(rollout: Rollout, target: Target, wave: _WaveIndex, day: date,
         for report in reports_due(rollout, target.wave):
             left = rollout.graph.calendar.working_days_between(day, min(report.by_diagram.values()))
             if left in REPORT_OFFSETS:
-                yield DueItem("report", target, report.milestone, day, at, report=report,
-                              days_left=left)
+                yield DueItem("report", target, report.milestone, day, at, report=report, days_left=left)
     if target.wants("digest", at):
         yield DueItem("digest", target, "morning", day, at)
 
 
-def _task_items(rollout: Rollout, target: Target, wave: _WaveIndex, day: date,
-                at: datetime) -> Iterable[DueItem]:
+def _task_items(
+    rollout: Rollout, target: Target, wave: _WaveIndex, day: date, at: datetime
+) -> Iterable[DueItem]:
     calendar = rollout.graph.calendar
     soon: dict[TaskKey, int] = {}
     late: dict[TaskKey, int] = {}
@@ -218,25 +232,41 @@ def _task_items(rollout: Rollout, target: Target, wave: _WaveIndex, day: date,
             yield DueItem(kind, target, subject, day, at, tasks=tuple(views), offsets=chosen)
 
 
-def _countdowns(rollout: Rollout, target: Target, wave: _WaveIndex, day: date,
-                at: datetime) -> Iterable[DueItem]:
+def _countdowns(
+    rollout: Rollout, target: Target, wave: _WaveIndex, day: date, at: datetime
+) -> Iterable[DueItem]:
     for gate_id in gate_ids(rollout):
         gate = gate_date(rollout, gate_id, target.wave)
         if gate is None:
             continue
         left = rollout.graph.calendar.working_days_between(day, gate.day)
         if 0 <= left <= COUNTDOWN_DAYS:
-            yield DueItem("countdown", target, gate.gate, day, at, gate=gate, days_left=left,
-                          assess=partial(_assess, rollout, tuple(wave.municipalities), gate, day))
+            yield DueItem(
+                "countdown",
+                target,
+                gate.gate,
+                day,
+                at,
+                gate=gate,
+                days_left=left,
+                assess=partial(_assess, rollout, tuple(wave.municipalities), gate, day),
+            )
 
 
-def _assess(rollout: Rollout, municipalities: tuple[Municipality, ...], gate: GateDate,
-            day: date) -> tuple[Readiness, ...]:
+def _assess(
+    rollout: Rollout, municipalities: tuple[Municipality, ...], gate: GateDate, day: date
+) -> tuple[Readiness, ...]:
     return tuple(readiness(rollout, m, gate, day) for m in municipalities)
 
 
-def due_at(rollout: Rollout, targets: Sequence[Target], now: datetime,
-           *, lookback_days: int = 3, escalations: Sequence[Escalation] = ()) -> list[DueItem]:
+def due_at(
+    rollout: Rollout,
+    targets: Sequence[Target],
+    now: datetime,
+    *,
+    lookback_days: int = 3,
+    escalations: Sequence[Escalation] = (),
+) -> list[DueItem]:
     """What is due by ``now``: today's items whose time has come, and those of the last
     ``lookback_days`` calendar days (missed while no sweep ran), in planned order.
 
@@ -247,14 +277,16 @@ def due_at(rollout: Rollout, targets: Sequence[Target], now: datetime,
     zone = ZoneInfo(rollout.graph.plan.timezone)
     today = now.astimezone(zone).date()
     # A target made after ``now`` (a rehearsal of a past day) counts as always there.
-    targets = [replace(t, since=None) if t.since is not None and t.since > now else t
-               for t in targets]
+    targets = [replace(t, since=None) if t.since is not None and t.since > now else t for t in targets]
     index: dict[str, _WaveIndex] = {}
     out: list[DueItem] = []
     for back in range(lookback_days, -1, -1):
         day = today - timedelta(days=back)
-        out.extend(item for item in due_on(rollout, targets, day, index=index,
-                                           escalations=escalations) if item.at <= now)
+        out.extend(
+            item
+            for item in due_on(rollout, targets, day, index=index, escalations=escalations)
+            if item.at <= now
+        )
     return sorted(out, key=lambda i: (i.at, i.target.address, _KIND_ORDER[i.kind], i.subject))
 
 
@@ -263,5 +295,12 @@ def examined(rollout: Rollout, waves: Iterable[str]) -> int:
     return sum(_wave_index(rollout, w).examined for w in waves)
 
 
-_KIND_ORDER = {"escalation": 0, "overdue": 0, "deadline": 1, "countdown": 2, "report": 3,
-               "digest": 4, PERSONAL: 5}
+_KIND_ORDER = {
+    "escalation": 0,
+    "overdue": 0,
+    "deadline": 1,
+    "countdown": 2,
+    "report": 3,
+    "digest": 4,
+    PERSONAL: 5,
+}

@@ -24,8 +24,11 @@ def runbook_refs(graph: PlanGraph) -> list[str]:
     return [task.ref for task in graph.plan.tracked_tasks() if task.scope == Scope.WAVE]
 
 
-def rollback_tasks(graph: PlanGraph, wave: str, moved_out_municipalities: Iterable[int],
-                   ) -> list[TaskKey]:
+def rollback_tasks(
+    graph: PlanGraph,
+    wave: str,
+    moved_out_municipalities: Iterable[int],
+) -> list[TaskKey]:
     """The roll-back tasks ("Slet kommune i bølge") owed for each municipality that a no-go
     moved out of ``wave``: one instance per (roll-back task, municipality)."""
     return graph.rollback_instances(wave, moved_out_municipalities)

@@ -22,8 +22,7 @@ from rollout.plan import Plan
 __all__ = ["Derived", "SharedBoxes"]
 
 # How far along a state is: the state of a joint box is its most advanced code's.
-_RANK = {Status.TODO: 0, Status.IN_PROGRESS: 1, Status.BLOCKED: 2, Status.NOT_APPLICABLE: 3,
-         Status.DONE: 4}
+_RANK = {Status.TODO: 0, Status.IN_PROGRESS: 1, Status.BLOCKED: 2, Status.NOT_APPLICABLE: 3, Status.DONE: 4}
 
 Recorded = Callable[[TaskKey], TaskState]
 
@@ -73,8 +72,7 @@ class SharedBoxes:
 
     def followers(self, key: TaskKey) -> tuple[TaskKey, ...]:
         """The instances whose state may follow ``key``'s."""
-        return tuple(replace(key, ref=ref) for ref in self.twins.get(key.ref, ())) + \
-            self.alternatives(key)
+        return tuple(replace(key, ref=ref) for ref in self.twins.get(key.ref, ())) + self.alternatives(key)
 
     def _joint(self, key: TaskKey, recorded: Recorded) -> tuple[TaskState, TaskKey]:
         best, source = recorded(key), key

@@ -37,8 +37,11 @@ class TaskView:
 
     @property
     def ready(self) -> bool:
-        return (self.state.status in (Status.TODO, Status.IN_PROGRESS) and not self.waits_on
-                and self.opens is None)
+        return (
+            self.state.status in (Status.TODO, Status.IN_PROGRESS)
+            and not self.waits_on
+            and self.opens is None
+        )
 
     @property
     def finished(self) -> bool:
@@ -47,8 +50,12 @@ class TaskView:
     @property
     def past_due(self) -> bool:
         """The deadline has passed and the task is not finished (it may still wait on others)."""
-        return (not self.finished and self.working_days_left is not None
-                and self.deadline is not None and self.working_days_left < 0)
+        return (
+            not self.finished
+            and self.working_days_left is not None
+            and self.deadline is not None
+            and self.working_days_left < 0
+        )
 
     @property
     def waiting(self) -> bool:
@@ -63,8 +70,12 @@ class TaskView:
 
     @property
     def due_soon(self) -> bool:
-        return (not self.finished and not self.overdue and self.working_days_left is not None
-                and self.working_days_left <= DUE_SOON_WORKING_DAYS)
+        return (
+            not self.finished
+            and not self.overdue
+            and self.working_days_left is not None
+            and self.working_days_left <= DUE_SOON_WORKING_DAYS
+        )
 
     def urgency(self) -> tuple[int, date, str, int]:
         """Sort key: overdue first, then by deadline, then by code and municipality."""
@@ -208,17 +219,25 @@ class Rollout:
 
     def _view(self, key: TaskKey, today: date) -> TaskView:
         deadline = self.deadline(key)
-        left = (self.graph.calendar.working_days_between(today, deadline.day)
-                if deadline else None)
+        left = self.graph.calendar.working_days_between(today, deadline.day) if deadline else None
         wave = self.wave_of(key)
         opens = self.graph.opens(key.ref, wave) if wave else None
-        return TaskView(key, self.graph.task(key.ref), self.municipalities.get(key.municipality),
-                        self.state(key), deadline, self.waits_on(key), left,
-                        self.derived(key), self.boxes.alternatives(key),
-                        opens if opens is not None and opens.day > today else None)
+        return TaskView(
+            key,
+            self.graph.task(key.ref),
+            self.municipalities.get(key.municipality),
+            self.state(key),
+            deadline,
+            self.waits_on(key),
+            left,
+            self.derived(key),
+            self.boxes.alternatives(key),
+            opens if opens is not None and opens.day > today else None,
+        )
 
-    def task_keys(self, municipalities: Iterable[Municipality] | None = None,
-             *, include_system: bool = True) -> list[TaskKey]:
+    def task_keys(
+        self, municipalities: Iterable[Municipality] | None = None, *, include_system: bool = True
+    ) -> list[TaskKey]:
         chosen = list(self.municipalities.values()) if municipalities is None else list(municipalities)
         keys = [k for m in chosen for k in self.graph.instances(m)]
         if include_system:
@@ -230,9 +249,14 @@ class Rollout:
         never counted as a municipality's own; with the roll-back tasks of the municipalities
         a no-go moved out of the wave."""
         chosen = list(self.graph.plan.waves) if waves is None else list(waves)
-        return [k for w in chosen
-                for k in (*self.graph.wave_instances(w),
-                          *self.graph.rollback_instances(w, self.moved_out.get(w, ())))]
+        return [
+            k
+            for w in chosen
+            for k in (
+                *self.graph.wave_instances(w),
+                *self.graph.rollback_instances(w, self.moved_out.get(w, ())),
+            )
+        ]
 
     def wave_counts(self, wave: str, today: date) -> Counts:
         """The runbook's progress in one wave."""
@@ -271,8 +295,9 @@ class Rollout:
                 for cause in self._root_causes(view.key):
                     roots.setdefault(cause, views.get(cause) or self.view(cause, today))
         found = [StuckRoot(view, self.held_by(view.key)) for view in roots.values()]
-        return sorted(found, key=lambda r: (r.view.state.status != Status.BLOCKED,
-                                            -len(r.holds), r.view.urgency()))
+        return sorted(
+            found, key=lambda r: (r.view.state.status != Status.BLOCKED, -len(r.holds), r.view.urgency())
+        )
 
     def _root_causes(self, key: TaskKey) -> set[TaskKey]:
         """The unfinished tasks upstream of ``key`` that wait on nothing unfinished themselves."""
@@ -307,8 +332,11 @@ class Rollout:
         that ``key`` is finished."""
         found: list[TaskKey] = []
         for source in (key, *self.boxes.followers(key)):
-            found.extend(s for s in self.graph.successors(source, self.municipalities)
-                         if s not in found and self.state(s).status in (Status.TODO,
-                                                                         Status.IN_PROGRESS)
-                         and not self.waits_on(s))
+            found.extend(
+                s
+                for s in self.graph.successors(source, self.municipalities)
+                if s not in found
+                and self.state(s).status in (Status.TODO, Status.IN_PROGRESS)
+                and not self.waits_on(s)
+            )
         return found

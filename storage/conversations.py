@@ -53,23 +53,32 @@ class SqlConversationRefStore:
 
     def _save(self, ref: ConversationRef) -> None:
         with Session(self.engine) as session:
-            row = session.exec(select(ConversationRefRow).where(
-                ConversationRefRow.platform == ref.platform,
-                ConversationRefRow.channel_id == ref.channel_id)).first()
-            row = row or ConversationRefRow(platform=ref.platform, channel_id=ref.channel_id,
-                                            service_url=ref.service_url, reference=ref.reference,
-                                            updated_at=ref.updated_at)
-            row.service_url, row.reference, row.updated_at = (ref.service_url, ref.reference,
-                                                              ref.updated_at)
+            row = session.exec(
+                select(ConversationRefRow).where(
+                    ConversationRefRow.platform == ref.platform,
+                    ConversationRefRow.channel_id == ref.channel_id,
+                )
+            ).first()
+            row = row or ConversationRefRow(
+                platform=ref.platform,
+                channel_id=ref.channel_id,
+                service_url=ref.service_url,
+                reference=ref.reference,
+                updated_at=ref.updated_at,
+            )
+            row.service_url, row.reference, row.updated_at = (ref.service_url, ref.reference, ref.updated_at)
             session.add(row)
             session.commit()
 
     def get(self, platform: str, channel_id: str) -> ConversationRef | None:
         with Session(self.engine) as session:
-            row = session.exec(select(ConversationRefRow).where(
-                ConversationRefRow.platform == platform,
-                ConversationRefRow.channel_id == channel_id)).first()
+            row = session.exec(
+                select(ConversationRefRow).where(
+                    ConversationRefRow.platform == platform, ConversationRefRow.channel_id == channel_id
+                )
+            ).first()
             if row is None:
                 return None
-            return ConversationRef(row.platform, row.channel_id, row.service_url, row.reference,
-                                   row.updated_at)
+            return ConversationRef(
+                row.platform, row.channel_id, row.service_url, row.reference, row.updated_at
+            )

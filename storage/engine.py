@@ -15,7 +15,7 @@ def normalise_url(url: str) -> str:
     """Accept the URL forms hosting platforms hand out and pin the psycopg 3 driver."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -38,5 +38,4 @@ def make_engine(url: str = DEFAULT_DATABASE_URL, *, schema: str | None = None) -
     connect_args: dict[str, Any] = {}
     if schema:
         connect_args["options"] = f"-csearch_path={schema}"
-    return create_engine(url, connect_args=connect_args, pool_pre_ping=True,
-                         pool_size=10, max_overflow=20)
+    return create_engine(url, connect_args=connect_args, pool_pre_ping=True, pool_size=10, max_overflow=20)

@@ -55,15 +55,23 @@ class SqlFileStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def put(self, filename: str, media_type: str, content: bytes, *, now: datetime,
-            expires_at: datetime) -> str:
+    def put(
+        self, filename: str, media_type: str, content: bytes, *, now: datetime, expires_at: datetime
+    ) -> str:
         """Keep a file until ``expires_at``; returns its id (random: it names nothing)."""
         file_id = secrets.token_hex(16)
         with Session(self.engine) as session, session.begin():
-            session.execute(delete(GeneratedFileRow).where(
-                GeneratedFileRow.expires_at < now))  # type: ignore[arg-type]
-            session.add(GeneratedFileRow(id=file_id, filename=filename, media_type=media_type,
-                                         content=content, created_at=now, expires_at=expires_at))
+            session.execute(delete(GeneratedFileRow).where(GeneratedFileRow.expires_at < now))  # type: ignore[arg-type]
+            session.add(
+                GeneratedFileRow(
+                    id=file_id,
+                    filename=filename,
+                    media_type=media_type,
+                    content=content,
+                    created_at=now,
+                    expires_at=expires_at,
+                )
+            )
         return file_id
 
     def get(self, file_id: str) -> StoredFile | None:
@@ -71,8 +79,7 @@ class SqlFileStore:
             row = session.get(GeneratedFileRow, file_id)
             if row is None:
                 return None
-            return StoredFile(row.id, row.filename, row.media_type, bytes(row.content),
-                              row.expires_at)
+            return StoredFile(row.id, row.filename, row.media_type, bytes(row.content), row.expires_at)
 
     def link_key(self) -> bytes:
         """This database's link key, made on first use."""

@@ -90,17 +90,23 @@ class SqlOutbox:
         found: set[str] = set()
         with self.engine.connect() as connection:
             for start in range(0, len(wanted), 500):
-                found.update(connection.execute(select(OutboxRow.key).where(
-                    col(OutboxRow.key).in_(wanted[start:start + 500]))).scalars())
+                found.update(
+                    connection.execute(
+                        select(OutboxRow.key).where(col(OutboxRow.key).in_(wanted[start : start + 500]))
+                    ).scalars()
+                )
         return found
 
     def candidates(self, now: datetime, *, limit: int = 200) -> list[OutboxRow]:
         """Pending rows that are due, oldest first (rows in backoff or held are included, so
         that a caller can keep each channel's order)."""
         with Session(self.engine) as session:
-            rows = session.exec(select(OutboxRow).where(
-                col(OutboxRow.status) == PENDING, col(OutboxRow.due_at) <= now)
-                .order_by(col(OutboxRow.due_at), col(OutboxRow.id)).limit(limit)).all()
+            rows = session.exec(
+                select(OutboxRow)
+                .where(col(OutboxRow.status) == PENDING, col(OutboxRow.due_at) <= now)
+                .order_by(col(OutboxRow.due_at), col(OutboxRow.id))
+                .limit(limit)
+            ).all()
             return list(rows)
 
     def claim(self, row: OutboxRow, worker: str, now: datetime, lease: timedelta) -> Claimed | None:
@@ -110,46 +116,67 @@ class SqlOutbox:
         ready = or_(col(OutboxRow.next_attempt_at).is_(None), col(OutboxRow.next_attempt_at) <= now)
         with self.engine.begin() as connection:
             changed = connection.execute(
-                update(OutboxRow).where(and_(col(OutboxRow.id) == row.id, col(OutboxRow.status) == PENDING,
-                                             free, ready))
+                update(OutboxRow)
+                .where(and_(col(OutboxRow.id) == row.id, col(OutboxRow.status) == PENDING, free, ready))
                 .values(claimed_by=worker, lease_until=now + lease, attempts=OutboxRow.attempts + 1)
             ).rowcount
         if changed != 1:
             return None
         uncertain = row.attempts > 0 or row.claimed_by is not None
-        return Claimed(row.id, row.key, row.platform, row.channel_id, row.payload, row.attempts + 1,
-                       uncertain)
+        return Claimed(
+            row.id, row.key, row.platform, row.channel_id, row.payload, row.attempts + 1, uncertain
+        )
 
     def mark_sent(self, claimed: Claimed, worker: str, *, remote_id: str, now: datetime) -> bool:
         with self.engine.begin() as connection:
-            return bool(connection.execute(
-                update(OutboxRow).where(col(OutboxRow.id) == claimed.id, col(OutboxRow.claimed_by) == worker,
-                                        col(OutboxRow.status) == PENDING)
-                .values(status=SENT, sent_at=now, remote_id=remote_id, lease_until=None,
-                        last_error="")).rowcount)
+            return bool(
+                connection.execute(
+                    update(OutboxRow)
+                    .where(
+                        col(OutboxRow.id) == claimed.id,
+                        col(OutboxRow.claimed_by) == worker,
+                        col(OutboxRow.status) == PENDING,
+                    )
+                    .values(status=SENT, sent_at=now, remote_id=remote_id, lease_until=None, last_error="")
+                ).rowcount
+            )
 
-    def release(self, claimed: Claimed, worker: str, *, error: str, retry_at: datetime | None,
-                drop: bool = False) -> None:
+    def release(
+        self, claimed: Claimed, worker: str, *, error: str, retry_at: datetime | None, drop: bool = False
+    ) -> None:
         """A failed send: back to pending with a retry time (or dropped for good)."""
-        values: dict[str, Any] = {"last_error": error[:500], "lease_until": None,
-                                  "next_attempt_at": retry_at}
+        values: dict[str, Any] = {"last_error": error[:500], "lease_until": None, "next_attempt_at": retry_at}
         if drop:
             values["status"] = DROPPED
         with self.engine.begin() as connection:
-            connection.execute(update(OutboxRow).where(col(OutboxRow.id) == claimed.id,
-                                                       col(OutboxRow.claimed_by) == worker,
-                                                       col(OutboxRow.status) == PENDING).values(**values))
+            connection.execute(
+                update(OutboxRow)
+                .where(
+                    col(OutboxRow.id) == claimed.id,
+                    col(OutboxRow.claimed_by) == worker,
+                    col(OutboxRow.status) == PENDING,
+                )
+                .values(**values)
+            )
 
     def drop_stale(self, before: datetime) -> list[str]:
         """Drop pending rows planned before ``before`` and not held; returns their keys."""
         with self.engine.begin() as connection:
-            keys = list(connection.execute(select(OutboxRow.key).where(
-                col(OutboxRow.status) == PENDING, col(OutboxRow.due_at) < before,
-                col(OutboxRow.lease_until).is_(None))).scalars())
+            keys = list(
+                connection.execute(
+                    select(OutboxRow.key).where(
+                        col(OutboxRow.status) == PENDING,
+                        col(OutboxRow.due_at) < before,
+                        col(OutboxRow.lease_until).is_(None),
+                    )
+                ).scalars()
+            )
             if keys:
-                connection.execute(update(OutboxRow).where(col(OutboxRow.key).in_(keys),
-                                                           col(OutboxRow.status) == PENDING)
-                                   .values(status=DROPPED, last_error="stale: too old to send"))
+                connection.execute(
+                    update(OutboxRow)
+                    .where(col(OutboxRow.key).in_(keys), col(OutboxRow.status) == PENDING)
+                    .values(status=DROPPED, last_error="stale: too old to send")
+                )
             return keys
 
     def rows(self) -> list[OutboxRow]:
@@ -183,8 +210,9 @@ class Leadership:
                 log.warning("lost the scheduler lock's connection; trying again")
                 self.release()
         connection = self.engine.connect()
-        got = connection.execute(text("select pg_try_advisory_lock(:id, hashtext(current_schema()))"),
-                                 {"id": self.LOCK_ID}).scalar()
+        got = connection.execute(
+            text("select pg_try_advisory_lock(:id, hashtext(current_schema()))"), {"id": self.LOCK_ID}
+        ).scalar()
         connection.commit()
         if got:
             self._connection = connection

@@ -38,16 +38,14 @@ class PeopleStore(Protocol):
 
     def person_for(self, platform: str, external_id: str) -> Person | None: ...
 
-    def register(self, platform: str, external_id: str, person: Person, *,
-                 change: Change) -> Person:
+    def register(self, platform: str, external_id: str, person: Person, *, change: Change) -> Person:
         """Create or replace the person behind this chat account; returns what was stored.
 
         A new account gets ``person.handle``, or that handle with a suffix when it is taken.
         """
         ...
 
-    def link_channel(self, platform: str, channel_id: str, wave: str | None, *,
-                     change: Change) -> None:
+    def link_channel(self, platform: str, channel_id: str, wave: str | None, *, change: Change) -> None:
         """Make commands in the channel default to ``wave`` (None removes the link)."""
         ...
 
@@ -63,9 +61,15 @@ def _join(values: Iterable[object]) -> str:
 
 
 def _person(row: PersonRow) -> Person:
-    return Person(row.handle, row.name, row.is_admin, _split(row.roles),
-                  frozenset(int(c) for c in _split(row.municipalities)),
-                  frozenset(int(c) for c in _split(row.coordinates)), _split(row.manages))
+    return Person(
+        row.handle,
+        row.name,
+        row.is_admin,
+        _split(row.roles),
+        frozenset(int(c) for c in _split(row.municipalities)),
+        frozenset(int(c) for c in _split(row.coordinates)),
+        _split(row.manages),
+    )
 
 
 class SqlPeopleStore:
@@ -77,13 +81,15 @@ class SqlPeopleStore:
     def person_for(self, platform: str, external_id: str) -> Person | None:
         with Session(self.engine) as session:
             row = session.exec(
-                select(PersonRow).join(PlatformIdentityRow)
-                .where(PlatformIdentityRow.platform == platform,
-                       PlatformIdentityRow.external_id == external_id)).first()
+                select(PersonRow)
+                .join(PlatformIdentityRow)
+                .where(
+                    PlatformIdentityRow.platform == platform, PlatformIdentityRow.external_id == external_id
+                )
+            ).first()
             return _person(row) if row else None
 
-    def register(self, platform: str, external_id: str, person: Person, *,
-                 change: Change) -> Person:
+    def register(self, platform: str, external_id: str, person: Person, *, change: Change) -> Person:
         for _attempt in range(3):
             try:
                 return self._register(platform, external_id, person, change)
@@ -91,12 +97,13 @@ class SqlPeopleStore:
                 continue
         return self._register(platform, external_id, person, change)
 
-    def _register(self, platform: str, external_id: str, person: Person,
-                  change: Change) -> Person:
+    def _register(self, platform: str, external_id: str, person: Person, change: Change) -> Person:
         with Session(self.engine) as session:
-            identity = session.exec(select(PlatformIdentityRow).where(
-                PlatformIdentityRow.platform == platform,
-                PlatformIdentityRow.external_id == external_id)).first()
+            identity = session.exec(
+                select(PlatformIdentityRow).where(
+                    PlatformIdentityRow.platform == platform, PlatformIdentityRow.external_id == external_id
+                )
+            ).first()
             if identity is not None:
                 handle = identity.person_handle
             else:
@@ -104,7 +111,8 @@ class SqlPeopleStore:
                 if session.get(PersonRow, handle) is not None:
                     handle = f"{person.handle}-{external_id.lower()}"
             row = session.get(PersonRow, handle) or PersonRow(
-                handle=handle, name=person.name, updated_at=change.at, updated_by=change.actor)
+                handle=handle, name=person.name, updated_at=change.at, updated_by=change.actor
+            )
             row.name = person.name
             row.is_admin = person.is_admin
             row.roles = _join(person.roles)
@@ -116,23 +124,33 @@ class SqlPeopleStore:
             session.add(row)
             if identity is None:
                 session.flush()
-                session.add(PlatformIdentityRow(platform=platform, external_id=external_id,
-                                                person_handle=handle))
+                session.add(
+                    PlatformIdentityRow(platform=platform, external_id=external_id, person_handle=handle)
+                )
             session.commit()
             session.refresh(row)
             return _person(row)
 
-    def link_channel(self, platform: str, channel_id: str, wave: str | None, *,
-                     change: Change) -> None:
+    def link_channel(self, platform: str, channel_id: str, wave: str | None, *, change: Change) -> None:
         with Session(self.engine) as session:
-            row = session.exec(select(ChannelLinkRow).where(
-                ChannelLinkRow.platform == platform, ChannelLinkRow.channel_id == channel_id)).first()
+            row = session.exec(
+                select(ChannelLinkRow).where(
+                    ChannelLinkRow.platform == platform, ChannelLinkRow.channel_id == channel_id
+                )
+            ).first()
             if wave is None:
                 if row is not None:
                     session.delete(row)
             elif row is None:
-                session.add(ChannelLinkRow(platform=platform, channel_id=channel_id, wave=wave,
-                                           updated_at=change.at, updated_by=change.actor))
+                session.add(
+                    ChannelLinkRow(
+                        platform=platform,
+                        channel_id=channel_id,
+                        wave=wave,
+                        updated_at=change.at,
+                        updated_by=change.actor,
+                    )
+                )
             else:
                 row.wave, row.updated_at, row.updated_by = wave, change.at, change.actor
                 session.add(row)
@@ -140,6 +158,9 @@ class SqlPeopleStore:
 
     def channel_wave(self, platform: str, channel_id: str) -> str | None:
         with Session(self.engine) as session:
-            row = session.exec(select(ChannelLinkRow).where(
-                ChannelLinkRow.platform == platform, ChannelLinkRow.channel_id == channel_id)).first()
+            row = session.exec(
+                select(ChannelLinkRow).where(
+                    ChannelLinkRow.platform == platform, ChannelLinkRow.channel_id == channel_id
+                )
+            ).first()
             return row.wave if row else None

@@ -225,9 +225,14 @@ class RolloutStore(Protocol):
         """Recorded states; with ``municipalities``, only theirs plus the system-wide ones."""
         ...
 
-    def record(self, command: CommandRecord, *, tasks: Sequence[TaskChange] = (),
-               moves: Sequence[MoveRequest] = (),
-               decisions: Sequence[DecisionRequest] = ()) -> RecordResult:
+    def record(
+        self,
+        command: CommandRecord,
+        *,
+        tasks: Sequence[TaskChange] = (),
+        moves: Sequence[MoveRequest] = (),
+        decisions: Sequence[DecisionRequest] = (),
+    ) -> RecordResult:
         """Write one command's changes in ONE transaction: all of them, or none.
 
         A task already in its new state is left alone (UNCHANGED); a municipality no longer in
@@ -253,14 +258,14 @@ class RolloutStore(Protocol):
         """
         ...
 
-    def events(self, *, municipality: int | None = None, wave: str | None = None,
-               limit: int = 20) -> list[TaskEvent]:
+    def events(
+        self, *, municipality: int | None = None, wave: str | None = None, limit: int = 20
+    ) -> list[TaskEvent]:
         """Newest first. With ``municipality``: its own events and those of tasks done once for
         everyone, and (with ``wave``) the runbook steps of that wave; not other waves' steps."""
         ...
 
-    def save_municipalities(self, municipalities: Iterable[Municipality], *,
-                            change: Change) -> int:
+    def save_municipalities(self, municipalities: Iterable[Municipality], *, change: Change) -> int:
         """Insert or update; a new wave is recorded as a move. Returns how many rows changed."""
         ...
 
@@ -268,5 +273,4 @@ class RolloutStore(Protocol):
 
     def roster_changes(self, municipality: int) -> list[RosterChange]: ...
 
-    def gate_decisions(self, *, wave: str | None = None, gate: str | None = None
-                       ) -> list[GateDecision]: ...
+    def gate_decisions(self, *, wave: str | None = None, gate: str | None = None) -> list[GateDecision]: ...

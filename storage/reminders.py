@@ -36,9 +36,16 @@ class ChannelSettings:
 class ReminderSettingsStore(Protocol):
     def channel_settings(self, platform: str, channel_id: str) -> ChannelSettings: ...
 
-    def update_channel(self, platform: str, channel_id: str, *, change: Change,
-                       post_time: time | None = None, kinds: frozenset[str] | None = None,
-                       paused_until: datetime | None = _UNSET) -> ChannelSettings: ...
+    def update_channel(
+        self,
+        platform: str,
+        channel_id: str,
+        *,
+        change: Change,
+        post_time: time | None = None,
+        kinds: frozenset[str] | None = None,
+        paused_until: datetime | None = _UNSET,
+    ) -> ChannelSettings: ...
 
     def set_personal(self, platform: str, handle: str, enabled: bool, *, change: Change) -> bool:
         """Turn a person's daily message on or off; False when they have no account there."""
@@ -50,9 +57,15 @@ def _split(text: str) -> frozenset[str]:
 
 
 def _person(row: PersonRow) -> Person:
-    return Person(row.handle, row.name, row.is_admin, _split(row.roles),
-                  frozenset(int(c) for c in _split(row.municipalities)),
-                  frozenset(int(c) for c in _split(row.coordinates)), _split(row.manages))
+    return Person(
+        row.handle,
+        row.name,
+        row.is_admin,
+        _split(row.roles),
+        frozenset(int(c) for c in _split(row.municipalities)),
+        frozenset(int(c) for c in _split(row.coordinates)),
+        _split(row.manages),
+    )
 
 
 def _settings(row: ChannelSettingRow | None) -> ChannelSettings:
@@ -71,16 +84,26 @@ class SqlReminderSettings:
 
     @staticmethod
     def _row(session: Session, platform: str, channel_id: str) -> ChannelSettingRow | None:
-        return session.exec(select(ChannelSettingRow).where(
-            ChannelSettingRow.platform == platform, ChannelSettingRow.channel_id == channel_id)).first()
+        return session.exec(
+            select(ChannelSettingRow).where(
+                ChannelSettingRow.platform == platform, ChannelSettingRow.channel_id == channel_id
+            )
+        ).first()
 
-    def update_channel(self, platform: str, channel_id: str, *, change: Change,
-                       post_time: time | None = None, kinds: frozenset[str] | None = None,
-                       paused_until: datetime | None = _UNSET) -> ChannelSettings:
+    def update_channel(
+        self,
+        platform: str,
+        channel_id: str,
+        *,
+        change: Change,
+        post_time: time | None = None,
+        kinds: frozenset[str] | None = None,
+        paused_until: datetime | None = _UNSET,
+    ) -> ChannelSettings:
         with Session(self.engine) as session:
             row = self._row(session, platform, channel_id) or ChannelSettingRow(
-                platform=platform, channel_id=channel_id, updated_at=change.at,
-                updated_by=change.actor)
+                platform=platform, channel_id=channel_id, updated_at=change.at, updated_by=change.actor
+            )
             if post_time is not None:
                 row.post_time = post_time.strftime("%H:%M")
             if kinds is not None:
@@ -95,16 +118,20 @@ class SqlReminderSettings:
 
     def set_personal(self, platform: str, handle: str, enabled: bool, *, change: Change) -> bool:
         with Session(self.engine) as session:
-            identity = session.exec(select(PlatformIdentityRow).where(
-                PlatformIdentityRow.platform == platform,
-                PlatformIdentityRow.person_handle == handle)).first()
+            identity = session.exec(
+                select(PlatformIdentityRow).where(
+                    PlatformIdentityRow.platform == platform, PlatformIdentityRow.person_handle == handle
+                )
+            ).first()
             if identity is None:
                 return False
-            row = session.exec(select(PersonalDigestRow).where(
-                PersonalDigestRow.platform == platform,
-                PersonalDigestRow.user_id == identity.external_id)).first() or PersonalDigestRow(
-                person_handle=handle, platform=platform, user_id=identity.external_id,
-                updated_at=change.at)
+            row = session.exec(
+                select(PersonalDigestRow).where(
+                    PersonalDigestRow.platform == platform, PersonalDigestRow.user_id == identity.external_id
+                )
+            ).first() or PersonalDigestRow(
+                person_handle=handle, platform=platform, user_id=identity.external_id, updated_at=change.at
+            )
             row.enabled, row.updated_at = enabled, change.at
             session.add(row)
             session.commit()
@@ -115,8 +142,11 @@ class SqlReminderSettings:
     def people(self, platform: str) -> list[tuple[Person, str]]:
         """Every person with an account on ``platform``, with that account's id."""
         with Session(self.engine) as session:
-            found = session.exec(select(PersonRow, PlatformIdentityRow).join(PlatformIdentityRow)
-                                 .where(PlatformIdentityRow.platform == platform)).all()
+            found = session.exec(
+                select(PersonRow, PlatformIdentityRow)
+                .join(PlatformIdentityRow)
+                .where(PlatformIdentityRow.platform == platform)
+            ).all()
             return [(_person(p), i.external_id) for p, i in found]
 
     def targets(self, platforms: tuple[str, ...] = ("slack",)) -> list[Target]:
@@ -129,15 +159,33 @@ class SqlReminderSettings:
                 if link.platform not in platforms:
                     continue
                 s = _settings(settings.get((link.platform, link.channel_id)))
-                out.append(Target(link.platform, link.channel_id, link.wave, s.post_time, s.kinds,
-                                  s.paused_until, since=link.updated_at))
-            for digest in session.exec(select(PersonalDigestRow).where(
-                    PersonalDigestRow.enabled == True)):  # noqa: E712 - SQL, not Python
+                out.append(
+                    Target(
+                        link.platform,
+                        link.channel_id,
+                        link.wave,
+                        s.post_time,
+                        s.kinds,
+                        s.paused_until,
+                        since=link.updated_at,
+                    )
+                )
+            for digest in session.exec(select(PersonalDigestRow).where(PersonalDigestRow.enabled == True)):  # noqa: E712 - SQL, not Python
                 if digest.platform in platforms:
-                    out.append(Target(digest.platform, digest.user_id, "", kinds=frozenset({PERSONAL}),
-                                      since=digest.updated_at, person=digest.person_handle))
+                    out.append(
+                        Target(
+                            digest.platform,
+                            digest.user_id,
+                            "",
+                            kinds=frozenset({PERSONAL}),
+                            since=digest.updated_at,
+                            person=digest.person_handle,
+                        )
+                    )
         for platform in platforms:
             for person, user_id in self.people(platform):
-                out.extend(Target(platform, user_id, wave, kinds=frozenset({"overdue"}))
-                           for wave in sorted(person.manages))
+                out.extend(
+                    Target(platform, user_id, wave, kinds=frozenset({"overdue"}))
+                    for wave in sorted(person.manages)
+                )
         return out

@@ -59,17 +59,31 @@ _TRANSIENT = {"40001", "40P01"}  # PostgreSQL: serialization failure, deadlock d
 
 
 def _municipality(row: MunicipalityRow) -> Municipality:
-    return Municipality(row.code, row.name, row.slug, row.wave, row.region,
-                        row.bookkeeping_supplier, row.debtor_supplier,
-                        tuple(c for c in row.connections.split(",") if c) or ("KSD",))
+    return Municipality(
+        row.code,
+        row.name,
+        row.slug,
+        row.wave,
+        row.region,
+        row.bookkeeping_supplier,
+        row.debtor_supplier,
+        tuple(c for c in row.connections.split(",") if c) or ("KSD",),
+    )
 
 
 def _event(row: TaskEventRow) -> TaskEvent:
     assert row.id is not None
-    return TaskEvent(row.id, TaskKey(row.ref, row.municipality, row.connection),
-                     TaskState(Status(row.old_status), row.old_reason),
-                     TaskState(Status(row.new_status), row.new_reason),
-                     row.actor, row.source, row.at, row.compensates, row.command_id)
+    return TaskEvent(
+        row.id,
+        TaskKey(row.ref, row.municipality, row.connection),
+        TaskState(Status(row.old_status), row.old_reason),
+        TaskState(Status(row.new_status), row.new_reason),
+        row.actor,
+        row.source,
+        row.at,
+        row.compensates,
+        row.command_id,
+    )
 
 
 class SqlRolloutStore:
@@ -86,8 +100,7 @@ class SqlRolloutStore:
             rows = session.exec(select(MunicipalityRow)).all()
             return {row.code: _municipality(row) for row in rows}
 
-    def save_municipalities(self, municipalities: Iterable[Municipality], *,
-                            change: Change) -> int:
+    def save_municipalities(self, municipalities: Iterable[Municipality], *, change: Change) -> int:
         changed = 0
         with Session(self.engine) as session:
             for m in municipalities:
@@ -99,54 +112,97 @@ class SqlRolloutStore:
                 else:
                     is_new = False
                     moved_from = row.wave if row.wave != m.wave else None
-                values = {"name": m.name, "slug": m.slug, "region": m.region, "wave": m.wave,
-                          "bookkeeping_supplier": m.bookkeeping_supplier,
-                          "debtor_supplier": m.debtor_supplier,
-                          "connections": ",".join(m.connections)}
+                values = {
+                    "name": m.name,
+                    "slug": m.slug,
+                    "region": m.region,
+                    "wave": m.wave,
+                    "bookkeeping_supplier": m.bookkeeping_supplier,
+                    "debtor_supplier": m.debtor_supplier,
+                    "connections": ",".join(m.connections),
+                }
                 if not is_new and all(getattr(row, k) == v for k, v in values.items()):
                     continue
-                edits = [(name, getattr(row, name), value) for name, value in values.items()
-                         if name != "wave" and not is_new and getattr(row, name) != value]
+                edits = [
+                    (name, getattr(row, name), value)
+                    for name, value in values.items()
+                    if name != "wave" and not is_new and getattr(row, name) != value
+                ]
                 for name, value in values.items():
                     setattr(row, name, value)
                 session.add(row)
                 session.flush()
-                session.add_all(RosterChangeRow(municipality_code=m.code, field=name, old=old,
-                                                new=new, actor=change.actor, source=change.source,
-                                                at=change.at) for name, old, new in edits)
+                session.add_all(
+                    RosterChangeRow(
+                        municipality_code=m.code,
+                        field=name,
+                        old=old,
+                        new=new,
+                        actor=change.actor,
+                        source=change.source,
+                        at=change.at,
+                    )
+                    for name, old, new in edits
+                )
                 if is_new or moved_from is not None:
-                    session.add(WaveMoveRow(municipality_code=m.code, from_wave=moved_from,
-                                            to_wave=m.wave, reason="roster import",
-                                            actor=change.actor, source=change.source,
-                                            at=change.at))
+                    session.add(
+                        WaveMoveRow(
+                            municipality_code=m.code,
+                            from_wave=moved_from,
+                            to_wave=m.wave,
+                            reason="roster import",
+                            actor=change.actor,
+                            source=change.source,
+                            at=change.at,
+                        )
+                    )
                 changed += 1
             session.commit()
         return changed
 
     def roster_changes(self, municipality: int) -> list[RosterChange]:
         with Session(self.engine) as session:
-            rows = session.exec(select(RosterChangeRow)
-                                .where(RosterChangeRow.municipality_code == municipality)
-                                .order_by(col(RosterChangeRow.id))).all()
-            return [RosterChange(r.municipality_code, r.field, r.old, r.new, r.actor, r.source,
-                                 r.at) for r in rows]
+            rows = session.exec(
+                select(RosterChangeRow)
+                .where(RosterChangeRow.municipality_code == municipality)
+                .order_by(col(RosterChangeRow.id))
+            ).all()
+            return [
+                RosterChange(r.municipality_code, r.field, r.old, r.new, r.actor, r.source, r.at)
+                for r in rows
+            ]
 
     def wave_moves(self, municipality: int | None = None) -> list[WaveMove]:
         with Session(self.engine) as session:
             query = select(WaveMoveRow).order_by(col(WaveMoveRow.id))
             if municipality is not None:
                 query = query.where(WaveMoveRow.municipality_code == municipality)
-            return [WaveMove(r.municipality_code, r.from_wave, r.to_wave, r.reason, r.actor,
-                             r.source, r.at, r.command_id, r.id or 0)
-                    for r in session.exec(query).all()]
+            return [
+                WaveMove(
+                    r.municipality_code,
+                    r.from_wave,
+                    r.to_wave,
+                    r.reason,
+                    r.actor,
+                    r.source,
+                    r.at,
+                    r.command_id,
+                    r.id or 0,
+                )
+                for r in session.exec(query).all()
+            ]
 
     # -- task states -----------------------------------------------------------------------
 
     def task_states(self, municipalities: Iterable[int] | None = None) -> dict[TaskKey, TaskState]:
         # Plain columns, not ORM objects: every command reads thousands of these rows.
-        query = sa_select(col(TaskStateRow.ref), col(TaskStateRow.municipality),
-                          col(TaskStateRow.connection), col(TaskStateRow.status),
-                          col(TaskStateRow.reason))
+        query = sa_select(
+            col(TaskStateRow.ref),
+            col(TaskStateRow.municipality),
+            col(TaskStateRow.connection),
+            col(TaskStateRow.status),
+            col(TaskStateRow.reason),
+        )
         if municipalities is not None:
             codes = [*municipalities, SYSTEM_WIDE]
             query = query.where(col(TaskStateRow.municipality).in_(codes))
@@ -190,9 +246,14 @@ class SqlRolloutStore:
         with self._transaction() as conn:
             return attempt(conn)
 
-    def record(self, command: CommandRecord, *, tasks: Sequence[TaskChange] = (),
-               moves: Sequence[MoveRequest] = (),
-               decisions: Sequence[DecisionRequest] = ()) -> RecordResult:
+    def record(
+        self,
+        command: CommandRecord,
+        *,
+        tasks: Sequence[TaskChange] = (),
+        moves: Sequence[MoveRequest] = (),
+        decisions: Sequence[DecisionRequest] = (),
+    ) -> RecordResult:
         def attempt(conn: Connection) -> RecordResult:
             # Decisions first: they are taken in the wave the municipality is in before a move.
             try:
@@ -200,9 +261,16 @@ class SqlRolloutStore:
             except DecidedMeanwhile as meanwhile:
                 conn.rollback()
                 latest = meanwhile.latest
-                return RecordResult(RecordOutcome.CONFLICT, conflict=Conflict(
-                    latest.actor, latest.source, latest.at, municipality=latest.municipality,
-                    gate=latest.gate))
+                return RecordResult(
+                    RecordOutcome.CONFLICT,
+                    conflict=Conflict(
+                        latest.actor,
+                        latest.source,
+                        latest.at,
+                        municipality=latest.municipality,
+                        gate=latest.gate,
+                    ),
+                )
             moved = decided if isinstance(decided, int) else write_moves(conn, command, moves)
             if isinstance(moved, int):  # that municipality is in another wave by now
                 conn.rollback()
@@ -212,26 +280,28 @@ class SqlRolloutStore:
                 results = write_tasks(conn, command, tasks)
             except StateMoved as moved_on:
                 conn.rollback()
-                return RecordResult(RecordOutcome.CONFLICT,
-                                    conflict=self._task_conflict(moved_on.key))
-            if not moved and not decided and all(
-                    r.outcome == ChangeOutcome.UNCHANGED for r in results):
+                return RecordResult(RecordOutcome.CONFLICT, conflict=self._task_conflict(moved_on.key))
+            if not moved and not decided and all(r.outcome == ChangeOutcome.UNCHANGED for r in results):
                 conn.rollback()
                 return RecordResult(RecordOutcome.NOTHING, tuple(results))
             insert_command(conn, command)
             conn.commit()
-            return RecordResult(RecordOutcome.RECORDED, tuple(results), tuple(moved),
-                                tuple(decided))
+            return RecordResult(RecordOutcome.RECORDED, tuple(results), tuple(moved), tuple(decided))
+
         return self._retrying(attempt)
 
     def _task_conflict(self, key: TaskKey) -> Conflict:
         with self.engine.connect() as conn:
-            row = conn.execute(sa_select(col(TaskEventRow.actor), col(TaskEventRow.source),
-                                         col(TaskEventRow.at))
-                               .where(col(TaskEventRow.ref) == key.ref,
-                                      col(TaskEventRow.municipality) == key.municipality,
-                                      col(TaskEventRow.connection) == key.connection)
-                               .order_by(col(TaskEventRow.id).desc()).limit(1)).first()
+            row = conn.execute(
+                sa_select(col(TaskEventRow.actor), col(TaskEventRow.source), col(TaskEventRow.at))
+                .where(
+                    col(TaskEventRow.ref) == key.ref,
+                    col(TaskEventRow.municipality) == key.municipality,
+                    col(TaskEventRow.connection) == key.connection,
+                )
+                .order_by(col(TaskEventRow.id).desc())
+                .limit(1)
+            ).first()
         if row is None:  # pragma: no cover - a state row is only ever written with its event
             raise RuntimeError(f"{key.as_value()} changed without an event")
         return Conflict(row[0], row[1], row[2], key=key)
@@ -242,8 +312,12 @@ class SqlRolloutStore:
 
     def command_recorded(self, command_id: str) -> bool:
         with self.engine.connect() as conn:
-            return conn.execute(sa_select(col(CommandRow.seq)).where(
-                col(CommandRow.command_id) == command_id)).first() is not None
+            return (
+                conn.execute(
+                    sa_select(col(CommandRow.seq)).where(col(CommandRow.command_id) == command_id)
+                ).first()
+                is not None
+            )
 
     def last_command(self, actor: str) -> RecordedCommand | None:
         with self.engine.connect() as conn:
@@ -251,8 +325,12 @@ class SqlRolloutStore:
 
     def undo(self, target: RecordedCommand, command: CommandRecord) -> UndoResult:
         def attempt(conn: Connection) -> UndoResult:
-            if conn.execute(sa_select(col(CommandRow.seq)).where(
-                    col(CommandRow.undoes) == target.id)).first() is not None:
+            if (
+                conn.execute(
+                    sa_select(col(CommandRow.seq)).where(col(CommandRow.undoes) == target.id)
+                ).first()
+                is not None
+            ):
                 return UndoResult(UndoOutcome.ALREADY_UNDONE)
             lock_places(conn, target)
             conflict = find_conflict(conn, target)
@@ -262,24 +340,27 @@ class SqlRolloutStore:
             done = compensate(conn, target, command)
             conn.commit()
             return UndoResult(UndoOutcome.UNDONE, undo=done)
+
         # A concurrent undo of the same command fails on the unique ``undoes``; its retry
         # then sees the command undone.
         return self._retrying(attempt)
 
-    def events(self, *, municipality: int | None = None, wave: str | None = None,
-               limit: int = 20) -> list[TaskEvent]:
+    def events(
+        self, *, municipality: int | None = None, wave: str | None = None, limit: int = 20
+    ) -> list[TaskEvent]:
         with Session(self.engine) as session:
             query = select(TaskEventRow).order_by(col(TaskEventRow.id).desc()).limit(limit)
             if municipality is not None:
-                shared = and_(col(TaskEventRow.municipality) == SYSTEM_WIDE,
-                              col(TaskEventRow.connection).in_(["", wave or ""]))
+                shared = and_(
+                    col(TaskEventRow.municipality) == SYSTEM_WIDE,
+                    col(TaskEventRow.connection).in_(["", wave or ""]),
+                )
                 query = query.where(or_(col(TaskEventRow.municipality) == municipality, shared))
             return [_event(r) for r in session.exec(query).all()]
 
     # -- gate decisions ---------------------------------------------------------------------
 
-    def gate_decisions(self, *, wave: str | None = None,
-                       gate: str | None = None) -> list[GateDecision]:
+    def gate_decisions(self, *, wave: str | None = None, gate: str | None = None) -> list[GateDecision]:
         query = sa_select(GateDecisionRow).order_by(col(GateDecisionRow.id))
         if wave is not None:
             query = query.where(col(GateDecisionRow.wave) == wave)

@@ -58,13 +58,21 @@ def read_demo_roster(path: Path, municipalities_path: Path) -> list[Municipality
         if wave is None:
             continue
         entry = suppliers.get(code)
-        out.append(Municipality(code, row["name"], row["slug"], wave, row.get("region", ""),
-                                _supplier(entry, "bookkeeping"), _supplier(entry, "debtor")))
+        out.append(
+            Municipality(
+                code,
+                row["name"],
+                row["slug"],
+                wave,
+                row.get("region", ""),
+                _supplier(entry, "bookkeeping"),
+                _supplier(entry, "debtor"),
+            )
+        )
     return out
 
 
-def read_roster(path: Path, municipalities_path: Path,
-                known_waves: Iterable[str]) -> list[Municipality]:
+def read_roster(path: Path, municipalities_path: Path, known_waves: Iterable[str]) -> list[Municipality]:
     """A roster to import: CSV with ``code,wave[,bookkeeping_supplier,debtor_supplier]`` or YAML
     in the demo-roster form. Names and slugs come from the reference list."""
     waves = set(known_waves)
@@ -79,12 +87,21 @@ def read_roster(path: Path, municipalities_path: Path,
                 if not code.isdigit() or int(code) not in by_code:
                     raise RosterError(f"{path}:{number}: unknown municipality code {code!r}")
                 ref = by_code[int(code)]
-                roster.append(Municipality(
-                    int(code), ref["name"], ref["slug"], (row.get("wave") or "").strip(),
-                    ref.get("region", ""), (row.get("bookkeeping_supplier") or None),
-                    (row.get("debtor_supplier") or None)))
+                roster.append(
+                    Municipality(
+                        int(code),
+                        ref["name"],
+                        ref["slug"],
+                        (row.get("wave") or "").strip(),
+                        ref.get("region", ""),
+                        (row.get("bookkeeping_supplier") or None),
+                        (row.get("debtor_supplier") or None),
+                    )
+                )
     for municipality in roster:
         if municipality.wave not in waves:
-            raise RosterError(f"{path}: {municipality.name} has unknown wave "
-                              f"{municipality.wave!r} (waves: {', '.join(sorted(waves))})")
+            raise RosterError(
+                f"{path}: {municipality.name} has unknown wave "
+                f"{municipality.wave!r} (waves: {', '.join(sorted(waves))})"
+            )
     return roster

@@ -11,7 +11,7 @@ from typing import Protocol
 
 from sqlalchemy import Engine, delete
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, Session, SQLModel
+from sqlmodel import Field, Session, SQLModel, col
 
 __all__ = ["KEEP_SECONDS", "SeenRequestRow", "SeenRequests", "SqlSeenRequests"]
 
@@ -42,8 +42,9 @@ class SqlSeenRequests:
     def first_time(self, signature: str, timestamp: int) -> bool:
         try:
             with Session(self.engine) as session, session.begin():
-                session.execute(delete(SeenRequestRow).where(
-                    SeenRequestRow.timestamp < timestamp - KEEP_SECONDS))  # type: ignore[arg-type]
+                session.execute(
+                    delete(SeenRequestRow).where(col(SeenRequestRow.timestamp) < timestamp - KEEP_SECONDS)
+                )
                 session.add(SeenRequestRow(signature=signature, timestamp=timestamp))
         except IntegrityError:
             return False

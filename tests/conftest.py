@@ -108,8 +108,7 @@ def sf1590_graph(sf1590_plan):  # type: ignore[no-untyped-def]
 
 def _postgres_url() -> str | None:
     """A PostgreSQL server for the tests: $TEST_DATABASE_URL, the local one, or a throwaway."""
-    candidates = [os.environ.get("TEST_DATABASE_URL"),
-                  "postgresql+psycopg://postgres@127.0.0.1:5432/test"]
+    candidates = [os.environ.get("TEST_DATABASE_URL"), "postgresql+psycopg://postgres@127.0.0.1:5432/test"]
     for url in filter(None, candidates):
         engine = make_engine(url)
         try:
@@ -125,8 +124,9 @@ def _postgres_url() -> str | None:
 
 def _throwaway_cluster() -> str | None:
     """Start a private cluster as the unprivileged postgres user (initdb refuses root)."""
-    initdb = shutil.which("initdb") or next(iter(sorted(Path("/usr/lib/postgresql").glob(
-        "*/bin/initdb"))), None)
+    initdb = shutil.which("initdb") or next(
+        iter(sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))), None
+    )
     if initdb is None or shutil.which("runuser") is None:
         return None
     data = Path(tempfile.mkdtemp(prefix="sf1590-pg-"))
@@ -134,12 +134,28 @@ def _throwaway_cluster() -> str | None:
     bindir = Path(initdb).parent
     port = str(_free_port())
     as_pg = ["runuser", "-u", "postgres", "--"]
-    subprocess.run([*as_pg, str(bindir / "initdb"), "-A", "trust", "-D", str(data / "d")],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [*as_pg, str(bindir / "initdb"), "-A", "trust", "-D", str(data / "d")],
+        check=True,
+        capture_output=True,
+    )
     # -l: the server writes to a log file, not to our pipes (else run() waits for it to exit)
-    subprocess.run([*as_pg, str(bindir / "pg_ctl"), "-D", str(data / "d"), "-l", str(data / "log"), "-o",
-                    f"-p {port} -k {data} -c listen_addresses=127.0.0.1", "-w", "start"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            *as_pg,
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data / "d"),
+            "-l",
+            str(data / "log"),
+            "-o",
+            f"-p {port} -k {data} -c listen_addresses=127.0.0.1",
+            "-w",
+            "start",
+        ],
+        check=True,
+        capture_output=True,
+    )
     _STARTED.append(lambda: _stop_cluster(as_pg, bindir, data))
     url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
     _wait_until_it_answers(url, timeout=60)
@@ -150,8 +166,11 @@ _STARTED: list[Callable[[], None]] = []  # stops the private clusters this run s
 
 
 def _stop_cluster(as_pg: list[str], bindir: Path, data: Path) -> None:
-    subprocess.run([*as_pg, str(bindir / "pg_ctl"), "-D", str(data / "d"), "-m", "fast", "-w", "stop"],
-                   check=False, capture_output=True)
+    subprocess.run(
+        [*as_pg, str(bindir / "pg_ctl"), "-D", str(data / "d"), "-m", "fast", "-w", "stop"],
+        check=False,
+        capture_output=True,
+    )
     shutil.rmtree(data, ignore_errors=True)
 
 
@@ -185,8 +204,7 @@ def postgres_url() -> Iterator[str]:
     if url is None:
         if os.environ.get("CI") == "true":
             pytest.fail("No PostgreSQL server for the tests, and under CI they must not skip.")
-        pytest.skip("No PostgreSQL server answered (set TEST_DATABASE_URL) and none could be "
-                    "started here.")
+        pytest.skip("No PostgreSQL server answered (set TEST_DATABASE_URL) and none could be started here.")
     yield url
     while _STARTED:
         _STARTED.pop()()

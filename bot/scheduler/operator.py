@@ -48,8 +48,11 @@ def _notifiers(runtime: Runtime) -> dict[str, Notifier] | None:
         print(f"sf1590: {err}", file=sys.stderr)
         return None
     if not found:
-        print(f"sf1590: nowhere to post: set SLACK_BOT_TOKEN (Slack) and/or {APP_ID_VAR} "
-              f"(Teams; {ANONYMOUS_VAR}=1 for local testing).", file=sys.stderr)
+        print(
+            f"sf1590: nowhere to post: set SLACK_BOT_TOKEN (Slack) and/or {APP_ID_VAR} "
+            f"(Teams; {ANONYMOUS_VAR}=1 for local testing).",
+            file=sys.stderr,
+        )
         return None
     return found
 
@@ -72,20 +75,22 @@ def send_once(settings: Settings, *, now: datetime | None) -> int:
     notifiers = _notifiers(runtime)
     if notifiers is None:
         return 2
-    report = tick(Sweeper(runtime, notifiers, config=SweepConfig(language=settings.language)),
-                  clock)
+    report = tick(Sweeper(runtime, notifiers, config=SweepConfig(language=settings.language)), clock)
     if report is None:
         return 1
-    print(f"{clock.now().isoformat()}: {report.due} due, {len(report.inserted)} new, "
-          f"{len(report.sent)} sent, {len(report.found)} already there, "
-          f"{len(report.failed)} failed (kept for a retry), {len(report.dropped)} dropped")
+    print(
+        f"{clock.now().isoformat()}: {report.due} due, {len(report.inserted)} new, "
+        f"{len(report.sent)} sent, {len(report.found)} already there, "
+        f"{len(report.failed)} failed (kept for a retry), {len(report.dropped)} dropped"
+    )
     for key in report.sent:
         print(f"  sent {key}")
     return 0 if not report.failed else 1
 
 
-def print_preview(settings: Settings, *, wave: str | None, today: date | None, days: int,
-                  full: bool = False) -> int:
+def print_preview(
+    settings: Settings, *, wave: str | None, today: date | None, days: int, full: bool = False
+) -> int:
     clock = SystemClock()
     runtime = open_runtime(settings, clock)
     if wave is not None and wave not in runtime.graph.plan.waves:
@@ -103,7 +108,8 @@ def link_channel(settings: Settings, *, wave: str, slack: str) -> int:
     if wave not in runtime.graph.plan.waves:
         print(f"sf1590: {wave} is not a wave ({', '.join(runtime.graph.plan.waves)})", file=sys.stderr)
         return 2
-    SqlPeopleStore(runtime.engine).link_channel("slack", slack, wave,
-                                                change=Change("cli", "cli", runtime.clock.now()))
+    SqlPeopleStore(runtime.engine).link_channel(
+        "slack", slack, wave, change=Change("cli", "cli", runtime.clock.now())
+    )
     print(f"Slack channel {slack} now follows wave {wave} (reminders at 08:00 on working days).")
     return 0

@@ -36,9 +36,13 @@ def _task(raw: dict[str, Any]) -> TaskLine:
 
 
 def _section(raw: dict[str, Any]) -> Section:
-    return Section(title=raw.get("title", ""), lines=tuple(raw.get("lines") or ()),
-                   tasks=tuple(_task(t) for t in raw.get("tasks") or ()),
-                   hidden=int(raw.get("hidden", 0)), more=_action(raw.get("more")))
+    return Section(
+        title=raw.get("title", ""),
+        lines=tuple(raw.get("lines") or ()),
+        tasks=tuple(_task(t) for t in raw.get("tasks") or ()),
+        hidden=int(raw.get("hidden", 0)),
+        more=_action(raw.get("more")),
+    )
 
 
 def _file(raw: dict[str, Any]) -> Attachment:
@@ -47,9 +51,14 @@ def _file(raw: dict[str, Any]) -> Attachment:
 
 def reply_from_json(text: str) -> Reply:
     raw = json.loads(text)
-    return Reply(headline=raw["headline"], sections=tuple(_section(s) for s in raw["sections"]),
-                 tone=Tone(raw.get("tone", "info")),
-                 actions=tuple(Action(**a) for a in raw.get("actions") or ()),
-                 public=bool(raw.get("public")), footer=raw.get("footer", ""),
-                 changed=bool(raw.get("changed")), extra=dict(raw.get("extra") or {}),
-                 files=tuple(_file(f) for f in raw.get("files") or ()))
+    return Reply(
+        headline=raw["headline"],
+        sections=tuple(_section(s) for s in raw["sections"]),
+        tone=Tone(raw.get("tone", "info")),
+        actions=tuple(Action(**a) for a in raw.get("actions") or ()),
+        public=bool(raw.get("public")),
+        footer=raw.get("footer", ""),
+        changed=bool(raw.get("changed")),
+        extra=dict(raw.get("extra") or {}),
+        files=tuple(_file(f) for f in raw.get("files") or ()),
+    )

@@ -44,18 +44,32 @@ def tick(sweeper: Sweeper, clock: Clock) -> SweepReport | None:
         log.exception("sweep failed; the next tick tries again")
         return None
     if report.inserted or report.sent or report.failed or report.dropped:
-        log.info("sweep: %d due, %d new, %d sent, %d found, %d failed, %d dropped", report.due,
-                 len(report.inserted), len(report.sent), len(report.found), len(report.failed),
-                 len(report.dropped))
+        log.info(
+            "sweep: %d due, %d new, %d sent, %d found, %d failed, %d dropped",
+            report.due,
+            len(report.inserted),
+            len(report.sent),
+            len(report.found),
+            len(report.failed),
+            len(report.dropped),
+        )
     return report
 
 
 def run_forever(sweeper: Sweeper, clock: Clock, *, seconds: int = SWEEP_SECONDS) -> None:
     """Sweep every ``seconds`` until SIGTERM or Ctrl-C (one sweep at a time, missed ticks merged)."""
     scheduler = BlockingScheduler(jobstores={"default": MemoryJobStore()}, timezone=COPENHAGEN)
-    scheduler.add_job(tick, "interval", args=(sweeper, clock), seconds=seconds, id="sweep",
-                      max_instances=1, coalesce=True, misfire_grace_time=seconds,
-                      next_run_time=clock.now())
+    scheduler.add_job(
+        tick,
+        "interval",
+        args=(sweeper, clock),
+        seconds=seconds,
+        id="sweep",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=seconds,
+        next_run_time=clock.now(),
+    )
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
         scheduler.shutdown(wait=False)
@@ -75,13 +89,17 @@ def _days(start: date, count: int) -> Iterator[date]:
         yield start + timedelta(days=offset)
 
 
-def preview(runtime: Runtime, *, start: date, days: int, wave: str | None = None,
-            full: bool = False) -> list[str]:
+def preview(
+    runtime: Runtime, *, start: date, days: int, wave: str | None = None, full: bool = False
+) -> list[str]:
     """What would be posted on each of ``days`` days from ``start``, from the state as it is now,
     without sending anything: each message's headline (``full``: every line). A wave with no
     linked channel is shown as ``#WAVE``."""
-    targets = [replace(t, since=None) for t in SqlReminderSettings(runtime.engine).targets(
-        ("slack", "teams")) if not t.person and (wave is None or t.wave == wave)]
+    targets = [
+        replace(t, since=None)
+        for t in SqlReminderSettings(runtime.engine).targets(("slack", "teams"))
+        if not t.person and (wave is None or t.wave == wave)
+    ]
     waves = [wave] if wave else list(runtime.graph.plan.waves)
     linked = {t.wave for t in targets}
     targets += [Target("preview", f"#{w}", w) for w in waves if w not in linked]
@@ -89,9 +107,13 @@ def preview(runtime: Runtime, *, start: date, days: int, wave: str | None = None
     decisions = store.gate_decisions()
     municipalities = store.municipalities()
     plan = runtime.graph.plan
-    rollout = Rollout(runtime.graph, municipalities, store.task_states(),
-                      rolled_back(plan, decisions, municipalities),
-                      frozenset(stopped(plan, decisions)))
+    rollout = Rollout(
+        runtime.graph,
+        municipalities,
+        store.task_states(),
+        rolled_back(plan, decisions, municipalities),
+        frozenset(stopped(plan, decisions)),
+    )
     out: list[str] = []
     for day in _days(start, days):
         items = due_on(rollout, targets, day)
@@ -103,11 +125,14 @@ def preview(runtime: Runtime, *, start: date, days: int, wave: str | None = None
             continue
         out.append(f"{head}: {len(items)} message(s)")
         for item in items:
-            ctx = CommandContext(store, runtime.graph, datetime.combine(day, item.target.post_time,
-                                                                       COPENHAGEN), day)
+            ctx = CommandContext(
+                store, runtime.graph, datetime.combine(day, item.target.post_time, COPENHAGEN), day
+            )
             reply = notice(ctx, rollout, item)
-            out.append(f"  [{item.target.post_time.strftime('%H:%M')} {item.target.address} "
-                       f"{item.kind}] {reply.headline}")
+            out.append(
+                f"  [{item.target.post_time.strftime('%H:%M')} {item.target.address} "
+                f"{item.kind}] {reply.headline}"
+            )
             if full:
                 out.extend(f"      {line}" for line in reply.text_lines()[1:])
     return out

@@ -73,12 +73,18 @@ class Sweeper:
     """Sweeps as of a moment handed in (what is due, late or stale); leases and retry times
     count on the wall clock, which every process shares (``wall``: the system clock)."""
 
-    def __init__(self, runtime: Runtime, notifiers: Mapping[str, Notifier], *,
-                 config: SweepConfig | None = None, worker: str | None = None,
-                 leadership: Leadership | None = None,
-                 sleep: Callable[[float], None] = time.sleep,
-                 monotonic: Callable[[], float] = time.monotonic,
-                 wall: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        notifiers: Mapping[str, Notifier],
+        *,
+        config: SweepConfig | None = None,
+        worker: str | None = None,
+        leadership: Leadership | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+        wall: Callable[[], datetime] | None = None,
+    ) -> None:
         self.runtime = runtime
         self.notifiers = dict(notifiers)
         self.config = config or SweepConfig()
@@ -106,17 +112,21 @@ class Sweeper:
         decisions = store.gate_decisions()
         municipalities = store.municipalities()
         plan = self.runtime.graph.plan
-        return Rollout(self.runtime.graph, municipalities, store.task_states(),
-                       rolled_back(plan, decisions, municipalities),
-                       frozenset(stopped(plan, decisions)))
+        return Rollout(
+            self.runtime.graph,
+            municipalities,
+            store.task_states(),
+            rolled_back(plan, decisions, municipalities),
+            frozenset(stopped(plan, decisions)),
+        )
 
     def due(self, now: datetime) -> tuple[Rollout, list[DueItem]]:
         rollout = self.snapshot()
         targets = self.settings.targets(tuple(self.notifiers))
-        escalations = open_escalations(self.runtime.graph.plan,
-                                       self.runtime.store.gate_decisions())
-        return rollout, due_at(rollout, targets, now, lookback_days=self.config.lookback_days,
-                               escalations=escalations)
+        escalations = open_escalations(self.runtime.graph.plan, self.runtime.store.gate_decisions())
+        return rollout, due_at(
+            rollout, targets, now, lookback_days=self.config.lookback_days, escalations=escalations
+        )
 
     def plan(self, now: datetime, report: SweepReport) -> None:
         rollout, items = self.due(now)
@@ -127,27 +137,42 @@ class Sweeper:
             return
         people = {p: self.settings.people(p) for p in self.notifiers}
         with speaking(self.config.language):
-            notices = [self._notice(rollout, item, now, people[item.target.platform])
-                       for item in fresh]
+            notices = [self._notice(rollout, item, now, people[item.target.platform]) for item in fresh]
         inserted = set(self.outbox.add(notices, now=now))
         for new in notices:
             if new.key not in inserted:
                 continue
             if new.status == DROPPED:
-                log.warning("dropped %s: planned for %s, too old to send at %s", new.key,
-                            new.due_at.isoformat(), now.isoformat())
+                log.warning(
+                    "dropped %s: planned for %s, too old to send at %s",
+                    new.key,
+                    new.due_at.isoformat(),
+                    now.isoformat(),
+                )
                 report.dropped.append(new.key)
             else:
                 report.inserted.append(new.key)
 
-    def _notice(self, rollout: Rollout, item: DueItem, now: datetime,
-                people: Sequence[tuple[Person, str]]) -> NewNotice:
+    def _notice(
+        self, rollout: Rollout, item: DueItem, now: datetime, people: Sequence[tuple[Person, str]]
+    ) -> NewNotice:
         age = now - item.at
 
         def row(payload: str, *, late: bool = False, status: str = "pending", error: str = "") -> NewNotice:
-            return NewNotice(item.key, item.kind, item.target.platform, item.target.channel_id,
-                             item.target.wave, item.subject, item.day, item.at, payload, late,
-                             status, error)
+            return NewNotice(
+                item.key,
+                item.kind,
+                item.target.platform,
+                item.target.channel_id,
+                item.target.wave,
+                item.subject,
+                item.day,
+                item.at,
+                payload,
+                late,
+                status,
+                error,
+            )
 
         if age > self.config.max_age:
             return row("", status=DROPPED, error="stale: planned long before the scheduler ran")
@@ -182,8 +207,12 @@ class Sweeper:
     def _send(self, claimed: Claimed, now: datetime, report: SweepReport) -> bool:
         notifier = self.notifiers.get(claimed.platform)
         if notifier is None:
-            self.outbox.release(claimed, self.worker, error=f"no notifier for {claimed.platform}",
-                                retry_at=now + self.config.max_backoff)
+            self.outbox.release(
+                claimed,
+                self.worker,
+                error=f"no notifier for {claimed.platform}",
+                retry_at=now + self.config.max_backoff,
+            )
             return False
         try:
             if claimed.uncertain:
@@ -194,15 +223,23 @@ class Sweeper:
                     report.found.append(claimed.key)
                     return True
             self._throttle((claimed.platform, claimed.channel_id))
-            posted = notifier.post(claimed.channel_id, reply_from_json(claimed.payload),
-                                   key=claimed.key)
+            posted = notifier.post(claimed.channel_id, reply_from_json(claimed.payload), key=claimed.key)
         except DeliveryError as err:
-            retry = (timedelta(seconds=err.retry_after) if err.retry_after is not None
-                     else min(self.config.backoff * 2 ** (claimed.attempts - 1), self.config.max_backoff))
-            log.warning("%s not delivered (attempt %d): %s; %s", claimed.key, claimed.attempts, err,
-                        "dropped" if err.permanent else f"retry in {retry}")
-            self.outbox.release(claimed, self.worker, error=str(err), retry_at=now + retry,
-                                drop=err.permanent)
+            retry = (
+                timedelta(seconds=err.retry_after)
+                if err.retry_after is not None
+                else min(self.config.backoff * 2 ** (claimed.attempts - 1), self.config.max_backoff)
+            )
+            log.warning(
+                "%s not delivered (attempt %d): %s; %s",
+                claimed.key,
+                claimed.attempts,
+                err,
+                "dropped" if err.permanent else f"retry in {retry}",
+            )
+            self.outbox.release(
+                claimed, self.worker, error=str(err), retry_at=now + retry, drop=err.permanent
+            )
             report.failed.append(claimed.key)
             return False
         self.outbox.mark_sent(claimed, self.worker, remote_id=posted.remote_id, now=now)
@@ -228,9 +265,11 @@ def _mentions(people: Sequence[tuple[Person, str]]) -> MentionHook:
     """Owners of a task: people acting for its role, for its municipality (or everywhere)."""
 
     def owners(view: TaskView) -> list[Mention]:
-        return [Mention(p.handle, address) for p, address in people
-                if view.task.role in p.roles
-                and (not p.municipalities or view.key.municipality in p.municipalities)]
+        return [
+            Mention(p.handle, address)
+            for p, address in people
+            if view.task.role in p.roles
+            and (not p.municipalities or view.key.municipality in p.municipalities)
+        ]
 
     return owners
-

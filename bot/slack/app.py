@@ -54,28 +54,35 @@ class SlackBot:
 
     # -- translation -------------------------------------------------------------------------
 
-    def answer(self, text: str, user_id: str, user_name: str, channel: str | None,
-               language: str | None = None) -> dict[str, Any]:
+    def answer(
+        self, text: str, user_id: str, user_name: str, channel: str | None, language: str | None = None
+    ) -> dict[str, Any]:
         """The message for ``text``, computed here or in a worker process."""
         if self.workers is not None:
-            result: dict[str, Any] = self.workers.message(text, user_id, user_name, channel,
-                                                          language)
+            result: dict[str, Any] = self.workers.message(text, user_id, user_name, channel, language)
             return result
         return self.message(text, user_id, user_name, channel, language)
 
-    def message(self, text: str, user_id: str, user_name: str, channel: str | None,
-                language: str | None = None) -> dict[str, Any]:
+    def message(
+        self, text: str, user_id: str, user_name: str, channel: str | None, language: str | None = None
+    ) -> dict[str, Any]:
         """Run ``text`` for the user and render the answer as a message payload (with the
         reply's files under ``FILES``, taken off again before it is posted)."""
-        answer = self.runtime.answer(PLATFORM, user_id, channel, text, language=language,
-                                     user_name=user_name)
+        answer = self.runtime.answer(PLATFORM, user_id, channel, text, language=language, user_name=user_name)
         message = render_message(answer)
         if answer.reply.files:
             message[FILES] = list(answer.reply.files)
         return message
 
-    def deliver(self, message: dict[str, Any], files: list[Attachment], client: WebClient,
-                user_id: str, channel: str | None, url: str) -> None:
+    def deliver(
+        self,
+        message: dict[str, Any],
+        files: list[Attachment],
+        client: WebClient,
+        user_id: str,
+        channel: str | None,
+        url: str,
+    ) -> None:
         """Upload the message's files (``files_upload_v2``): into the channel when the answer
         is public there, else into the asker's direct messages with the bot, because Slack has
         no ephemeral files and a private answer must not show its file to the channel."""
@@ -88,8 +95,14 @@ class SlackBot:
         except (SlackApiError, SlackRequestError) as err:
             error = err.response.get("error", "") if isinstance(err, SlackApiError) else str(err)
             log.error("upload of %s failed: %s", [f.filename for f in files], error)
-            post(url, {"text": t("files.upload_failed", error=error),
-                       "response_type": "ephemeral", "replace_original": False})
+            post(
+                url,
+                {
+                    "text": t("files.upload_failed", error=error),
+                    "response_type": "ephemeral",
+                    "replace_original": False,
+                },
+            )
 
     # -- listeners (lazy: they run after the ack) -------------------------------------------
 
@@ -98,8 +111,9 @@ class SlackBot:
         # A slash command carries no locale: the configured language answers.
         language = self.runtime.language_for(None)
         with _guard("command", body.get("user_id"), body.get("text"), url, language):
-            message = self.answer(body.get("text", ""), body["user_id"], body.get("user_name", ""),
-                               body.get("channel_id"))
+            message = self.answer(
+                body.get("text", ""), body["user_id"], body.get("user_name", ""), body.get("channel_id")
+            )
             files = message.pop(FILES, [])
             with speaking(language):
                 post(url, _where_files_go(message, files))
@@ -109,11 +123,11 @@ class SlackBot:
         url = body.get("response_url", "")
         user = body["user"]
         hint = locale(body)
-        with _guard("click", user.get("id"), action.get("value"), url,
-                    self.runtime.language_for(hint)):
+        with _guard("click", user.get("id"), action.get("value"), url, self.runtime.language_for(hint)):
             channel = (body.get("channel") or {}).get("id")
-            message = self.answer(action.get("value", ""), user["id"], user.get("username", ""),
-                                  channel, hint)
+            message = self.answer(
+                action.get("value", ""), user["id"], user.get("username", ""), channel, hint
+            )
             files = message.pop(FILES, [])
             if url:
                 with speaking(self.runtime.language_for(hint)):
@@ -130,8 +144,9 @@ class SlackBot:
         language = self.runtime.language_for(locale(body))
         with _guard("ask", body["user"].get("id"), action.get("value"), url, language):
             command = action.get("value", "")
-            meta = json.dumps({"command": command, "response_url": url,
-                               "channel": (body.get("channel") or {}).get("id")})
+            meta = json.dumps(
+                {"command": command, "response_url": url, "channel": (body.get("channel") or {}).get("id")}
+            )
             with speaking(language):
                 view = reason_modal(command, meta)
             client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -144,8 +159,7 @@ class SlackBot:
         text = f"{meta.get('command', '')} {reason}"
         hint = locale(body)
         with _guard("reason", user.get("id"), text, url, self.runtime.language_for(hint)):
-            message = self.answer(text, user["id"], user.get("username", ""), meta.get("channel"),
-                                  hint)
+            message = self.answer(text, user["id"], user.get("username", ""), meta.get("channel"), hint)
             message.pop(FILES, None)  # a reason finishes a change: it makes no file
             if url:
                 post(url, {**message, "replace_original": True})
@@ -156,8 +170,11 @@ class SlackBot:
         if event.get("tab", "home") != "home":
             return
         with _guard("home", event.get("user"), "app_home_opened", "", self.runtime.language):
-            view = (self.workers.home_view(event["user"]) if self.workers is not None
-                    else self.home_view(event["user"]))
+            view = (
+                self.workers.home_view(event["user"])
+                if self.workers is not None
+                else self.home_view(event["user"])
+            )
             client.views_publish(user_id=event["user"], view=view)
 
     def home_view(self, user_id: str) -> dict[str, Any]:
@@ -166,10 +183,12 @@ class SlackBot:
         with speaking(first.language):
             if not first.registered:
                 blocks: list[dict[str, Any]] = [
-                    {"type": "section", "text": {"type": "mrkdwn", "text": first.note}}]
+                    {"type": "section", "text": {"type": "mrkdwn", "text": first.note}}
+                ]
             else:
-                blocks = render_blocks(first.reply if first.actor.has_scope
-                                       else Reply(t("chat.home_no_tasks")))
+                blocks = render_blocks(
+                    first.reply if first.actor.has_scope else Reply(t("chat.home_no_tasks"))
+                )
                 for wave in self._waves(first.actor):
                     blocks.append({"type": "divider"})
                     wave_answer = self.runtime.answer(PLATFORM, user_id, None, f"wave {wave}")
@@ -204,9 +223,11 @@ def _direct_channel(client: WebClient, user_id: str) -> str:
 def render_message(answer: Answer) -> dict[str, Any]:
     """An answer as a Slack message payload, all of it in the answer's language."""
     with speaking(answer.language):
-        return {"text": render_text(answer.reply),
-                "blocks": render_blocks(answer.reply, note=answer.note),
-                "response_type": "in_channel" if answer.reply.public else "ephemeral"}
+        return {
+            "text": render_text(answer.reply),
+            "blocks": render_blocks(answer.reply, note=answer.note),
+            "response_type": "in_channel" if answer.reply.public else "ephemeral",
+        }
 
 
 def locale(body: dict[str, Any]) -> str | None:
@@ -219,15 +240,25 @@ def reason_modal(command: str, meta: str) -> dict[str, Any]:
     """The modal that asks why a task is blocked (in the language being spoken)."""
     what = " ".join(command.split()[1:2])
     return {
-        "type": "modal", "callback_id": REASON_CALLBACK, "private_metadata": meta,
+        "type": "modal",
+        "callback_id": REASON_CALLBACK,
+        "private_metadata": meta,
         "title": {"type": "plain_text", "text": t("chat.reason_title")[:24]},
         "submit": {"type": "plain_text", "text": t("chat.reason_submit")[:24]},
         "close": {"type": "plain_text", "text": t("chat.reason_cancel")[:24]},
-        "blocks": [{"type": "input", "block_id": "reason",
-                    "label": {"type": "plain_text",
-                              "text": t("chat.reason_question", what=what)[:2000]},
-                    "element": {"type": "plain_text_input", "action_id": "reason",
-                                "multiline": True, "max_length": 500}}],
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "reason",
+                "label": {"type": "plain_text", "text": t("chat.reason_question", what=what)[:2000]},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "reason",
+                    "multiline": True,
+                    "max_length": 500,
+                },
+            }
+        ],
     }
 
 
@@ -255,8 +286,16 @@ class _guard:
         if error is None or not isinstance(error, Exception):
             return False
         ref = uuid.uuid4().hex[:8]
-        log.error("slack %s failed [ref %s] user=%s text=%r: %s: %s", self.what, ref, self.user,
-                  self.text, type(error).__name__, error, exc_info=error)
+        log.error(
+            "slack %s failed [ref %s] user=%s text=%r: %s: %s",
+            self.what,
+            ref,
+            self.user,
+            self.text,
+            type(error).__name__,
+            error,
+            exc_info=error,
+        )
         if self.url:
             try:
                 with speaking(self.language):
@@ -267,15 +306,17 @@ class _guard:
         return True
 
 
-def build_app(runtime: Runtime, settings: SlackSettings, *,
-              workers: int = 4, processes: Any = None) -> App:
+def build_app(runtime: Runtime, settings: SlackSettings, *, workers: int = 4, processes: Any = None) -> App:
     """The Bolt app for these settings (calls ``auth.test`` once, as Bolt does at start-up)."""
-    client = WebClient(token=settings.bot_token, base_url=settings.api_url,
-                       retry_handlers=retry_handlers())
+    client = WebClient(token=settings.bot_token, base_url=settings.api_url, retry_handlers=retry_handlers())
     later = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sf1590-slack")
-    app = App(client=client, signing_secret=settings.signing_secret or None,
-              process_before_response=True, request_verification_enabled=True,
-              listener_executor=later)
+    app = App(
+        client=client,
+        signing_secret=settings.signing_secret or None,
+        process_before_response=True,
+        request_verification_enabled=True,
+        listener_executor=later,
+    )
     bot = SlackBot(runtime, processes)
 
     def on_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

@@ -15,6 +15,15 @@ def upload_files(client: WebClient, channel: str, files: Sequence[Attachment]) -
     """Upload and share ``files`` into ``channel`` in one files_upload_v2 call (its three steps:
     files.getUploadURLExternal, the upload, files.completeUploadExternal). Raises Slack's
     errors (SlackApiError, SlackRequestError) for the caller to report or retry."""
-    client.files_upload_v2(channel=channel, file_uploads=[
-        {"file": f.content, "filename": f.filename, "title": f.title or f.filename,
-         **({"alt_txt": f.alt_text} if f.alt_text else {})} for f in files])
+    client.files_upload_v2(
+        channel=channel,
+        file_uploads=[
+            {
+                "file": f.content,
+                "filename": f.filename,
+                "title": f.title or f.filename,
+                **({"alt_txt": f.alt_text} if f.alt_text else {}),
+            }
+            for f in files
+        ],
+    )

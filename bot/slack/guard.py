@@ -85,15 +85,21 @@ def bolt_request(request: Request, text: str) -> BoltRequest:
 
 def _is(value: object, kind: type, *keys: str) -> bool:
     """``value`` is a ``kind``; if a dict, with a string at each of ``keys``."""
-    return isinstance(value, kind) and all(isinstance(value.get(k), str)  # type: ignore[attr-defined]
-                                           for k in keys)
+    return isinstance(value, kind) and all(
+        isinstance(value.get(k), str)  # type: ignore[attr-defined]
+        for k in keys
+    )
 
 
 _NEEDS = {  # payload type -> top-level strings Bolt's matchers index without looking first
-    "shortcut": ("callback_id",), "message_action": ("callback_id",),
-    "interactive_message": ("callback_id",), "dialog_submission": ("callback_id",),
-    "dialog_cancellation": ("callback_id",), "dialog_suggestion": ("callback_id",),
-    "block_suggestion": ("action_id",), "workflow_step_edit": ("callback_id",),
+    "shortcut": ("callback_id",),
+    "message_action": ("callback_id",),
+    "interactive_message": ("callback_id",),
+    "dialog_submission": ("callback_id",),
+    "dialog_cancellation": ("callback_id",),
+    "dialog_suggestion": ("callback_id",),
+    "block_suggestion": ("action_id",),
+    "workflow_step_edit": ("callback_id",),
 }
 
 

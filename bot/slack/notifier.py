@@ -29,9 +29,22 @@ log = logging.getLogger(__name__)
 
 EVENT_TYPE = "sf1590_notification"
 HISTORY_LIMIT = 200  # recent messages searched for a key
-PERMANENT = frozenset({"channel_not_found", "not_in_channel", "is_archived", "invalid_auth",
-                       "account_inactive", "token_revoked", "msg_too_long", "invalid_blocks",
-                       "no_text", "restricted_action", "missing_scope", "user_not_found"})
+PERMANENT = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "invalid_auth",
+        "account_inactive",
+        "token_revoked",
+        "msg_too_long",
+        "invalid_blocks",
+        "no_text",
+        "restricted_action",
+        "missing_scope",
+        "user_not_found",
+    }
+)
 _HANDLE = re.compile(r"@([a-z0-9][a-z0-9-]*)")
 
 
@@ -42,11 +55,18 @@ def with_mentions(blocks: Any, mentions: dict[str, str]) -> Any:
     if isinstance(blocks, list):
         return [with_mentions(b, mentions) for b in blocks]
     if isinstance(blocks, dict):
-        return {k: (with_mentions(v, mentions) if k in ("text", "elements", "fields") or
-                    isinstance(v, list | dict) else v) for k, v in blocks.items()}
+        return {
+            k: (
+                with_mentions(v, mentions)
+                if k in ("text", "elements", "fields") or isinstance(v, list | dict)
+                else v
+            )
+            for k, v in blocks.items()
+        }
     if isinstance(blocks, str):
-        return _HANDLE.sub(lambda m: f"<@{mentions[m.group(1)]}>" if m.group(1) in mentions
-                           else m.group(0), blocks)
+        return _HANDLE.sub(
+            lambda m: f"<@{mentions[m.group(1)]}>" if m.group(1) in mentions else m.group(0), blocks
+        )
     return blocks
 
 
@@ -65,8 +85,7 @@ def _error(err: Exception) -> DeliveryError:
             headers = {k.lower(): v for k, v in (err.response.headers or {}).items()}
             value = headers.get("retry-after")
             raw = value[0] if isinstance(value, list) else value
-            return DeliveryError(f"slack: rate limited ({code})",
-                                 retry_after=float(raw) if raw else None)
+            return DeliveryError(f"slack: rate limited ({code})", retry_after=float(raw) if raw else None)
         return DeliveryError(f"slack: {code} (HTTP {status})", permanent=code in PERMANENT)
     return DeliveryError(f"slack: {type(err).__name__}: {err}")  # timeouts, refused connections
 
@@ -81,8 +100,9 @@ class SlackNotifier:
 
     @classmethod
     def from_settings(cls, settings: SlackSettings, *, timeout: int = 10) -> SlackNotifier:
-        return cls(WebClient(token=settings.bot_token, base_url=settings.api_url, timeout=timeout,
-                             retry_handlers=[]))
+        return cls(
+            WebClient(token=settings.bot_token, base_url=settings.api_url, timeout=timeout, retry_handlers=[])
+        )
 
     def post(self, channel_id: str, reply: Reply, *, key: str) -> Posted:
         """Post the message; its files first (``files_upload_v2``), so a message that says
@@ -92,9 +112,13 @@ class SlackNotifier:
             if reply.files:
                 upload_files(self.client, self._conversation(channel_id), reply.files)
             response = self.client.chat_postMessage(
-                channel=channel_id, text=render_text(reply), blocks=blocks,
+                channel=channel_id,
+                text=render_text(reply),
+                blocks=blocks,
                 metadata={"event_type": EVENT_TYPE, "event_payload": {"key": key}},
-                unfurl_links=False, unfurl_media=False)
+                unfurl_links=False,
+                unfurl_media=False,
+            )
         except (SlackClientError, OSError, ValueError) as err:  # ValueError: a body not JSON
             raise _error(err) from err
         return Posted(str(response.get("ts") or ""))
@@ -106,18 +130,20 @@ class SlackNotifier:
         try:
             channel = self._conversation(channel_id)
             response = self.client.conversations_history(
-                channel=channel, limit=HISTORY_LIMIT, include_all_metadata=True)
+                channel=channel, limit=HISTORY_LIMIT, include_all_metadata=True
+            )
         except (SlackClientError, OSError, ValueError) as exc:  # ValueError: a body not JSON
             err = _error(exc)
             if not err.permanent:
                 raise err from exc
-            log.warning("cannot look for %s in %s's history (%s): posting it again", key,
-                        channel_id, err)
+            log.warning("cannot look for %s in %s's history (%s): posting it again", key, channel_id, err)
             return None
         for message in response.get("messages") or []:
             metadata = message.get("metadata") or {}
-            if (metadata.get("event_type") == EVENT_TYPE
-                    and (metadata.get("event_payload") or {}).get("key") == key):
+            if (
+                metadata.get("event_type") == EVENT_TYPE
+                and (metadata.get("event_payload") or {}).get("key") == key
+            ):
                 return Posted(str(message.get("ts") or ""))
         return None
 
@@ -138,7 +164,9 @@ def notifier_from_env(env: Mapping[str, str] | None = None) -> SlackNotifier:
     env = os.environ if env is None else env
     token = env.get("SLACK_BOT_TOKEN")
     if not token:
-        raise ConfigError("Missing environment variable: SLACK_BOT_TOKEN (Slack app settings → "
-                          "OAuth & Permissions; see the README, Slack).")
+        raise ConfigError(
+            "Missing environment variable: SLACK_BOT_TOKEN (Slack app settings → "
+            "OAuth & Permissions; see the README, Slack)."
+        )
     url = env.get("SLACK_API_URL") or DEFAULT_API_URL
     return SlackNotifier.from_settings(SlackSettings(bot_token=token, api_url=url.rstrip("/") + "/"))

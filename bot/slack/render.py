@@ -30,8 +30,7 @@ MAX_VALUE = 2000
 ACTION_PREFIX = "sf1590:"  # a button that runs its value as a command
 ASK_PREFIX = "sf1590-ask:"  # a button that asks for a reason first (a modal)
 
-_MARK = {Tone.ERROR: ":x: ", Tone.WARNING: ":warning: ", Tone.SUCCESS: ":white_check_mark: ",
-         Tone.INFO: ""}
+_MARK = {Tone.ERROR: ":x: ", Tone.WARNING: ":warning: ", Tone.SUCCESS: ":white_check_mark: ", Tone.INFO: ""}
 
 Block = dict[str, Any]
 
@@ -60,9 +59,12 @@ def action_id(action: Action, index: int) -> str:
 
 
 def _button(action: Action, index: int) -> Block:
-    button: Block = {"type": "button", "action_id": action_id(action, index),
-                     "text": {"type": "plain_text", "text": _cut(defuse(action.label), MAX_BUTTON)},
-                     "value": action.command[:MAX_VALUE]}
+    button: Block = {
+        "type": "button",
+        "action_id": action_id(action, index),
+        "text": {"type": "plain_text", "text": _cut(defuse(action.label), MAX_BUTTON)},
+        "value": action.command[:MAX_VALUE],
+    }
     if action.style in ("primary", "danger"):
         button["style"] = action.style
     return button
@@ -75,8 +77,7 @@ def _actions(actions: tuple[Action, ...]) -> Block:
 def _task_text(task: TaskLine) -> str:
     flag = ":red_circle: " if task.urgent else ""
     head = f"{flag}*{escape(task.code)}* {escape(task.title)}"
-    meta = " · ".join(escape(part) for part in (task.municipality, task.owner, task.deadline_note)
-                      if part)
+    meta = " · ".join(escape(part) for part in (task.municipality, task.owner, task.deadline_note) if part)
     lines = [head, f"{meta} · _{escape(task.state)}_"]
     if task.detail:
         lines.append(f"> {escape(task.detail)}")

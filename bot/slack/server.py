@@ -33,16 +33,27 @@ from bot.slack.settings import ConfigError, SlackSettings
 from bot.slack.workers import ProcessRunner
 from storage.seen import SeenRequests, SqlSeenRequests
 
-__all__ = ["SlackStartup", "asgi_app", "build_from_env", "builder", "one_line", "run_http", "serve",
-           "socket_mode_handler", "wire", "worker_processes"]
+__all__ = [
+    "SlackStartup",
+    "asgi_app",
+    "build_from_env",
+    "builder",
+    "one_line",
+    "run_http",
+    "serve",
+    "socket_mode_handler",
+    "wire",
+    "worker_processes",
+]
 
 log = logging.getLogger(__name__)
 
 SWITCH_INTERVAL = 0.001  # seconds; CPython's default is 0.005
 
 
-def asgi_app(app: App | SlackStartup, *, seen: SeenRequests, signing_secret: str,
-             health: Health | None = None) -> Starlette:
+def asgi_app(
+    app: App | SlackStartup, *, seen: SeenRequests, signing_secret: str, health: Health | None = None
+) -> Starlette:
     """POST /slack/events (commands, interactivity, events) and GET /healthz.
 
     Our guard refuses what is too big, unsigned or not a Slack payload, and answers a replay
@@ -58,14 +69,16 @@ def asgi_app(app: App | SlackStartup, *, seen: SeenRequests, signing_secret: str
     async def events(request: Request) -> Response:
         bolt_app = startup.app
         if bolt_app is None:
-            return PlainTextResponse(f"Slack is not ready: {startup.problem}", status_code=503,
-                                     headers={"Retry-After": "5"})
+            return PlainTextResponse(
+                f"Slack is not ready: {startup.problem}", status_code=503, headers={"Retry-After": "5"}
+            )
         try:
             body = await read_body(request)
             signed = verify(request, body, signing_secret)
             if not await _first_time(seen, signed):
-                log.warning("slack: a replayed request (timestamp %s) was answered, not run",
-                            signed.timestamp)
+                log.warning(
+                    "slack: a replayed request (timestamp %s) was answered, not run", signed.timestamp
+                )
                 return Response(status_code=200)
             bolt_request = _bolt_request(request, signed.text)
         except Refused as refused:
@@ -84,8 +97,11 @@ async def _first_time(seen: SeenRequests, signed: Signed) -> bool:
     try:
         return await run_in_threadpool(seen.first_time, signed.signature, signed.timestamp)
     except SQLAlchemyError as err:
-        log.error("slack: cannot record the request (%s: %s); answered 503", type(err).__name__,
-                  one_line(getattr(err, "orig", None) or err))
+        log.error(
+            "slack: cannot record the request (%s: %s); answered 503",
+            type(err).__name__,
+            one_line(getattr(err, "orig", None) or err),
+        )
         raise Refused(503, "The database is not available; please try again.") from err
 
 
@@ -96,8 +112,7 @@ class SlackStartup:
     and says so, and the build is retried with backoff (``first_wait`` doubling to ``max_wait``).
     """
 
-    def __init__(self, build: Callable[[], App], *, first_wait: float = 1.0,
-                 max_wait: float = 60.0) -> None:
+    def __init__(self, build: Callable[[], App], *, first_wait: float = 1.0, max_wait: float = 60.0) -> None:
         self.build, self.first_wait, self.max_wait = build, first_wait, max_wait
         self.app: App | None = None
         self.problem = "starting (auth.test not answered yet)"
@@ -127,8 +142,9 @@ class SlackStartup:
                 self.app = self.build()
             except Exception as err:  # unreachable, refused, invalid_auth: all say one line
                 answered = isinstance(err, BoltError)  # Slack answered, and said no
-                self.problem = (f"{'auth.test failed' if answered else 'not reachable yet'}: "
-                                f"{one_line(err)}; retrying")
+                self.problem = (
+                    f"{'auth.test failed' if answered else 'not reachable yet'}: {one_line(err)}; retrying"
+                )
                 log.warning("Slack auth.test failed (%s); retrying in %.0f s", one_line(err), wait)
                 self._stop.wait(wait)
                 wait = min(wait * 2, self.max_wait)
@@ -163,8 +179,7 @@ def worker_processes(env: Mapping[str, str]) -> int:
     try:
         return int(env.get("SF1590_WORKERS") or os.cpu_count() or 1)
     except ValueError as exc:
-        raise ConfigError(f"SF1590_WORKERS must be a number, not {env.get('SF1590_WORKERS')!r}."
-                          ) from exc
+        raise ConfigError(f"SF1590_WORKERS must be a number, not {env.get('SF1590_WORKERS')!r}.") from exc
 
 
 def wire(runtime: Runtime, settings: Settings, slack: SlackSettings, *, processes: int) -> App:
@@ -172,8 +187,9 @@ def wire(runtime: Runtime, settings: Settings, slack: SlackSettings, *, processe
     return builder(runtime, settings, slack, processes=processes)()
 
 
-def builder(runtime: Runtime, settings: Settings, slack: SlackSettings, *, processes: int
-            ) -> Callable[[], App]:
+def builder(
+    runtime: Runtime, settings: Settings, slack: SlackSettings, *, processes: int
+) -> Callable[[], App]:
     """What builds the app (and calls auth.test), as often as it takes; workers start once."""
     if processes <= 0:
         return lambda: build_app(runtime, slack)
@@ -192,8 +208,11 @@ def serve(env: Mapping[str, str] | None = None) -> int:
         socket_mode_handler(build(), slack).start()  # type: ignore[no-untyped-call]
         return 0
     startup = SlackStartup(build).start()
-    run_http(asgi_app(startup, seen=SqlSeenRequests(runtime.engine),
-                      signing_secret=slack.signing_secret), slack.host, slack.port)
+    run_http(
+        asgi_app(startup, seen=SqlSeenRequests(runtime.engine), signing_secret=slack.signing_secret),
+        slack.host,
+        slack.port,
+    )
     return 0
 
 

@@ -38,13 +38,16 @@ class SlackSettings:
         if missing:
             raise ConfigError(f"Missing environment variable(s): {', '.join(missing)} {_WHERE}.")
         if app_token and not app_token.startswith("xapp-"):
-            raise ConfigError("SLACK_APP_TOKEN must be an app-level token (xapp-…) with "
-                              "connections:write.")
+            raise ConfigError("SLACK_APP_TOKEN must be an app-level token (xapp-…) with connections:write.")
         api_url = env.get("SLACK_API_URL") or DEFAULT_API_URL
         try:
             port = int(env.get("PORT") or 3000)
         except ValueError as exc:
             raise ConfigError(f"PORT must be a number, not {env.get('PORT')!r}.") from exc
-        return cls(bot_token=env["SLACK_BOT_TOKEN"], signing_secret=env.get("SLACK_SIGNING_SECRET", ""),
-                   app_token=app_token, api_url=api_url if api_url.endswith("/") else api_url + "/",
-                   port=port)
+        return cls(
+            bot_token=env["SLACK_BOT_TOKEN"],
+            signing_secret=env.get("SLACK_SIGNING_SECRET", ""),
+            app_token=app_token,
+            api_url=api_url if api_url.endswith("/") else api_url + "/",
+            port=port,
+        )

@@ -31,8 +31,9 @@ def _ready() -> bool:
     return _bot is not None
 
 
-def _message(text: str, user_id: str, user_name: str, channel: str | None,
-             language: str | None) -> dict[str, Any]:
+def _message(
+    text: str, user_id: str, user_name: str, channel: str | None, language: str | None
+) -> dict[str, Any]:
     result: dict[str, Any] = _bot.message(text, user_id, user_name, channel, language)
     return result
 
@@ -46,15 +47,19 @@ class ProcessRunner:
     """A pool of worker processes, each with its own SlackBot over the same database."""
 
     def __init__(self, settings: Settings, clock: Clock, processes: int) -> None:
-        self.pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=_init, initargs=(settings, clock))
+        self.pool = ProcessPoolExecutor(
+            processes,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init,
+            initargs=(settings, clock),
+        )
         wait([self.pool.submit(_ready) for _ in range(processes)])  # start them all now
 
-    def message(self, text: str, user_id: str, user_name: str, channel: str | None,
-                language: str | None = None) -> dict[str, Any]:
+    def message(
+        self, text: str, user_id: str, user_name: str, channel: str | None, language: str | None = None
+    ) -> dict[str, Any]:
         """The rendered answer, from a worker; ``language`` is the payload's hint, if any."""
-        return self.pool.submit(_message, text, user_id, user_name, channel,
-                                language).result(timeout=60)
+        return self.pool.submit(_message, text, user_id, user_name, channel, language).result(timeout=60)
 
     def home_view(self, user_id: str) -> dict[str, Any]:
         return self.pool.submit(_home, user_id).result(timeout=60)

@@ -45,8 +45,17 @@ from commands.messages import speaking, t
 from commands.reply import Reply, Tone
 from storage.conversations import ConversationRef, ConversationRefStore
 
-__all__ = ["PLATFORM", "TeamsBot", "apology", "build_agent", "card_activity", "channel_key",
-           "command_text", "reference_for", "user_mentions"]
+__all__ = [
+    "PLATFORM",
+    "TeamsBot",
+    "apology",
+    "build_agent",
+    "card_activity",
+    "channel_key",
+    "command_text",
+    "reference_for",
+    "user_mentions",
+]
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +75,7 @@ def user_mentions(activity: Activity) -> dict[str, str]:
     for entity in activity.entities or []:
         props = entity.model_dump(by_alias=True)
         mentioned = props.get("mentioned") or {}
-        if entity.type == "mention" and mentioned.get("id") not in (None, recipient) \
-                and props.get("text"):
+        if entity.type == "mention" and mentioned.get("id") not in (None, recipient) and props.get("text"):
             found[str(mentioned["id"])] = str(props["text"])
     return found
 
@@ -117,8 +125,9 @@ def _is_personal(activity: Activity) -> bool:
     return bool(conversation and conversation.conversation_type == "personal")
 
 
-def card_activity(reply: Reply, *, note: str = "", language: str = "en",
-                  files: Sequence[FileLink] = ()) -> Activity:
+def card_activity(
+    reply: Reply, *, note: str = "", language: str = "en", files: Sequence[FileLink] = ()
+) -> Activity:
     """A message carrying the reply as an Adaptive Card (with a plain-text summary)."""
     with speaking(language):
         card = render_card(reply, note=note, files=files)
@@ -179,8 +188,14 @@ class TeamsBot:
         sender = activity.from_property
         user = (sender.aad_object_id or "") if sender else ""
         key = channel_key(activity)
-        answer = self.runtime.answer(PLATFORM, user, key, text, language=activity.locale,
-                                     user_name=(sender.name or "") if sender else "")
+        answer = self.runtime.answer(
+            PLATFORM,
+            user,
+            key,
+            text,
+            language=activity.locale,
+            user_name=(sender.name or "") if sender else "",
+        )
         if answer.reply.changed and text.split()[0].lower() == _LINK_VERB:
             self.remember(activity)
         if answer.registered and _is_personal(activity):
@@ -191,13 +206,15 @@ class TeamsBot:
         """Store where to post into this conversation later (the scheduler's reminders): under
         the channel's id, or under a person's AAD object id for their personal chat."""
         conversation = channel_key(activity)
-        reference = reference_for(activity, conversation).model_dump_json(by_alias=True,
-                                                                            exclude_none=True)
+        reference = reference_for(activity, conversation).model_dump_json(by_alias=True, exclude_none=True)
         key = key or conversation
         stored = self.refs.get(PLATFORM, key)
         if stored is None or stored.reference != reference:
-            self.refs.save(ConversationRef(PLATFORM, key, activity.service_url or "", reference,
-                                           self.runtime.clock.now()))
+            self.refs.save(
+                ConversationRef(
+                    PLATFORM, key, activity.service_url or "", reference, self.runtime.clock.now()
+                )
+            )
 
     # -- handlers --------------------------------------------------------------------------
 
@@ -212,8 +229,9 @@ class TeamsBot:
                 text = command_text(activity, await self.object_ids(context))
             answer = await asyncio.to_thread(self.run, activity, text or "help")
             files = await asyncio.to_thread(self.publish, answer)
-            await context.send_activity(card_activity(answer.reply, note=answer.note,
-                                                      language=answer.language, files=files))
+            await context.send_activity(
+                card_activity(answer.reply, note=answer.note, language=answer.language, files=files)
+            )
         await guard.apologise(context)
 
     async def object_ids(self, context: TurnContext) -> dict[str, str]:
@@ -244,22 +262,26 @@ class TeamsBot:
                 await context.send_activity(update)
         await guard.apologise(context)
 
-    async def on_execute(self, context: TurnContext, _state: TurnState, data: Any
-                         ) -> AdaptiveCardInvokeResponse:
+    async def on_execute(
+        self, context: TurnContext, _state: TurnState, data: Any
+    ) -> AdaptiveCardInvokeResponse:
         """Action.Execute: run the command; Teams shows the card we answer with in place."""
         with _guard("execute", context.activity, self.language(context.activity)) as guard:
             card = await self.click_card(context.activity, data)
-            return AdaptiveCardInvokeResponse(status_code=HTTPStatus.OK, type=CARD_CONTENT_TYPE,
-                                              value=card)
+            return AdaptiveCardInvokeResponse(status_code=HTTPStatus.OK, type=CARD_CONTENT_TYPE, value=card)
         sorry = Reply(apology(guard.ref, self.language(context.activity)), tone=Tone.ERROR)
-        return AdaptiveCardInvokeResponse(status_code=HTTPStatus.OK, type=CARD_CONTENT_TYPE,
-                                          value=render_card(sorry))
+        return AdaptiveCardInvokeResponse(
+            status_code=HTTPStatus.OK, type=CARD_CONTENT_TYPE, value=render_card(sorry)
+        )
 
     async def click_card(self, activity: Activity, data: object) -> dict[str, Any]:
         command = _click_command(data)
         if command is None:
-            log.warning("teams click without a valid command from %s: %r",
-                        activity.from_property.id if activity.from_property else "?", data)
+            log.warning(
+                "teams click without a valid command from %s: %r",
+                activity.from_property.id if activity.from_property else "?",
+                data,
+            )
             with speaking(self.language(activity)):
                 return render_card(Reply(t("chat.bad_click"), tone=Tone.ERROR))
         answer = await asyncio.to_thread(self.run, activity, command)
@@ -301,9 +323,16 @@ class _guard:
             return False
         self.ref = uuid.uuid4().hex[:8]
         sender = self.activity.from_property
-        log.error("teams %s failed [ref %s] user=%s text=%r: %s: %s", self.what, self.ref,
-                  sender.aad_object_id if sender else None, self.activity.text,
-                  type(error).__name__, error, exc_info=error)
+        log.error(
+            "teams %s failed [ref %s] user=%s text=%r: %s: %s",
+            self.what,
+            self.ref,
+            sender.aad_object_id if sender else None,
+            self.activity.text,
+            type(error).__name__,
+            error,
+            exc_info=error,
+        )
         return True
 
     async def apologise(self, context: TurnContext) -> None:
@@ -318,7 +347,8 @@ class _guard:
 def build_agent(bot: TeamsBot, connection_manager: Any) -> AgentApplication[TurnState]:
     """The AgentApplication with our routes (no SDK objects at import time)."""
     app: AgentApplication[TurnState] = AgentApplication[TurnState](
-        storage=MemoryStorage(), connection_manager=connection_manager)
+        storage=MemoryStorage(), connection_manager=connection_manager
+    )
     app.conversation_update("membersAdded")(bot.on_members_added)
     app.adaptive_card.action_execute(VERB)(bot.on_execute)
     app.activity(ActivityTypes.message)(bot.on_message)

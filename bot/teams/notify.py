@@ -55,8 +55,13 @@ class TeamsNotifier:
 
     platform = PLATFORM
 
-    def __init__(self, adapter: StarletteAdapter, settings: TeamsSettings,
-                 refs: ConversationRefStore, links: FileLinks | None = None) -> None:
+    def __init__(
+        self,
+        adapter: StarletteAdapter,
+        settings: TeamsSettings,
+        refs: ConversationRefStore,
+        links: FileLinks | None = None,
+    ) -> None:
         self.adapter = adapter
         self.settings = settings
         self.refs = refs
@@ -65,17 +70,21 @@ class TeamsNotifier:
     def post(self, channel_id: str, reply: Reply, *, key: str) -> Posted:
         stored = self.refs.get(PLATFORM, channel_id)
         if stored is None:
-            raise DeliveryError(f"no Teams conversation reference for {channel_id}: mention the bot "
-                                "in that channel with `channel WAVE` (or reinstall it there)",
-                                permanent=True)
+            raise DeliveryError(
+                f"no Teams conversation reference for {channel_id}: mention the bot "
+                "in that channel with `channel WAVE` (or reinstall it there)",
+                permanent=True,
+            )
         reference = ConversationReference.model_validate_json(stored.reference)
         try:
             remote_id = _run(self._send(reference, reply))
         except aiohttp.ClientResponseError as err:
             retry = err.headers.get("Retry-After") if err.headers else None
-            raise DeliveryError(f"Teams answered HTTP {err.status} for {key}",
-                                retry_after=float(retry) if retry and retry.isdigit() else None,
-                                permanent=err.status in _PERMANENT) from err
+            raise DeliveryError(
+                f"Teams answered HTTP {err.status} for {key}",
+                retry_after=float(retry) if retry and retry.isdigit() else None,
+                permanent=err.status in _PERMANENT,
+            ) from err
         except (aiohttp.ClientError, TimeoutError, OSError) as err:
             raise DeliveryError(f"Teams could not be reached for {key}: {err}") from err
         log.info("teams: posted %s to %s as %s", key, channel_id, remote_id)
@@ -102,13 +111,13 @@ class TeamsNotifier:
         if settings.app_id and not settings.anonymous:
             await adapter.continue_conversation(settings.app_id, activity, send)
         else:  # local testing without an app registration: no outbound token
-            await adapter.continue_conversation_with_claims(ClaimsIdentity(), activity,
-                                                            send, audience=BOT_FRAMEWORK_AUDIENCE)
+            await adapter.continue_conversation_with_claims(
+                ClaimsIdentity(), activity, send, audience=BOT_FRAMEWORK_AUDIENCE
+            )
         return posted[0] if posted else ""
 
 
-def notifier_from_env(env: Mapping[str, str] | None = None, *,
-                      engine: Engine | None = None) -> TeamsNotifier:
+def notifier_from_env(env: Mapping[str, str] | None = None, *, engine: Engine | None = None) -> TeamsNotifier:
     """The scheduler's Teams notifier, from the environment (the app registration, and
     $DATABASE_URL for the stored conversation references); ConfigError when Teams is not set up.
 
@@ -116,8 +125,10 @@ def notifier_from_env(env: Mapping[str, str] | None = None, *,
     """
     settings = TeamsSettings.from_env(env)
     if settings is None:
-        raise ConfigError(f"Teams is not configured: set {APP_ID_VAR} (and its client secret), "
-                          f"or {ANONYMOUS_VAR}=1 for local testing only.")
+        raise ConfigError(
+            f"Teams is not configured: set {APP_ID_VAR} (and its client secret), "
+            f"or {ANONYMOUS_VAR}=1 for local testing only."
+        )
     engine = engine or make_engine(Settings.from_env(env).database_url)
     _auth, _connections, adapter = build_adapter(settings)
     links = file_links(SqlFileStore(engine), SystemClock(), os.environ if env is None else env)

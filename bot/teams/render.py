@@ -67,22 +67,44 @@ class _Ids:
 def _button(action: Action, ids: _Ids) -> Element:
     command = action.command[:MAX_COMMAND]
     if not action.needs_reason:
-        button: Element = {"type": "Action.Execute", "title": _cut(action.label, 80), "verb": VERB,
-                           "data": {"verb": VERB, "command": command}}
+        button: Element = {
+            "type": "Action.Execute",
+            "title": _cut(action.label, 80),
+            "verb": VERB,
+            "data": {"verb": VERB, "command": command},
+        }
         if action.style in ("primary", "danger"):
             button["style"] = "positive" if action.style == "primary" else "destructive"
         return button
     input_id = ids.next()
     what = " ".join(command.split()[1:2])
-    return {"type": "Action.ShowCard", "title": _cut(action.label, 80), "card": {
-        "type": "AdaptiveCard",
-        "body": [{"type": "Input.Text", "id": input_id,
-                  "label": _cut(t("chat.reason_question", what=what), 200),
-                  "isMultiline": True, "maxLength": MAX_REASON, "isRequired": True,
-                  "errorMessage": t("chat.reason_missing")}],
-        "actions": [{"type": "Action.Execute", "title": _cut(action.label.rstrip("…. "), 80) or "OK",
-                     "verb": VERB, "style": "destructive",
-                     "data": {"verb": VERB, "command": command, "reason_input": input_id}}]}}
+    return {
+        "type": "Action.ShowCard",
+        "title": _cut(action.label, 80),
+        "card": {
+            "type": "AdaptiveCard",
+            "body": [
+                {
+                    "type": "Input.Text",
+                    "id": input_id,
+                    "label": _cut(t("chat.reason_question", what=what), 200),
+                    "isMultiline": True,
+                    "maxLength": MAX_REASON,
+                    "isRequired": True,
+                    "errorMessage": t("chat.reason_missing"),
+                }
+            ],
+            "actions": [
+                {
+                    "type": "Action.Execute",
+                    "title": _cut(action.label.rstrip("…. "), 80) or "OK",
+                    "verb": VERB,
+                    "style": "destructive",
+                    "data": {"verb": VERB, "command": command, "reason_input": input_id},
+                }
+            ],
+        },
+    }
 
 
 def _action_set(actions: tuple[Action, ...], ids: _Ids) -> Element:
@@ -91,8 +113,9 @@ def _action_set(actions: tuple[Action, ...], ids: _Ids) -> Element:
 
 def _task(task: TaskLine, ids: _Ids) -> Element:
     head = f"{'🔴 ' if task.urgent else ''}{task.code} {task.title}"
-    meta = " · ".join(part for part in (task.municipality, task.owner, task.deadline_note, task.state)
-                      if part)
+    meta = " · ".join(
+        part for part in (task.municipality, task.owner, task.deadline_note, task.state) if part
+    )
     items: list[Element] = [_text(head, weight="Bolder"), _text(meta, isSubtle=True, spacing="None")]
     if task.detail:
         items.append(_text(task.detail, isSubtle=True, spacing="None"))
@@ -118,7 +141,7 @@ def _section(section: Section, ids: _Ids, room: int) -> tuple[list[Element], int
     if section.title:
         out.append(_text(section.title, weight="Bolder", size="Medium", separator=True))
     out.extend(_text(chunk, spacing="Small") for chunk in _line_chunks(section.lines))
-    shown = section.tasks[:max(room, 0)]
+    shown = section.tasks[: max(room, 0)]
     out.extend(_task(task, ids) for task in shown)
     hidden = section.hidden + len(section.tasks) - len(shown)
     if hidden:
@@ -134,15 +157,32 @@ def _files(files: Sequence[FileLink]) -> list[Element]:
     for link in files:
         attachment = link.attachment
         if link.is_image:
-            out.append({"type": "Image", "url": link.url, "size": "Stretch", "separator": True,
-                        "altText": _cut(attachment.alt_text or attachment.title
-                                        or attachment.filename, 400)})
+            out.append(
+                {
+                    "type": "Image",
+                    "url": link.url,
+                    "size": "Stretch",
+                    "separator": True,
+                    "altText": _cut(attachment.alt_text or attachment.title or attachment.filename, 400),
+                }
+            )
     downloads = [link for link in files if not link.is_image]
     if downloads:
-        out.append({"type": "ActionSet", "actions": [
-            {"type": "Action.OpenUrl", "url": link.url,
-             "title": _cut(t("files.link", title=link.attachment.title
-                             or link.attachment.filename), 80)} for link in downloads[:6]]})
+        out.append(
+            {
+                "type": "ActionSet",
+                "actions": [
+                    {
+                        "type": "Action.OpenUrl",
+                        "url": link.url,
+                        "title": _cut(
+                            t("files.link", title=link.attachment.title or link.attachment.filename), 80
+                        ),
+                    }
+                    for link in downloads[:6]
+                ],
+            }
+        )
     if files:
         out.append(_text(t("files.link_note"), isSubtle=True, spacing="None"))
     return out
@@ -150,8 +190,7 @@ def _files(files: Sequence[FileLink]) -> list[Element]:
 
 def _card(reply: Reply, note: str, max_tasks: int, files: Sequence[FileLink] = ()) -> Element:
     ids = _Ids()
-    body: list[Element] = [_text(reply.headline, weight="Bolder", size="Medium",
-                                 color=_COLOR[reply.tone])]
+    body: list[Element] = [_text(reply.headline, weight="Bolder", size="Medium", color=_COLOR[reply.tone])]
     room = max_tasks
     for section in reply.sections:
         elements, room = _section(section, ids, room)
@@ -163,8 +202,13 @@ def _card(reply: Reply, note: str, max_tasks: int, files: Sequence[FileLink] = (
         body.append(_text(reply.footer, isSubtle=True, separator=True))
     if note:
         body.append(_text(note, isSubtle=True))
-    card: Element = {"type": "AdaptiveCard", "$schema": CARD_SCHEMA, "version": CARD_VERSION,
-                     "body": body, "msteams": {"width": "Full"}}
+    card: Element = {
+        "type": "AdaptiveCard",
+        "$schema": CARD_SCHEMA,
+        "version": CARD_VERSION,
+        "body": body,
+        "msteams": {"width": "Full"},
+    }
     if reply.actions:
         card["actions"] = [_button(a, ids) for a in reply.actions[:6]]
     return card

@@ -36,14 +36,23 @@ from bot.teams.app import TeamsBot, apology, build_agent
 from bot.teams.settings import ANONYMOUS_VAR, TeamsSettings
 from storage.conversations import ConversationRefStore
 
-__all__ = ["ANONYMOUS_WARNING", "StarletteAdapter", "TeamsService", "auth_configuration",
-           "build_adapter", "build_service", "routes"]
+__all__ = [
+    "ANONYMOUS_WARNING",
+    "StarletteAdapter",
+    "TeamsService",
+    "auth_configuration",
+    "build_adapter",
+    "build_service",
+    "routes",
+]
 
 log = logging.getLogger(__name__)
 
-ANONYMOUS_WARNING = (f"!!! Teams: {ANONYMOUS_VAR} is set: POST /api/messages accepts requests "
-                     "WITHOUT any token check. Use this only for local testing, never in "
-                     "production. !!!")
+ANONYMOUS_WARNING = (
+    f"!!! Teams: {ANONYMOUS_VAR} is set: POST /api/messages accepts requests "
+    "WITHOUT any token check. Use this only for local testing, never in "
+    "production. !!!"
+)
 
 
 class _RequestAdapter:
@@ -77,8 +86,7 @@ class StarletteAdapter(HttpAdapterBase):
         try:  # the SDK validates only after parsing, and a list or `null` escapes as a 500
             Activity.model_validate(await request.json())
         except Exception:
-            return JSONResponse({"error": "The body is not a Bot Framework activity."},
-                                status_code=400)
+            return JSONResponse({"error": "The body is not a Bot Framework activity."}, status_code=400)
         result = await self.process_request(_RequestAdapter(request), agent)
         return _response(result)
 
@@ -90,10 +98,12 @@ def _response(result: HttpResponse) -> Response:
 
 
 def auth_configuration(settings: TeamsSettings) -> AgentAuthConfiguration:
-    return AgentAuthConfiguration(client_id=settings.app_id or None,
-                                  tenant_id=settings.tenant_id or None,
-                                  client_secret=settings.client_secret or None,
-                                  anonymous_allowed=settings.anonymous)
+    return AgentAuthConfiguration(
+        client_id=settings.app_id or None,
+        tenant_id=settings.tenant_id or None,
+        client_secret=settings.client_secret or None,
+        anonymous_allowed=settings.anonymous,
+    )
 
 
 @dataclass
@@ -107,8 +117,9 @@ class TeamsService:
     bot: TeamsBot
 
 
-def build_service(runtime: Runtime, refs: ConversationRefStore, settings: TeamsSettings,
-                  links: FileLinks | None = None) -> TeamsService:
+def build_service(
+    runtime: Runtime, refs: ConversationRefStore, settings: TeamsSettings, links: FileLinks | None = None
+) -> TeamsService:
     """Wire the SDK objects for these settings (they are only made here, never at import);
     ``links`` publish the replies' files (charts, reports, exports) under signed links."""
     auth, connections, adapter = build_adapter(settings, language=runtime.language)
@@ -118,20 +129,22 @@ def build_service(runtime: Runtime, refs: ConversationRefStore, settings: TeamsS
     return TeamsService(settings, auth, adapter, build_agent(bot, connections), bot)
 
 
-def build_adapter(settings: TeamsSettings, *, language: str = "en"
-                  ) -> tuple[AgentAuthConfiguration, MsalConnectionManager, StarletteAdapter]:
+def build_adapter(
+    settings: TeamsSettings, *, language: str = "en"
+) -> tuple[AgentAuthConfiguration, MsalConnectionManager, StarletteAdapter]:
     """The SDK's auth configuration, connections (MSAL) and adapter for these settings;
     ``language`` is the one its last-resort apology is in when the activity has no locale."""
     auth = auth_configuration(settings)
     connections = MsalConnectionManager(connections_configurations={"SERVICE_CONNECTION": auth})
-    adapter = StarletteAdapter(connection_manager=connections, host_validator=OutboundHostValidator(
-        enabled=settings.check_service_url and not settings.anonymous))
+    adapter = StarletteAdapter(
+        connection_manager=connections,
+        host_validator=OutboundHostValidator(enabled=settings.check_service_url and not settings.anonymous),
+    )
 
     async def on_turn_error(context: TurnContext, error: Exception) -> None:
         # The SDK's default handler would send the exception's text to the user.
         ref = uuid.uuid4().hex[:8]
-        log.error("teams turn failed [ref %s]: %s: %s", ref, type(error).__name__, error,
-                  exc_info=error)
+        log.error("teams turn failed [ref %s]: %s: %s", ref, type(error).__name__, error, exc_info=error)
         spoken = pick_language(context.activity.locale if context.activity else None, language)
         await context.send_activity(MessageFactory.text(apology(ref, spoken)))
 

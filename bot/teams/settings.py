@@ -12,8 +12,15 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["ANONYMOUS_VAR", "ANY_SERVICE_URL_VAR", "APP_ID_VAR", "SECRET_VAR", "TENANT_VAR",
-           "ConfigError", "TeamsSettings"]
+__all__ = [
+    "ANONYMOUS_VAR",
+    "ANY_SERVICE_URL_VAR",
+    "APP_ID_VAR",
+    "SECRET_VAR",
+    "TENANT_VAR",
+    "ConfigError",
+    "TeamsSettings",
+]
 
 _PREFIX = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
 APP_ID_VAR = _PREFIX + "CLIENTID"
@@ -49,14 +56,18 @@ class TeamsSettings:
         app_id = env.get(APP_ID_VAR, "").strip()
         if not app_id and not anonymous:
             return None
-        if app_id and not anonymous and not env.get(SECRET_VAR) and not env.get(
-                _PREFIX + "AUTHTYPE"):
+        if app_id and not anonymous and not env.get(SECRET_VAR) and not env.get(_PREFIX + "AUTHTYPE"):
             raise ConfigError(f"Missing environment variable: {SECRET_VAR} {_WHERE}.")
         try:
             port = int(env.get("PORT") or 3978)
         except ValueError as exc:
             raise ConfigError(f"PORT must be a number, not {env.get('PORT')!r}.") from exc
         any_url = env.get(ANY_SERVICE_URL_VAR, "").strip().lower() in _TRUE
-        return cls(app_id=app_id, client_secret=env.get(SECRET_VAR, ""),
-                   tenant_id=env.get(TENANT_VAR, ""), anonymous=anonymous,
-                   check_service_url=not (anonymous or any_url), port=port)
+        return cls(
+            app_id=app_id,
+            client_secret=env.get(SECRET_VAR, ""),
+            tenant_id=env.get(TENANT_VAR, ""),
+            anonymous=anonymous,
+            check_service_url=not (anonymous or any_url),
+            port=port,
+        )

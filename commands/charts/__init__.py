@@ -22,8 +22,7 @@ __all__ = ["Chart", "burndown_chart", "graph_chart", "members", "readiness_chart
 
 def members(rollout: Rollout, wave: str) -> list[Municipality]:
     """The wave's municipalities now, by name."""
-    return sorted((m for m in rollout.municipalities.values() if m.wave == wave),
-                  key=lambda m: m.name)
+    return sorted((m for m in rollout.municipalities.values() if m.wave == wave), key=lambda m: m.name)
 
 
 def readiness_chart(rollout: Rollout, wave: str, today: date) -> Chart | None:
@@ -36,19 +35,18 @@ def readiness_chart(rollout: Rollout, wave: str, today: date) -> Chart | None:
     return draw_readiness(grid, title)
 
 
-def burndown_chart(rollout: Rollout, events: Iterable[TaskEvent], wave: str,
-                   today: date) -> Chart | None:
+def burndown_chart(rollout: Rollout, events: Iterable[TaskEvent], wave: str, today: date) -> Chart | None:
     """Open tasks of the wave's municipalities over time; None without members or events."""
     chosen = members(rollout, wave)
     series = burndown_series(rollout, chosen, wave, events, today) if chosen else None
     if series is None:
         return None
-    return draw_burndown(series, t("chart.burndown.title", wave=wave, day=today.isoformat(),
-                                   count=len(chosen)))
+    return draw_burndown(
+        series, t("chart.burndown.title", wave=wave, day=today.isoformat(), count=len(chosen))
+    )
 
 
 def graph_chart(rollout: Rollout, municipality: Municipality, today: date) -> Chart:
     """The municipality's dependency graph on ``today``."""
     picture = dependency_picture(rollout, municipality, today)
-    return draw_graph(picture, t("chart.graph.title", name=municipality.name,
-                                 day=today.isoformat()))
+    return draw_graph(picture, t("chart.graph.title", name=municipality.name, day=today.isoformat()))

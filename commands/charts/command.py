@@ -25,8 +25,14 @@ from rollout.status import Rollout
 __all__ = ["KINDS", "chart"]
 
 # Each kind of chart, by the words that name it (English and Danish).
-KINDS = {"readiness": "readiness", "parathed": "readiness", "burndown": "burndown",
-         "nedbrydning": "burndown", "graph": "graph", "graf": "graph"}
+KINDS = {
+    "readiness": "readiness",
+    "parathed": "readiness",
+    "burndown": "burndown",
+    "nedbrydning": "burndown",
+    "graph": "graph",
+    "graf": "graph",
+}
 _EVERY_EVENT = 2**31 - 1  # the store answers the newest first, up to a limit: here, all of them
 
 
@@ -38,8 +44,10 @@ def chart(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     if kind is None:
         close = suggest(args[0], KINDS)
         hint = t("hint.did_you_mean", options=" / ".join(f"`chart {o}`" for o in close))
-        raise UserError(t("error.unknown_chart", word=args[0], valid="readiness, burndown, graph"),
-                        hint=hint if close else t("usage.chart"))
+        raise UserError(
+            t("error.unknown_chart", word=args[0], valid="readiness, burndown, graph"),
+            hint=hint if close else t("usage.chart"),
+        )
     if kind == "graph":
         return _graph(ctx, args[1:])
     if len(args) > 2:
@@ -60,8 +68,16 @@ def _wave(ctx: CommandContext, rollout: Rollout, kind: str, word: str) -> str:
     if match_wave(word, ctx.graph.plan) is None:
         found = find_municipality([word], rollout.municipalities)
         if found is not None:
-            raise UserError(t("error.chart_municipality_not_wave", name=found.name, kind=kind,
-                              wave=found.wave, slug=found.slug), hint=t("usage.chart"))
+            raise UserError(
+                t(
+                    "error.chart_municipality_not_wave",
+                    name=found.name,
+                    kind=kind,
+                    wave=found.wave,
+                    slug=found.slug,
+                ),
+                hint=t("usage.chart"),
+            )
     return wave_arg(ctx, word)
 
 
@@ -83,9 +99,16 @@ def _readiness(ctx: CommandContext, rollout: Rollout, wave: str) -> Reply:
     assert drawn is not None  # the wave has members: checked by the caller
     chosen = members(rollout, wave)
     counts = rollout.counts(chosen, ctx.today)
-    summary = t("chart.readiness.summary", wave=wave, day=ctx.today.isoformat(),
-                count=len(chosen), done=counts.done, total=counts.total, late=counts.late,
-                blocked=counts.blocked)
+    summary = t(
+        "chart.readiness.summary",
+        wave=wave,
+        day=ctx.today.isoformat(),
+        count=len(chosen),
+        done=counts.done,
+        total=counts.total,
+        late=counts.late,
+        blocked=counts.blocked,
+    )
     name = f"readiness-{wave}-{ctx.today.isoformat()}"
     return Reply(summary, files=(_attachment(drawn, name, summary),))
 
@@ -95,8 +118,13 @@ def _burndown(ctx: CommandContext, rollout: Rollout, wave: str) -> Reply:
     if drawn is None:
         return Reply(t("chart.no_events", wave=wave), tone=Tone.WARNING)
     counts = rollout.counts(members(rollout, wave), ctx.today)
-    summary = t("chart.burndown.summary", wave=wave, day=ctx.today.isoformat(),
-                open=counts.total - counts.done, total=counts.total)
+    summary = t(
+        "chart.burndown.summary",
+        wave=wave,
+        day=ctx.today.isoformat(),
+        open=counts.total - counts.done,
+        total=counts.total,
+    )
     name = f"burndown-{wave}-{ctx.today.isoformat()}"
     return Reply(summary, files=(_attachment(drawn, name, summary),))
 
@@ -109,9 +137,15 @@ def _graph(ctx: CommandContext, words: list[str]) -> Reply:
     drawn = graph_chart(rollout, municipality, ctx.today)
     views = rollout.views(rollout.task_keys([municipality], include_system=False), ctx.today)
     chain, days = critical_chain(rollout, [v.key for v in views if not v.finished])
-    summary = t("chart.graph.summary", name=municipality.name, day=ctx.today.isoformat(),
-                tasks=len(views), open=sum(not v.finished for v in views),
-                blocked=sum(v.state.status == Status.BLOCKED for v in views), days=days,
-                chain=" → ".join(k.ref for k in chain) or "—")
+    summary = t(
+        "chart.graph.summary",
+        name=municipality.name,
+        day=ctx.today.isoformat(),
+        tasks=len(views),
+        open=sum(not v.finished for v in views),
+        blocked=sum(v.state.status == Status.BLOCKED for v in views),
+        days=days,
+        chain=" → ".join(k.ref for k in chain) or "—",
+    )
     name = f"graph-{municipality.slug}-{ctx.today.isoformat()}"
     return Reply(summary, files=(_attachment(drawn, name, summary),))

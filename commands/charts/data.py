@@ -19,8 +19,16 @@ from rollout.model import Municipality, Status, TaskKey, TaskState
 from rollout.status import Counts, Rollout, TaskView
 from storage.ports import TaskEvent
 
-__all__ = ["STATES", "BurndownSeries", "DependencyPicture", "ReadinessGrid", "burndown_series",
-           "cell_state", "dependency_picture", "readiness_grid"]
+__all__ = [
+    "STATES",
+    "BurndownSeries",
+    "DependencyPicture",
+    "ReadinessGrid",
+    "burndown_series",
+    "cell_state",
+    "dependency_picture",
+    "readiness_grid",
+]
 
 _COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 
@@ -59,12 +67,15 @@ class ReadinessGrid:
     required: frozenset[tuple[int, int]]  # (row, column) of the gate's required instances
 
 
-def readiness_grid(rollout: Rollout, members: Sequence[Municipality], wave: str,
-                   today: date) -> ReadinessGrid:
+def readiness_grid(
+    rollout: Rollout, members: Sequence[Municipality], wave: str, today: date
+) -> ReadinessGrid:
     """Every member's own tasks on ``today``, and which of them the wave's next gate needs."""
     plan = rollout.graph.plan
-    refs = sorted({k.ref for m in members for k in rollout.task_keys([m], include_system=False)},
-                  key=lambda ref: (plan.phases[plan.task(ref).phase].order, ref))
+    refs = sorted(
+        {k.ref for m in members for k in rollout.task_keys([m], include_system=False)},
+        key=lambda ref: (plan.phases[plan.task(ref).phase].order, ref),
+    )
     column = {ref: i for i, ref in enumerate(refs)}
     gate = next_gate(rollout, wave, today)
     cells: list[tuple[str, ...]] = []
@@ -77,8 +88,9 @@ def readiness_grid(rollout: Rollout, members: Sequence[Municipality], wave: str,
             worst[view.key.ref] = state if old is None else min(old, state, key=STATES.index)
         cells.append(tuple(worst.get(ref, "") for ref in refs))
         if gate is not None:
-            required.update((row, column[k.ref]) for k in required_keys(rollout, municipality, gate)
-                            if k.ref in column)
+            required.update(
+                (row, column[k.ref]) for k in required_keys(rollout, municipality, gate) if k.ref in column
+            )
     phases: list[tuple[str, int]] = []
     for ref in refs:
         phase = plan.task(ref).phase
@@ -86,9 +98,16 @@ def readiness_grid(rollout: Rollout, members: Sequence[Municipality], wave: str,
             phases[-1] = (phase, phases[-1][1] + 1)
         else:
             phases.append((phase, 1))
-    return ReadinessGrid(wave, gate.gate if gate else None, gate.day if gate else None,
-                         tuple(m.name for m in members), tuple(refs), tuple(phases), tuple(cells),
-                         frozenset(required))
+    return ReadinessGrid(
+        wave,
+        gate.gate if gate else None,
+        gate.day if gate else None,
+        tuple(m.name for m in members),
+        tuple(refs),
+        tuple(phases),
+        tuple(cells),
+        frozenset(required),
+    )
 
 
 @dataclass(frozen=True)
@@ -103,8 +122,9 @@ class BurndownSeries:
     ideal_end: date | None  # the last deadline of these tasks: the ideal line reaches 0 there
 
 
-def burndown_series(rollout: Rollout, members: Sequence[Municipality], wave: str,
-                    events: Iterable[TaskEvent], today: date) -> BurndownSeries | None:
+def burndown_series(
+    rollout: Rollout, members: Sequence[Municipality], wave: str, events: Iterable[TaskEvent], today: date
+) -> BurndownSeries | None:
     """Replay the recorded task events of the members' own tasks day by day; None without any."""
     keys = rollout.task_keys(members, include_system=False)
     wanted = set(keys)
@@ -125,21 +145,34 @@ def burndown_series(rollout: Rollout, members: Sequence[Municipality], wave: str
     if days[-1] < today:
         days.append(today)
         opened.append(opened[-1])
-    gates = sorted(((g, found.day) for g in gate_ids(rollout)
-                    if (found := gate_date(rollout, g, wave)) is not None), key=lambda x: x[1])
+    gates = sorted(
+        ((g, found.day) for g in gate_ids(rollout) if (found := gate_date(rollout, g, wave)) is not None),
+        key=lambda x: x[1],
+    )
     deadlines = [d.day for k in keys if (d := rollout.deadline(k)) is not None]
     total = Counts.of(_as_of(rollout, states, keys)).total
-    return BurndownSeries(wave, total, tuple(days), tuple(opened), tuple(gates),
-                          max(deadlines) if deadlines else None)
+    return BurndownSeries(
+        wave, total, tuple(days), tuple(opened), tuple(gates), max(deadlines) if deadlines else None
+    )
 
 
-def _as_of(rollout: Rollout, states: dict[TaskKey, TaskState],
-           keys: list[TaskKey]) -> list[TaskView]:
+def _as_of(rollout: Rollout, states: dict[TaskKey, TaskState], keys: list[TaskKey]) -> list[TaskView]:
     """Views of ``keys`` with the replayed states: only what counting needs (state and
     alternatives); the counting itself is Counts.of, the one rule."""
     then = Rollout(rollout.graph, rollout.municipalities, states)
-    return [TaskView(k, rollout.graph.task(k.ref), None, then.state(k), None, (), None,
-                     alternatives=rollout.boxes.alternatives(k)) for k in keys]
+    return [
+        TaskView(
+            k,
+            rollout.graph.task(k.ref),
+            None,
+            then.state(k),
+            None,
+            (),
+            None,
+            alternatives=rollout.boxes.alternatives(k),
+        )
+        for k in keys
+    ]
 
 
 def _open(rollout: Rollout, states: dict[TaskKey, TaskState]) -> int:
@@ -158,8 +191,7 @@ class DependencyPicture:
     chain_days: int
 
 
-def dependency_picture(rollout: Rollout, municipality: Municipality,
-                       today: date) -> DependencyPicture:
+def dependency_picture(rollout: Rollout, municipality: Municipality, today: date) -> DependencyPicture:
     """The municipality's own tasks and what waits on what, its longest open chain marked."""
     keys = rollout.task_keys([municipality], include_system=False)
     index = {k: i for i, k in enumerate(keys)}

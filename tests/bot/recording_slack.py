@@ -18,8 +18,9 @@ class RecordingSlack(FakeSlack):
     script: dict[str, list[tuple[int, int | None, str]]] = field(default_factory=dict)
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
-    def answer_next(self, method: str, status: int, *, retry_after: int | None = None,
-                    error: str = "") -> None:
+    def answer_next(
+        self, method: str, status: int, *, retry_after: int | None = None, error: str = ""
+    ) -> None:
         """Answer the next call of ``method`` with this HTTP status and ``ok: false`` (queued in
         order); ``error`` defaults to what Slack says for that status."""
         self.script.setdefault(method, []).append((status, retry_after, error))
@@ -30,15 +31,22 @@ class RecordingSlack(FakeSlack):
             queue = self.script.get(method) or []
             scripted = queue.pop(0) if queue else None
             if scripted is not None:
-                self.calls.append(Call(method, request.path, dict(request.headers.items()),
-                                       dict(parse_qsl(raw)), scripted[0]))
+                self.calls.append(
+                    Call(
+                        method, request.path, dict(request.headers.items()), dict(parse_qsl(raw)), scripted[0]
+                    )
+                )
         if scripted is None:
             super().handle(request, raw)
             return
         status, after, error = scripted
         error = error or ("ratelimited" if status == 429 else "internal_error")
-        self._send(request, status, {"ok": False, "error": error},
-                   {"Retry-After": str(after)} if after is not None else None)
+        self._send(
+            request,
+            status,
+            {"ok": False, "error": error},
+            {"Retry-After": str(after)} if after is not None else None,
+        )
 
     def _answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
         if method == "conversations.history":
@@ -46,26 +54,36 @@ class RecordingSlack(FakeSlack):
                 messages = list(self.history.get(str(body.get("channel")), []))
             full = str(body.get("include_all_metadata", "")).lower() in ("1", "true")
             limit = int(body.get("limit") or 100)
-            return {"ok": True, "messages": [m if full else {k: v for k, v in m.items()
-                                                            if k != "metadata"}
-                                             for m in messages[:limit]]}
+            return {
+                "ok": True,
+                "messages": [
+                    m if full else {k: v for k, v in m.items() if k != "metadata"} for m in messages[:limit]
+                ],
+            }
         answer = super()._answer(method, body)
         if method == "chat.postMessage" and answer.get("ok"):
             channel = str(body.get("channel"))
             if channel[:1] in ("U", "W"):  # a post to a user lands in their DM (conversations.open)
                 channel = "D" + channel[1:]
             with self.lock:
-                self.history.setdefault(channel, []).insert(0, {
-                    "type": "message", "ts": answer["ts"], "text": body.get("text"),
-                    "metadata": body.get("metadata")})
+                self.history.setdefault(channel, []).insert(
+                    0,
+                    {
+                        "type": "message",
+                        "ts": answer["ts"],
+                        "text": body.get("text"),
+                        "metadata": body.get("metadata"),
+                    },
+                )
         return answer
 
     # -- reading ---------------------------------------------------------------------------------
 
     def posted(self, channel: str | None = None) -> list[dict[str, Any]]:
         """Bodies of accepted chat.postMessage calls, in arrival order."""
-        return [c.body for c in self.of("chat.postMessage")
-                if channel is None or c.body.get("channel") == channel]
+        return [
+            c.body for c in self.of("chat.postMessage") if channel is None or c.body.get("channel") == channel
+        ]
 
     def posted_keys(self, channel: str | None = None) -> list[str]:
         return [b["metadata"]["event_payload"]["key"] for b in self.posted(channel)]

@@ -71,9 +71,13 @@ def main() -> int:
     notifier = CrashingNotifier(client, args.crash)
     leadership = Follower(engine) if args.no_lock else Leadership(engine)
     ahead = timedelta(seconds=args.wall_ahead_seconds)
-    sweeper = Sweeper(runtime, {"slack": notifier}, config=SweepConfig(
-        min_interval=0, lease=timedelta(seconds=args.lease_seconds)),
-                      leadership=leadership, wall=lambda: SystemClock().now() + ahead)
+    sweeper = Sweeper(
+        runtime,
+        {"slack": notifier},
+        config=SweepConfig(min_interval=0, lease=timedelta(seconds=args.lease_seconds)),
+        leadership=leadership,
+        wall=lambda: SystemClock().now() + ahead,
+    )
     moment, end = args.start, args.end or args.start
     while moment <= end:
         clock.moment = moment

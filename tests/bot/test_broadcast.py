@@ -22,11 +22,21 @@ from tests.bot.recording_slack import RecordingSlack
 from tests.bot.test_scheduler import AARHUS, SEEDED, at, runtime_on, seed, sweeper
 
 LIVE = re.compile(r"@(here|channel|everyone)|<!(here|channel|everyone|subteam)", re.IGNORECASE)
-HOSTILE = ["@here@here", "@channel!", "<!everyone>", "@everyone's", "@HERE", "<!subteam^S0123>",
-           "<!here|here>", "&lt;!channel&gt;", "@@here", "x@channelx", "<!channel>@here"]
+HOSTILE = [
+    "@here@here",
+    "@channel!",
+    "<!everyone>",
+    "@everyone's",
+    "@HERE",
+    "<!subteam^S0123>",
+    "<!here|here>",
+    "&lt;!channel&gt;",
+    "@@here",
+    "x@channelx",
+    "<!channel>@here",
+]
 
-_PIECES = st.lists(st.sampled_from(HOSTILE) | st.text(max_size=8), min_size=1, max_size=6
-                   ).map("".join)
+_PIECES = st.lists(st.sampled_from(HOSTILE) | st.text(max_size=8), min_size=1, max_size=6).map("".join)
 
 
 def _live(rendered: object) -> list[str]:
@@ -35,10 +45,24 @@ def _live(rendered: object) -> list[str]:
 
 def _reply(text: str) -> Reply:
     ask = Action(text, f"block A/TS213 {text}", needs_reason=True)
-    task = TaskLine(key="A/TS213@751", deadline=None, code=text, title=text, municipality=text,
-                    owner=text, deadline_note=text, state=text, detail=text, actions=(ask,))
-    return Reply(text, (Section(title=text, lines=(text, text), tasks=(task,)),),
-                 actions=(Action(text, "help"),), footer=text)
+    task = TaskLine(
+        key="A/TS213@751",
+        deadline=None,
+        code=text,
+        title=text,
+        municipality=text,
+        owner=text,
+        deadline_note=text,
+        state=text,
+        detail=text,
+        actions=(ask,),
+    )
+    return Reply(
+        text,
+        (Section(title=text, lines=(text, text), tasks=(task,)),),
+        actions=(Action(text, "help"),),
+        footer=text,
+    )
 
 
 @settings(max_examples=100, deadline=None)
@@ -91,5 +115,4 @@ def test_a_reminder_naming_a_hostile_municipality_broadcasts_nothing(tmp_path: P
     finally:
         fake.stop()
     assert any("everyone" in json.dumps(p) for p in posted)  # the name did reach the posts
-    assert [_live({"text": p.get("text"), "blocks": p.get("blocks")}) for p in posted
-            ] == [[] for _ in posted]
+    assert [_live({"text": p.get("text"), "blocks": p.get("blocks")}) for p in posted] == [[] for _ in posted]

@@ -14,7 +14,8 @@ from storage.repository import SqlRolloutStore
 
 
 def test_db_upgrade_brings_a_new_database_to_the_newest_schema(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     url = f"sqlite:///{tmp_path / 'new.db'}"
     assert main(["db", "upgrade", "--db", url]) == 0
     assert "schema is up to date" in capsys.readouterr().out
@@ -22,7 +23,8 @@ def test_db_upgrade_brings_a_new_database_to_the_newest_schema(
 
 
 def test_roster_import_from_csv_places_municipalities_in_waves(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     url = f"sqlite:///{tmp_path / 'r.db'}"
     roster = tmp_path / "roster.csv"
     roster.write_text("code,wave,bookkeeping_supplier\n751,P2,KMD\n101,K91,\n", encoding="utf-8")
@@ -45,12 +47,16 @@ def test_roster_import_again_moves_a_municipality_and_records_the_move(tmp_path:
     assert [(m.from_wave, m.to_wave) for m in moves] == [(None, "P2"), ("P2", "K91")]
 
 
-@pytest.mark.parametrize("content, message", [
-    ("code,wave\n999,P2\n", "unknown municipality code '999'"),
-    ("code,wave\n751,P7\n", "unknown wave 'P7'"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("code,wave\n999,P2\n", "unknown municipality code '999'"),
+        ("code,wave\n751,P7\n", "unknown wave 'P7'"),
+    ],
+)
 def test_a_bad_roster_is_refused_and_changes_nothing(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, message: str) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, message: str
+) -> None:
     url = f"sqlite:///{tmp_path / 'r.db'}"
     roster = tmp_path / "roster.csv"
     roster.write_text(content, encoding="utf-8")
@@ -66,7 +72,8 @@ def test_console_refuses_a_bad_date(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_the_first_admin_is_registered_from_the_command_line(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from storage.people import SqlPeopleStore
 
     url = f"sqlite:///{tmp_path / 'a.db'}"
@@ -101,15 +108,17 @@ def test_a_supplier_change_by_roster_import_shows_in_history(tmp_path: Path) -> 
     main(["roster", "import", str(roster), "--db", url])
     out = io.StringIO()
     from bot.clock import SystemClock
-    session = ConsoleSession(open_runtime(Settings(database_url=url), SystemClock()),
-                             Actor("anna", "Anna", is_admin=True), out=out)
+
+    session = ConsoleSession(
+        open_runtime(Settings(database_url=url), SystemClock()), Actor("anna", "Anna", is_admin=True), out=out
+    )
     session.handle("history aarhus")
     assert "debtor_supplier – → KMD (by cli, cli)" in out.getvalue()
 
 
 def test_under_today_a_change_is_recorded_on_the_replayed_day(
-        tmp_path: Path, demo_template: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, demo_template: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import io
     import shutil
 
@@ -118,9 +127,10 @@ def test_under_today_a_change_is_recorded_on_the_replayed_day(
     monkeypatch.setattr("sys.stdin", io.StringIO("done A/TS213 aarhus\nhistory aarhus\n"))
     assert main(["console", "--db", url, "--today", "2020-01-21"]) == 0
     out = capsys.readouterr().out
-    history = out[out.index("History: Aarhus"):].splitlines()
+    history = out[out.index("History: Aarhus") :].splitlines()
     newest = history[1].strip()
     assert newest.startswith("2020-01-21 ") and newest.endswith(
-        "console-admin (console): A/TS213 Aarhus to do → done"), newest
+        "console-admin (console): A/TS213 Aarhus to do → done"
+    ), newest
     events = SqlRolloutStore(make_engine(url)).events(municipality=751, limit=1)
     assert events[0].at.astimezone(COPENHAGEN).date().isoformat() == "2020-01-21"

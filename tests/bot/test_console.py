@@ -44,11 +44,14 @@ def chat(demo_runtime: Runtime) -> Chat:
 def test_next_aarhus_lists_what_can_start_with_owner_and_deadline(chat: Chat) -> None:
     reply = chat.say("/sf1590 next aarhus")
     assert "Aarhus (P2): 4 tasks can start now, 1 of them late" in reply
-    assert ("A/TS213 Bestilling af abonnement på Sortiment — Aarhus — "
-            "Leverandør af bogføringssystemet") in reply
+    assert (
+        "A/TS213 Bestilling af abonnement på Sortiment — Aarhus — Leverandør af bogføringssystemet"
+    ) in reply
     # TS200 waits on it and is due 2019-10-22 (the PVT it leads to is due 2019-10-24)
-    assert ("due 2019-10-18 (needed by A/TS200, due 2019-10-22; printed 2019-10-25 for GATE, "
-            "unconfirmed), 95 days late") in reply
+    assert (
+        "due 2019-10-18 (needed by A/TS200, due 2019-10-22; printed 2019-10-25 for GATE, "
+        "unconfirmed), 95 days late"
+    ) in reply
     assert "A/TS200 Gennemføre" not in reply  # it waits on A/TS213: not listed to start
 
 
@@ -60,7 +63,11 @@ def test_done_marks_the_open_one_and_says_what_it_unblocked(chat: Chat) -> None:
     assert "A/TS200" in chat.say("next aarhus")
     (event,) = chat.runtime.store.events(municipality=751, limit=1)
     assert (event.key, event.new.status, event.actor, event.source) == (
-        TaskKey("A/TS213", 751), Status.DONE, "anna", "console")
+        TaskKey("A/TS213", 751),
+        Status.DONE,
+        "anna",
+        "console",
+    )
 
 
 def test_marking_done_twice_is_harmless_and_says_so(chat: Chat) -> None:
@@ -126,19 +133,22 @@ def test_names_match_without_regard_to_case_and_danish_letters(chat: Chat) -> No
     assert "Helsingør (P1)" in chat.say("status helsingoer")
 
 
-@pytest.mark.parametrize("line, expected", [
-    ("frobnicate", "I don't know the command `frobnicate`"),
-    ("nxt aarhus", "Did you mean `next`?"),
-    ("next aarhuss", "Did you mean `Aarhus`?"),
-    ("done TS999 aarhus", "There is no task `TS999`"),
-    ("done TS21 aarhus", "Did you mean"),
-    ("done TS213 aarhus\x07", "control characters"),
-    ("block A/TS213 aarhus " + "x" * 400, "too long"),
-    ("block A/TS213 aarhus", "needs a reason"),
-    ("gate KP-9 P2", "There is no gate `KP-9`"),
-    ("gate KP-3 P9", "There is no wave `P9`"),
-    ("done TS213 randers", "means different tasks in different diagrams"),
-])
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        ("frobnicate", "I don't know the command `frobnicate`"),
+        ("nxt aarhus", "Did you mean `next`?"),
+        ("next aarhuss", "Did you mean `Aarhus`?"),
+        ("done TS999 aarhus", "There is no task `TS999`"),
+        ("done TS21 aarhus", "Did you mean"),
+        ("done TS213 aarhus\x07", "control characters"),
+        ("block A/TS213 aarhus " + "x" * 400, "too long"),
+        ("block A/TS213 aarhus", "needs a reason"),
+        ("gate KP-9 P2", "There is no gate `KP-9`"),
+        ("gate KP-3 P9", "There is no wave `P9`"),
+        ("done TS213 randers", "means different tasks in different diagrams"),
+    ],
+)
 def test_bad_input_gets_a_clear_reply_and_changes_nothing(chat: Chat, line: str, expected: str) -> None:
     before = chat.events()
     reply = chat.say(line)
@@ -180,8 +190,11 @@ def test_every_command_is_in_the_readme() -> None:
 
 
 def test_long_lists_are_cut_with_a_count_and_a_more_button(chat: Chat) -> None:
-    reply = chat.runtime.run(__import__("commands.context", fromlist=["Invocation"]).Invocation(
-        "next K91", Actor("anna", "Anna", is_admin=True), "console"))
+    reply = chat.runtime.run(
+        __import__("commands.context", fromlist=["Invocation"]).Invocation(
+            "next K91", Actor("anna", "Anna", is_admin=True), "console"
+        )
+    )
     by_task, by_municipality = reply.sections
     assert len(by_task.tasks) == 8 and by_task.hidden > 0
     assert by_task.more is not None and by_task.more.command == "next K91 page:2"
@@ -192,10 +205,22 @@ def test_long_lists_are_cut_with_a_count_and_a_more_button(chat: Chat) -> None:
 
 def test_piped_demo_answers_both_questions_and_exits_0(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "console", "--db", f"sqlite:///{tmp_path / 'd.db'}",
-         "--today", "2020-01-21"],
-        input="/sf1590 next aarhus\n/sf1590 gate KP-3 P2\n", capture_output=True, text=True,
-        cwd=ROOT, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "console",
+            "--db",
+            f"sqlite:///{tmp_path / 'd.db'}",
+            "--today",
+            "2020-01-21",
+        ],
+        input="/sf1590 next aarhus\n/sf1590 gate KP-3 P2\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert "loaded the sf1590 plan and the demo roster (98 municipalities" in result.stdout
     assert "Aarhus (P2): 4 tasks can start now" in result.stdout
@@ -221,11 +246,12 @@ def test_reopening_an_a_service_agreement_changes_a_s_control_answer(chat: Chat)
     assert "✓ B/KONTROL-1 1) Er abon. Gennemført? 4/4 done" in reply  # B's answers unchanged
 
 
-def test_a_task_that_waits_is_not_called_late_and_shows_where_its_date_comes_from(
-        chat: Chat) -> None:
+def test_a_task_that_waits_is_not_called_late_and_shows_where_its_date_comes_from(chat: Chat) -> None:
     reply = chat.say("show TS107 randers")
-    assert ("B/TS107 Randers: to do; due 2019-09-25 (needed by B/TS108, due 2019-09-27; "
-            "printed 2019-09-27 for GATE, likely), waiting on 1 earlier task") in reply
+    assert (
+        "B/TS107 Randers: to do; due 2019-09-25 (needed by B/TS108, due 2019-09-27; "
+        "printed 2019-09-27 for GATE, likely), waiting on 1 earlier task"
+    ) in reply
     assert "late" not in reply
     assert "B/TS107" not in chat.say("next randers")
 
@@ -281,8 +307,7 @@ def test_only_admins_move_municipalities(demo_runtime: Runtime) -> None:
 
 def test_answers_in_danish_when_asked(demo_runtime: Runtime) -> None:
     out = io.StringIO()
-    session = ConsoleSession(demo_runtime, Actor("anna", "Anna", is_admin=True), out=out,
-                             language="da")
+    session = ConsoleSession(demo_runtime, Actor("anna", "Anna", is_admin=True), out=out, language="da")
     session.handle("next aarhus")
     assert "Aarhus (P2): 4 opgaver kan startes nu, heraf 1 over fristen" in out.getvalue()
     assert "[1] Udført" in out.getvalue()

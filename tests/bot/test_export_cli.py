@@ -25,10 +25,10 @@ def demo_url(tmp_path: Path, demo_template: Path) -> str:
 
 
 def test_the_cli_writes_the_calendar_of_a_wave_to_the_file_asked_for(
-        tmp_path: Path, demo_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, demo_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "p2.ics"
-    assert main(["export", "ics", "P2", "--out", str(out), "--db", demo_url,
-                 "--today", "2020-03-20"]) == 0
+    assert main(["export", "ics", "P2", "--out", str(out), "--db", demo_url, "--today", "2020-03-20"]) == 0
     events = Calendar.from_ical(out.read_bytes()).walk("VEVENT")
     assert "gate-KP-3-P2@sf1590" in {str(e["UID"]) for e in events}
     assert f"(events: {len(events)})" in capsys.readouterr().out
@@ -36,7 +36,8 @@ def test_the_cli_writes_the_calendar_of_a_wave_to_the_file_asked_for(
 
 
 def test_the_cli_refuses_an_unknown_target_and_writes_nothing(
-        tmp_path: Path, demo_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, demo_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "x.csv"
     assert main(["export", "csv", "K19", "--out", str(out), "--db", demo_url]) == 2
     err = capsys.readouterr().err
@@ -45,12 +46,12 @@ def test_the_cli_refuses_an_unknown_target_and_writes_nothing(
 
 
 def test_the_console_writes_each_file_to_its_folder_and_prints_the_path(
-        tmp_path: Path, demo_url: str) -> None:
+    tmp_path: Path, demo_url: str
+) -> None:
     runtime = open_runtime(Settings(database_url=demo_url), FixedClock.at(date(2020, 3, 20)))
     out = io.StringIO()
     folder = tmp_path / "files"
-    session = ConsoleSession(runtime, Actor("anna", "Anna", is_admin=True), out=out,
-                             files_dir=folder)
+    session = ConsoleSession(runtime, Actor("anna", "Anna", is_admin=True), out=out, files_dir=folder)
     session.handle("export history P2")
     written = folder / "sf1590-history-P2-2020-03-20.csv"
     assert f"File: {written.resolve()}" in out.getvalue()

@@ -19,8 +19,12 @@ from commands.reply import Attachment
 from storage.files import SqlFileStore
 from tests.asgi_server import serve
 
-CSV = Attachment("sf1590-tasks-K91-2020-03-20.csv", "text/csv", "Kode,Titel\nA/TS213,Æble\n".encode(),
-                 title="Tasks of wave K91")
+CSV = Attachment(
+    "sf1590-tasks-K91-2020-03-20.csv",
+    "text/csv",
+    "Kode,Titel\nA/TS213,Æble\n".encode(),
+    title="Tasks of wave K91",
+)
 
 
 @pytest.fixture
@@ -58,8 +62,7 @@ def test_a_good_link_gets_the_bytes_as_a_download(links: FileLinks) -> None:
     assert response.headers["x-content-type-options"] == "nosniff"
 
 
-def test_a_wrong_missing_or_tampered_signature_gets_403_and_nothing_else(
-        links: FileLinks) -> None:
+def test_a_wrong_missing_or_tampered_signature_gets_403_and_nothing_else(links: FileLinks) -> None:
     url = links.publish(CSV).url
     sig = parse_qs(urlsplit(url).query)["sig"][0]
     expires = int(parse_qs(urlsplit(url).query)["expires"][0])
@@ -90,7 +93,8 @@ def test_a_link_expires_after_24_hours(links: FileLinks, clock: FixedClock) -> N
 
 
 def test_another_replica_on_the_same_database_serves_the_link(
-        links: FileLinks, engine: Engine, clock: FixedClock) -> None:
+    links: FileLinks, engine: Engine, clock: FixedClock
+) -> None:
     url = links.publish(CSV).url
     replica = file_links(SqlFileStore(engine), clock, {})  # the key made once per database
     for base in serve(web_app(routes(replica))):
@@ -99,7 +103,8 @@ def test_another_replica_on_the_same_database_serves_the_link(
 
 
 def test_a_configured_secret_signs_instead_and_a_link_of_another_key_is_refused(
-        links: FileLinks, engine: Engine, clock: FixedClock) -> None:
+    links: FileLinks, engine: Engine, clock: FixedClock
+) -> None:
     other = file_links(SqlFileStore(engine), clock, {"SF1590_FILES_SECRET": "s3cret-of-ops"})
     assert other.key != links.key
     minted_elsewhere = other.publish(CSV).url.removeprefix(other.base_url)

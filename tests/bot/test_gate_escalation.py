@@ -14,18 +14,25 @@ __all__ = ["fake", "runtime"]  # the scheduler test's fixtures, used here
 
 
 def test_a_gate_no_go_is_sent_to_the_wave_channel_and_its_manager_once(
-        runtime: Runtime, fake: RecordingSlack) -> None:
-    SqlPeopleStore(runtime.engine).register("slack", "U0MGR", Person(
-        "mia", "Mia Manager", manages=frozenset({"P2"})), change=Change("test", "test", SEEDED))
+    runtime: Runtime, fake: RecordingSlack
+) -> None:
+    SqlPeopleStore(runtime.engine).register(
+        "slack",
+        "U0MGR",
+        Person("mia", "Mia Manager", manages=frozenset({"P2"})),
+        change=Change("test", "test", SEEDED),
+    )
     sweep = sweeper(runtime, fake)
     runtime.clock = FixedClock(at("2020-01-22", 14))
-    reply = runtime.run(Invocation("decide gate P2 aarhus no-go -- rapport v1 ikke parat",
-                                   ADMIN, "console"))
+    reply = runtime.run(Invocation("decide gate P2 aarhus no-go -- rapport v1 ikke parat", ADMIN, "console"))
     assert reply.changed and "Escalated to the managers of P2" in reply.text_lines()[1]
     sweep.sweep(at("2020-01-22", 14, 5))
     for address in ("U0MGR", "C0P2"):
-        (sent,) = [b for b in fake.posted() if b["channel"] == address
-                   and b["metadata"]["event_payload"]["key"].startswith("escalation|")]
+        (sent,) = [
+            b
+            for b in fake.posted()
+            if b["channel"] == address and b["metadata"]["event_payload"]["key"].startswith("escalation|")
+        ]
         assert "Aarhus needs a decision after GATE" in texts(sent)
         assert "rapport v1 ikke parat" in texts(sent) and "Sent late" not in texts(sent)
     sweep.sweep(at("2020-01-23"))

@@ -33,7 +33,8 @@ def _say(session: tuple[ConsoleSession, io.StringIO], line: str) -> str:
 
 @pytest.mark.parametrize("word", ["²", HUGE, "-1", "0", "1.5", "٣", "99"])
 def test_clicking_a_button_that_is_not_a_number_on_screen_says_so_and_the_session_goes_on(
-        session: tuple[ConsoleSession, io.StringIO], word: str) -> None:
+    session: tuple[ConsoleSession, io.StringIO], word: str
+) -> None:
     _say(session, "next aarhus")
     reply = _say(session, f"click {word}")
     assert "There is no button" in reply and "Buttons 1–" in reply
@@ -41,11 +42,23 @@ def test_clicking_a_button_that_is_not_a_number_on_screen_says_so_and_the_sessio
     assert "A/TS213 Aarhus: to do → done" in _say(session, "click 1")  # still working
 
 
-@pytest.mark.parametrize("line", [f"history {LONG}", f"next page:{LONG}", f"show A/TS213@{LONG}",
-                                  f"done A/TS213@{LONG}", f"status P2 page:{LONG}", f"next {LONG}",
-                                  f"history {HUGE}", f"next page:{HUGE}", f"click {HUGE} why"])
+@pytest.mark.parametrize(
+    "line",
+    [
+        f"history {LONG}",
+        f"next page:{LONG}",
+        f"show A/TS213@{LONG}",
+        f"done A/TS213@{LONG}",
+        f"status P2 page:{LONG}",
+        f"next {LONG}",
+        f"history {HUGE}",
+        f"next page:{HUGE}",
+        f"click {HUGE} why",
+    ],
+)
 def test_huge_numbers_anywhere_get_a_clear_reply_not_an_apology(
-        session: tuple[ConsoleSession, io.StringIO], demo_runtime: Runtime, line: str) -> None:
+    session: tuple[ConsoleSession, io.StringIO], demo_runtime: Runtime, line: str
+) -> None:
     before = len(demo_runtime.store.events(limit=10_000))
     reply = _say(session, line)
     assert reply.strip() and "went wrong on our side" not in reply
@@ -59,13 +72,13 @@ def _remind(runtime: Runtime, text: str) -> tuple[Tone, str]:
 
 @pytest.mark.parametrize("duration", ["999999999d", "0d", "0h", "91d", "13w", f"{LONG}d", "99999999w"])
 def test_a_pause_outside_one_hour_to_90_days_is_refused_with_the_limit(
-        demo_runtime: Runtime, duration: str) -> None:
+    demo_runtime: Runtime, duration: str
+) -> None:
     tone, headline = _remind(demo_runtime, f"remind pause {duration}")
     assert tone is Tone.ERROR
     assert "at least 1 hour, at most 90 days" in headline and "Nothing was changed" in headline
     assert "went wrong" not in headline and len(headline) < 200
-    assert SqlReminderSettings(demo_runtime.engine).channel_settings("slack", "C0P2"
-                                                                     ).paused_until is None
+    assert SqlReminderSettings(demo_runtime.engine).channel_settings("slack", "C0P2").paused_until is None
 
 
 def test_the_longest_pause_is_accepted(demo_runtime: Runtime) -> None:

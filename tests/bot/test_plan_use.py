@@ -26,8 +26,7 @@ def test_ticking_one_code_of_the_joint_test_box_marks_both_with_one_event(chat: 
     assert "A/TS104 Aarhus: to do → done" in reply
     assert "A/TS202 Aarhus follows it: done (one box with A/TS104, ticked there)" in reply
     assert chat.events() == before + 1
-    assert ("A/TS202 Aarhus: done (one box with A/TS104, ticked there)"
-            in chat.say("show A/TS202 aarhus"))
+    assert "A/TS202 Aarhus: done (one box with A/TS104, ticked there)" in chat.say("show A/TS202 aarhus")
     assert "Own tasks: 63/66 done" in chat.say("status aarhus")  # TS213, TS200 and the box
     assert "Aarhus: 3 missing (C/NOCODE-1, C/TS103, C/TS104)" in chat.say("gate KP-3 P2")
     history = chat.say("history aarhus")
@@ -46,13 +45,11 @@ def test_one_alternative_done_settles_the_other_and_readies_what_waits(chat: Cha
     gate = chat.say("gate KP-3 P2")
     assert "Aarhus: 6 missing (A/TS200, A/TS104, A/TS202 +3)" in gate
     assert "A/TS213" not in gate.split("Per-wave control")[0]
-    assert ("A/TS213 Aarhus: not needed (alternative A/TS109-B done)"
-            in chat.say("show A/TS213 aarhus"))
+    assert "A/TS213 Aarhus: not needed (alternative A/TS109-B done)" in chat.say("show A/TS213 aarhus")
     assert "A/TS213" not in chat.say("next aarhus")
 
 
-def test_the_chosen_alternative_stays_required_when_the_other_is_not_applicable(
-        chat: Chat) -> None:
+def test_the_chosen_alternative_stays_required_when_the_other_is_not_applicable(chat: Chat) -> None:
     # The demo's Aarhus subscribes: its manual loading (A/TS109-B) is marked not applicable.
     reply = chat.say("next aarhus")
     assert "A/TS213 Bestilling af abonnement på Sortiment" in reply
@@ -65,8 +62,7 @@ def test_next_klik_lists_only_klik_tasks(chat: Chat) -> None:
     assert "wave P2, [KLIK] tasks only: 1 task can start now" in reply
     assert "A/TS111" in reply and "A/TS213" not in reply
     assert "A/TS213" in chat.say("next P2")
-    assert "Aarhus (P2), [KLIK] tasks only: nothing can start right now." in chat.say(
-        "next aarhus KLIK")
+    assert "Aarhus (P2), [KLIK] tasks only: nothing can start right now." in chat.say("next aarhus KLIK")
 
 
 def test_show_gives_the_remarks_of_the_task_s_page(chat: Chat) -> None:
@@ -81,8 +77,9 @@ def test_wave_gives_the_general_remarks_and_the_open_questions(chat: Chat) -> No
     assert "B: Spørgsmål til KSD vedr. produktionssætning skal skrives til ksd@kombit.dk" in reply
     assert "B: Serviceaftaler: Der skal i alt oprettes 4 serviceaftaler per kommune." in reply
     assert "Open questions (Opmærksomhedspunkter)" in reply
-    assert ("B: Hvilke aktiviteter har leverandøren af bogføringssystemet i lukkevinduet? "
-            "(about KP-3)") in reply
+    assert (
+        "B: Hvilke aktiviteter har leverandøren af bogføringssystemet i lukkevinduet? (about KP-3)"
+    ) in reply
     gate = chat.say("gate KP-3 P2")
     assert "Hvilke af disse aktiviteter er kommuner med forvaltningsansvar" in gate
     assert "lukkevinduet" not in chat.say("gate KP-4 P2")
@@ -109,8 +106,7 @@ def test_the_generic_page_is_readable_but_not_tracked(chat: Chat) -> None:
 
 def test_remarks_and_questions_in_danish(demo_runtime: Runtime) -> None:
     out = io.StringIO()
-    session = ConsoleSession(demo_runtime, Actor("anna", "Anna", is_admin=True), out=out,
-                             language="da")
+    session = ConsoleSession(demo_runtime, Actor("anna", "Anna", is_admin=True), out=out, language="da")
     session.handle("wave P2")
     assert "Generelle bemærkninger" in out.getvalue()
     assert "Opmærksomhedspunkter (åbne spørgsmål)" in out.getvalue()

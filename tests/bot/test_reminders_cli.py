@@ -35,36 +35,44 @@ def seeded(db: str) -> str:
     return db
 
 
-def test_channel_link_links_a_wave_without_opening_slack(db: str, capsys: pytest.CaptureFixture[str]
-                                                          ) -> None:
+def test_channel_link_links_a_wave_without_opening_slack(db: str, capsys: pytest.CaptureFixture[str]) -> None:
     seeded(db)
     assert "C0123 now follows wave P2" in capsys.readouterr().out
     assert SqlPeopleStore(make_engine(db)).channel_wave("slack", "C0123") == "P2"
     assert main(["channel", "link", "P9", "--slack", "C0123", "--db", db]) == 2
 
 
-def test_preview_prints_each_day_without_sending(db: str, capsys: pytest.CaptureFixture[str],
-                                                 fake: RecordingSlack) -> None:  # noqa: F811
+def test_preview_prints_each_day_without_sending(
+    db: str,
+    capsys: pytest.CaptureFixture[str],
+    fake: RecordingSlack,  # noqa: F811 - the fixture imported above
+) -> None:
     seeded(db)
     capsys.readouterr()
-    assert main(["reminders", "preview", "--wave", "P2", "--today", "2020-01-21", "--days", "6",
-                 "--db", db]) == 0
+    assert (
+        main(["reminders", "preview", "--wave", "P2", "--today", "2020-01-21", "--days", "6", "--db", db])
+        == 0
+    )
     out = capsys.readouterr().out
     assert "2020-01-21 Tue:" in out and "message(s)" in out
     assert "KP-3 Go/no-go for P2 on 2020-01-28: 5 working days left" in out
     assert "2020-01-25 Sat: nothing (weekend)" in out
     assert "slack:C0123" in out
     assert fake.calls == []
-    main(["reminders", "preview", "--wave", "P2", "--today", "2020-01-21", "--days", "1", "--full",
-          "--db", db])
+    main(
+        ["reminders", "preview", "--wave", "P2", "--today", "2020-01-21", "--days", "1", "--full", "--db", db]
+    )
     assert "Aarhus: lacks" in capsys.readouterr().out
     main(["reminders", "preview", "--today", "2019-12-24", "--days", "1", "--db", db])
     assert "2019-12-24 Tue: nothing (Juleaftensdag)" in capsys.readouterr().out
 
 
-def test_send_runs_one_sweep_through_the_outbox(db: str, capsys: pytest.CaptureFixture[str],
-                                                fake: RecordingSlack,  # noqa: F811
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_send_runs_one_sweep_through_the_outbox(
+    db: str,
+    capsys: pytest.CaptureFixture[str],
+    fake: RecordingSlack,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     seeded(db)
     monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
     assert main(["reminders", "send", "--now", "2020-01-21T08:05", "--db", db]) == 2
@@ -79,13 +87,25 @@ def test_send_runs_one_sweep_through_the_outbox(db: str, capsys: pytest.CaptureF
     assert " 0 sent" in capsys.readouterr().out and len(fake.posted("C0123")) == sent
 
 
-def test_the_scheduler_process_ticks_and_stops_on_sigterm(db: str, fake: RecordingSlack  # noqa: F811
-                                                          ) -> None:
+def test_the_scheduler_process_ticks_and_stops_on_sigterm(
+    db: str,
+    fake: RecordingSlack,  # noqa: F811
+) -> None:
     seeded(db)
-    env = {**os.environ, "DATABASE_URL": db, "SLACK_BOT_TOKEN": "xoxb-test",
-           "SLACK_API_URL": f"{fake.url}/api/", "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "scheduler", "--every", "1"],
-                            cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+    env = {
+        **os.environ,
+        "DATABASE_URL": db,
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_API_URL": f"{fake.url}/api/",
+        "PYTHONPATH": str(ROOT),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "scheduler", "--every", "1"],
+        cwd=ROOT,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     err = StderrLines(proc)
     try:
         err.wait_for("executed successfully", count=2, timeout=60)  # two ticks, then stop it
@@ -130,13 +150,16 @@ class StderrLines:
         return "".join(self.seen)
 
 
-def test_reminders_speak_danish_when_the_bot_does(db: str, capsys: pytest.CaptureFixture[str],
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_reminders_speak_danish_when_the_bot_does(
+    db: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     seeded(db)
     capsys.readouterr()
     monkeypatch.setenv("SF1590_LANGUAGE", "da")
-    assert main(["reminders", "preview", "--wave", "P2", "--today", "2020-01-21", "--days", "1",
-                 "--db", db]) == 0
+    assert (
+        main(["reminders", "preview", "--wave", "P2", "--today", "2020-01-21", "--days", "1", "--db", db])
+        == 0
+    )
     out = capsys.readouterr().out
     assert "KP-3 Go/no-go for P2 den 2020-01-28: 5 arbejdsdage tilbage" in out
     assert "Godmorgen, P2: tirsdag 2020-01-21" in out

@@ -21,9 +21,11 @@ def chat(demo_runtime: Runtime) -> Chat:
 
 def test_next_p2_lists_the_conversion_with_its_owner_and_deadline(chat: Chat) -> None:
     reply = chat.say("next P2")
-    assert ("R/KONV Konvertering og godkendelse — wave P2 — KSD – fagsystemet, drevet af KMD "
-            "for KOMBIT — ≈ due 2020-01-24 (needed by R/MARKER, due 2020-01-28; printed "
-            "2020-01-28 for KP-3, likely), 3 working days left — in progress") in reply
+    assert (
+        "R/KONV Konvertering og godkendelse — wave P2 — KSD – fagsystemet, drevet af KMD "
+        "for KOMBIT — ≈ due 2020-01-24 (needed by R/MARKER, due 2020-01-28; printed "
+        "2020-01-28 for KP-3, likely), 3 working days left — in progress"
+    ) in reply
     assert "R/MARKER Marker" not in reply  # it waits on the conversion
 
 
@@ -44,32 +46,35 @@ def test_done_for_the_wave_records_one_event_and_names_what_it_unblocked(chat: C
     assert "Now ready (1):" in reply and "R/MARKER wave P2 — Marker konv." in reply
     assert chat.events() == before + 1
     (event,) = chat.runtime.store.events(limit=1)
-    assert (event.key, event.new.status, event.actor, event.source) == (
-        KONV, Status.DONE, "anna", "console")
+    assert (event.key, event.new.status, event.actor, event.source) == (KONV, Status.DONE, "anna", "console")
     assert "anna (console): R/KONV wave P2 in progress → done" in chat.say("history")
-    assert "P2 runbook (done once for the wave, not per municipality): 5/13 done" in chat.say(
-        "status P2")
+    assert "P2 runbook (done once for the wave, not per municipality): 5/13 done" in chat.say("status P2")
 
 
 def test_status_shows_the_runbook_apart_from_the_municipalities_counts(chat: Chat) -> None:
     reply = chat.say("status P2")
     assert "P2: 4 municipalities, 241/264 of their own tasks done" in reply
-    assert ("P2 runbook (done once for the wave, not per municipality): 4/13 done, 0 late, "
-            "0 blocked; can start now: R/KONV (KSD – fagsystemet, drevet af KMD for KOMBIT, "
-            "2020-01-24)") in reply
+    assert (
+        "P2 runbook (done once for the wave, not per municipality): 4/13 done, 0 late, "
+        "0 blocked; can start now: R/KONV (KSD – fagsystemet, drevet af KMD for KOMBIT, "
+        "2020-01-24)"
+    ) in reply
     assert "Aarhus: 59/66 done" in reply  # a municipality's own tasks: no runbook step
 
 
-@pytest.mark.parametrize(("line", "expected"), [
-    ("done R/KONV", "R/KONV is done once per wave: name the wave (P1, P2, K91)"),
-    ("done R/KONV aarhus", "R/KONV is done once per wave: name the wave"),
-    ("done R/KONV P2 and more", 'R/KONV is done once for P2; I did not understand "and more"'),
-    ("done R/KONV@0:P9", "R/KONV is done once per wave"),
-    ("done R/SLET vejen", "R/SLET exists only for a municipality a KP-3 no-go moved out"),
-    # a clicked or typed key must be an instance of the plan, not a wave slot on another task
-    ("done A/TF102@0:P2", "`A/TF102@0:P2` is not a task of the plan: this task is done once for the"),
-    ("done A/TS213@0", "`A/TS213@0` is not a task of the plan: this task is done once per municipality"),
-])
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("done R/KONV", "R/KONV is done once per wave: name the wave (P1, P2, K91)"),
+        ("done R/KONV aarhus", "R/KONV is done once per wave: name the wave"),
+        ("done R/KONV P2 and more", 'R/KONV is done once for P2; I did not understand "and more"'),
+        ("done R/KONV@0:P9", "R/KONV is done once per wave"),
+        ("done R/SLET vejen", "R/SLET exists only for a municipality a KP-3 no-go moved out"),
+        # a clicked or typed key must be an instance of the plan, not a wave slot on another task
+        ("done A/TF102@0:P2", "`A/TF102@0:P2` is not a task of the plan: this task is done once for the"),
+        ("done A/TS213@0", "`A/TS213@0` is not a task of the plan: this task is done once per municipality"),
+    ],
+)
 def test_a_runbook_step_named_badly_changes_nothing(chat: Chat, line: str, expected: str) -> None:
     before = chat.events()
     reply = chat.say(line)
@@ -78,7 +83,8 @@ def test_a_runbook_step_named_badly_changes_nothing(chat: Chat, line: str, expec
 
 
 def test_in_a_waves_channel_the_wave_may_be_left_out_and_every_word_is_the_reason(
-        demo_runtime: Runtime) -> None:
+    demo_runtime: Runtime,
+) -> None:
     anna = Actor("anna", "Anna", is_admin=True)
 
     def in_p2_channel(text: str) -> Reply:
@@ -89,12 +95,10 @@ def test_in_a_waves_channel_the_wave_may_be_left_out_and_every_word_is_the_reaso
     assert reply.changed and reply.tone == Tone.SUCCESS
     states = demo_runtime.store.task_states()
     assert states[KONV] == TaskState(Status.BLOCKED, "the K91 extract is late")
-    assert states[TaskKey.for_wave("R/KONV", "K91")] == TaskState(Status.BLOCKED,
-                                                                   "data arrives late")
+    assert states[TaskKey.for_wave("R/KONV", "K91")] == TaskState(Status.BLOCKED, "data arrives late")
 
 
-def test_the_waves_manager_and_the_owning_role_may_mark_it_others_not(
-        demo_runtime: Runtime) -> None:
+def test_the_waves_manager_and_the_owning_role_may_mark_it_others_not(demo_runtime: Runtime) -> None:
     k91 = Chat(demo_runtime, Actor("k", "K", manages=frozenset({"K91"})))
     assert "You may not change R/KONV wave P2" in k91.say("done R/KONV P2")
     dagpenge = Chat(demo_runtime, Actor("d", "D", roles=frozenset({"kmd_dagpenge"})))
@@ -108,8 +112,7 @@ def test_the_waves_manager_and_the_owning_role_may_mark_it_others_not(
 
 def test_a_no_go_adds_the_roll_back_step_to_the_wave_it_left(chat: Chat) -> None:
     assert "moves from P2 to K91" in chat.say("decide KP-3 P2 vejen no-go conversion failed")
-    assert "P2 runbook (done once for the wave, not per municipality): 4/14 done" in chat.say(
-        "status P2")
+    assert "P2 runbook (done once for the wave, not per municipality): 4/14 done" in chat.say("status P2")
     reply = chat.say("done R/SLET vejen")
     assert "R/SLET Vejen (P2): to do → done" in reply
     (event,) = chat.runtime.store.events(limit=1)

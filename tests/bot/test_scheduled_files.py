@@ -14,9 +14,12 @@ from bot.slack.notifier import SlackNotifier
 from commands.reply import Attachment, Reply
 from tests.bot.slack.fake_slack import FakeSlack
 
-REPORT = Attachment("udrulningsrapport-v2-P2.docx", "application/vnd.openxmlformats-"
-                    "officedocument.wordprocessingml.document", bytes(range(256)) * 4,
-                    title="Udrulningsrapport v2, P2")
+REPORT = Attachment(
+    "udrulningsrapport-v2-P2.docx",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    bytes(range(256)) * 4,
+    title="Udrulningsrapport v2, P2",
+)
 REPLY = Reply("Udrulningsrapport v2 for P2 is attached", files=(REPORT,))
 
 
@@ -28,8 +31,7 @@ def fake() -> Iterator[FakeSlack]:
 
 
 def notifier(fake: FakeSlack) -> SlackNotifier:
-    return SlackNotifier(WebClient(token="xoxb-test", base_url=f"{fake.url}/api/",
-                                   retry_handlers=[]))
+    return SlackNotifier(WebClient(token="xoxb-test", base_url=f"{fake.url}/api/", retry_handlers=[]))
 
 
 def test_the_outbox_payload_keeps_the_files_byte_for_byte() -> None:
@@ -40,8 +42,7 @@ def test_the_outbox_payload_keeps_the_files_byte_for_byte() -> None:
 def test_the_notifier_uploads_the_file_into_the_channel_then_posts(fake: FakeSlack) -> None:
     notifier(fake).post("C0P2", REPLY, key="report|P2|v2")
     assert fake.uploaded() == [("C0P2", "Udrulningsrapport v2, P2", REPORT.content)]
-    order = [c.method for c in fake.calls if c.method in ("files.completeUploadExternal",
-                                                           "chat.postMessage")]
+    order = [c.method for c in fake.calls if c.method in ("files.completeUploadExternal", "chat.postMessage")]
     assert order == ["files.completeUploadExternal", "chat.postMessage"]
 
 

@@ -53,8 +53,17 @@ def seed(runtime: Runtime, *, p1: bool = False) -> None:
     people.link_channel("slack", "C0P2", "P2", change=change)
     if p1:
         people.link_channel("slack", "C0P1", "P1", change=change)
-    people.register("slack", "U0BO", Person("bo", "Bo Supplier", roles=frozenset(
-        {"bookkeeping_supplier"}), municipalities=frozenset({AARHUS.code})), change=change)
+    people.register(
+        "slack",
+        "U0BO",
+        Person(
+            "bo",
+            "Bo Supplier",
+            roles=frozenset({"bookkeeping_supplier"}),
+            municipalities=frozenset({AARHUS.code}),
+        ),
+        change=change,
+    )
 
 
 @pytest.fixture
@@ -81,8 +90,7 @@ def notifier(fake: RecordingSlack) -> SlackNotifier:
 
 
 def sweeper(runtime: Runtime, fake: RecordingSlack, **config: object) -> Sweeper:
-    return Sweeper(runtime, {"slack": notifier(fake)},
-                   config=SweepConfig(min_interval=0, **config))  # type: ignore[arg-type]
+    return Sweeper(runtime, {"slack": notifier(fake)}, config=SweepConfig(min_interval=0, **config))  # type: ignore[arg-type]
 
 
 def live(rows: list[OutboxRow]) -> list[OutboxRow]:
@@ -98,10 +106,12 @@ def texts(body: dict[str, object]) -> str:
 
 
 def test_p2_simulation_posts_exactly_the_expected_messages_on_working_days(
-        runtime: Runtime, fake: RecordingSlack) -> None:
+    runtime: Runtime, fake: RecordingSlack
+) -> None:
     # the channel is linked the evening before the simulation starts: nothing earlier is owed
-    SqlPeopleStore(runtime.engine).link_channel("slack", "C0P2", "P2", change=Change(
-        "test", "test", at("2019-09-30", 20)))
+    SqlPeopleStore(runtime.engine).link_channel(
+        "slack", "C0P2", "P2", change=Change("test", "test", at("2019-09-30", 20))
+    )
     sweep = sweeper(runtime, fake)
     rollout = sweep.snapshot()
     targets = SqlReminderSettings(runtime.engine).targets()
@@ -119,12 +129,16 @@ def test_p2_simulation_posts_exactly_the_expected_messages_on_working_days(
     assert all(keys == [] for d, keys in by_day.items() if not calendar.is_working_day(d))
     for closed in ("2019-12-24", "2019-12-25", "2019-12-26", "2019-12-31", "2020-01-01"):
         assert by_day[date.fromisoformat(closed)] == []
-    assert all(any(k.startswith("digest|") for k in keys)
-               for d, keys in by_day.items() if calendar.is_working_day(d))
+    assert all(
+        any(k.startswith("digest|") for k in keys) for d, keys in by_day.items() if calendar.is_working_day(d)
+    )
     keys = fake.posted_keys()
     assert len(keys) == len(set(keys))  # each once
-    countdown = next(b for b in fake.posted("C0P2")
-                     if b["metadata"]["event_payload"]["key"] == "countdown|P2|slack:C0P2|KP-3|2020-01-21")
+    countdown = next(
+        b
+        for b in fake.posted("C0P2")
+        if b["metadata"]["event_payload"]["key"] == "countdown|P2|slack:C0P2|KP-3|2020-01-21"
+    )
     assert "KP-3 Go/no-go for P2 on 2020-01-28: 5 working days left" in texts(countdown)
     assert "Aarhus: lacks" in texts(countdown)
     deadlines = [b for b in fake.posted() if b["metadata"]["event_payload"]["key"].startswith("deadline|")]
@@ -133,8 +147,9 @@ def test_p2_simulation_posts_exactly_the_expected_messages_on_working_days(
     assert all(r.status == "sent" for r in SqlOutbox(runtime.engine).rows())
 
 
-def test_a_task_marked_done_before_its_reminder_fires_gets_none(runtime: Runtime,
-                                                               fake: RecordingSlack) -> None:
+def test_a_task_marked_done_before_its_reminder_fires_gets_none(
+    runtime: Runtime, fake: RecordingSlack
+) -> None:
     sweep = sweeper(runtime, fake)
     sweep.sweep(at("2020-01-21"))  # 5 working days before 2020-01-28
     (five,) = [b for b in fake.posted() if b["metadata"]["event_payload"]["key"].startswith("deadline|")]
@@ -143,22 +158,37 @@ def test_a_task_marked_done_before_its_reminder_fires_gets_none(runtime: Runtime
     reply = runtime.run(Invocation("done C/TS103 aarhus", ADMIN, "console"))
     assert reply.changed
     sweep.sweep(at("2020-01-27"))  # 1 working day before
-    (one,) = [b for b in fake.posted() if b["metadata"]["event_payload"]["key"]
-              == "deadline|P2|slack:C0P2|deadlines|2020-01-27"]
+    (one,) = [
+        b
+        for b in fake.posted()
+        if b["metadata"]["event_payload"]["key"] == "deadline|P2|slack:C0P2|deadlines|2020-01-27"
+    ]
     assert "done C/TS103@751" not in texts(one) and "done C/TS103@730" in texts(one)
 
 
 # -- failures: crash, Slack errors, downtime ---------------------------------------------------
 
 
-def run_worker(db: str, fake: RecordingSlack, start: datetime, *more: str,
-               schema: str | None = None, wait: bool = True) -> subprocess.Popen[str]:
-    argv = [sys.executable, "-m", "tests.bot.scheduler_worker", "--db", db, "--slack", fake.url,
-            "--start", start.isoformat(), *more]
+def run_worker(
+    db: str, fake: RecordingSlack, start: datetime, *more: str, schema: str | None = None, wait: bool = True
+) -> subprocess.Popen[str]:
+    argv = [
+        sys.executable,
+        "-m",
+        "tests.bot.scheduler_worker",
+        "--db",
+        db,
+        "--slack",
+        fake.url,
+        "--start",
+        start.isoformat(),
+        *more,
+    ]
     if schema:
         argv += ["--schema", schema]
-    proc = subprocess.Popen(argv, cwd=ROOT, text=True, stderr=subprocess.PIPE,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.Popen(
+        argv, cwd=ROOT, text=True, stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)}
+    )
     if wait:
         proc.wait(120)
     return proc
@@ -166,7 +196,8 @@ def run_worker(db: str, fake: RecordingSlack, start: datetime, *more: str,
 
 @pytest.mark.parametrize("moment", ["after-claim", "after-post"])
 def test_killed_between_claim_and_send_then_restarted_sends_once(
-        runtime: Runtime, fake: RecordingSlack, moment: str) -> None:
+    runtime: Runtime, fake: RecordingSlack, moment: str
+) -> None:
     db = str(runtime.engine.url)
     lease = ["--lease-seconds", "60"]  # leases count wall time; a loaded machine is slow to start
     first = run_worker(db, fake, at("2020-01-21"), "--crash", moment, *lease)
@@ -190,15 +221,15 @@ def test_killed_between_claim_and_send_then_restarted_sends_once(
 
 
 def test_slack_500_then_429_then_200_arrives_once_in_order_and_nothing_is_lost(
-        tmp_path: Path, fake: RecordingSlack) -> None:
+    tmp_path: Path, fake: RecordingSlack
+) -> None:
     rt = open_runtime(Settings(database_url=f"sqlite:///{tmp_path / 'f.db'}"), FixedClock(at("2019-09-01")))
     seed(rt, p1=True)
     fake.answer_next("chat.postMessage", 500)
     fake.answer_next("chat.postMessage", 429, retry_after=120)
     now = at("2019-11-26")  # P1: KP-3 day; P2: deadlines and its digest
     wall = [now]  # the wall clock moves with the rollout's clock here
-    sweep = Sweeper(rt, {"slack": notifier(fake)}, config=SweepConfig(min_interval=0),
-                    wall=lambda: wall[0])
+    sweep = Sweeper(rt, {"slack": notifier(fake)}, config=SweepConfig(min_interval=0), wall=lambda: wall[0])
     first = sweep.sweep(now)
     assert len(first.failed) == 2 and not first.sent  # both channels' first messages failed
     statuses = [c.status for c in fake.calls if c.method == "chat.postMessage"]
@@ -212,8 +243,7 @@ def test_slack_500_then_429_then_200_arrives_once_in_order_and_nothing_is_lost(
     outbox = live(SqlOutbox(rt.engine).rows())
     assert all(r.status == "sent" for r in outbox)
     for channel in ("C0P1", "C0P2"):
-        planned = [r.key for r in sorted(outbox, key=lambda r: (r.due_at, r.id))
-                   if r.channel_id == channel]
+        planned = [r.key for r in sorted(outbox, key=lambda r: (r.due_at, r.id)) if r.channel_id == channel]
         assert fake.posted_keys(channel) == planned  # once each, in order
     assert [c.status for c in fake.calls if c.method == "chat.postMessage"][:2] == [500, 429]
 
@@ -224,12 +254,14 @@ def second_channel(report: object) -> str:
 
 
 def test_after_downtime_missed_messages_come_once_marked_late_and_stale_ones_are_dropped(
-        runtime: Runtime, fake: RecordingSlack, caplog: pytest.LogCaptureFixture) -> None:
+    runtime: Runtime, fake: RecordingSlack, caplog: pytest.LogCaptureFixture
+) -> None:
     sweep = sweeper(runtime, fake)
     caplog.set_level(logging.WARNING)
     report = sweep.sweep(at("2020-01-21", 11))  # down since Friday; 3 hours late today
-    assert report.dropped and all(k.endswith("2020-01-17") or k.endswith("2020-01-20")
-                                  for k in report.dropped)
+    assert report.dropped and all(
+        k.endswith("2020-01-17") or k.endswith("2020-01-20") for k in report.dropped
+    )
     assert any("dropped" in r.message and "too old" in r.message for r in caplog.records)
     posted = fake.posted()
     assert posted and all(b["metadata"]["event_payload"]["key"].endswith("2020-01-21") for b in posted)
@@ -237,8 +269,9 @@ def test_after_downtime_missed_messages_come_once_marked_late_and_stale_ones_are
     assert not sweep.sweep(at("2020-01-21", 12)).sent  # once
 
 
-def test_channel_settings_pause_resume_time_and_personal_messages(runtime: Runtime,
-                                                                  fake: RecordingSlack) -> None:
+def test_channel_settings_pause_resume_time_and_personal_messages(
+    runtime: Runtime, fake: RecordingSlack
+) -> None:
     runtime.clock = FixedClock(at("2020-01-20", 17))
 
     def say(text: str, user: Actor = ADMIN) -> str:
@@ -253,8 +286,12 @@ def test_channel_settings_pause_resume_time_and_personal_messages(runtime: Runti
     assert "resumed" in say("remind resume")
     assert "09:15" in say("remind time 09:15")
     assert "deadline, countdown" in say("remind kinds deadline,countdown")
-    bo = Actor("bo", "Bo Supplier", roles=frozenset({"bookkeeping_supplier"}),
-               municipalities=frozenset({AARHUS.code}))
+    bo = Actor(
+        "bo",
+        "Bo Supplier",
+        roles=frozenset({"bookkeeping_supplier"}),
+        municipalities=frozenset({AARHUS.code}),
+    )
     assert "Every working day" in say("remind me on", bo)
     assert "Only an admin" in say("remind pause 1d", bo)
     sweep.sweep(at("2020-01-21", 23))  # held back while paused: never sent later
@@ -269,16 +306,16 @@ def test_channel_settings_pause_resume_time_and_personal_messages(runtime: Runti
 
 def test_a_wave_manager_gets_the_overdue_escalation(runtime: Runtime, fake: RecordingSlack) -> None:
     change = Change("test", "test", SEEDED)
-    SqlPeopleStore(runtime.engine).register("slack", "U0MGR", Person(
-        "mia", "Mia Manager", manages=frozenset({"P2"})), change=change)
+    SqlPeopleStore(runtime.engine).register(
+        "slack", "U0MGR", Person("mia", "Mia Manager", manages=frozenset({"P2"})), change=change
+    )
     # the weekly escalation of the late tasks that could be done (nothing they wait on is
     # open) falls on Wednesday 2020-01-22; tasks that still wait are not escalated
     sweeper(runtime, fake).sweep(at("2020-01-22"))
     assert [k.split("|")[0] for k in fake.posted_keys("U0MGR")] == ["overdue"]
 
 
-def test_posts_to_one_channel_are_spaced_by_the_throttle(runtime: Runtime,
-                                                         fake: RecordingSlack) -> None:
+def test_posts_to_one_channel_are_spaced_by_the_throttle(runtime: Runtime, fake: RecordingSlack) -> None:
     clock = [0.0]
     slept: list[float] = []
 
@@ -286,8 +323,13 @@ def test_posts_to_one_channel_are_spaced_by_the_throttle(runtime: Runtime,
         slept.append(seconds)
         clock[0] += seconds
 
-    sweep = Sweeper(runtime, {"slack": notifier(fake)}, config=SweepConfig(min_interval=1.0),
-                    sleep=sleep, monotonic=lambda: clock[0])
+    sweep = Sweeper(
+        runtime,
+        {"slack": notifier(fake)},
+        config=SweepConfig(min_interval=1.0),
+        sleep=sleep,
+        monotonic=lambda: clock[0],
+    )
     sent = sweep.sweep(at("2020-01-21")).sent
     assert len(sent) > 2 and len(slept) == len(sent) - 1 and all(s == 1.0 for s in slept)
 
@@ -298,7 +340,8 @@ def test_posts_to_one_channel_are_spaced_by_the_throttle(runtime: Runtime,
 @pytest.mark.postgres
 @pytest.mark.parametrize("lock", ["advisory-lock", "no-lock"])
 def test_two_schedulers_on_postgres_for_a_week_send_each_notification_once(
-        postgres_url: str, fake: RecordingSlack, lock: str) -> None:
+    postgres_url: str, fake: RecordingSlack, lock: str
+) -> None:
     for engine in _postgres_engine(postgres_url):
         rt = runtime_on(engine)
         seed(rt, p1=True)
@@ -307,8 +350,10 @@ def test_two_schedulers_on_postgres_for_a_week_send_each_notification_once(
             schema = connection.exec_driver_sql("select current_schema()").scalar() or schema
         week = ["--end", at("2020-01-26", 23).isoformat(), "--step-minutes", "60"]
         extra = ["--no-lock"] if lock == "no-lock" else []
-        procs = [run_worker(postgres_url, fake, at("2020-01-20", 0), *week, *extra,
-                            schema=schema, wait=False) for _ in range(2)]
+        procs = [
+            run_worker(postgres_url, fake, at("2020-01-20", 0), *week, *extra, schema=schema, wait=False)
+            for _ in range(2)
+        ]
         for proc in procs:
             _, err = proc.communicate(timeout=240)
             assert proc.returncode == 0, err

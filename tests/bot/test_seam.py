@@ -20,27 +20,36 @@ from storage.ports import Change
 
 AARHUS = 751
 CHANGE = Change("test", "test", datetime(2020, 1, 21, 8, tzinfo=UTC))
-BO = Person("bo", "Bo Supplier", roles=frozenset({"bookkeeping_supplier"}),
-            municipalities=frozenset({AARHUS}))
+BO = Person(
+    "bo", "Bo Supplier", roles=frozenset({"bookkeeping_supplier"}), municipalities=frozenset({AARHUS})
+)
 
 
 def danish(runtime: Runtime) -> Runtime:
     """The same bot as configured by SF1590_LANGUAGE=da."""
-    settings = Settings.from_env({"DATABASE_URL": str(runtime.engine.url),
-                                  "SF1590_LANGUAGE": "da"})
+    settings = Settings.from_env({"DATABASE_URL": str(runtime.engine.url), "SF1590_LANGUAGE": "da"})
     return open_runtime(settings, runtime.clock, migrate=False)
 
 
-@pytest.mark.parametrize(("hint", "default", "spoken"), [
-    ("da-DK", "en", "da"), ("da_DK", "en", "da"), ("DA", "en", "da"), ("en-US", "da", "en"),
-    ("fr-FR", "da", "da"), ("", "da", "da"), (None, "en", "en")])
-def test_a_locale_we_speak_wins_else_the_default(hint: str | None, default: str,
-                                                 spoken: str) -> None:
+@pytest.mark.parametrize(
+    ("hint", "default", "spoken"),
+    [
+        ("da-DK", "en", "da"),
+        ("da_DK", "en", "da"),
+        ("DA", "en", "da"),
+        ("en-US", "da", "en"),
+        ("fr-FR", "da", "da"),
+        ("", "da", "da"),
+        (None, "en", "en"),
+    ],
+)
+def test_a_locale_we_speak_wins_else_the_default(hint: str | None, default: str, spoken: str) -> None:
     assert pick_language(hint, default) == spoken
 
 
 def test_an_unknown_configured_language_answers_in_english_and_says_so(
-        demo_runtime: Runtime, caplog: pytest.LogCaptureFixture) -> None:
+    demo_runtime: Runtime, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.WARNING)
     settings = Settings(database_url=str(demo_runtime.engine.url), language="fr")
     runtime = open_runtime(settings, demo_runtime.clock, migrate=False)
@@ -54,9 +63,14 @@ def test_the_same_person_gets_the_same_reply_on_every_platform(demo_runtime: Run
     for language in ("en", "da"):
         slack = demo_runtime.answer("slack", "U0BO", None, "next aarhus", language=language)
         teams = demo_runtime.answer("teams", "aad-bo", None, "next aarhus", language=language)
-        console = demo_runtime.answer("console", "bo", None, "next aarhus", language=language,
-                                      actor=Actor("bo", "Bo Supplier", roles=BO.roles,
-                                                  municipalities=BO.municipalities))
+        console = demo_runtime.answer(
+            "console",
+            "bo",
+            None,
+            "next aarhus",
+            language=language,
+            actor=Actor("bo", "Bo Supplier", roles=BO.roles, municipalities=BO.municipalities),
+        )
         assert slack.registered and teams.registered and console.registered
         assert slack.reply == teams.reply == console.reply
         assert slack.language == teams.language == console.language == language
@@ -67,12 +81,12 @@ def test_the_channels_wave_is_the_default_target(demo_runtime: Runtime) -> None:
     demo_runtime.people.link_channel("slack", "C0P2", "P2", change=CHANGE)
     linked = demo_runtime.answer("slack", "U0NOBODY", "C0P2", "status")
     assert linked.reply.headline == "Status: wave P2"
-    assert demo_runtime.answer("slack", "U0NOBODY", "C0OTHER", "status").reply.headline != \
-        linked.reply.headline
+    assert (
+        demo_runtime.answer("slack", "U0NOBODY", "C0OTHER", "status").reply.headline != linked.reply.headline
+    )
 
 
-def test_a_stranger_reads_and_is_told_how_to_register_in_the_replys_language(
-        demo_runtime: Runtime) -> None:
+def test_a_stranger_reads_and_is_told_how_to_register_in_the_replys_language(demo_runtime: Runtime) -> None:
     english = demo_runtime.answer("slack", "U0NOBODY", None, "next aarhus")
     assert not english.registered and "not registered" in english.note
     assert "<@U0NOBODY>" in english.note
@@ -85,8 +99,7 @@ def test_a_stranger_reads_and_is_told_how_to_register_in_the_replys_language(
     assert "<!channel>" not in demo_runtime.answer("slack", "<!channel>", None, "help").note
 
 
-def test_the_console_answers_in_the_configured_language_and_as_the_seam_does(
-        demo_runtime: Runtime) -> None:
+def test_the_console_answers_in_the_configured_language_and_as_the_seam_does(demo_runtime: Runtime) -> None:
     runtime = danish(demo_runtime)
     out = io.StringIO()
     anna = Actor("anna", "Anna", is_admin=True)
@@ -101,20 +114,19 @@ def test_the_console_answers_in_the_configured_language_and_as_the_seam_does(
     assert "Der er ingen knap 99." in out.getvalue()
 
 
-def test_register_and_channel_say_where_they_work_without_a_people_store(
-        demo_runtime: Runtime) -> None:
-    ctx = CommandContext(demo_runtime.store, demo_runtime.graph, demo_runtime.clock.now(),
-                         demo_runtime.clock.today())
+def test_register_and_channel_say_where_they_work_without_a_people_store(demo_runtime: Runtime) -> None:
+    ctx = CommandContext(
+        demo_runtime.store, demo_runtime.graph, demo_runtime.clock.now(), demo_runtime.clock.today()
+    )
     admin = Actor("anna", "Anna", is_admin=True)
-    reply = dispatch(ctx, Invocation("channel P2", admin, "scheduler", channel="C0P2",
-                                     language="da"))
-    assert reply.headline == ("Registrering af personer og kobling af kanaler virker i chatten "
-                              "(Slack eller Teams), ikke her.")
+    reply = dispatch(ctx, Invocation("channel P2", admin, "scheduler", channel="C0P2", language="da"))
+    assert reply.headline == (
+        "Registrering af personer og kobling af kanaler virker i chatten (Slack eller Teams), ikke her."
+    )
 
 
 def test_a_channels_reminders_answer_in_the_configured_language(demo_runtime: Runtime) -> None:
-    demo_runtime.people.register("slack", "U0ADA", Person("ada", "Ada", is_admin=True),
-                                 change=CHANGE)
+    demo_runtime.people.register("slack", "U0ADA", Person("ada", "Ada", is_admin=True), change=CHANGE)
     runtime = danish(demo_runtime)
     paused = runtime.answer("slack", "U0ADA", "C0P2", "remind pause 3d").reply
     assert paused.headline.startswith("Påmindelser sat på pause til 2020-01-24")

@@ -20,9 +20,26 @@ from storage.outbox import Leadership
 from tests.bot.recording_slack import RecordingSlack
 from tests.conftest import _postgres_engine
 
-REPLY = Reply("P2: 1 task due soon", (Section(tasks=(TaskLine(
-    "A/TS213@751", "A/TS213", "Abonnement", "Aarhus", "Bogholderileverandøren (@bo)", None,
-    "due today", "ready"),)),), extra={MENTIONS: "bo=U0BO"})
+REPLY = Reply(
+    "P2: 1 task due soon",
+    (
+        Section(
+            tasks=(
+                TaskLine(
+                    "A/TS213@751",
+                    "A/TS213",
+                    "Abonnement",
+                    "Aarhus",
+                    "Bogholderileverandøren (@bo)",
+                    None,
+                    "due today",
+                    "ready",
+                ),
+            )
+        ),
+    ),
+    extra={MENTIONS: "bo=U0BO"},
+)
 
 
 @pytest.fixture
@@ -40,8 +57,10 @@ def slack(fake: RecordingSlack) -> SlackNotifier:
 def test_a_post_carries_its_key_and_real_mentions(slack: SlackNotifier, fake: RecordingSlack) -> None:
     posted = slack.post("C0P2", REPLY, key="deadline|P2|slack:C0P2|deadlines|2020-01-21")
     (body,) = fake.posted()
-    assert body["metadata"] == {"event_type": "sf1590_notification",
-                                "event_payload": {"key": "deadline|P2|slack:C0P2|deadlines|2020-01-21"}}
+    assert body["metadata"] == {
+        "event_type": "sf1590_notification",
+        "event_payload": {"key": "deadline|P2|slack:C0P2|deadlines|2020-01-21"},
+    }
     assert "<@U0BO>" in str(body["blocks"]) and "(@bo)" not in str(body["blocks"])
     assert slack.find_posted("C0P2", "deadline|P2|slack:C0P2|deadlines|2020-01-21") == posted
     assert slack.find_posted("C0P2", "deadline|P2|slack:C0P2|deadlines|2020-01-22") is None
@@ -71,8 +90,9 @@ def test_errors_become_delivery_errors(slack: SlackNotifier, fake: RecordingSlac
         slack.find_posted("C0P2", "k1")  # transient: try again later
     fake.answer_next("conversations.history", 200, error="missing_scope")
     assert slack.find_posted("C0P2", "k1") is None  # cannot tell: post again rather than lose it
-    bad = SlackNotifier(WebClient(token="x", base_url="http://127.0.0.1:9/api/", retry_handlers=[],
-                                  timeout=2))
+    bad = SlackNotifier(
+        WebClient(token="x", base_url="http://127.0.0.1:9/api/", retry_handlers=[], timeout=2)
+    )
     with pytest.raises(DeliveryError):
         bad.post("C0P2", REPLY, key="k1")
 
@@ -82,14 +102,23 @@ def test_when_the_leading_scheduler_dies_another_takes_over(postgres_url: str) -
     for engine in _postgres_engine(postgres_url):
         with engine.connect() as connection:
             schema = connection.exec_driver_sql("select current_schema()").scalar()
-        holder = subprocess.Popen([sys.executable, "-c", (
-            "import sys;"
-            "from storage.engine import make_engine; from storage.outbox import Leadership;"
-            f"l = Leadership(make_engine({postgres_url!r}, schema={schema!r}));"
-            "print(l.acquire(), flush=True);"
-            "sys.stdin.read()")],  # holds the lock until killed (or its stdin closes)
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-            env={**os.environ, "PYTHONPATH": os.getcwd()})
+        holder = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                (
+                    "import sys;"
+                    "from storage.engine import make_engine; from storage.outbox import Leadership;"
+                    f"l = Leadership(make_engine({postgres_url!r}, schema={schema!r}));"
+                    "print(l.acquire(), flush=True);"
+                    "sys.stdin.read()"
+                ),
+            ],  # holds the lock until killed (or its stdin closes)
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": os.getcwd()},
+        )
         assert holder.stdout is not None and holder.stdout.readline().strip() == "True"
         waiting = Leadership(engine)
         assert not waiting.acquire()  # the other one leads: this one waits

@@ -36,53 +36,62 @@ def _one_line(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
     return lines[0]
 
 
-def _console(capsys: pytest.CaptureFixture[str], url: str, monkeypatch: pytest.MonkeyPatch
-             ) -> str:
+def _console(capsys: pytest.CaptureFixture[str], url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setattr("sys.stdin", iter(["help\n"]))
     return _one_line(capsys, ["console", "--db", url])
 
 
 def test_an_unreachable_postgresql_exits_with_one_line_and_no_traceback() -> None:
-    done = subprocess.run([*SF1590, "console", "--db", "postgresql+psycopg://nobody@127.0.0.1:1/x"],
-                          input="help\n", capture_output=True, text=True, timeout=60, cwd=ROOT)
+    done = subprocess.run(
+        [*SF1590, "console", "--db", "postgresql+psycopg://nobody@127.0.0.1:1/x"],
+        input="help\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
     assert done.returncode != 0
     assert "Traceback" not in done.stderr
     (line,) = done.stderr.strip().splitlines()
     assert "cannot reach the database server" in line and "127.0.0.1:1" in line
 
 
-def test_a_read_only_database_file_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_read_only_database_file_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "ro.db"
     assert main(["db", "upgrade", "--db", f"sqlite:///{path}"]) == 0
     path.chmod(0o444)
     tmp_path.chmod(0o555)
     try:  # root ignores file modes: open it read-only as well, as a read-only mount would
-        url = (f"sqlite:///file:{path}?mode=ro&uri=true" if os.geteuid() == 0
-               else f"sqlite:///{path}")
+        url = f"sqlite:///file:{path}?mode=ro&uri=true" if os.geteuid() == 0 else f"sqlite:///{path}"
         line = _console(capsys, url, monkeypatch)
     finally:
         tmp_path.chmod(0o755)
     assert "read-only" in line and "write access" in line
 
 
-def test_a_corrupt_database_file_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_corrupt_database_file_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "corrupt.db"
     path.write_bytes(os.urandom(8192))
     line = _console(capsys, f"sqlite:///{path}", monkeypatch)
     assert "not an SQLite database or is damaged" in line and "backup" in line
 
 
-@pytest.mark.parametrize("url, expected", [
-    ("foo://x", "`foo` databases are not supported"),
-    ("mysql://u:secret@h/db", "`mysql` databases are not supported"),
-    ("not a url", "is not a database URL"),
-    ("sqlite:////no/such/folder/x.db", "does its folder exist"),
-])
-def test_a_bad_url_says_what_would_be_valid(capsys: pytest.CaptureFixture[str],
-                                            monkeypatch: pytest.MonkeyPatch, url: str,
-                                            expected: str) -> None:
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("foo://x", "`foo` databases are not supported"),
+        ("mysql://u:secret@h/db", "`mysql` databases are not supported"),
+        ("not a url", "is not a database URL"),
+        ("sqlite:////no/such/folder/x.db", "does its folder exist"),
+    ],
+)
+def test_a_bad_url_says_what_would_be_valid(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, url: str, expected: str
+) -> None:
     line = _console(capsys, url, monkeypatch)
     assert expected in line and "secret" not in line
 
@@ -120,8 +129,9 @@ def encoded_role(postgres_url: str) -> Iterator[tuple[str, str]]:
 
 
 @pytest.mark.postgres
-def test_a_url_encoded_password_works_for_migrations(encoded_role: tuple[str, str],
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_url_encoded_password_works_for_migrations(
+    encoded_role: tuple[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
     url, schema = encoded_role
     assert "p%40ss%25w" in url  # "%" is what Alembic's config would have read as interpolation
     engine = make_engine(url, schema=schema)
@@ -153,9 +163,15 @@ def _wait(condition: object, timeout: float, what: str) -> None:
 
 def test_serve_stays_up_while_slack_is_down_and_works_once_it_answers(tmp_path: Path) -> None:
     api_port, port = closed_port(), closed_port()
-    env = {**os.environ, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET,
-           "SLACK_API_URL": f"http://127.0.0.1:{api_port}/api/", "PORT": str(port),
-           "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}", "SF1590_WORKERS": "0"}
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": f"http://127.0.0.1:{api_port}/api/",
+        "PORT": str(port),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
+        "SF1590_WORKERS": "0",
+    }
     env.pop("CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID", None)
     log = (tmp_path / "serve.log").open("w")
     server = subprocess.Popen([*SF1590, "serve"], env=env, cwd=ROOT, stdout=log, stderr=log)
@@ -169,8 +185,11 @@ def test_serve_stays_up_while_slack_is_down_and_works_once_it_answers(tmp_path: 
             assert health.status_code == 503 and health.text.startswith("slack: ")
             user = SlackUser(base, fake, http)
             assert user.command("help", "U0NOBODY").status_code == 503
-            _wait(lambda: "not reachable yet" in http.get(f"{base}/healthz").text, 30,
-                  "the first failed auth.test")
+            _wait(
+                lambda: "not reachable yet" in http.get(f"{base}/healthz").text,
+                30,
+                "the first failed auth.test",
+            )
             fake.start(port=api_port)  # Slack comes back
             _wait(lambda: http.get(f"{base}/healthz").status_code == 200, 30, "Slack's retry")
             assert http.get(f"{base}/healthz").text == "ok"
@@ -189,15 +208,19 @@ def test_describe_leaves_bugs_alone() -> None:
     assert describe(KeyError("x"), "sqlite:///x.db") is None
 
 
-@pytest.mark.parametrize("argv, expected", [
-    (["reminders", "preview", "--days", "9" * 5000], "is not a whole number from 1 to 366"),
-    (["reminders", "preview", "--days", "²"], "is not a whole number from 1 to 366"),
-    (["reminders", "preview", "--today", "9999-12-31"], "is not between 1900 and 2200"),
-    (["reminders", "send", "--now", "garbage"], "is not a date-time like 2020-01-21T08:00"),
-    (["scheduler", "--every", "0"], "is not a whole number from 1 to 86400"),
-])
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (["reminders", "preview", "--days", "9" * 5000], "is not a whole number from 1 to 366"),
+        (["reminders", "preview", "--days", "²"], "is not a whole number from 1 to 366"),
+        (["reminders", "preview", "--today", "9999-12-31"], "is not between 1900 and 2200"),
+        (["reminders", "send", "--now", "garbage"], "is not a date-time like 2020-01-21T08:00"),
+        (["scheduler", "--every", "0"], "is not a whole number from 1 to 86400"),
+    ],
+)
 def test_odd_numbers_and_dates_on_the_command_line_are_refused_clearly(
-        capsys: pytest.CaptureFixture[str], argv: list[str], expected: str) -> None:
+    capsys: pytest.CaptureFixture[str], argv: list[str], expected: str
+) -> None:
     with pytest.raises(SystemExit) as exited:
         main(argv)
     assert exited.value.code == 2
@@ -206,13 +229,17 @@ def test_odd_numbers_and_dates_on_the_command_line_are_refused_clearly(
 
 
 def test_serve_with_a_corrupt_database_exits_with_one_line(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-        ) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "corrupt.db"
     path.write_bytes(os.urandom(8192))
-    for name, value in {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET,
-                        "SLACK_API_URL": f"http://127.0.0.1:{closed_port()}/api/",
-                        "DATABASE_URL": f"sqlite:///{path}", "SF1590_WORKERS": "0"}.items():
+    for name, value in {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": f"http://127.0.0.1:{closed_port()}/api/",
+        "DATABASE_URL": f"sqlite:///{path}",
+        "SF1590_WORKERS": "0",
+    }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID", raising=False)
     line = _one_line(capsys, ["serve"])
@@ -220,18 +247,25 @@ def test_serve_with_a_corrupt_database_exits_with_one_line(
 
 
 def test_a_fault_in_the_middle_of_a_console_session_is_one_line_and_the_session_goes_on(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     url = f"sqlite:///{tmp_path / 'gone.db'}"
-    first = subprocess.run([*SF1590, "console", "--db", url], input="", capture_output=True,
-                           text=True, timeout=60, cwd=ROOT)
+    first = subprocess.run(
+        [*SF1590, "console", "--db", url], input="", capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
     assert first.returncode == 0
     engine = make_engine(url)
     with engine.begin() as connection:  # a table lost behind the bot's back: a real fault
         connection.exec_driver_sql("DROP TABLE wave_move")
     engine.dispose()
-    done = subprocess.run([*SF1590, "console", "--db", url], capture_output=True, text=True,
-                          input="decide KP-3 P2 vejen no-go konverteringen fejlede\nnext aarhus\n",
-                          timeout=60, cwd=ROOT)
+    done = subprocess.run(
+        [*SF1590, "console", "--db", url],
+        capture_output=True,
+        text=True,
+        input="decide KP-3 P2 vejen no-go konverteringen fejlede\nnext aarhus\n",
+        timeout=60,
+        cwd=ROOT,
+    )
     assert done.returncode == 0
     assert "something went wrong on our side (reference" in done.stdout
     assert "Aarhus (P2):" in done.stdout  # the next command still ran
@@ -240,13 +274,16 @@ def test_a_fault_in_the_middle_of_a_console_session_is_one_line_and_the_session_
 
 
 def test_socket_mode_with_slack_down_exits_with_one_line(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-        ) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """No web server to keep up in Socket Mode: say why and stop, for the supervisor to retry."""
-    for name, value in {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": "xapp-1-test",
-                        "SLACK_API_URL": f"http://127.0.0.1:{closed_port()}/api/",
-                        "DATABASE_URL": f"sqlite:///{tmp_path / 's.db'}",
-                        "SF1590_WORKERS": "0"}.items():
+    for name, value in {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_APP_TOKEN": "xapp-1-test",
+        "SLACK_API_URL": f"http://127.0.0.1:{closed_port()}/api/",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 's.db'}",
+        "SF1590_WORKERS": "0",
+    }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID", raising=False)
     line = _one_line(capsys, ["serve"])

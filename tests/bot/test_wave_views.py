@@ -54,8 +54,7 @@ def _fits(runtime: Runtime, text: str) -> tuple[Reply, list[str]]:
     for line in (line for s in answer.reply.sections for line in s.lines):
         assert json.dumps(escape(line), ensure_ascii=False)[1:-1] in slack_text, line
         assert line in card_text, line  # whole: no line is cut short on either platform
-    slack = [e["value"] for b in message["blocks"] if b["type"] == "actions"
-             for e in b["elements"]]
+    slack = [e["value"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
     teams = _card_commands(card)
     assert sorted(slack) == sorted(teams), text  # the same buttons on both platforms
     return answer.reply, slack
@@ -79,8 +78,11 @@ def _card_commands(element: object) -> list[str]:
     return []
 
 
-def _follow(runtime: Runtime, start: str, keep: Callable[[str], bool],
-            ) -> tuple[set[str], list[Reply]]:
+def _follow(
+    runtime: Runtime,
+    start: str,
+    keep: Callable[[str], bool],
+) -> tuple[set[str], list[Reply]]:
     """Every page reachable from ``start`` through the buttons ``keep`` accepts: the task
     instances listed, and the replies."""
     todo, seen, items, replies = [start], {start}, set(), []
@@ -95,8 +97,7 @@ def _follow(runtime: Runtime, start: str, keep: Callable[[str], bool],
     return items, replies
 
 
-def test_every_task_that_can_start_in_k91_is_one_button_away_and_every_page_fits(
-        k91: Runtime) -> None:
+def test_every_task_that_can_start_in_k91_is_one_button_away_and_every_page_fits(k91: Runtime) -> None:
     ctx = k91.context()
     rollout = load_rollout(ctx, None)
     members = _members(k91)
@@ -121,16 +122,17 @@ def test_a_group_button_opens_the_task_across_the_wave(k91: Runtime) -> None:
     assert len(by_municipality.lines) == 10 and by_municipality.hidden == len(_members(k91)) - 10
 
 
-def test_every_stuck_task_of_k91_is_counted_in_a_group_and_a_group_lists_them_all(
-        k91: Runtime) -> None:
+def test_every_stuck_task_of_k91_is_counted_in_a_group_and_a_group_lists_them_all(k91: Runtime) -> None:
     ctx = k91.context()
     rollout = load_rollout(ctx, None)
-    stuck = rollout.stuck(rollout.task_keys(_members(k91)) + rollout.wave_keys(["K91"]),
-                          ctx.today)
-    pages, replies = _follow(k91, "blocked K91",
-                             lambda c: c.startswith("blocked K91 page:"))
-    groups = {line.code: int(line.actions[0].label.split("(")[1].rstrip(")"))
-              for r in replies for line in r.sections[0].tasks if not line.key}
+    stuck = rollout.stuck(rollout.task_keys(_members(k91)) + rollout.wave_keys(["K91"]), ctx.today)
+    pages, replies = _follow(k91, "blocked K91", lambda c: c.startswith("blocked K91 page:"))
+    groups = {
+        line.code: int(line.actions[0].label.split("(")[1].rstrip(")"))
+        for r in replies
+        for line in r.sections[0].tasks
+        if not line.key
+    }
     singles = pages
     by_ref: dict[str, int] = {}
     for root in stuck:
@@ -142,8 +144,7 @@ def test_every_stuck_task_of_k91_is_counted_in_a_group_and_a_group_lists_them_al
 
 
 @pytest.mark.parametrize("view", ["status K91", "gate KP-3 K91", "gate GATE K91"])
-def test_every_k91_municipality_is_on_some_page_of_the_wave_views(k91: Runtime,
-                                                                  view: str) -> None:
+def test_every_k91_municipality_is_on_some_page_of_the_wave_views(k91: Runtime, view: str) -> None:
     _, replies = _follow(k91, view, lambda c: c.startswith(f"{view} page:"))
     assert len(replies) > 1
     text = "\n".join(line for r in replies for line in r.text_lines())
@@ -171,9 +172,13 @@ def test_next_for_several_municipalities_lists_theirs_only(k91: Runtime) -> None
 def test_decisions_at_a_gate_page_newest_first_and_a_typed_page_word_works(k91: Runtime) -> None:
     names = sorted(m.name for m in _members(k91))[:12]
     for name in names:
-        reply = k91.answer("console", "anna", None,
-                           f"decide GATE K91 {name} go confirm -- signed off by the board",
-                           actor=ADMIN).reply
+        reply = k91.answer(
+            "console",
+            "anna",
+            None,
+            f"decide GATE K91 {name} go confirm -- signed off by the board",
+            actor=ADMIN,
+        ).reply
         assert f"GO recorded for {name}" in reply.headline
     title = t("gate.decisions_title")
     first, commands = _fits(k91, "gate GATE K91")
@@ -185,8 +190,9 @@ def test_decisions_at_a_gate_page_newest_first_and_a_typed_page_word_works(k91: 
     (older,) = [s for s in second.sections if s.title == title]
     assert len(older.lines) == 2 and older.hidden == 0
     shown = [*decided.lines, *older.lines]
-    assert [n for n in names if sum(f" {n} " in f" {line} " or f" {n}:" in f" {line}"
-                                    for line in shown) != 1] == []
+    assert [
+        n for n in names if sum(f" {n} " in f" {line} " or f" {n}:" in f" {line}" for line in shown) != 1
+    ] == []
 
 
 def test_a_k91_late_notice_offers_the_rest_through_show_more(k91: Runtime) -> None:
@@ -201,11 +207,11 @@ def test_a_k91_late_notice_offers_the_rest_through_show_more(k91: Runtime) -> No
     assert_valid_message(render_message(Answer(reply, "en", ADMIN, True)))
 
 
-def test_tasks_a_change_made_ready_beyond_the_first_eight_are_a_button_away(
-        k91: Runtime) -> None:
+def test_tasks_a_change_made_ready_beyond_the_first_eight_are_a_button_away(k91: Runtime) -> None:
     members = sorted(_members(k91), key=lambda m: m.name)[:10]
-    reply = k91.answer("console", "anna", None,
-                       "done B/TS203 " + " ".join(m.slug for m in members), actor=ADMIN).reply
+    reply = k91.answer(
+        "console", "anna", None, "done B/TS203 " + " ".join(m.slug for m in members), actor=ADMIN
+    ).reply
     (ready,) = [s for s in reply.sections if s.title.startswith("Now ready")]
     assert len(ready.lines) == 8 and ready.hidden > 0 and ready.more is not None
     verb, *places = ready.more.command.split()
@@ -213,17 +219,23 @@ def test_tasks_a_change_made_ready_beyond_the_first_eight_are_a_button_away(
     items, _ = _follow(k91, ready.more.command, lambda c: c.startswith(ready.more.command))
     made_ready = {line.split(" ")[0] + " " + line.split(" ")[1] for line in ready.lines}
     assert len(made_ready) == 8
-    listed = {f"{key.split('@')[0]} {m.name}" for key in items for m in members
-              if key.split("@")[1].split(":")[0] == str(m.code)}
+    listed = {
+        f"{key.split('@')[0]} {m.name}"
+        for key in items
+        for m in members
+        if key.split("@")[1].split(":")[0] == str(m.code)
+    }
     assert made_ready <= listed
 
 
 def test_a_page_past_the_end_says_where_the_list_ends(k91: Runtime) -> None:
     grouped, _ = _fits(k91, "next K91 page 99")
     assert grouped.sections[0].lines == (
-        "There is no page 99: the list ends on page 10 (`next K91 page:10`).",)
+        "There is no page 99: the list ends on page 10 (`next K91 page:10`).",
+    )
     listed, _ = _fits(k91, "next K91 B/TS203 page:99")
     assert listed.sections[0].lines == (
-        "There is no page 99: the list ends on page 12 (`next K91 B/TS203 page:12`).",)
+        "There is no page 99: the list ends on page 12 (`next K91 B/TS203 page:12`).",
+    )
     bad = k91.answer("console", "anna", None, "next K91 page:two", actor=ADMIN).reply
     assert bad.tone == Tone.ERROR and "`two` is not a page number." in bad.headline

@@ -12,9 +12,12 @@ from rollout.model import Municipality, Status, TaskKey
 from storage.ports import Change, RolloutStore
 
 START = datetime(2020, 1, 21, 8, 0, tzinfo=UTC)  # 09:00 in Copenhagen
-ROSTER = [Municipality(730, "Randers", "randers", "P2"), Municipality(575, "Vejen", "vejen", "P2"),
-          Municipality(187, "Vallensbæk", "vallensbaek", "P2"),
-          Municipality(751, "Aarhus", "aarhus", "P2")]
+ROSTER = [
+    Municipality(730, "Randers", "randers", "P2"),
+    Municipality(575, "Vejen", "vejen", "P2"),
+    Municipality(187, "Vallensbæk", "vallensbaek", "P2"),
+    Municipality(751, "Aarhus", "aarhus", "P2"),
+]
 ANNA = Actor("anna", "Anna", is_admin=True)
 BO = Actor("bo", "Bo", is_admin=True)
 THREE = [TaskKey("C/TS103", code) for code in (730, 575, 187)]

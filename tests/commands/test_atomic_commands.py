@@ -41,8 +41,7 @@ def runtime(engine: Engine) -> Runtime:
     settings = Settings(database_url=engine.url.render_as_string(hide_password=False))
     made = open_runtime(settings, FixedClock.at(date(2020, 1, 21)), migrate=False, engine=engine)
     roster = read_demo_roster(settings.demo_roster_path, settings.municipalities_path)
-    made.store.save_municipalities(roster, change=made.context().change(
-        Invocation("", ANNA, "cli")))
+    made.store.save_municipalities(roster, change=made.context().change(Invocation("", ANNA, "cli")))
     return made
 
 
@@ -51,8 +50,11 @@ def _slugs(runtime: Runtime, count: int) -> list[str]:
 
 
 def _done(runtime: Runtime, ref: str) -> int:
-    return sum(1 for key, state in runtime.store.task_states().items()
-               if key.ref == ref and state.status == Status.DONE)
+    return sum(
+        1
+        for key, state in runtime.store.task_states().items()
+        if key.ref == ref and state.status == Status.DONE
+    )
 
 
 @pytest.fixture
@@ -74,8 +76,7 @@ def fail_when(engine: Engine) -> Iterator[list[str]]:
     event.remove(engine, "before_cursor_execute", before)
 
 
-def test_a_done_failing_half_way_records_nothing_and_says_so(
-        runtime: Runtime, fail_when: list[str]) -> None:
+def test_a_done_failing_half_way_records_nothing_and_says_so(runtime: Runtime, fail_when: list[str]) -> None:
     text = "done A/TS201 " + " ".join(_slugs(runtime, 50))
     fail_when.append("11:INSERT INTO TASK_EVENT")
     reply = runtime.run(Invocation(text, ANNA, "console"))
@@ -87,7 +88,8 @@ def test_a_done_failing_half_way_records_nothing_and_says_so(
 
 
 def test_a_no_go_whose_move_fails_records_neither_and_a_retry_records_one(
-        runtime: Runtime, fail_when: list[str]) -> None:
+    runtime: Runtime, fail_when: list[str]
+) -> None:
     text = "decide KP-3 P2 vejen no-go conversion failed"
     fail_when.append("1:INSERT INTO WAVE_MOVE")
     reply = runtime.run(Invocation(text, ANNA, "console"))
@@ -102,7 +104,8 @@ def test_a_no_go_whose_move_fails_records_neither_and_a_retry_records_one(
 
 
 def test_a_failure_after_the_commit_says_the_change_was_recorded(
-        runtime: Runtime, fail_when: list[str]) -> None:
+    runtime: Runtime, fail_when: list[str]
+) -> None:
     fail_when.append("2:SELECT MUNICIPALITY")  # the reply's second read of the roster
     reply = runtime.run(Invocation("done A/TS201 vejen", ANNA, "console"))
     assert "after your change was recorded" in reply.headline
@@ -110,10 +113,18 @@ def test_a_failure_after_the_commit_says_the_change_was_recorded(
 
 
 def _start(url: str, schema: str | None, text: str, pause_at: int) -> subprocess.Popen[str]:
-    argv = [sys.executable, "-m", "tests.commands.write_worker", "--db", url,
-            "--pause-at", str(pause_at), *(["--schema", schema] if schema else []), text]
-    return subprocess.Popen(argv, cwd=ROOT, text=True, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
+    argv = [
+        sys.executable,
+        "-m",
+        "tests.commands.write_worker",
+        "--db",
+        url,
+        "--pause-at",
+        str(pause_at),
+        *(["--schema", schema] if schema else []),
+        text,
+    ]
+    return subprocess.Popen(argv, cwd=ROOT, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
 def _line(proc: subprocess.Popen[str], timeout: float = 120) -> str:
@@ -128,8 +139,7 @@ def _line(proc: subprocess.Popen[str], timeout: float = 120) -> str:
     return line
 
 
-def test_killing_a_91_municipality_done_mid_write_leaves_none_of_it(
-        engine: Engine, runtime: Runtime) -> None:
+def test_killing_a_91_municipality_done_mid_write_leaves_none_of_it(engine: Engine, runtime: Runtime) -> None:
     url = engine.url.render_as_string(hide_password=False)
     schema = None
     if engine.dialect.name == "postgresql":
@@ -149,27 +159,26 @@ def test_killing_a_91_municipality_done_mid_write_leaves_none_of_it(
         assert _done(runtime, "A/TS201") == 0, f"killed after {pause_at} writes"
         assert runtime.store.events() == []
     proc = _start(url, schema, text, 0)
-    assert _line(proc) == "reply: A/TS201 Etablering af arbejdsgange for den forretningsmæssige " \
-                          "brug af integrationen: 91 changes recorded\n"
+    assert (
+        _line(proc) == "reply: A/TS201 Etablering af arbejdsgange for den forretningsmæssige "
+        "brug af integrationen: 91 changes recorded\n"
+    )
     proc.communicate()
     assert _done(runtime, "A/TS201") == 91
     assert len(SqlRolloutStore(engine).events(limit=200)) == 91
 
 
-def test_undo_after_your_rights_were_taken_away_is_refused(runtime: Runtime,
-                                                           engine: Engine) -> None:
+def test_undo_after_your_rights_were_taken_away_is_refused(runtime: Runtime, engine: Engine) -> None:
     people = SqlPeopleStore(engine)
     setup = Change("admin", "console", runtime.clock.now())
-    people.register("slack", "U1", Person("anna", "Anna", coordinates=frozenset({575})),
-                    change=setup)
+    people.register("slack", "U1", Person("anna", "Anna", coordinates=frozenset({575})), change=setup)
 
     def anna() -> Actor:
         person = people.person_for("slack", "U1")
         assert person is not None
         return actor_for(person)
 
-    assert "1 change recorded" in runtime.run(
-        Invocation("done A/TS201 vejen", anna(), "slack")).headline
+    assert "1 change recorded" in runtime.run(Invocation("done A/TS201 vejen", anna(), "slack")).headline
     people.register("slack", "U1", Person("anna", "Anna"), change=setup)  # no rights now
     reply = runtime.run(Invocation("undo", anna(), "slack"))
     assert "You may no longer undo your `done`" in reply.headline

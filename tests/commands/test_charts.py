@@ -63,8 +63,7 @@ def the_png(reply: Reply) -> bytes:
     return attachment.content
 
 
-def test_the_k91_readiness_chart_names_all_91_municipalities_on_a_readable_png(
-        k91_runtime: Runtime) -> None:
+def test_the_k91_readiness_chart_names_all_91_municipalities_on_a_readable_png(k91_runtime: Runtime) -> None:
     reply = ask(k91_runtime, "chart readiness K91")
     width, height = png_size(the_png(reply))
     assert width == 1600 and 1000 <= height <= 2000  # 91 rows at ≥ 10 pt, one scroll on a phone
@@ -85,12 +84,13 @@ def test_the_k91_readiness_chart_names_all_91_municipalities_on_a_readable_png(
     assert readiness_grid(rollout, members(rollout, "P2"), "P2", DAY).gate is None  # all past
 
 
-def test_p2_readiness_burndown_and_a_graph_are_drawn_on_the_full_roster(
-        k91_runtime: Runtime) -> None:
-    for text, name in (("chart readiness P2", "readiness-P2-2020-03-20.png"),
-                       ("chart burndown P2", "burndown-P2-2020-03-20.png"),
-                       ("chart burndown K91", "burndown-K91-2020-03-20.png"),
-                       ("chart graph aarhus", "graph-aarhus-2020-03-20.png")):
+def test_p2_readiness_burndown_and_a_graph_are_drawn_on_the_full_roster(k91_runtime: Runtime) -> None:
+    for text, name in (
+        ("chart readiness P2", "readiness-P2-2020-03-20.png"),
+        ("chart burndown P2", "burndown-P2-2020-03-20.png"),
+        ("chart burndown K91", "burndown-K91-2020-03-20.png"),
+        ("chart graph aarhus", "graph-aarhus-2020-03-20.png"),
+    ):
         reply = ask(k91_runtime, text)
         assert png_size(the_png(reply)) == (1600, 1000) or text.startswith("chart readiness")
         assert reply.files[0].filename == name
@@ -103,8 +103,7 @@ def test_p2_readiness_burndown_and_a_graph_are_drawn_on_the_full_roster(
     assert {label.split()[0] for label in burndown.labels} == {"GATE", "KP-3", "KP-4"}
 
 
-def test_the_graph_marks_the_longest_remaining_chain_and_the_blocked_task(
-        k91_runtime: Runtime) -> None:
+def test_the_graph_marks_the_longest_remaining_chain_and_the_blocked_task(k91_runtime: Runtime) -> None:
     reply = ask(k91_runtime, "chart graph aarhus")
     assert "longest remaining chain 6 working days: A/TS213 → A/TS200 → A/TS202" in reply.headline
     rollout = snapshot(k91_runtime)
@@ -129,41 +128,54 @@ def test_a_chart_of_an_empty_wave_is_a_message_not_a_blank_image(k91_runtime: Ru
         assert reply.files == ()
         assert reply.headline == "No municipality is in P1 now, so there is nothing to chart."
     assert ask(k91_runtime, "chart readiness P1", "da").headline == (
-        "Ingen kommune er i P1 nu, så der er intet at vise.")
+        "Ingen kommune er i P1 nu, så der er intet at vise."
+    )
 
 
 def test_a_wave_without_recorded_changes_has_no_burndown_but_says_so(
-        sf1590_graph: PlanGraph, store: SqlRolloutStore) -> None:
+    sf1590_graph: PlanGraph, store: SqlRolloutStore
+) -> None:
     bot = make_bot(sf1590_graph, store)
     reply = _dispatch(bot, "chart burndown P2", date(2020, 1, 21))
     assert reply.files == ()
-    assert reply.headline == ("Nothing has been recorded yet for the municipalities in P2, "
-                              "so there is no burndown to draw.")
+    assert reply.headline == (
+        "Nothing has been recorded yet for the municipalities in P2, so there is no burndown to draw."
+    )
 
 
 def test_the_burndown_replays_the_recorded_changes_day_by_day(
-        sf1590_graph: PlanGraph, store: SqlRolloutStore) -> None:
+    sf1590_graph: PlanGraph, store: SqlRolloutStore
+) -> None:
     bot = make_bot(sf1590_graph, store)
-    for day, text in ((date(2020, 1, 6), "done C/TS103 randers vejen"),
-                      (date(2020, 1, 8), "done C/TS103 vallensbaek"),
-                      (date(2020, 1, 8), "start C/TS104 aarhus"),  # open still: no change
-                      (date(2020, 1, 9), "reopen C/TS103 vejen -- wrong box")):
+    for day, text in (
+        (date(2020, 1, 6), "done C/TS103 randers vejen"),
+        (date(2020, 1, 8), "done C/TS103 vallensbaek"),
+        (date(2020, 1, 8), "start C/TS104 aarhus"),  # open still: no change
+        (date(2020, 1, 9), "reopen C/TS103 vejen -- wrong box"),
+    ):
         bot.now = datetime.combine(day, datetime.min.time(), UTC).replace(hour=9)
         assert "✗" not in bot.say(text), text
     rollout = Rollout(sf1590_graph, store.municipalities(), store.task_states())
-    series = burndown_series(rollout, members(rollout, "P2"), "P2", store.events(limit=100),
-                             date(2020, 1, 14))
+    series = burndown_series(
+        rollout, members(rollout, "P2"), "P2", store.events(limit=100), date(2020, 1, 14)
+    )
     assert series is not None
-    assert series.days == (date(2020, 1, 5), date(2020, 1, 6), date(2020, 1, 8),
-                           date(2020, 1, 9), date(2020, 1, 14))
+    assert series.days == (
+        date(2020, 1, 5),
+        date(2020, 1, 6),
+        date(2020, 1, 8),
+        date(2020, 1, 9),
+        date(2020, 1, 14),
+    )
     start = series.open[0]
     assert series.open == (start, start - 2, start - 3, start - 2, start - 2)
     counts = rollout.counts(members(rollout, "P2"), date(2020, 1, 14))
     assert series.open[-1] == counts.total - counts.done  # the status view's count, the same
     assert series.ideal_end is not None and series.ideal_end > date(2020, 1, 14)
     # Asked on 2020-01-08, the later changes are not in it yet.
-    earlier = burndown_series(rollout, members(rollout, "P2"), "P2", store.events(limit=100),
-                              date(2020, 1, 8))
+    earlier = burndown_series(
+        rollout, members(rollout, "P2"), "P2", store.events(limit=100), date(2020, 1, 8)
+    )
     assert earlier is not None and earlier.open[-1] == start - 3
     reply = _dispatch(bot, "chart burndown P2", date(2020, 1, 14))
     assert png_size(the_png(reply)) == (1600, 1000)
@@ -180,9 +192,9 @@ def test_bad_chart_requests_say_what_is_valid_and_change_nothing(k91_runtime: Ru
         "chart graph": "Which municipality?",
         "chart graph aarhsu": "Did you mean",
         "chart readiness aarhus": "Aarhus is a municipality, not a wave: `chart readiness P2` for "
-                                  "its wave, or `chart graph aarhus` for its tasks.",
+        "its wave, or `chart graph aarhus` for its tasks.",
         "chart graph aarhus, randers": "A graph shows one municipality: `chart graph aarhus` · "
-                                       "`chart graph randers`.",
+        "`chart graph randers`.",
     }
     for text, expected in cases.items():
         reply = ask(k91_runtime, text)

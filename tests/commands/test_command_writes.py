@@ -69,8 +69,10 @@ def test_undo_is_refused_naming_who_changed_a_task_since_and_changes_nothing(bot
     bot.say("reopen C/TS103 vejen -- the supplier is late", BO)
     events = len(bot.store.events(limit=100))
     reply = bot.say("undo")
-    assert ("Cannot undo your `done` of 2020-01-21 09:01: bo changed C/TS103 Vejen at "
-            "2020-01-21 09:02 (console) since. Nothing was undone.") in reply
+    assert (
+        "Cannot undo your `done` of 2020-01-21 09:01: bo changed C/TS103 Vejen at "
+        "2020-01-21 09:02 (console) since. Nothing was undone."
+    ) in reply
     assert len(bot.store.events(limit=100)) == events
     assert [bot.status(k) for k in THREE] == [Status.DONE, Status.TODO, Status.DONE]
 
@@ -90,8 +92,7 @@ def test_someone_elses_undo_is_not_yours(bot: Bot) -> None:
     assert bot.status(THREE[0]) == Status.DONE
 
 
-def test_undo_of_a_no_go_withdraws_the_decision_and_moves_the_municipality_back(
-        bot: Bot) -> None:
+def test_undo_of_a_no_go_withdraws_the_decision_and_moves_the_municipality_back(bot: Bot) -> None:
     reply = bot.say("decide KP-3 P2 vejen no-go conversion failed")
     assert "NO-GO recorded for Vejen" in reply and "moves from P2 to K91" in reply
     assert bot.store.municipalities()[575].wave == "K91"
@@ -133,13 +134,16 @@ class _BoFinishesFirst(MemoryRolloutStore):
 
 
 def test_a_task_finished_by_someone_else_meanwhile_is_not_silently_moved_back(
-        sf1590_graph: PlanGraph) -> None:
+    sf1590_graph: PlanGraph,
+) -> None:
     store = _BoFinishesFirst()
     bot = make_bot(sf1590_graph, store)
     store.race = bot
     reply = bot.say("block C/TS103 randers vejen -- the supplier is late")
-    assert "C/TS103 Vejen was changed by bo at 2020-01-21 09:02 (console) after I read it, so " \
-           "nothing was recorded" in reply
+    assert (
+        "C/TS103 Vejen was changed by bo at 2020-01-21 09:02 (console) after I read it, so "
+        "nothing was recorded" in reply
+    )
     assert bot.status(THREE[0]) == Status.TODO  # Randers: not blocked either (all or nothing)
     assert bot.status(THREE[1]) == Status.DONE
     assert len(store.events()) == 1

@@ -29,8 +29,7 @@ ANNA = Actor("anna", "Anna", is_admin=True)
 def k91(tmp_path: Path, demo_template: Path) -> Runtime:
     """The demo database (98 municipalities, 91 in K91) on 2020-03-20, K91 in progress."""
     shutil.copy(demo_template, tmp_path / "k91.db")
-    return open_runtime(Settings(database_url=f"sqlite:///{tmp_path / 'k91.db'}"),
-                        FixedClock.at(K91_DAY))
+    return open_runtime(Settings(database_url=f"sqlite:///{tmp_path / 'k91.db'}"), FixedClock.at(K91_DAY))
 
 
 def say(runtime: Runtime, text: str, language: str = "en") -> Reply:
@@ -52,9 +51,11 @@ def wave_instances(runtime: Runtime, wave: str) -> int:
     """Task instances of a wave counted straight from the plan graph."""
     members = [m for m in runtime.store.municipalities().values() if m.wave == wave]
     graph = runtime.graph
-    return (len(list(graph.system_instances())) + sum(len(list(graph.instances(m)))
-                                                      for m in members)
-            + len(list(graph.wave_instances(wave))))
+    return (
+        len(list(graph.system_instances()))
+        + sum(len(list(graph.instances(m))) for m in members)
+        + len(list(graph.wave_instances(wave)))
+    )
 
 
 def test_the_xlsx_of_k91_has_one_row_per_task_instance(k91: Runtime) -> None:
@@ -76,18 +77,19 @@ def test_the_xlsx_of_k91_has_one_row_per_task_instance(k91: Runtime) -> None:
 def test_the_csv_shows_state_deadline_origin_reason_and_last_change(k91: Runtime) -> None:
     municipality = next(m for m in k91.store.municipalities().values() if m.wave == "K91")
     rollout = domain(k91)
-    key = next(k for k in k91.graph.instances(municipality)
-               if rollout.view(k, K91_DAY).ready)
+    key = next(k for k in k91.graph.instances(municipality) if rollout.view(k, K91_DAY).ready)
     # A reason a spreadsheet would run as a formula must come out as plain text.
-    reply = say(k91, f"block {key.as_value()} -- =HYPERLINK(\"http://x\";\"click\")")
+    reply = say(k91, f'block {key.as_value()} -- =HYPERLINK("http://x";"click")')
     assert reply.tone == Tone.SUCCESS, reply.text_lines()
-    rows = list(csv.DictReader(io.StringIO(
-        only_file(say(k91, f"export csv {municipality.slug}")).content.decode("utf-8-sig"))))
-    assert len(rows) == len(list(k91.graph.instances(municipality))) + len(
-        list(k91.graph.system_instances()))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(only_file(say(k91, f"export csv {municipality.slug}")).content.decode("utf-8-sig"))
+        )
+    )
+    assert len(rows) == len(list(k91.graph.instances(municipality))) + len(list(k91.graph.system_instances()))
     blocked = next(r for r in rows if r["Code"] == key.ref and r["Municipality"] == municipality.name)
     assert blocked["State"] == "blocked"
-    assert blocked["Reason"] == "'=HYPERLINK(\"http://x\";\"click\")"
+    assert blocked["Reason"] == '\'=HYPERLINK("http://x";"click")'
     assert blocked["Last changed by"] == "anna" and blocked["Changed from"] == "console"
     assert blocked["Last changed at"] == "2020-03-20 09:00"
     view = rollout.view(key, K91_DAY)
@@ -96,8 +98,7 @@ def test_the_csv_shows_state_deadline_origin_reason_and_last_change(k91: Runtime
     assert blocked["Deadline from"]
 
 
-def test_the_calendar_has_one_event_per_gate_deadline_and_report_and_stable_uids(
-        k91: Runtime) -> None:
+def test_the_calendar_has_one_event_per_gate_deadline_and_report_and_stable_uids(k91: Runtime) -> None:
     first = Calendar.from_ical(only_file(say(k91, "export ics K91")).content)
     events = first.walk("VEVENT")
     rollout = domain(k91)
@@ -121,15 +122,15 @@ def test_the_calendar_has_one_event_per_gate_deadline_and_report_and_stable_uids
     assert sorted(str(e["UID"]) for e in again.walk("VEVENT")) == sorted(uids)
 
 
-def test_the_history_csv_is_the_audit_trail_with_who_when_where_and_command(
-        k91: Runtime) -> None:
+def test_the_history_csv_is_the_audit_trail_with_who_when_where_and_command(k91: Runtime) -> None:
     vejen = next(m for m in k91.store.municipalities().values() if m.slug == "vejen")
     rollout = domain(k91)
     key = next(k for k in k91.graph.instances(vejen) if rollout.view(k, K91_DAY).ready)
     assert say(k91, f"block {key.as_value()} -- waiting for KMD").tone == Tone.SUCCESS
     say(k91, f"move vejen {'K91' if vejen.wave != 'K91' else 'P2'} -- not ready")
-    rows = list(csv.DictReader(io.StringIO(
-        only_file(say(k91, "export history vejen")).content.decode("utf-8-sig"))))
+    rows = list(
+        csv.DictReader(io.StringIO(only_file(say(k91, "export history vejen")).content.decode("utf-8-sig")))
+    )
     event: TaskEvent = k91.store.events(municipality=vejen.code, limit=1)[0]
     blocked = next(r for r in rows if r["Reason"] == "waiting for KMD")
     assert (blocked["Kind"], blocked["Who"], blocked["From where"]) == ("task", "anna", "console")

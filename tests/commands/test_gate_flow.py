@@ -57,7 +57,8 @@ class DayBot(Bot):
             if m.name in names:
                 for view in readiness(rollout, m, found, self.today).missing:
                     by_ref.setdefault(view.key.ref, set()).add(
-                        "" if view.key.municipality == SYSTEM_WIDE else m.slug)
+                        "" if view.key.municipality == SYSTEM_WIDE else m.slug
+                    )
         for ref, slugs in sorted(by_ref.items()):
             assert "recorded" in self.say(f"done {ref} {' '.join(sorted(slugs))}".strip())
 
@@ -97,8 +98,10 @@ def test_the_p2_wave_through_its_gates_as_the_source_draws_it(bot: DayBot) -> No
     assert "KP-3 P2: NO-GO recorded for Randers." in reply
     assert "Randers is not approved and moves from P2 to K91; completed tasks are kept." in reply
     assert "The dates of K91 apply now: KP-3 there is on 2020-03-31." in reply
-    assert ("Roll-back due in P2: R/SLET Slet kommune i bølge for Randers "
-            "(`done R/SLET randers` when it is done).") in reply
+    assert (
+        "Roll-back due in P2: R/SLET Slet kommune i bølge for Randers "
+        "(`done R/SLET randers` when it is done)."
+    ) in reply
     status = bot.say("status randers")
     assert "Status: Randers (K91)" in status and status.splitlines()[1] == randers_done
     assert "Next gate GATE on 2020-03-06" in status  # K91's dates now
@@ -110,8 +113,9 @@ def test_the_p2_wave_through_its_gates_as_the_source_draws_it(bot: DayBot) -> No
     assert "KP-3 for P2 was on 2020-01-28, 1 days ago" in reply and "AT RISK" not in reply
     assert "4/4 decided (3 go, 1 no-go), 0 not decided" in reply
     randers = next(line for line in reply.splitlines() if line.startswith("Randers: NO-GO"))
-    assert randers.startswith("Randers: NO-GO by anna at 2020-01-28 09:01, moved to K91; "
-                              "not ready on the day: ")
+    assert randers.startswith(
+        "Randers: NO-GO by anna at 2020-01-28 09:01, moved to K91; not ready on the day: "
+    )
     assert "Vejen: GO by anna at 2020-01-28 09:05" in reply.splitlines()  # ready on the day
     # Done after the day: the day's outcome does not change.
     assert "1 change recorded" in bot.say(f"done {first_missing} randers")
@@ -136,17 +140,26 @@ def test_kp4_not_okay_stops_the_go_live_without_a_move(bot: DayBot) -> None:
     assert bot.store.municipalities()[575].wave == "P2"
     assert bot.store.wave_moves(575)[-1].to_wave == "P2" and len(bot.store.wave_moves(575)) == 1
     assert "R/SLET exists only for a municipality a KP-3 no-go moved out" in bot.say(
-        "done R/SLET vejen")  # a stop is no roll-back
+        "done R/SLET vejen"
+    )  # a stop is no roll-back
     status = bot.say("status vejen")
     assert "Vejen: STOP ACTIVITY at KP-4 (P2) by anna" in status and "go-live on hold" in status
     assert "Vejen: STOP ACTIVITY at KP-4" in bot.say("gate KP-4 P2")
     # No reminders for the stopped municipality's tasks; the others still get theirs.
     rollout = bot.snapshot()
-    halted = Rollout(rollout.graph, rollout.municipalities, rollout.states,
-                     stopped=frozenset(stopped(bot.graph.plan, bot.store.gate_decisions())))
+    halted = Rollout(
+        rollout.graph,
+        rollout.municipalities,
+        rollout.states,
+        stopped=frozenset(stopped(bot.graph.plan, bot.store.gate_decisions())),
+    )
     target = Target("console", "#p2", "P2", kinds=frozenset({"deadline", "overdue"}))
-    reminded = {v.key.municipality for day in (date(2020, 1, 21), date(2020, 1, 22))
-                for item in due_on(halted, [target], day) for v in item.tasks}
+    reminded = {
+        v.key.municipality
+        for day in (date(2020, 1, 21), date(2020, 1, 22))
+        for item in due_on(halted, [target], day)
+        for v in item.tasks
+    }
     assert 751 in reminded and 575 not in reminded
     # Okay later: the go-live continues and the escalation is closed.
     reply = bot.say("decide KP-4 P2 vejen okay confirm -- overvågning etableret")
@@ -174,8 +187,7 @@ def test_a_gate_no_go_escalates_to_the_wave_and_moves_nothing(bot: DayBot) -> No
     assert "Aarhus: NO-GO at GATE (P2) by anna" in bot.say("status P2")
 
 
-def test_a_second_decision_supersedes_the_first_with_a_reason_and_history_shows_both(
-        bot: DayBot) -> None:
+def test_a_second_decision_supersedes_the_first_with_a_reason_and_history_shows_both(bot: DayBot) -> None:
     bot.say("decide KP-4 P2 vejen stop -- overvågning mangler")
     assert "already has STOP ACTIVITY" in bot.say("decide KP-4 P2 vejen stop -- igen")
     reply = bot.say("decide KP-4 P2 vejen okay confirm", BO)
@@ -197,12 +209,12 @@ def test_a_second_decision_supersedes_the_first_with_a_reason_and_history_shows_
     assert "Vejen: back from K91 to P2" in bot.say("undo")
     assert "Vejen already has GO" in bot.say("decide KP-3 P2 vejen go -- again")
     assert "R/SLET exists only for a municipality a KP-3 no-go moved out" in bot.say(
-        "done R/SLET vejen")  # the no-go was undone: no roll-back is owed
+        "done R/SLET vejen"
+    )  # the no-go was undone: no roll-back is owed
     assert "(withdrawn)" in bot.say("history vejen")
 
 
-def test_a_go_with_missing_tasks_is_refused_until_confirmed_and_kept_with_them(
-        bot: DayBot) -> None:
+def test_a_go_with_missing_tasks_is_refused_until_confirmed_and_kept_with_them(bot: DayBot) -> None:
     reply = bot.say("decide KP-4 P2 vejen go -- confirm later")  # a reason, not a confirmation
     assert "Vejen is not ready for KP-4:" in reply and "Nothing was recorded." in reply
     assert "C/TS100 Vejen" in reply
@@ -231,7 +243,8 @@ class _BoDecidesFirst(MemoryRolloutStore):
 
 
 def test_a_decision_taken_by_someone_else_meanwhile_is_not_silently_superseded(
-        sf1590_graph: PlanGraph) -> None:
+    sf1590_graph: PlanGraph,
+) -> None:
     store = _BoDecidesFirst()
     base = make_bot(sf1590_graph, store)
     bot = DayBot(base.graph, store, base.now)

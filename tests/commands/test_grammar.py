@@ -34,22 +34,26 @@ def test_a_municipality_starting_the_reason_is_refused_with_both_readings(chat: 
     assert (state(chat, "B/TS101", BALLERUP), state(chat, "B/TS101", VEJEN)) == (ballerup, vejen)
 
 
-@pytest.mark.parametrize("reason_form", [
-    "-- vejen til leverandøren er lang",
-    "because vejen til leverandøren er lang",
-    "fordi vejen til leverandøren er lang",
-    '"vejen til leverandøren er lang"',
-    "“vejen til leverandøren er lang”",
-    "— vejen til leverandøren er lang",
-])
-def test_after_a_marker_one_municipality_gets_the_whole_reason(chat: Chat, reason_form: str,
-                                                                ) -> None:
+@pytest.mark.parametrize(
+    "reason_form",
+    [
+        "-- vejen til leverandøren er lang",
+        "because vejen til leverandøren er lang",
+        "fordi vejen til leverandøren er lang",
+        '"vejen til leverandøren er lang"',
+        "“vejen til leverandøren er lang”",
+        "— vejen til leverandøren er lang",
+    ],
+)
+def test_after_a_marker_one_municipality_gets_the_whole_reason(
+    chat: Chat,
+    reason_form: str,
+) -> None:
     vejen = state(chat, "A/TS110", VEJEN)
     reply = chat.say(f"block A/TS110 ballerup {reason_form}")
     assert "1 change recorded" in reply
     assert "Reason stored: “vejen til leverandøren er lang”" in reply
-    assert state(chat, "A/TS110", BALLERUP) == TaskState(Status.BLOCKED,
-                                                         "vejen til leverandøren er lang")
+    assert state(chat, "A/TS110", BALLERUP) == TaskState(Status.BLOCKED, "vejen til leverandøren er lang")
     assert state(chat, "A/TS110", VEJEN) == vejen
 
 
@@ -63,14 +67,19 @@ def test_a_reason_ending_in_public_is_kept_whole(chat: Chat) -> None:
     assert state(chat, "A/TS213", AARHUS).reason == "the price list is not public"
 
 
-@pytest.mark.parametrize("line, expected", [
-    ("block A/TS213 aarhus aarhsu -- supplier", "Did you mean `Aarhus`?"),
-    ("block A/TS213 aarhus waiting because the supplier",
-     "`block A/TS213 aarhus -- waiting because the supplier`"),
-    ("block A/TS100 vejen er lukket", "`block A/TS100 -- vejen er lukket`"),
-    ('block A/TS213 aarhus "waiting" vejen', "the reason must come last"),
-    ("block A/TS213 aarhus --", "needs a reason"),
-])
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        ("block A/TS213 aarhus aarhsu -- supplier", "Did you mean `Aarhus`?"),
+        (
+            "block A/TS213 aarhus waiting because the supplier",
+            "`block A/TS213 aarhus -- waiting because the supplier`",
+        ),
+        ("block A/TS100 vejen er lukket", "`block A/TS100 -- vejen er lukket`"),
+        ('block A/TS213 aarhus "waiting" vejen', "the reason must come last"),
+        ("block A/TS213 aarhus --", "needs a reason"),
+    ],
+)
 def test_words_before_a_reason_must_all_be_targets(chat: Chat, line: str, expected: str) -> None:
     before = chat.events()
     reply = chat.say(line)
@@ -92,8 +101,9 @@ def test_a_done_task_goes_back_only_with_reopen(chat: Chat) -> None:
     assert "1 change recorded" in chat.say("block B/TS101 vejen -- supplier late")
 
 
-def test_a_not_applicable_task_also_needs_reopen_and_reopen_needs_a_finished_one(chat: Chat,
-                                                                                ) -> None:
+def test_a_not_applicable_task_also_needs_reopen_and_reopen_needs_a_finished_one(
+    chat: Chat,
+) -> None:
     assert state(chat, "B/TS101", BALLERUP).status == Status.NOT_APPLICABLE
     before = chat.events()
     assert "`reopen B/TS101@151`" in chat.say("start B/TS101 ballerup")
@@ -108,13 +118,16 @@ def test_reopen_of_several_names_the_command_for_all_of_them(chat: Chat) -> None
     assert "2 changes recorded" in chat.say("reopen A/TS213 aarhus vejen")
 
 
-@pytest.mark.parametrize("line", [
-    "start A/TS213@0",  # once per municipality: not the system-wide instance
-    "start A/TS101@751:NOPE",  # no such connection (and the task is not per connection)
-    "start A/TS213@999",  # not a municipality of the roster
-    "start A/TS100@751",  # done once for the whole system
-    "block A/TS100@0:KSD -- no",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "start A/TS213@0",  # once per municipality: not the system-wide instance
+        "start A/TS101@751:NOPE",  # no such connection (and the task is not per connection)
+        "start A/TS213@999",  # not a municipality of the roster
+        "start A/TS100@751",  # done once for the whole system
+        "block A/TS100@0:KSD -- no",
+    ],
+)
 def test_the_key_form_names_only_instances_of_the_plan(chat: Chat, line: str) -> None:
     before = chat.events()
     reply = chat.say(line)
@@ -150,10 +163,12 @@ def test_move_and_decide_take_a_note_after_the_marker(chat: Chat) -> None:
     assert "no-go at KP-3: 751 failed go" in chat.say("history vejen")
 
 
-def test_a_role_limited_to_a_municipality_cannot_change_a_system_task(demo_runtime: Runtime,
-                                                                     ) -> None:
-    limited = Chat(demo_runtime, Actor("k", "K", roles=frozenset({"ksd"}),
-                                       municipalities=frozenset({AARHUS})))
+def test_a_role_limited_to_a_municipality_cannot_change_a_system_task(
+    demo_runtime: Runtime,
+) -> None:
+    limited = Chat(
+        demo_runtime, Actor("k", "K", roles=frozenset({"ksd"}), municipalities=frozenset({AARHUS}))
+    )
     before = limited.events()
     assert "You may not change A/TS100" in limited.say("reopen A/TS100 -- KMD redoes it")
     assert "You may not change A/TS100" in limited.say("reopen A/TS100@0 -- KMD redoes it")
@@ -164,8 +179,7 @@ def test_a_role_limited_to_a_municipality_cannot_change_a_system_task(demo_runti
     ksd = Chat(demo_runtime, Actor("ksd", "KSD", roles=frozenset({"ksd"})))
     assert "A/TS100 all municipalities: done → to do" in ksd.say("reopen A/TS100 -- redo")
     every_wave = Chat(demo_runtime, Actor("m2", "M2", manages=frozenset({"P1", "P2", "K91"})))
-    assert "A/TS100 all municipalities: to do → blocked" in every_wave.say(
-        "block A/TS100 -- KMD is late")
+    assert "A/TS100 all municipalities: to do → blocked" in every_wave.say("block A/TS100 -- KMD is late")
 
 
 def test_names_of_several_words_and_commas_are_read_as_municipalities(chat: Chat) -> None:

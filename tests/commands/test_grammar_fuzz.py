@@ -12,23 +12,95 @@ from commands.core import dispatch
 from commands.messages import EN
 from commands.reply import Tone
 
-VERBS = ["done", "start", "block", "skip", "reopen", "undo", "move", "decide", "register",
-         "channel", "next", "show", "status", "gate", "history", "wave", "blocked", "help"]
+VERBS = [
+    "done",
+    "start",
+    "block",
+    "skip",
+    "reopen",
+    "undo",
+    "move",
+    "decide",
+    "register",
+    "channel",
+    "next",
+    "show",
+    "status",
+    "gate",
+    "history",
+    "wave",
+    "blocked",
+    "help",
+]
 CHANGES = ["done", "start", "block", "skip", "reopen"]
-CODES = ["TS213", "a/ts213", "B/TS101", "A/TS100", "A/TS110", "A/TS213@751", "A/TS213@0",
-         "A/TS101@751:KSD", "A/TS100@0", "A/TS100@0:KSD", "B/TS101@151", "TS999", "A/",
-         "@751", "A/TS213@-1", "A/TS213@٧٥١", "KP-3", "C/TS103"]
-PLACES = ["aarhus", "Århus", "751", "vejen", "Vejen,", "ballerup", "høje", "taastrup",
-          "Høje-Taastrup", "vallensbaek", "0", "999", "aarhsu", "P2", "K91", "me", "alle"]
+CODES = [
+    "TS213",
+    "a/ts213",
+    "B/TS101",
+    "A/TS100",
+    "A/TS110",
+    "A/TS213@751",
+    "A/TS213@0",
+    "A/TS101@751:KSD",
+    "A/TS100@0",
+    "A/TS100@0:KSD",
+    "B/TS101@151",
+    "TS999",
+    "A/",
+    "@751",
+    "A/TS213@-1",
+    "A/TS213@٧٥١",
+    "KP-3",
+    "C/TS103",
+]
+PLACES = [
+    "aarhus",
+    "Århus",
+    "751",
+    "vejen",
+    "Vejen,",
+    "ballerup",
+    "høje",
+    "taastrup",
+    "Høje-Taastrup",
+    "vallensbaek",
+    "0",
+    "999",
+    "aarhsu",
+    "P2",
+    "K91",
+    "me",
+    "alle",
+]
 MARKERS = ["--", "—", "–", "because", "fordi", "BECAUSE", "--reason"]
-WORDS = ["til", "leverandøren", "public", "admin", "Admin", "coordinator:aarhus", "manager:P2",
-         "ksd:all", "ksd:", ":", "go", "no-go", "off", "page:2", "<@U0X>", "<!channel>", "*", "`"]
+WORDS = [
+    "til",
+    "leverandøren",
+    "public",
+    "admin",
+    "Admin",
+    "coordinator:aarhus",
+    "manager:P2",
+    "ksd:all",
+    "ksd:",
+    ":",
+    "go",
+    "no-go",
+    "off",
+    "page:2",
+    "<@U0X>",
+    "<!channel>",
+    "*",
+    "`",
+]
 
 QUOTES = ['"', "“", "”", "„", "«", "»"]
 
-word = st.one_of(st.sampled_from(CODES + PLACES + MARKERS + WORDS + QUOTES),
-                 st.text(min_size=1, max_size=12).filter(lambda s: not s.isspace()),
-                 st.text(alphabet="abcæøå", min_size=300, max_size=1200))
+word = st.one_of(
+    st.sampled_from(CODES + PLACES + MARKERS + WORDS + QUOTES),
+    st.text(min_size=1, max_size=12).filter(lambda s: not s.isspace()),
+    st.text(alphabet="abcæøå", min_size=300, max_size=1200),
+)
 
 
 @st.composite
@@ -51,11 +123,13 @@ def commands(draw: st.DrawFn) -> str:
 
 
 INTERNAL = EN["error.internal"].split("{ref}")[0]
-ACTORS = [Actor("anna", "Anna", is_admin=True),
-          Actor("k", "K", roles=frozenset({"ksd"}), municipalities=frozenset({751})),
-          Actor("m", "M", manages=frozenset({"P2"})),
-          Actor("c", "C", coordinates=frozenset({751})),
-          Actor("guest", "Guest")]
+ACTORS = [
+    Actor("anna", "Anna", is_admin=True),
+    Actor("k", "K", roles=frozenset({"ksd"}), municipalities=frozenset({751})),
+    Actor("m", "M", manages=frozenset({"P2"})),
+    Actor("c", "C", coordinates=frozenset({751})),
+    Actor("guest", "Guest"),
+]
 
 
 def snapshot(runtime: Runtime) -> tuple[int, int, int]:
@@ -64,11 +138,15 @@ def snapshot(runtime: Runtime) -> tuple[int, int, int]:
     return (store.events(limit=1)[0].id, len(store.wave_moves()), len(store.gate_decisions()))
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[
-    HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(text=commands(), actor=st.sampled_from(ACTORS))
 def test_random_commands_never_crash_and_a_refusal_changes_nothing(
-        demo_runtime: Runtime, text: str, actor: Actor) -> None:
+    demo_runtime: Runtime, text: str, actor: Actor
+) -> None:
     before = snapshot(demo_runtime)
     reply = dispatch(demo_runtime.context(), Invocation(text, actor, "console"))
     assert not reply.headline.startswith(INTERNAL), text
@@ -76,8 +154,14 @@ def test_random_commands_never_crash_and_a_refusal_changes_nothing(
         assert snapshot(demo_runtime) == before, (text, reply.headline)
 
 
-@given(st.lists(st.sampled_from(["Ada", "Admin", "admin", "Holm", "coordinator:aarhus",
-                                 "manager:P2", "ksd:all", "Bo"]), max_size=8))
+@given(
+    st.lists(
+        st.sampled_from(
+            ["Ada", "Admin", "admin", "Holm", "coordinator:aarhus", "manager:P2", "ksd:all", "Bo"]
+        ),
+        max_size=8,
+    )
+)
 def test_register_loses_no_word_between_name_and_roles(words: list[str]) -> None:
     name, roles = _name_and_roles(words)
     assert (name.split() + roles) == words

@@ -45,7 +45,8 @@ def test_counts_read_as_plain_english_and_danish() -> None:
         assert t("next.headline", target="Aarhus", count=1) == "Aarhus: 1 opgave kan startes nu"
         assert t("blocked.held", count=2) == "2 andre"
         assert t("deadline.left", day="2020-03-23", milestone="KP-3", count=1) == (
-            "frist 2020-03-23 (KP-3), 1 arbejdsdag tilbage")
+            "frist 2020-03-23 (KP-3), 1 arbejdsdag tilbage"
+        )
 
 
 def test_every_text_with_plural_forms_has_both_in_both_languages_and_none_hedges() -> None:
@@ -54,6 +55,9 @@ def test_every_text_with_plural_forms_has_both_in_both_languages_and_none_hedges
         for stem in stems:
             assert f"{stem}.one" in catalogue and f"{stem}.other" in catalogue, stem
             assert "{count}" in catalogue[f"{stem}.other"], stem
-        hedged = [key for key, text in catalogue.items()
-                  if any(mark in text for mark in ("(s)", "(r)", "(er)", "(e) "))]
+        hedged = [
+            key
+            for key, text in catalogue.items()
+            if any(mark in text for mark in ("(s)", "(r)", "(er)", "(e) "))
+        ]
         assert hedged == []

@@ -57,7 +57,8 @@ def kp3_scenario(s: Scenario) -> None:
     assert "supersedes" in s.say("decide gate P2 aarhus go confirm -- parat efter opfølgning", BO)
     s.on(date(2020, 1, 28))
     assert "moves from P2 to K91" in s.say(
-        "decide KP-3 P2 randers no-go -- konverteringen blev ikke godkendt")
+        "decide KP-3 P2 randers no-go -- konverteringen blev ikke godkendt"
+    )
     for name in ("aarhus", "vallensbæk", "vejen"):
         assert "GO recorded" in s.say(f"decide KP-3 P2 {name} go confirm -- konvertering godkendt")
     assert "recorded" in s.say("block A/TS110 vejen -- venter på leverandørens serviceaftale")
@@ -75,8 +76,10 @@ def decision_rows(s: Scenario) -> list[tuple[str, str, str, str, str]]:
     """Every decision of P2 as the report must show it (Danish: the report's language)."""
     names = {m.code: m.name for m in s.store.municipalities().values()}
     with speaking("da"):
-        return [(d.gate, names[d.municipality], verdict_text(d), d.actor, local_minute(d.at))
-                for d in s.store.gate_decisions(wave="P2")]
+        return [
+            (d.gate, names[d.municipality], verdict_text(d), d.actor, local_minute(d.at))
+            for d in s.store.gate_decisions(wave="P2")
+        ]
 
 
 def docx_text(content: bytes) -> tuple[str, list[tuple[str, ...]]]:
@@ -85,8 +88,7 @@ def docx_text(content: bytes) -> tuple[str, list[tuple[str, ...]]]:
     return "\n".join(p.text for p in document.paragraphs), rows
 
 
-def test_the_v2_report_of_p2_after_kp3_lists_every_municipality_decision_and_move(
-        s: Scenario) -> None:
+def test_the_v2_report_of_p2_after_kp3_lists_every_municipality_decision_and_move(s: Scenario) -> None:
     reply = s.ask("report v2 P2")
     assert reply.tone == Tone.SUCCESS and not reply.changed
     (attachment,) = reply.files
@@ -94,7 +96,7 @@ def test_the_v2_report_of_p2_after_kp3_lists_every_municipality_decision_and_mov
     assert attachment.media_type == DOCX
     text = "\n".join(reply.text_lines())
     assert "Udrulningsrapport v2 (Godkendte og afrapportering) — P2 (DOCX, da)" in text
-    assert ("4 municipalities of P2 (1 moved out), 6 decisions, 1 moves, 1 open blocks" in text)
+    assert "4 municipalities of P2 (1 moved out), 6 decisions, 1 moves, 1 open blocks" in text
     paragraphs, rows = docx_text(attachment.content)
     assert "KP-3 den 2020-01-28: 3 go, 1 no-go, 0 ikke besluttet." in paragraphs
     municipalities = {row[0]: row for row in rows if row[0] in P2 and row[1].isdigit()}
@@ -138,13 +140,20 @@ def test_the_pdf_and_the_markdown_carry_the_same_facts(s: Scenario) -> None:
     assert "| Randers | P2 | K91 | no-go at KP-3: konverteringen blev ikke godkendt" in markdown
 
 
-def test_the_xlsx_has_a_sheet_per_section_and_a_row_per_municipality_and_decision(
-        s: Scenario) -> None:
+def test_the_xlsx_has_a_sheet_per_section_and_a_row_per_municipality_and_decision(s: Scenario) -> None:
     (xlsx,) = s.ask("report v2 P2 xlsx").files
     book = load_workbook(io.BytesIO(xlsx.content))
-    assert book.sheetnames == ["Overblik", "Kommuner", "Beslutninger", "Flytninger",
-                               "Blokeringer", "Forsinkede", "Kontrol", "Drejebog",
-                               "Eskaleringer"]
+    assert book.sheetnames == [
+        "Overblik",
+        "Kommuner",
+        "Beslutninger",
+        "Flytninger",
+        "Blokeringer",
+        "Forsinkede",
+        "Kontrol",
+        "Drejebog",
+        "Eskaleringer",
+    ]
     kommuner = [r for r in book["Kommuner"].iter_rows(values_only=True) if any(r)]
     assert kommuner[0][:3] == ("Kommune", "Kode", "Bølge nu")
     assert sorted(r[0] for r in kommuner[1:]) == sorted(P2)
@@ -153,8 +162,7 @@ def test_the_xlsx_has_a_sheet_per_section_and_a_row_per_municipality_and_decisio
     assert {r[5] for r in decisions[1:]} == {"console"}  # from where, for every decision
 
 
-def test_v3_adds_the_kp4_outcome_stopped_go_lives_and_the_steps_after_kp4(
-        s: Scenario) -> None:
+def test_v3_adds_the_kp4_outcome_stopped_go_lives_and_the_steps_after_kp4(s: Scenario) -> None:
     s.on(date(2020, 1, 29))
     s.say("decide KP-4 P2 vejen stop -- overvågning er ikke etableret")
     s.say("decide KP-4 P2 aarhus okay confirm -- i drift")
@@ -176,15 +184,17 @@ def test_v1_shows_readiness_for_the_gate(s: Scenario) -> None:
     assert "| Aarhus | 751 | P2 |" in markdown and "ikke parat" in markdown
 
 
-@pytest.mark.parametrize(("text", "says"), [
-    ("report", "is not a report version; use one of v1, v2, v3"),
-    ("report v4 P2", "`v4` is not a report version"),
-    ("report v2 P9", "valid are a wave, a format or a language: P1, P2, K91, docx"),
-    ("report v2 P2 pfd", "Did you mean pdf"),
-    ("report v2", "Which wave? Name one of P1, P2, K91"),
-])
-def test_a_bad_report_request_says_what_is_valid_and_makes_nothing(
-        s: Scenario, text: str, says: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("report", "is not a report version; use one of v1, v2, v3"),
+        ("report v4 P2", "`v4` is not a report version"),
+        ("report v2 P9", "valid are a wave, a format or a language: P1, P2, K91, docx"),
+        ("report v2 P2 pfd", "Did you mean pdf"),
+        ("report v2", "Which wave? Name one of P1, P2, K91"),
+    ],
+)
+def test_a_bad_report_request_says_what_is_valid_and_makes_nothing(s: Scenario, text: str, says: str) -> None:
     events = len(s.store.events(limit=1000))
     reply = s.ask(text)
     assert reply.tone == Tone.ERROR and not reply.files
@@ -200,14 +210,22 @@ def test_two_waves_in_one_request_are_refused_rather_than_guessed(s: Scenario) -
 
 def png(width: int, height: int) -> bytes:
     """A small valid PNG (one grey colour), made without an imaging library."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0,
-                                                              0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 def test_a_chart_given_to_the_report_is_embedded_in_word_and_pdf(s: Scenario) -> None:
@@ -219,19 +237,22 @@ def test_a_chart_given_to_the_report_is_embedded_in_word_and_pdf(s: Scenario) ->
         if format_ == "docx":
             document = docx.Document(io.BytesIO(content))
             assert len(document.inline_shapes) == 1
-            assert any(p.text == "Parathed i P2: kommuner × opgaver, farvet efter status."
-                       for p in document.paragraphs)
+            assert any(
+                p.text == "Parathed i P2: kommuner × opgaver, farvet efter status."
+                for p in document.paragraphs
+            )
         else:
             assert sum(len(page.images) for page in PdfReader(io.BytesIO(content)).pages) == 1
 
 
-def test_a_stored_reason_with_a_control_character_still_makes_every_format(
-        s: Scenario) -> None:
+def test_a_stored_reason_with_a_control_character_still_makes_every_format(s: Scenario) -> None:
     # Input is checked today; a reason stored before that may hold anything.
     key = TaskKey("A/TS111", 575)
     command = CommandRecord("legacy-1", "block", Change("legacy", "import", s.now))
-    s.store.record(command, tasks=[TaskChange(key, TaskState(Status.BLOCKED, "venter\x07 på KMD"),
-                                              TaskState(Status.TODO))])
+    s.store.record(
+        command,
+        tasks=[TaskChange(key, TaskState(Status.BLOCKED, "venter\x07 på KMD"), TaskState(Status.TODO))],
+    )
     for format_ in ("docx", "pdf", "md", "xlsx"):
         (made,) = s.ask(f"report v2 P2 {format_}").files
         assert made.content, format_
@@ -242,12 +263,12 @@ def test_a_stored_reason_with_a_control_character_still_makes_every_format(
 
 @pytest.mark.parametrize("font", ["found", "core"])
 def test_the_pdf_keeps_danish_letters_with_either_font(
-        s: Scenario, font: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    s: Scenario, font: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     if font == "core":  # no package ships DejaVu Sans: fpdf2's Helvetica (latin-1)
         monkeypatch.setattr(report_render, "_font_file", lambda: None)
     elif report_render._font_file() is None:
         pytest.skip("no installed package ships DejaVuSans.ttf (matplotlib)")
     (pdf,) = s.ask("report v2 P2 pdf").files
-    text = "".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
-                   .split())
+    text = "".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages).split())
     assert "Vallensbæk" in text and "Beslutningerved" in text and "Åbneeskaleringer" in text

@@ -32,9 +32,13 @@ VERBS = {"done": "", "start": "", "block": " waiting for the supplier", "skip": 
 
 command_strategy = st.one_of(
     st.tuples(st.sampled_from(sorted(PEOPLE)), st.just("undo"), st.just(""), st.just(())),
-    st.tuples(st.sampled_from(sorted(PEOPLE)), st.sampled_from(sorted(VERBS)),
-              st.sampled_from(REFS), st.lists(st.sampled_from(sorted(PLACES)), min_size=1,
-                                               max_size=3, unique=True)))
+    st.tuples(
+        st.sampled_from(sorted(PEOPLE)),
+        st.sampled_from(sorted(VERBS)),
+        st.sampled_from(REFS),
+        st.lists(st.sampled_from(sorted(PLACES)), min_size=1, max_size=3, unique=True),
+    ),
+)
 
 
 @dataclass
@@ -68,16 +72,21 @@ def run_sequence(bot: Bot, commands: list[tuple[str, str, str, list[str]]]) -> N
         text = "undo" if verb == "undo" else f"{verb} {ref} {' '.join(places)}{VERBS[verb]}"
         reply = bot.say(text, PEOPLE[person])
         after, new_log = bot.states(), _log(bot.store)
-        assert new_log[:len(log)] == log  # append-only: nothing lost, nothing rewritten
+        assert new_log[: len(log)] == log  # append-only: nothing lost, nothing rewritten
         stack = model.stacks.setdefault(person, [])
         if verb != "undo":
-            added = new_log[len(log):]
+            added = new_log[len(log) :]
             assert len(added) == _count(reply, "recorded")
             changed = {e.key for e in added}
             assert {k for k in set(before) | set(after) if before.get(k) != after.get(k)} <= changed
             if added:
-                stack.append(Past(seq, {k: before.get(k, (Status.TODO, "")) for k in changed},
-                                  {k: after[k] for k in changed}))
+                stack.append(
+                    Past(
+                        seq,
+                        {k: before.get(k, (Status.TODO, "")) for k in changed},
+                        {k: after[k] for k in changed},
+                    )
+                )
                 model.touched.append((seq, frozenset(changed)))
             continue
         if not stack:
@@ -90,7 +99,8 @@ def run_sequence(bot: Bot, commands: list[tuple[str, str, str, list[str]]]) -> N
             assert {k: before.get(k) for k in last.after} == last.after
             assert {k: after.get(k, (Status.TODO, "")) for k in last.before} == last.before
             assert {k: v for k, v in after.items() if k not in last.before} == {
-                k: v for k, v in before.items() if k not in last.before}
+                k: v for k, v in before.items() if k not in last.before
+            }
             stack.pop()
             model.touched.append((seq, frozenset(last.before)))
         else:
@@ -101,8 +111,9 @@ def run_sequence(bot: Bot, commands: list[tuple[str, str, str, list[str]]]) -> N
 
 
 SEQUENCES = st.lists(command_strategy, min_size=1, max_size=14)
-SETTINGS = settings(max_examples=40, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 @SETTINGS
@@ -129,13 +140,15 @@ def fresh_sqlite(migrated: Path, tmp_path: Path) -> Callable[[], SqlRolloutStore
         path = tmp_path / f"prop-{counter[0]}.db"
         shutil.copy(migrated, path)
         return SqlRolloutStore(make_engine(f"sqlite:///{path}"))
+
     return make
 
 
 @settings(SETTINGS, max_examples=20)
 @given(commands=SEQUENCES)
-def test_random_commands_on_sqlite(sf1590_graph: PlanGraph,
-                                   fresh_sqlite: Callable[[], SqlRolloutStore], commands) -> None:  # type: ignore[no-untyped-def]
+def test_random_commands_on_sqlite(
+    sf1590_graph: PlanGraph, fresh_sqlite: Callable[[], SqlRolloutStore], commands
+) -> None:  # type: ignore[no-untyped-def]
     store = fresh_sqlite()
     try:
         run_sequence(make_bot(sf1590_graph, store), commands)

@@ -41,8 +41,9 @@ def main() -> None:
                 time.sleep(600)  # the test kills us here, in the middle of the transaction
 
     event.listen(engine, "after_cursor_execute", after)
-    runtime = open_runtime(Settings(database_url=args.db), FixedClock.at(date(2020, 1, 21)),
-                           migrate=False, engine=engine)
+    runtime = open_runtime(
+        Settings(database_url=args.db), FixedClock.at(date(2020, 1, 21)), migrate=False, engine=engine
+    )
     reply = runtime.run(Invocation(args.text, Actor("anna", "Anna", is_admin=True), "console"))
     print(f"reply: {reply.headline}", flush=True)
     sys.exit(0)

@@ -11,17 +11,20 @@ from rollout.plan_loader import PlanError, load_plan
 CAL = WorkingCalendar()
 
 
-@pytest.mark.parametrize("day, name", [
-    (date(2019, 12, 24), "Juleaftensdag"),
-    (date(2019, 12, 25), "Juledag"),
-    (date(2019, 12, 26), "Anden juledag"),
-    (date(2020, 1, 1), "Nytårsdag"),
-    (date(2019, 12, 31), "Nytårsaftensdag"),
-    (date(2020, 4, 9), "Skærtorsdag"),
-    (date(2020, 4, 10), "Langfredag"),
-    (date(2020, 4, 13), "Anden påskedag"),
-    (date(2020, 5, 8), "Store bededag"),
-])
+@pytest.mark.parametrize(
+    "day, name",
+    [
+        (date(2019, 12, 24), "Juleaftensdag"),
+        (date(2019, 12, 25), "Juledag"),
+        (date(2019, 12, 26), "Anden juledag"),
+        (date(2020, 1, 1), "Nytårsdag"),
+        (date(2019, 12, 31), "Nytårsaftensdag"),
+        (date(2020, 4, 9), "Skærtorsdag"),
+        (date(2020, 4, 10), "Langfredag"),
+        (date(2020, 4, 13), "Anden påskedag"),
+        (date(2020, 5, 8), "Store bededag"),
+    ],
+)
 def test_danish_holidays_are_not_working_days(day: date, name: str) -> None:
     assert not CAL.is_working_day(day)
     assert name.lower() in (CAL.holiday_name(day) or "").lower()
@@ -98,6 +101,9 @@ def test_a_plan_can_close_another_day_and_the_calendar_honours_it() -> None:
 
 
 def test_a_closed_day_that_is_not_a_date_is_reported_with_its_place() -> None:
-    with pytest.raises(PlanError, match=r"plan.customary_closed_days\[1\]: '13-40' is not a "
-                                        r"month-day like 06-05 or 12-24"):
+    with pytest.raises(
+        PlanError,
+        match=r"plan.customary_closed_days\[1\]: '13-40' is not a "
+        r"month-day like 06-05 or 12-24",
+    ):
         load_plan(PLAN % {"closed": ', customary_closed_days: ["06-05", "13-40"]'})

@@ -19,8 +19,10 @@ SECTIONS = {"AG": (1, 406), "A": (407, 1072), "B": (1073, 1764), "C": (1765, 194
 
 def source_codes() -> dict[str, set[str]]:
     lines = SOURCE.read_text(encoding="utf-8").splitlines()
-    return {diagram: set(CODE.findall("\n".join(lines[first - 1:last])))
-            for diagram, (first, last) in SECTIONS.items()}
+    return {
+        diagram: set(CODE.findall("\n".join(lines[first - 1 : last])))
+        for diagram, (first, last) in SECTIONS.items()
+    }
 
 
 def test_every_code_of_the_source_is_in_the_plan_under_its_diagram(sf1590_plan) -> None:
@@ -48,7 +50,10 @@ def test_conflicting_gate_dates_stay_visible_per_diagram(sf1590_plan) -> None:
 
 def test_kp3_dates_per_wave(sf1590_graph) -> None:
     assert {d: str(v) for d, v in sf1590_graph.gate_dates("KP-3", "P2").items()} == {
-        "A": "2020-01-28", "B": "2020-01-28", "C": "2020-01-28"}
+        "A": "2020-01-28",
+        "B": "2020-01-28",
+        "C": "2020-01-28",
+    }
     assert str(sf1590_graph.gate_dates("KP-3", "P1")["C"]) == "2019-11-26"
 
 
@@ -62,26 +67,31 @@ def test_plan_check_passes_on_the_plan(capsys: pytest.CaptureFixture[str]) -> No
 
 
 def test_plan_check_lists_every_date_inversion_as_a_warning(
-        capsys: pytest.CaptureFixture[str], sf1590_graph) -> None:
+    capsys: pytest.CaptureFixture[str], sf1590_graph
+) -> None:
     assert main(["plan", "check", str(ROOT / "plans" / "sf1590.yaml")]) == 0
     out = capsys.readouterr().out
     listed = [line for line in out.splitlines() if line.startswith("  warning: diagram ")]
     assert len(listed) == len(sf1590_graph.inversions()) == 167  # the count the issue reports
-    assert ("  warning: diagram B, wave P2: B/TF100 due 2019-11-11 (START-CRITERIA, guess, "
-            "lines 1540-1544) is after B/TS107 due 2019-09-27 (GATE, likely, lines 1190-1198), "
-            "which waits on it") in out
-    assert "diagram A, wave K91: A/TS200 due 2020-03-06 (GATE, likely, lines 516-524) is after " \
-           "A/TS104 due 2020-01-20 (PVT, likely, lines 596-608)" in out
+    assert (
+        "  warning: diagram B, wave P2: B/TF100 due 2019-11-11 (START-CRITERIA, guess, "
+        "lines 1540-1544) is after B/TS107 due 2019-09-27 (GATE, likely, lines 1190-1198), "
+        "which waits on it"
+    ) in out
+    assert (
+        "diagram A, wave K91: A/TS200 due 2020-03-06 (GATE, likely, lines 516-524) is after "
+        "A/TS104 due 2020-01-20 (PVT, likely, lines 596-608)" in out
+    )
 
 
 def test_plan_check_strict_fails_on_inversions_and_passes_a_consistent_plan(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["plan", "check", "--strict", str(ROOT / "plans" / "sf1590.yaml")]) == 1
     out = capsys.readouterr().out
     assert "FAILED (--strict)" in out and "  error: diagram B, wave P2: B/TF100" in out
     path = tmp_path / "consistent.yaml"
-    path.write_text(BROKEN % {"date": "2019-12-20", "back_from": "T1", "back_to": "T2"},
-                    encoding="utf-8")
+    path.write_text(BROKEN % {"date": "2019-12-20", "back_from": "T1", "back_to": "T2"}, encoding="utf-8")
     assert main(["plan", "check", "--strict", str(path)]) == 0
     assert "inversion" not in capsys.readouterr().out
 
@@ -97,10 +107,10 @@ def test_a_and_b_answer_the_per_wave_control_from_the_tasks_they_flag(sf1590_pla
 
 def test_a_flagged_task_that_no_control_checks_is_a_warning() -> None:
     text = (BROKEN % {"date": "2019-12-20", "back_from": "T1", "back_to": "T2"}).replace(
-        "title_en: a, role: r, phase: p}", "title_en: a, role: r, phase: p, per_wave_control: true}")
+        "title_en: a, role: r, phase: p}", "title_en: a, role: r, phase: p, per_wave_control: true}"
+    )
     warnings = [str(w) for w in plan_warnings(load_plan(text))]
-    assert "diagrams[A].controls: tasks flagged per_wave_control but checked by no control: T1" \
-        in warnings
+    assert "diagrams[A].controls: tasks flagged per_wave_control but checked by no control: T1" in warnings
 
 
 BROKEN = """
@@ -121,13 +131,20 @@ diagrams:
 """
 
 
-@pytest.mark.parametrize("values, message", [
-    ({"date": "2019-12-20", "back_from": "T2", "back_to": "T1"}, "dependency cycle: A/T1 -> A/T2 -> A/T1"),
-    ({"date": "2019-12-20", "back_from": "T2", "back_to": "T9"}, "unknown task 'T9'"),
-    ({"date": "2019-13-40", "back_from": "T1", "back_to": "T2"}, "not an ISO date"),
-])
+@pytest.mark.parametrize(
+    "values, message",
+    [
+        (
+            {"date": "2019-12-20", "back_from": "T2", "back_to": "T1"},
+            "dependency cycle: A/T1 -> A/T2 -> A/T1",
+        ),
+        ({"date": "2019-12-20", "back_from": "T2", "back_to": "T9"}, "unknown task 'T9'"),
+        ({"date": "2019-13-40", "back_from": "T1", "back_to": "T2"}, "not an ISO date"),
+    ],
+)
 def test_plan_check_fails_with_the_place_and_the_problem(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], values: dict[str, str], message: str) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], values: dict[str, str], message: str
+) -> None:
     path = tmp_path / "broken.yaml"
     path.write_text(BROKEN % values, encoding="utf-8")
     assert main(["plan", "check", str(path)]) == 1
@@ -138,7 +155,8 @@ def test_plan_check_fails_with_the_place_and_the_problem(
 
 def test_duplicate_codes_are_an_error() -> None:
     text = (BROKEN % {"date": "2019-12-20", "back_from": "T1", "back_to": "T2"}).replace(
-        "code: T2", "code: T1")
+        "code: T2", "code: T1"
+    )
     with pytest.raises(PlanError, match=r"diagrams\[A\].tasks\[T1\]: duplicate task code"):
         load_plan(text)
 

@@ -19,10 +19,13 @@ DAY = date(2019, 11, 1)
 def plan_text(size: int, edges: set[tuple[int, int]]) -> str:
     tasks = "\n".join(
         f"      - {{code: T{i:03d}, title_da: Opgave {i}, title_en: Task {i}, role: r, "
-        f"scope: municipality, phase: p}}" for i in range(size))
+        f"scope: municipality, phase: p}}"
+        for i in range(size)
+    )
     edge_lines = "\n".join(
         f"      - {{from: T{a:03d}, to: T{b:03d}, provenance: domain, confidence: guess, why: x}}"
-        for a, b in sorted(edges))
+        for a, b in sorted(edges)
+    )
     return f"""
 plan: {{id: random, title_da: x, title_en: x, tracked_diagrams: [A]}}
 waves: [{{id: W1, name_da: x, name_en: x, next: null}}]
@@ -36,7 +39,7 @@ diagrams:
     tasks:
 {tasks}
     edges:
-{edge_lines or '      []'}
+{edge_lines or "      []"}
 """
 
 
@@ -67,8 +70,11 @@ def test_next_never_lists_a_task_that_waits_on_an_unfinished_predecessor(case) -
 def test_finishing_the_last_predecessor_makes_a_task_appear(case, data) -> None:  # type: ignore[no-untyped-def]
     graph, states = case
     rollout = Rollout(graph, {751: MUNICIPALITY}, states)
-    waiting = [k for k in rollout.task_keys() if rollout.state(k).status == Status.TODO
-               and len(rollout.waits_on(k)) == 1]
+    waiting = [
+        k
+        for k in rollout.task_keys()
+        if rollout.state(k).status == Status.TODO and len(rollout.waits_on(k)) == 1
+    ]
     if not waiting:
         return
     key = data.draw(st.sampled_from(waiting))

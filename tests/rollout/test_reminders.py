@@ -52,8 +52,16 @@ def test_p2_from_october_to_february_posts_only_on_danish_working_days(sf1590_gr
             assert items == [], day
         else:  # a morning digest on every working day, and never two items with one key
             assert [i.kind for i in items].count("digest") == 1, day
-    for closed in ("2019-12-24", "2019-12-25", "2019-12-26", "2019-12-31", "2020-01-01",
-                   "2019-12-21", "2019-12-22", "2020-02-15"):
+    for closed in (
+        "2019-12-24",
+        "2019-12-25",
+        "2019-12-26",
+        "2019-12-31",
+        "2020-01-01",
+        "2019-12-21",
+        "2019-12-22",
+        "2020-02-15",
+    ):
         assert plan[date.fromisoformat(closed)] == []
     keys = [i.key for items in plan.values() for i in items]
     assert len(keys) == len(set(keys))
@@ -61,25 +69,47 @@ def test_p2_from_october_to_february_posts_only_on_danish_working_days(sf1590_gr
 
 def test_gate_countdowns_run_each_working_day_from_10_days_before(sf1590_graph: PlanGraph) -> None:
     plan = simulate(fresh(sf1590_graph), [P2])
-    kp3 = {d: i.days_left for d, items in plan.items() for i in items
-           if i.kind == "countdown" and i.subject == "KP-3"}
+    kp3 = {
+        d: i.days_left
+        for d, items in plan.items()
+        for i in items
+        if i.kind == "countdown" and i.subject == "KP-3"
+    }
     assert [d.isoformat() for d in kp3] == [
-        "2020-01-14", "2020-01-15", "2020-01-16", "2020-01-17", "2020-01-20", "2020-01-21",
-        "2020-01-22", "2020-01-23", "2020-01-24", "2020-01-27", "2020-01-28"]
+        "2020-01-14",
+        "2020-01-15",
+        "2020-01-16",
+        "2020-01-17",
+        "2020-01-20",
+        "2020-01-21",
+        "2020-01-22",
+        "2020-01-23",
+        "2020-01-24",
+        "2020-01-27",
+        "2020-01-28",
+    ]
     assert list(kp3.values()) == [10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0]
     kp4 = [d for d, items in plan.items() for i in items if i.kind == "countdown" and i.subject == "KP-4"]
     assert kp4[0] == date(2020, 1, 15) and kp4[-1] == date(2020, 1, 29) and len(kp4) == 11
 
 
-def test_reports_are_announced_5_and_1_working_days_before_and_on_the_day(
-        sf1590_graph: PlanGraph) -> None:
+def test_reports_are_announced_5_and_1_working_days_before_and_on_the_day(sf1590_graph: PlanGraph) -> None:
     plan = simulate(fresh(sf1590_graph), [P2])
-    reports = sorted((i.subject, d.isoformat(), i.days_left) for d, items in plan.items()
-                     for i in items if i.kind == "report")
+    reports = sorted(
+        (i.subject, d.isoformat(), i.days_left)
+        for d, items in plan.items()
+        for i in items
+        if i.kind == "report"
+    )
     assert reports == [
-        ("REPORT-V2", "2020-01-21", 5), ("REPORT-V2", "2020-01-27", 1), ("REPORT-V2", "2020-01-28", 0),
+        ("REPORT-V2", "2020-01-21", 5),
+        ("REPORT-V2", "2020-01-27", 1),
+        ("REPORT-V2", "2020-01-28", 0),
         # v3: "14 days after" KP-4 (2020-01-29) is 2020-02-12
-        ("REPORT-V3", "2020-02-05", 5), ("REPORT-V3", "2020-02-11", 1), ("REPORT-V3", "2020-02-12", 0)]
+        ("REPORT-V3", "2020-02-05", 5),
+        ("REPORT-V3", "2020-02-11", 1),
+        ("REPORT-V3", "2020-02-12", 0),
+    ]
 
 
 def expected_deadline_days(rollout: Rollout) -> tuple[set[date], set[date]]:
@@ -88,14 +118,18 @@ def expected_deadline_days(rollout: Rollout) -> tuple[set[date], set[date]]:
     municipalities' tasks and the wave's own runbook. Only a task that waits on nothing open is
     escalated: one that still waits is not late itself."""
     calendar = rollout.graph.calendar
+
     def p2s(key: TaskKey) -> bool:  # a system-wide task belongs to the wave that needs it first
         if rollout.wave_of(key) is not None:
             return rollout.wave_of(key) == "P2"
         own, first = rollout.graph.deadline(key.ref, "P2"), rollout.deadline(key)
         return own is not None and first is not None and own.day == first.day
 
-    open_keys = [k for k in (*rollout.task_keys(), *rollout.wave_keys()) if p2s(k)
-                 and rollout.state(k).status not in (Status.DONE, Status.NOT_APPLICABLE)]
+    open_keys = [
+        k
+        for k in (*rollout.task_keys(), *rollout.wave_keys())
+        if p2s(k) and rollout.state(k).status not in (Status.DONE, Status.NOT_APPLICABLE)
+    ]
     remind, escalate = set(), set()
     for key in open_keys:
         deadline = rollout.deadline(key)
@@ -103,8 +137,10 @@ def expected_deadline_days(rollout: Rollout) -> tuple[set[date], set[date]]:
             continue
         last = calendar.working_day_on_or_before(deadline.day)
         remind |= {calendar.add_working_days(last, -5), calendar.add_working_days(last, -1), last}
-        if not any(rollout.state(p).status not in (Status.DONE, Status.NOT_APPLICABLE)
-                   for p in rollout.predecessors(key)):
+        if not any(
+            rollout.state(p).status not in (Status.DONE, Status.NOT_APPLICABLE)
+            for p in rollout.predecessors(key)
+        ):
             escalate |= {calendar.add_working_days(last, 1 + 5 * week) for week in range(40)}
     window = set(days())
     return remind & window, escalate & window
@@ -140,7 +176,8 @@ def test_a_task_done_before_its_reminder_gets_none(sf1590_graph: PlanGraph) -> N
 
 
 def test_nothing_before_the_posting_time_and_missed_days_come_from_the_lookback(
-        sf1590_graph: PlanGraph) -> None:
+    sf1590_graph: PlanGraph,
+) -> None:
     rollout = fresh(sf1590_graph)
     late_channel = Target("slack", "C0LATE", "P2", post_time=time(9, 30))
     at_9 = datetime(2020, 1, 21, 9, 0, tzinfo=CPH)
@@ -183,6 +220,5 @@ def test_pause_kinds_and_link_time_hold_messages_back(sf1590_graph: PlanGraph) -
 def test_a_personal_target_gets_one_item_a_working_day(sf1590_graph: PlanGraph) -> None:
     me = Target("slack", "U0BO", "", kinds=frozenset({"personal"}), person="bo")
     rollout = fresh(sf1590_graph)
-    assert [i.key for i in due_on(rollout, [me], date(2020, 1, 21))] == [
-        "personal||slack:U0BO|bo|2020-01-21"]
+    assert [i.key for i in due_on(rollout, [me], date(2020, 1, 21))] == ["personal||slack:U0BO|bo|2020-01-21"]
     assert due_on(rollout, [me], date(2020, 1, 25)) == []

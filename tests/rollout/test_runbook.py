@@ -20,8 +20,9 @@ from rollout.runbook import moved_out, rollback_tasks, runbook_refs
 from rollout.status import Rollout
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCE = (ROOT / "plans" / "reference" / "sf1590-rollout-diagrams.txt").read_text(
-    encoding="utf-8").splitlines()
+SOURCE = (
+    (ROOT / "plans" / "reference" / "sf1590-rollout-diagrams.txt").read_text(encoding="utf-8").splitlines()
+)
 AARHUS = Municipality(751, "Aarhus", "aarhus", "P2")
 VEJEN = Municipality(630, "Vejen", "vejen", "K91")  # moved out of P2 by a no-go
 P2 = Target("slack", "C0P2", "P2")
@@ -33,29 +34,40 @@ def runbook(graph: PlanGraph) -> list[str]:
 
 
 def test_every_runbook_task_has_a_go_live_phase_an_owner_its_source_lines_and_a_confidence(
-        sf1590_graph: PlanGraph) -> None:
+    sf1590_graph: PlanGraph,
+) -> None:
     plan = sf1590_graph.plan
     refs = runbook(sf1590_graph)
     assert {r.split("/")[1] for r in refs} >= {
-        "LUK", "UDTRAEK", "KONV", "MARKER", "AABEN", "ADGANG", "SLET", "OPFOELG", "JOBCENTER",
-        "INFO", "INFOKOM", "INFOKSD", "KONTROL"}
+        "LUK",
+        "UDTRAEK",
+        "KONV",
+        "MARKER",
+        "AABEN",
+        "ADGANG",
+        "SLET",
+        "OPFOELG",
+        "JOBCENTER",
+        "INFO",
+        "INFOKOM",
+        "INFOKSD",
+        "KONTROL",
+    }
     for ref in refs:
         task = plan.task(ref)
         assert task.phase in ("deployment", "operation"), ref
         assert task.role in plan.roles and task.role in ("kmd_dagpenge", "ksd"), ref
         assert task.role_confidence in Confidence
         first, last = task.source_lines
-        printed = " ".join(" ".join(SOURCE[first - 1:last]).split())
+        printed = " ".join(" ".join(SOURCE[first - 1 : last]).split())
         # the Danish title is what those source lines print (joined across line breaks)
         assert task.title_da in printed, (ref, printed)
     assert plan.task("R/LUK").role == "kmd_dagpenge" and plan.task("R/KONV").role == "ksd"
 
 
 def test_the_edges_order_the_runbook_as_the_reconstructed_flow(sf1590_graph: PlanGraph) -> None:
-    graph = nx.DiGraph([(e.before, e.after) for e in sf1590_graph.plan.edges
-                        if e.before.startswith("R/")])
-    chain = ["R/KONTROL", "R/LUK", "R/UDTRAEK", "R/KONV", "R/MARKER", "R/AABEN", "R/OPFOELG",
-             "R/JOBCENTER"]
+    graph = nx.DiGraph([(e.before, e.after) for e in sf1590_graph.plan.edges if e.before.startswith("R/")])
+    chain = ["R/KONTROL", "R/LUK", "R/UDTRAEK", "R/KONV", "R/MARKER", "R/AABEN", "R/OPFOELG", "R/JOBCENTER"]
     for before, after in pairwise(chain):
         assert nx.has_path(graph, before, after), (before, after)
     assert nx.has_path(graph, "R/MARKER", "R/ADGANG") and nx.has_path(graph, "R/AABEN", "R/INFOKSD")
@@ -90,8 +102,7 @@ def test_no_runbook_task_is_due_before_it_may_start(sf1590_graph: PlanGraph) -> 
                 assert opens.day <= due.day, (ref, wave, opens.day, due.day)
 
 
-def test_wave_tasks_are_counted_once_for_the_wave_not_as_a_municipalitys_own(
-        sf1590_graph: PlanGraph) -> None:
+def test_wave_tasks_are_counted_once_for_the_wave_not_as_a_municipalitys_own(sf1590_graph: PlanGraph) -> None:
     rollout = Rollout(sf1590_graph, {AARHUS.code: AARHUS}, {})
     own = rollout.task_keys([AARHUS])
     assert not [k for k in own if k.ref.startswith("R/")]
@@ -102,23 +113,21 @@ def test_wave_tasks_are_counted_once_for_the_wave_not_as_a_municipalitys_own(
     assert TaskKey.from_value("R/LUK@0:P2") == TaskKey.for_wave("R/LUK", "P2")
 
 
-def test_a_step_after_kp3_is_not_ready_before_kp3_even_with_the_marking_done(
-        sf1590_graph: PlanGraph) -> None:
-    done = {TaskKey.for_wave(r, "P2"): TaskState(Status.DONE)
-            for r in ("R/KONTROL", "R/LUK", "R/LUKONL", "R/UDTRAEK", "R/KONV", "R/MARKER")}
+def test_a_step_after_kp3_is_not_ready_before_kp3_even_with_the_marking_done(sf1590_graph: PlanGraph) -> None:
+    done = {
+        TaskKey.for_wave(r, "P2"): TaskState(Status.DONE)
+        for r in ("R/KONTROL", "R/LUK", "R/LUKONL", "R/UDTRAEK", "R/KONV", "R/MARKER")
+    }
     rollout = Rollout(sf1590_graph, {AARHUS.code: AARHUS}, done)
     key = TaskKey.for_wave("R/AABEN", "P2")
     before = rollout.view(key, date(2020, 1, 27))
     assert not before.waits_on and not before.ready and before.opens is not None
     assert rollout.view(key, date(2020, 1, 28)).ready
-    assert key not in {v.key for v in rollout.next_tasks(rollout.wave_keys(["P2"]),
-                                                         date(2020, 1, 27))}
+    assert key not in {v.key for v in rollout.next_tasks(rollout.wave_keys(["P2"]), date(2020, 1, 27))}
 
 
-def test_roll_back_tasks_exist_only_for_a_municipality_a_no_go_moved_out(
-        sf1590_graph: PlanGraph) -> None:
-    assert rollback_tasks(sf1590_graph, "P2", [VEJEN.code]) == [
-        TaskKey("R/SLET", VEJEN.code, "P2")]
+def test_roll_back_tasks_exist_only_for_a_municipality_a_no_go_moved_out(sf1590_graph: PlanGraph) -> None:
+    assert rollback_tasks(sf1590_graph, "P2", [VEJEN.code]) == [TaskKey("R/SLET", VEJEN.code, "P2")]
     roster = {m.code: m for m in (AARHUS, VEJEN)}
     assert "R/SLET" not in {k.ref for k in Rollout(sf1590_graph, roster, {}).wave_keys()}
     left = moved_out([("P2", VEJEN.code, "no_go"), ("P2", AARHUS.code, "go")])
@@ -131,7 +140,8 @@ def test_roll_back_tasks_exist_only_for_a_municipality_a_no_go_moved_out(
 
 
 def test_a_deadline_reminder_names_the_runbook_task_in_its_waves_channel_only(
-        sf1590_graph: PlanGraph) -> None:
+    sf1590_graph: PlanGraph,
+) -> None:
     rollout = Rollout(sf1590_graph, {AARHUS.code: AARHUS}, {})
     key = TaskKey.for_wave("R/KONV", "P2")
     five_before = date(2020, 1, 17)  # R/KONV is due 2020-01-24
@@ -174,15 +184,27 @@ def test_the_runbook_borrows_the_gates_of_the_tracked_diagrams() -> None:
     assert plan.tracked == ("A", "R")
 
 
-@pytest.mark.parametrize(("values", "problem"), [
-    ({"scope": "municipality", "opens": "G", "edges": "[]"},
-     r"runbook\[R\].tasks\[LUK\].scope: 'municipality' is not one of: rollback, wave"),
-    ({"scope": "wave", "opens": "KP-9", "edges": "[]"},
-     r"runbook\[R\].tasks\[LUK\].opens_after: unknown milestone or gate 'KP-9'"),
-    ({"scope": "wave", "opens": "G",
-      "edges": "[{from: LUK, to: A/T1, provenance: domain, confidence: guess, why: x}]"},
-     r"edge R/LUK -> A/T1: a wave task cannot be linked with a municipality task"),
-])
+@pytest.mark.parametrize(
+    ("values", "problem"),
+    [
+        (
+            {"scope": "municipality", "opens": "G", "edges": "[]"},
+            r"runbook\[R\].tasks\[LUK\].scope: 'municipality' is not one of: rollback, wave",
+        ),
+        (
+            {"scope": "wave", "opens": "KP-9", "edges": "[]"},
+            r"runbook\[R\].tasks\[LUK\].opens_after: unknown milestone or gate 'KP-9'",
+        ),
+        (
+            {
+                "scope": "wave",
+                "opens": "G",
+                "edges": "[{from: LUK, to: A/T1, provenance: domain, confidence: guess, why: x}]",
+            },
+            r"edge R/LUK -> A/T1: a wave task cannot be linked with a municipality task",
+        ),
+    ],
+)
 def test_a_bad_runbook_is_reported_with_its_place(values: dict[str, str], problem: str) -> None:
     with pytest.raises(PlanError, match=problem):
         load_plan(RUNBOOK_PLAN % values)

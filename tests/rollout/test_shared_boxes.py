@@ -48,7 +48,8 @@ def test_a_joint_box_reopened_on_the_ticked_code_reopens_both(sf1590_graph: Plan
 
 
 def test_one_alternative_done_makes_the_other_not_needed_and_its_successor_ready(
-        sf1590_graph: PlanGraph) -> None:
+    sf1590_graph: PlanGraph,
+) -> None:
     state = rollout(sf1590_graph, TS109_B=Status.DONE)
     subscription = state.view(key("A/TS213"), DAY)
     assert subscription.state.status == Status.NOT_APPLICABLE and subscription.finished
@@ -60,11 +61,11 @@ def test_one_alternative_done_makes_the_other_not_needed_and_its_successor_ready
 
 
 def test_the_other_alternative_marked_not_applicable_leaves_this_one_required(
-        sf1590_graph: PlanGraph) -> None:
+    sf1590_graph: PlanGraph,
+) -> None:
     state = rollout(sf1590_graph, TS109_B=Status.NOT_APPLICABLE)
     assert state.state(key("A/TS213")).status == Status.TODO
-    assert "A/TS200" not in [v.key.ref for v in state.next_tasks(
-        state.task_keys([VALLENSBAEK]), DAY)]
+    assert "A/TS200" not in [v.key.ref for v in state.next_tasks(state.task_keys([VALLENSBAEK]), DAY)]
     counts = state.counts([VALLENSBAEK], DAY)
     assert counts.total - counts.done == 4  # the group (open), TS200, TS104, TS202
 
@@ -77,8 +78,7 @@ def test_alternatives_count_once(sf1590_graph: PlanGraph) -> None:
     assert Counts.of(one.views([key("A/TS213"), key("A/TS109-B")], DAY)) == Counts(1, 1, 0, 0, 0)
 
 
-def test_a_gate_lists_open_alternatives_as_one_gap_and_not_once_one_is_done(
-        sf1590_graph: PlanGraph) -> None:
+def test_a_gate_lists_open_alternatives_as_one_gap_and_not_once_one_is_done(sf1590_graph: PlanGraph) -> None:
     gate = gate_date(rollout(sf1590_graph), "GATE", "P2")
     assert gate is not None
     missing = readiness(rollout(sf1590_graph), VALLENSBAEK, gate, DAY).missing
@@ -110,10 +110,13 @@ diagrams:
 """
 
 
-@pytest.mark.parametrize(("field", "expected"), [
-    ("alternative_to: T9", "diagrams[A].tasks[T1].alternative_to: unknown task 'T9'"),
-    ("joint_with: T2", "diagrams[A].tasks[T1].joint_with: 'T2' is done system-wide"),
-])
+@pytest.mark.parametrize(
+    ("field", "expected"),
+    [
+        ("alternative_to: T9", "diagrams[A].tasks[T1].alternative_to: unknown task 'T9'"),
+        ("joint_with: T2", "diagrams[A].tasks[T1].joint_with: 'T2' is done system-wide"),
+    ],
+)
 def test_a_partner_must_exist_and_share_the_scope(field: str, expected: str) -> None:
     with pytest.raises(PlanError) as raised:
         load_plan(MINI % field)

@@ -85,9 +85,14 @@ def test_overdue_ready_task_is_stuck_and_names_what_it_holds(mini_graph) -> None
 
 
 def test_a_blocked_task_is_stuck_before_any_deadline(mini_graph) -> None:
-    state = Rollout(mini_graph, {751: AARHUS}, {
-        TaskKey("A/TF100", 751): TaskState(Status.DONE),
-        TaskKey("A/TS110", 751): TaskState(Status.BLOCKED, "Venter på leverandøren")})
+    state = Rollout(
+        mini_graph,
+        {751: AARHUS},
+        {
+            TaskKey("A/TF100", 751): TaskState(Status.DONE),
+            TaskKey("A/TS110", 751): TaskState(Status.BLOCKED, "Venter på leverandøren"),
+        },
+    )
     roots = state.stuck(state.task_keys([AARHUS]), DAY)
     assert roots[0].view.key == TaskKey("A/TS110", 751)
     assert roots[0].view.state.reason == "Venter på leverandøren"
@@ -119,8 +124,7 @@ def test_task_key_round_trips_through_its_button_value() -> None:
 
 
 def test_finishing_a_system_wide_task_unblocks_every_municipality(mini_graph) -> None:
-    state = rollout(mini_graph, A_TF100_751=Status.DONE, A_TF100_575=Status.DONE,
-                    A_TS100_0=Status.DONE)
+    state = rollout(mini_graph, A_TF100_751=Status.DONE, A_TF100_575=Status.DONE, A_TS100_0=Status.DONE)
     unblocked = state.unblocked_by(TaskKey("A/TS100", SYSTEM_WIDE))
     assert TaskKey("A/TS213", 751) in unblocked and TaskKey("A/TS213", 575) in unblocked
 
@@ -129,9 +133,14 @@ def test_a_late_task_that_waits_names_the_open_task_it_waits_for(mini_graph) -> 
     # A/TS111 is due 2019-12-20 and waits on A/TS110, which waits on nothing open but is not
     # late itself in wave W2 terms: move A/TS110's municipality deadline out of the picture by
     # recording A/TS110 as in progress; the late A/TS111 must point at it, not at itself.
-    state = Rollout(mini_graph, {751: AARHUS}, {
-        TaskKey("A/TF100", 751): TaskState(Status.DONE),
-        TaskKey("A/TS110", 751): TaskState(Status.IN_PROGRESS)})
+    state = Rollout(
+        mini_graph,
+        {751: AARHUS},
+        {
+            TaskKey("A/TF100", 751): TaskState(Status.DONE),
+            TaskKey("A/TS110", 751): TaskState(Status.IN_PROGRESS),
+        },
+    )
     roots = {r.view.key.ref: r for r in state.stuck(state.task_keys([AARHUS]), date(2019, 12, 23))}
     assert "A/TS111" not in roots
     assert TaskKey("A/TS111", 751) in roots["A/TS110"].holds

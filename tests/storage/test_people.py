@@ -15,9 +15,14 @@ CHANGE = Change("ada", "slack", datetime(2020, 1, 21, 9, tzinfo=UTC))
 def test_register_find_and_replace_a_person(engine: Engine) -> None:
     people = SqlPeopleStore(engine)
     assert people.person_for("slack", "U1") is None
-    anna = Person("anna", "Anna Holm", roles=frozenset({"bookkeeping_supplier"}),
-                  municipalities=frozenset({751, 730}), coordinates=frozenset({751}),
-                  manages=frozenset({"P2"}))
+    anna = Person(
+        "anna",
+        "Anna Holm",
+        roles=frozenset({"bookkeeping_supplier"}),
+        municipalities=frozenset({751, 730}),
+        coordinates=frozenset({751}),
+        manages=frozenset({"P2"}),
+    )
     assert people.register("slack", "U1", anna, change=CHANGE) == anna
     assert people.person_for("slack", "U1") == anna
     assert people.person_for("teams", "U1") is None

@@ -54,7 +54,8 @@ def fail_on_nth_event(engine: Engine) -> Iterator[list[int]]:
 
 
 def test_a_write_failing_half_way_leaves_nothing_recorded(
-        roster: SqlRolloutStore, fail_on_nth_event: list[int]) -> None:
+    roster: SqlRolloutStore, fail_on_nth_event: list[int]
+) -> None:
     keys = [TaskKey(f"A/TS{200 + i}", code) for i in range(25) for code in (751, 575)]
     fail_on_nth_event.append(10)
     doomed = command()
@@ -68,7 +69,8 @@ def test_a_write_failing_half_way_leaves_nothing_recorded(
 
 
 def test_an_undo_failing_half_way_undoes_nothing(
-        roster: SqlRolloutStore, fail_on_nth_event: list[int]) -> None:
+    roster: SqlRolloutStore, fail_on_nth_event: list[int]
+) -> None:
     keys = [TaskKey(f"A/TS{200 + i}", 751) for i in range(6)]
     roster.record(command(), tasks=[TaskChange(k, DONE, TODO) for k in keys])
     last = roster.last_command("anna")
@@ -82,7 +84,8 @@ def test_an_undo_failing_half_way_undoes_nothing(
 
 
 def test_twenty_threads_marking_tasks_done_lose_nothing_and_duplicate_nothing(
-        roster: SqlRolloutStore) -> None:
+    roster: SqlRolloutStore,
+) -> None:
     keys = [TaskKey(f"A/TS{200 + i}", 751) for i in range(10)]
     barrier = threading.Barrier(20)
     errors: list[BaseException] = []
@@ -107,8 +110,7 @@ def test_twenty_threads_marking_tasks_done_lose_nothing_and_duplicate_nothing(
     assert all(roster.task_states()[k] == DONE for k in keys)
 
 
-def test_two_people_undoing_the_same_command_at_once_undo_it_once(
-        roster: SqlRolloutStore) -> None:
+def test_two_people_undoing_the_same_command_at_once_undo_it_once(roster: SqlRolloutStore) -> None:
     keys = [TaskKey(f"A/TS{200 + i}", 751) for i in range(5)]
     roster.record(command(), tasks=[TaskChange(k, DONE, TODO) for k in keys])
     last = roster.last_command("anna")

@@ -42,8 +42,9 @@ def change(actor: str = "anna", minutes: int = 0, source: str = "console") -> Ch
     return Change(actor, source, NOW + timedelta(minutes=minutes))
 
 
-def command(actor: str = "anna", verb: str = "done", minutes: int = 0,
-            source: str = "console") -> CommandRecord:
+def command(
+    actor: str = "anna", verb: str = "done", minutes: int = 0, source: str = "console"
+) -> CommandRecord:
     return CommandRecord(uuid.uuid4().hex, verb, change(actor, minutes, source))
 
 
@@ -81,8 +82,7 @@ def test_roster_is_stored_with_its_first_wave_recorded(store: RolloutStore) -> N
     assert (move.from_wave, move.to_wave, move.actor, move.command_id) == (None, "P2", "anna", None)
 
 
-def test_a_command_records_every_task_with_who_when_where_and_its_id(
-        store: RolloutStore) -> None:
+def test_a_command_records_every_task_with_who_when_where_and_its_id(store: RolloutStore) -> None:
     done = command()
     result = store.record(done, tasks=tasks(A751, A575))
     assert result.outcome == RecordOutcome.RECORDED
@@ -90,7 +90,8 @@ def test_a_command_records_every_task_with_who_when_where_and_its_id(
     assert store.task_states()[A751] == DONE == store.task_states()[A575]
     events = store.events()
     assert {(e.key, e.old, e.new, e.actor, e.source, e.at, e.command_id) for e in events} == {
-        (key, TODO, DONE, "anna", "console", NOW, done.id) for key in (A751, A575)}
+        (key, TODO, DONE, "anna", "console", NOW, done.id) for key in (A751, A575)
+    }
     assert store.command_recorded(done.id)
 
 
@@ -106,12 +107,17 @@ def test_tasks_already_in_that_state_are_left_alone_and_said_so(store: RolloutSt
 
 
 def test_a_task_changed_by_someone_else_since_it_was_read_fails_the_whole_command(
-        store: RolloutStore) -> None:
+    store: RolloutStore,
+) -> None:
     # Anna read A751 as to do and wants it blocked; Bo finished it in between.
     store.record(command("bo", minutes=1, source="slack"), tasks=tasks(A751))
-    late = store.record(command("anna", "block", minutes=2), tasks=[
-        TaskChange(A575, BLOCKED, TODO, expected=TODO),
-        TaskChange(A751, BLOCKED, TODO, expected=TODO)])
+    late = store.record(
+        command("anna", "block", minutes=2),
+        tasks=[
+            TaskChange(A575, BLOCKED, TODO, expected=TODO),
+            TaskChange(A751, BLOCKED, TODO, expected=TODO),
+        ],
+    )
     assert late.outcome == RecordOutcome.CONFLICT
     assert late.conflict is not None
     assert (late.conflict.key, late.conflict.actor, late.conflict.source) == (A751, "bo", "slack")
@@ -119,10 +125,12 @@ def test_a_task_changed_by_someone_else_since_it_was_read_fails_the_whole_comman
     assert len(store.events()) == 1
 
 
-def test_a_municipalitys_history_has_its_own_wave_steps_not_other_waves(
-        store: RolloutStore) -> None:
-    system, p2_step, k91_step = TaskKey("A/TF102"), TaskKey.for_wave("R/LUK", "P2"), \
-        TaskKey.for_wave("R/LUK", "K91")
+def test_a_municipalitys_history_has_its_own_wave_steps_not_other_waves(store: RolloutStore) -> None:
+    system, p2_step, k91_step = (
+        TaskKey("A/TF102"),
+        TaskKey.for_wave("R/LUK", "P2"),
+        TaskKey.for_wave("R/LUK", "K91"),
+    )
     store.record(command(), tasks=tasks(A751, system, p2_step, k91_step))
     keys = {e.key for e in store.events(municipality=751, wave="P2")}
     assert keys == {A751, system, p2_step}
@@ -142,34 +150,43 @@ def test_states_for_one_municipality_include_the_system_wide_ones(store: Rollout
 
 def test_a_no_go_records_the_decision_and_the_move_together(store: RolloutStore) -> None:
     decide = command(verb="decide")
-    result = store.record(decide, moves=[MoveRequest(575, "K91", "no-go at KP-3", "P2")],
-                          decisions=[DecisionRequest("KP-3", "P2", 575, "no_go", "konvertering")])
+    result = store.record(
+        decide,
+        moves=[MoveRequest(575, "K91", "no-go at KP-3", "P2")],
+        decisions=[DecisionRequest("KP-3", "P2", 575, "no_go", "konvertering")],
+    )
     assert result.changed and store.municipalities()[575].wave == "K91"
     (decision,) = store.gate_decisions(wave="P2", gate="KP-3")
     assert (decision.municipality, decision.decision, decision.note, decision.command_id) == (
-        575, "no_go", "konvertering", decide.id)
-    assert [(m.to_wave, m.command_id) for m in store.wave_moves(575)] == [
-        ("P2", None), ("K91", decide.id)]
+        575,
+        "no_go",
+        "konvertering",
+        decide.id,
+    )
+    assert [(m.to_wave, m.command_id) for m in store.wave_moves(575)] == [("P2", None), ("K91", decide.id)]
 
 
 def test_a_move_of_a_municipality_no_longer_where_the_command_saw_it_records_nothing(
-        store: RolloutStore) -> None:
+    store: RolloutStore,
+) -> None:
     store.record(command("bo", "move"), moves=[MoveRequest(575, "K91", "", "P2")])
-    result = store.record(command("anna", "decide", minutes=1),
-                          moves=[MoveRequest(575, "K91", "no-go", "P2")],
-                          decisions=[DecisionRequest("KP-3", "P2", 575, "no_go", "")],
-                          tasks=tasks(A575))
+    result = store.record(
+        command("anna", "decide", minutes=1),
+        moves=[MoveRequest(575, "K91", "no-go", "P2")],
+        decisions=[DecisionRequest("KP-3", "P2", 575, "no_go", "")],
+        tasks=tasks(A575),
+    )
     assert result.outcome == RecordOutcome.CONFLICT
     assert result.conflict is not None and result.conflict.actor == "bo"
     assert store.gate_decisions() == [] and store.events() == []
     assert len(store.wave_moves(575)) == 2
 
 
-def test_a_decision_for_a_municipality_no_longer_in_that_wave_records_nothing(
-        store: RolloutStore) -> None:
+def test_a_decision_for_a_municipality_no_longer_in_that_wave_records_nothing(store: RolloutStore) -> None:
     store.record(command("bo", "move", minutes=2), moves=[MoveRequest(575, "K91", "", "P2")])
-    result = store.record(command(verb="decide", minutes=3),
-                          decisions=[DecisionRequest("KP-3", "P2", 575, "go", "")])
+    result = store.record(
+        command(verb="decide", minutes=3), decisions=[DecisionRequest("KP-3", "P2", 575, "go", "")]
+    )
     assert result.outcome == RecordOutcome.CONFLICT and result.conflict is not None
     assert (result.conflict.actor, result.conflict.municipality) == ("bo", 575)
     assert store.gate_decisions() == []
@@ -200,8 +217,11 @@ def test_undo_reverses_the_whole_last_command_and_goes_further_back(store: Rollo
 
 
 def test_undo_of_a_no_go_withdraws_the_decision_and_moves_back(store: RolloutStore) -> None:
-    store.record(command(verb="decide"), moves=[MoveRequest(575, "K91", "no-go", "P2")],
-                 decisions=[DecisionRequest("KP-3", "P2", 575, "no_go", "konvertering")])
+    store.record(
+        command(verb="decide"),
+        moves=[MoveRequest(575, "K91", "no-go", "P2")],
+        decisions=[DecisionRequest("KP-3", "P2", 575, "no_go", "konvertering")],
+    )
     last = store.last_command("anna")
     assert last is not None
     assert store.undo(last, command(verb="undo", minutes=1)).outcome == UndoOutcome.UNDONE
@@ -212,21 +232,23 @@ def test_undo_of_a_no_go_withdraws_the_decision_and_moves_back(store: RolloutSto
 
 def test_undo_is_refused_naming_who_changed_a_task_since(store: RolloutStore) -> None:
     store.record(command("anna"), tasks=tasks(A751, A575))
-    store.record(command("bo", "block", minutes=5, source="slack"),
-                 tasks=tasks(A575, new=BLOCKED))
+    store.record(command("bo", "block", minutes=5, source="slack"), tasks=tasks(A575, new=BLOCKED))
     last = store.last_command("anna")
     assert last is not None
     before = len(store.events(limit=100))
     result = store.undo(last, command(verb="undo", minutes=9))
     assert result.outcome == UndoOutcome.CONFLICT and result.conflict is not None
-    assert (result.conflict.actor, result.conflict.at, result.conflict.source,
-            result.conflict.key) == ("bo", NOW + timedelta(minutes=5), "slack", A575)
+    assert (result.conflict.actor, result.conflict.at, result.conflict.source, result.conflict.key) == (
+        "bo",
+        NOW + timedelta(minutes=5),
+        "slack",
+        A575,
+    )
     assert len(store.events(limit=100)) == before
     assert store.task_states()[A751] == DONE
 
 
-def test_a_change_and_its_undo_by_someone_else_do_not_stand_in_the_way(
-        store: RolloutStore) -> None:
+def test_a_change_and_its_undo_by_someone_else_do_not_stand_in_the_way(store: RolloutStore) -> None:
     store.record(command("anna"), tasks=tasks(A751))
     store.record(command("bo", "block", minutes=1), tasks=tasks(A751, new=BLOCKED))
     bos = store.last_command("bo")
@@ -249,18 +271,19 @@ def test_undo_is_refused_when_the_municipality_was_moved_since(store: RolloutSto
     assert store.municipalities()[575].wave == "P1"
 
 
-def test_undo_of_a_decision_is_refused_once_someone_decided_at_that_gate_since(
-        store: RolloutStore) -> None:
-    first = store.record(command(verb="decide"),
-                         decisions=[DecisionRequest("KP-3", "P2", 575, "go", "")]).decisions[0]
-    store.record(command("bo", "decide", minutes=3), decisions=[
-        DecisionRequest("KP-3", "P2", 575, "no_go", "checked again", supersedes=first.id)])
+def test_undo_of_a_decision_is_refused_once_someone_decided_at_that_gate_since(store: RolloutStore) -> None:
+    first = store.record(
+        command(verb="decide"), decisions=[DecisionRequest("KP-3", "P2", 575, "go", "")]
+    ).decisions[0]
+    store.record(
+        command("bo", "decide", minutes=3),
+        decisions=[DecisionRequest("KP-3", "P2", 575, "no_go", "checked again", supersedes=first.id)],
+    )
     last = store.last_command("anna")
     assert last is not None
     result = store.undo(last, command(verb="undo", minutes=4))
     assert result.outcome == UndoOutcome.CONFLICT and result.conflict is not None
-    assert (result.conflict.actor, result.conflict.gate, result.conflict.municipality) == (
-        "bo", "KP-3", 575)
+    assert (result.conflict.actor, result.conflict.gate, result.conflict.municipality) == ("bo", "KP-3", 575)
     assert [d.decision for d in store.gate_decisions()] == ["go", "no_go"]
 
 
@@ -271,35 +294,47 @@ def standing(store: RolloutStore) -> tuple[str, str] | None:
 
 
 def test_a_second_decision_supersedes_the_first_and_both_stay(store: RolloutStore) -> None:
-    first = store.record(command(verb="decide"), decisions=[
-        DecisionRequest("KP-4", "P2", 575, "go", "")]).decisions[0]
-    second = store.record(command("bo", "decide", minutes=1), decisions=[DecisionRequest(
-        "KP-4", "P2", 575, "no_go", "monitoring down", supersedes=first.id)])
+    first = store.record(
+        command(verb="decide"), decisions=[DecisionRequest("KP-4", "P2", 575, "go", "")]
+    ).decisions[0]
+    second = store.record(
+        command("bo", "decide", minutes=1),
+        decisions=[DecisionRequest("KP-4", "P2", 575, "no_go", "monitoring down", supersedes=first.id)],
+    )
     assert second.changed and second.decisions[0].supersedes == first.id
     assert [(d.decision, d.supersedes) for d in store.gate_decisions(gate="KP-4")] == [
-        ("go", None), ("no_go", first.id)]
+        ("go", None),
+        ("no_go", first.id),
+    ]
     assert standing(store) == ("no_go", "bo")
 
 
 def test_a_decision_over_one_it_did_not_see_records_nothing(store: RolloutStore) -> None:
-    first = store.record(command(verb="decide"), decisions=[
-        DecisionRequest("KP-4", "P2", 575, "go", "")]).decisions[0]
-    store.record(command("bo", "decide", minutes=1), decisions=[DecisionRequest(
-        "KP-4", "P2", 575, "no_go", "", supersedes=first.id)])
+    first = store.record(
+        command(verb="decide"), decisions=[DecisionRequest("KP-4", "P2", 575, "go", "")]
+    ).decisions[0]
+    store.record(
+        command("bo", "decide", minutes=1),
+        decisions=[DecisionRequest("KP-4", "P2", 575, "no_go", "", supersedes=first.id)],
+    )
     for seen in (None, first.id):  # anna saw nothing, or saw her own go: bo's no-go stands
-        result = store.record(command(verb="decide", minutes=2), decisions=[
-            DecisionRequest("KP-4", "P2", 575, "go", "", supersedes=seen)])
+        result = store.record(
+            command(verb="decide", minutes=2),
+            decisions=[DecisionRequest("KP-4", "P2", 575, "go", "", supersedes=seen)],
+        )
         assert result.outcome == RecordOutcome.CONFLICT and result.conflict is not None
         assert (result.conflict.actor, result.conflict.gate) == ("bo", "KP-4")
     assert len(store.gate_decisions()) == 2 and standing(store) == ("no_go", "bo")
 
 
-def test_undo_of_a_superseding_decision_makes_the_one_before_stand_again(
-        store: RolloutStore) -> None:
-    first = store.record(command("bo", "decide"), decisions=[
-        DecisionRequest("KP-4", "P2", 575, "go", "")]).decisions[0]
-    store.record(command(verb="decide", minutes=1), decisions=[DecisionRequest(
-        "KP-4", "P2", 575, "no_go", "", supersedes=first.id)])
+def test_undo_of_a_superseding_decision_makes_the_one_before_stand_again(store: RolloutStore) -> None:
+    first = store.record(
+        command("bo", "decide"), decisions=[DecisionRequest("KP-4", "P2", 575, "go", "")]
+    ).decisions[0]
+    store.record(
+        command(verb="decide", minutes=1),
+        decisions=[DecisionRequest("KP-4", "P2", 575, "no_go", "", supersedes=first.id)],
+    )
     last = store.last_command("anna")
     assert last is not None
     assert store.undo(last, command(verb="undo", minutes=2)).outcome == UndoOutcome.UNDONE
@@ -308,13 +343,16 @@ def test_undo_of_a_superseding_decision_makes_the_one_before_stand_again(
     assert earlier is not None
     assert store.undo(earlier, command("bo", "undo", minutes=3)).outcome == UndoOutcome.UNDONE
     assert standing(store) is None
-    assert [d.decision for d in store.gate_decisions()] == ["go", "no_go", "withdrawn",
-                                                           "withdrawn"]
+    assert [d.decision for d in store.gate_decisions()] == ["go", "no_go", "withdrawn", "withdrawn"]
 
 
 def test_a_confirmed_go_keeps_the_tasks_it_was_taken_without(store: RolloutStore) -> None:
-    store.record(command(verb="decide"), decisions=[DecisionRequest(
-        "KP-4", "P2", 575, "go", "ok by phone", missing=(A575.as_value(), "B/TS213@575"))])
+    store.record(
+        command(verb="decide"),
+        decisions=[
+            DecisionRequest("KP-4", "P2", 575, "go", "ok by phone", missing=(A575.as_value(), "B/TS213@575"))
+        ],
+    )
     (decision,) = store.gate_decisions()
     assert decision.missing == ("A/TS213@575", "B/TS213@575")
 
@@ -333,6 +371,5 @@ def test_a_roster_change_is_recorded_field_by_field(store: RolloutStore) -> None
     store.save_municipalities([replace(AARHUS, bookkeeping_supplier="KMD")], change=change("bo"))
     (edit,) = store.roster_changes(751)
     assert (edit.field, edit.old, edit.new, edit.actor) == ("bookkeeping_supplier", None, "KMD", "bo")
-    assert store.save_municipalities([replace(AARHUS, bookkeeping_supplier="KMD")],
-                                     change=change("bo")) == 0
+    assert store.save_municipalities([replace(AARHUS, bookkeeping_supplier="KMD")], change=change("bo")) == 0
     assert len(store.roster_changes(751)) == 1

@@ -87,14 +87,12 @@ class SlackUser:
         assert self.settling is not None, "served without a Settling wrapper"
         self.settling.wait()
 
-    def sign(self, body: str, *, timestamp: int | None = None, secret: str = SECRET
-             ) -> dict[str, str]:
+    def sign(self, body: str, *, timestamp: int | None = None, secret: str = SECRET) -> dict[str, str]:
         ts = str(int(time.time()) if timestamp is None else timestamp)
         sig = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
         return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig}
 
-    def post(self, body: str, content_type: str, headers: dict[str, str] | None = None
-             ) -> httpx.Response:
+    def post(self, body: str, content_type: str, headers: dict[str, str] | None = None) -> httpx.Response:
         sent = {"Content-Type": content_type, **(self.sign(body) if headers is None else headers)}
         return self.http.post(f"{self.base}/slack/events", content=body, headers=sent)
 
@@ -103,11 +101,23 @@ class SlackUser:
         return f"{self.fake.url}/commands/T0FAKE/{self.sequence}/hook"
 
     def command_body(self, text: str, user: str, channel: str = "C0DEMO") -> str:
-        return urlencode({
-            "token": "legacy", "team_id": "T0FAKE", "team_domain": "fake", "channel_id": channel,
-            "channel_name": "rollout", "user_id": user, "user_name": user.lower(),
-            "command": "/sf1590", "text": text, "api_app_id": "A0APP", "is_enterprise_install":
-            "false", "response_url": self.response_url(), "trigger_id": "1.2.3"})
+        return urlencode(
+            {
+                "token": "legacy",
+                "team_id": "T0FAKE",
+                "team_domain": "fake",
+                "channel_id": channel,
+                "channel_name": "rollout",
+                "user_id": user,
+                "user_name": user.lower(),
+                "command": "/sf1590",
+                "text": text,
+                "api_app_id": "A0APP",
+                "is_enterprise_install": "false",
+                "response_url": self.response_url(),
+                "trigger_id": "1.2.3",
+            }
+        )
 
     def command(self, text: str, user: str, channel: str = "C0DEMO") -> httpx.Response:
         return self.post(self.command_body(text, user, channel), "application/x-www-form-urlencoded")
@@ -117,21 +127,48 @@ class SlackUser:
         return self.post(body, "application/x-www-form-urlencoded")
 
     def click(self, button: dict[str, Any], user: str, channel: str = "C0DEMO") -> httpx.Response:
-        return self.interactive({
-            "type": "block_actions", "team": {"id": "T0FAKE", "domain": "fake"},
-            "user": {"id": user, "username": user.lower(), "team_id": "T0FAKE"},
-            "api_app_id": "A0APP", "token": "legacy", "trigger_id": "13345.TRIGGER",
-            "container": {"type": "message", "message_ts": "1.1", "channel_id": channel,
-                          "is_ephemeral": True},
-            "channel": {"id": channel, "name": "rollout"}, "response_url": self.response_url(),
-            "actions": [{"type": "button", "action_id": button["action_id"], "block_id": "b1",
-                         "text": button["text"], "value": button["value"], "action_ts": "1.2"}]})
+        return self.interactive(
+            {
+                "type": "block_actions",
+                "team": {"id": "T0FAKE", "domain": "fake"},
+                "user": {"id": user, "username": user.lower(), "team_id": "T0FAKE"},
+                "api_app_id": "A0APP",
+                "token": "legacy",
+                "trigger_id": "13345.TRIGGER",
+                "container": {
+                    "type": "message",
+                    "message_ts": "1.1",
+                    "channel_id": channel,
+                    "is_ephemeral": True,
+                },
+                "channel": {"id": channel, "name": "rollout"},
+                "response_url": self.response_url(),
+                "actions": [
+                    {
+                        "type": "button",
+                        "action_id": button["action_id"],
+                        "block_id": "b1",
+                        "text": button["text"],
+                        "value": button["value"],
+                        "action_ts": "1.2",
+                    }
+                ],
+            }
+        )
 
     def event(self, event: dict[str, Any]) -> httpx.Response:
-        body = json.dumps({"token": "legacy", "team_id": "T0FAKE", "api_app_id": "A0APP",
-                           "event": event, "type": "event_callback", "event_id": "Ev0001",
-                           "event_time": int(time.time()), "authorizations": [
-                               {"team_id": "T0FAKE", "user_id": "U0BOT", "is_bot": True}]})
+        body = json.dumps(
+            {
+                "token": "legacy",
+                "team_id": "T0FAKE",
+                "api_app_id": "A0APP",
+                "event": event,
+                "type": "event_callback",
+                "event_id": "Ev0001",
+                "event_time": int(time.time()),
+                "authorizations": [{"team_id": "T0FAKE", "user_id": "U0BOT", "is_bot": True}],
+            }
+        )
         return self.post(body, "application/json")
 
     def answer(self, count: int = 1) -> dict[str, Any]:
@@ -142,6 +179,7 @@ class SlackUser:
 def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
     return [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
 
+
 @pytest.fixture
 def fake() -> Iterator[FakeSlack]:
     server = FakeSlack().start()
@@ -151,16 +189,22 @@ def fake() -> Iterator[FakeSlack]:
 
 def register_demo_people(people: SqlPeopleStore) -> None:
     change = Change("test", "test", datetime(2020, 1, 21, 8, tzinfo=UTC))
-    people.register("slack", SUPPLIER, Person("bo", "Bo Supplier", roles=frozenset(
-        {"bookkeeping_supplier"}), municipalities=frozenset({AARHUS})), change=change)
-    people.register("slack", COORDINATOR, Person("cia", "Cia Coordinator",
-                                                 coordinates=frozenset({AARHUS})), change=change)
+    people.register(
+        "slack",
+        SUPPLIER,
+        Person(
+            "bo", "Bo Supplier", roles=frozenset({"bookkeeping_supplier"}), municipalities=frozenset({AARHUS})
+        ),
+        change=change,
+    )
+    people.register(
+        "slack", COORDINATOR, Person("cia", "Cia Coordinator", coordinates=frozenset({AARHUS})), change=change
+    )
     people.register("slack", ADMIN, Person("ada", "Ada Admin", is_admin=True), change=change)
 
 
 def slack_settings(fake: FakeSlack, **more: Any) -> SlackSettings:
-    return SlackSettings(bot_token=BOT_TOKEN, signing_secret=SECRET, api_url=f"{fake.url}/api/",
-                         **more)
+    return SlackSettings(bot_token=BOT_TOKEN, signing_secret=SECRET, api_url=f"{fake.url}/api/", **more)
 
 
 @pytest.fixture
@@ -173,8 +217,10 @@ def people(demo_runtime: Runtime) -> SqlPeopleStore:
 @pytest.fixture
 def slack(fake: FakeSlack, demo_runtime: Runtime, people: SqlPeopleStore) -> Iterator[SlackUser]:
     app = build_app(demo_runtime, slack_settings(fake), workers=WORKERS)
-    settling = Settling(asgi_app(app, seen=SqlSeenRequests(demo_runtime.engine),
-                                 signing_secret=SECRET), app.listener_runner.listener_executor)
+    settling = Settling(
+        asgi_app(app, seen=SqlSeenRequests(demo_runtime.engine), signing_secret=SECRET),
+        app.listener_runner.listener_executor,
+    )
     with httpx.Client(timeout=30) as http:
         for base in _serve(settling):
             yield SlackUser(base, fake, http, settling)

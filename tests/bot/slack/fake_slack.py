@@ -101,8 +101,7 @@ class FakeSlack:
                 status = 429
             self.calls.append(Call(method, path, dict(request.headers.items()), body, status))
         if status == 429:
-            self._send(request, 429, {"ok": False, "error": "ratelimited"},
-                       {"Retry-After": str(after)})
+            self._send(request, 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(after)})
             return
         if method == "response_url":
             self._send(request, 200, None)
@@ -113,8 +112,15 @@ class FakeSlack:
         if method in self.failures:
             return {"ok": False, "error": self.failures[method]}
         if method == "auth.test":
-            return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "sf1590",
-                    "team_id": "T0FAKE", "user_id": "U0BOT", "bot_id": "B0BOT"}
+            return {
+                "ok": True,
+                "url": "https://fake.slack.com/",
+                "team": "Fake",
+                "user": "sf1590",
+                "team_id": "T0FAKE",
+                "user_id": "U0BOT",
+                "bot_id": "B0BOT",
+            }
         if method == "chat.postMessage":
             return {"ok": True, "channel": body.get("channel"), "ts": f"{time.time():.6f}"}
         if method == "apps.connections.open":
@@ -127,8 +133,10 @@ class FakeSlack:
             file_id = f"F{len(self.of(method)):04d}{body.get('length', '')}"
             return {"ok": True, "file_id": file_id, "upload_url": f"{self.url}/upload/{file_id}"}
         if method == "files.completeUploadExternal":
-            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")}
-                                          for f in body.get("files") or []]}
+            return {
+                "ok": True,
+                "files": [{"id": f["id"], "title": f.get("title")} for f in body.get("files") or []],
+            }
         return {"ok": True}
 
     def upload(self, request: BaseHTTPRequestHandler, raw: bytes) -> None:
@@ -136,8 +144,15 @@ class FakeSlack:
         file_id = request.path.rsplit("/", 1)[1]
         with self.lock:
             self.files[file_id] = raw
-            self.calls.append(Call("upload", request.path, dict(request.headers.items()),
-                                   {"file_id": file_id, "length": len(raw)}, 200))
+            self.calls.append(
+                Call(
+                    "upload",
+                    request.path,
+                    dict(request.headers.items()),
+                    {"file_id": file_id, "length": len(raw)},
+                    200,
+                )
+            )
         self._send(request, 200, None)
 
     def uploaded(self) -> list[tuple[str, str, bytes]]:
@@ -145,13 +160,16 @@ class FakeSlack:
         out = []
         for call in self.of("files.completeUploadExternal"):
             for item in call.body.get("files") or []:
-                out.append((call.body.get("channel_id", ""), item.get("title", ""),
-                            self.files[item["id"]]))
+                out.append((call.body.get("channel_id", ""), item.get("title", ""), self.files[item["id"]]))
         return out
 
     @staticmethod
-    def _send(request: BaseHTTPRequestHandler, status: int, payload: dict[str, Any] | None,
-              headers: dict[str, str] | None = None) -> None:
+    def _send(
+        request: BaseHTTPRequestHandler,
+        status: int,
+        payload: dict[str, Any] | None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         data = b"ok" if payload is None else json.dumps(payload).encode()
         request.send_response(status)
         request.send_header("Content-Type", "text/plain" if payload is None else "application/json")
@@ -174,5 +192,6 @@ class FakeSlack:
             if len(found) >= count:
                 return found
             time.sleep(0.01)
-        raise AssertionError(f"expected {count} {method} call(s), got {len(self.of(method))}: "
-                             f"{[c.method for c in self.calls]}")
+        raise AssertionError(
+            f"expected {count} {method} call(s), got {len(self.of(method))}: {[c.method for c in self.calls]}"
+        )

@@ -22,16 +22,18 @@ def _button(message: dict[str, object], value: str) -> dict[str, object]:
     return found[0]
 
 
-def test_done_click_records_one_event_and_updates_the_message(slack: SlackUser,
-                                                              demo_runtime: Runtime) -> None:
+def test_done_click_records_one_event_and_updates_the_message(
+    slack: SlackUser, demo_runtime: Runtime
+) -> None:
     slack.command("next aarhus", SUPPLIER)
     done = _button(slack.answer(1), "done A/TS213@751")
     assert slack.click(done, SUPPLIER).status_code == 200
     updated = slack.answer(2)
     assert updated["replace_original"] is True
     assert_valid_message(updated)
-    assert "A/TS213 Aarhus: ready → done" in str(updated["blocks"]) or \
-        "to do → done" in str(updated["blocks"])
+    assert "A/TS213 Aarhus: ready → done" in str(updated["blocks"]) or "to do → done" in str(
+        updated["blocks"]
+    )
     assert len(_events(demo_runtime)) == 1
     assert demo_runtime.store.task_states([AARHUS])[TS213].status == Status.DONE
 
@@ -41,8 +43,9 @@ def test_done_click_records_one_event_and_updates_the_message(slack: SlackUser,
     assert len(_events(demo_runtime)) == 1
 
 
-def test_user_without_the_role_is_refused_and_nothing_changes(slack: SlackUser,
-                                                             demo_runtime: Runtime) -> None:
+def test_user_without_the_role_is_refused_and_nothing_changes(
+    slack: SlackUser, demo_runtime: Runtime
+) -> None:
     slack.command("next aarhus", SUPPLIER)
     done = _button(slack.answer(1), "done A/TS213@751")
     slack.click(done, COORDINATOR)  # a coordinator of Aarhus, but TS213 is the supplier's
@@ -53,8 +56,9 @@ def test_user_without_the_role_is_refused_and_nothing_changes(slack: SlackUser,
     assert _events(demo_runtime) == []
 
 
-def test_block_opens_a_modal_and_its_submission_blocks_the_task(slack: SlackUser,
-                                                                demo_runtime: Runtime) -> None:
+def test_block_opens_a_modal_and_its_submission_blocks_the_task(
+    slack: SlackUser, demo_runtime: Runtime
+) -> None:
     slack.command("next aarhus", SUPPLIER)
     block = _button(slack.answer(1), "block A/TS213@751 --")
     assert str(block["action_id"]).startswith("sf1590-ask:block:")
@@ -65,11 +69,23 @@ def test_block_opens_a_modal_and_its_submission_blocks_the_task(slack: SlackUser
     assert view["type"] == "modal"
     assert _events(demo_runtime) == []  # nothing happens until the reason is given
     submission = {
-        "type": "view_submission", "team": {"id": "T0FAKE"},
-        "user": {"id": SUPPLIER, "username": "bo", "team_id": "T0FAKE"}, "api_app_id": "A0APP",
-        "token": "legacy", "trigger_id": "2.3.4",
-        "view": {**view, "id": "V0FAKE", "state": {"values": {"reason": {"reason": {
-            "type": "plain_text_input", "value": "vejen <!channel> & the KMD test"}}}}},
+        "type": "view_submission",
+        "team": {"id": "T0FAKE"},
+        "user": {"id": SUPPLIER, "username": "bo", "team_id": "T0FAKE"},
+        "api_app_id": "A0APP",
+        "token": "legacy",
+        "trigger_id": "2.3.4",
+        "view": {
+            **view,
+            "id": "V0FAKE",
+            "state": {
+                "values": {
+                    "reason": {
+                        "reason": {"type": "plain_text_input", "value": "vejen <!channel> & the KMD test"}
+                    }
+                }
+            },
+        },
     }
     assert slack.interactive(submission).status_code == 200
     updated = slack.answer(2)
@@ -83,7 +99,8 @@ def test_block_opens_a_modal_and_its_submission_blocks_the_task(slack: SlackUser
 
 
 def test_a_slack_api_failure_is_logged_and_the_user_gets_a_short_apology(
-        slack: SlackUser, caplog: object) -> None:
+    slack: SlackUser, caplog: object
+) -> None:
     slack.fake.fail("views.open", "expired_trigger_id")
     slack.command("next aarhus", SUPPLIER)
     slack.click(_button(slack.answer(1), "block A/TS213@751 --"), SUPPLIER)

@@ -20,9 +20,11 @@ def test_a_private_export_is_uploaded_to_the_askers_direct_messages(slack: Slack
     assert "The file is in your direct messages with the bot" in str(message["blocks"])
     slack.fake.wait_for("files.completeUploadExternal")
     # the three steps of files_upload_v2, in order
-    methods = [c.method for c in slack.fake.calls
-               if c.method in ("files.getUploadURLExternal", "upload",
-                               "files.completeUploadExternal")]
+    methods = [
+        c.method
+        for c in slack.fake.calls
+        if c.method in ("files.getUploadURLExternal", "upload", "files.completeUploadExternal")
+    ]
     assert methods == ["files.getUploadURLExternal", "upload", "files.completeUploadExternal"]
     assert slack.fake.of("conversations.open")[0].body["users"] == SUPPLIER
     [(channel, title, content)] = slack.fake.uploaded()

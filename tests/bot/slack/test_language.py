@@ -43,8 +43,7 @@ def danish_runtime(demo_runtime: Runtime, people: object) -> Runtime:
 def danish_slack(fake: FakeSlack, danish_runtime: Runtime) -> Iterator[SlackUser]:
     app = build_app(danish_runtime, slack_settings(fake))
     with httpx.Client(timeout=10) as http:
-        for base in _serve(asgi_app(app, seen=SqlSeenRequests(danish_runtime.engine),
-                                   signing_secret=SECRET)):
+        for base in _serve(asgi_app(app, seen=SqlSeenRequests(danish_runtime.engine), signing_secret=SECRET)):
             yield SlackUser(base, fake, http)
 
 
@@ -62,11 +61,11 @@ def test_a_slash_command_answers_in_the_configured_language(danish_slack: SlackU
 
 
 def test_a_slash_command_in_a_worker_process_answers_in_the_configured_language(
-        fake: FakeSlack, danish_runtime: Runtime) -> None:
+    fake: FakeSlack, danish_runtime: Runtime
+) -> None:
     app = wire(danish_runtime, danish_settings(danish_runtime), slack_settings(fake), processes=1)
     with httpx.Client(timeout=10) as http:
-        for base in _serve(asgi_app(app, seen=SqlSeenRequests(danish_runtime.engine),
-                                   signing_secret=SECRET)):
+        for base in _serve(asgi_app(app, seen=SqlSeenRequests(danish_runtime.engine), signing_secret=SECRET)):
             user = SlackUser(base, fake, http)
             user.command("next aarhus", SUPPLIER)
             assert DANISH_NEXT in text_of(user.answer())
@@ -83,25 +82,39 @@ def test_an_unregistered_users_note_is_in_the_replys_language(danish_slack: Slac
     assert "not registered" not in text_of(message)
 
 
-def test_a_click_with_a_danish_locale_answers_in_danish_on_an_english_bot(
-        slack: SlackUser) -> None:
+def test_a_click_with_a_danish_locale_answers_in_danish_on_an_english_bot(slack: SlackUser) -> None:
     slack.command("next aarhus", SUPPLIER)
     start = next(b for b in buttons(slack.answer()) if b["value"].startswith("start "))
-    slack.interactive({
-        "type": "block_actions", "team": {"id": "T0FAKE", "domain": "fake"},
-        "user": {"id": SUPPLIER, "username": "bo", "team_id": "T0FAKE", "locale": "da-DK"},
-        "api_app_id": "A0APP", "token": "legacy", "trigger_id": "13345.TRIGGER",
-        "channel": {"id": "C0DEMO", "name": "rollout"}, "response_url": slack.response_url(),
-        "actions": [{"type": "button", "action_id": start["action_id"], "block_id": "b1",
-                     "text": start["text"], "value": start["value"], "action_ts": "1.2"}]})
+    slack.interactive(
+        {
+            "type": "block_actions",
+            "team": {"id": "T0FAKE", "domain": "fake"},
+            "user": {"id": SUPPLIER, "username": "bo", "team_id": "T0FAKE", "locale": "da-DK"},
+            "api_app_id": "A0APP",
+            "token": "legacy",
+            "trigger_id": "13345.TRIGGER",
+            "channel": {"id": "C0DEMO", "name": "rollout"},
+            "response_url": slack.response_url(),
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": start["action_id"],
+                    "block_id": "b1",
+                    "text": start["text"],
+                    "value": start["value"],
+                    "action_ts": "1.2",
+                }
+            ],
+        }
+    )
     answer = slack.answer(2)
     assert "i gang" in text_of(answer) and "in progress" not in text_of(answer)
 
 
-def test_every_slack_message_is_the_seams_answer_rendered(
-        slack: SlackUser, demo_runtime: Runtime) -> None:
-    for number, (text, user) in enumerate((("next aarhus", SUPPLIER), ("next aarhus", STRANGER),
-                                           ("status P2", SUPPLIER)), start=1):
+def test_every_slack_message_is_the_seams_answer_rendered(slack: SlackUser, demo_runtime: Runtime) -> None:
+    for number, (text, user) in enumerate(
+        (("next aarhus", SUPPLIER), ("next aarhus", STRANGER), ("status P2", SUPPLIER)), start=1
+    ):
         slack.command(text, user)
         sent = slack.answer(number)
         expected = render_message(demo_runtime.answer("slack", user, "C0DEMO", text))

@@ -32,17 +32,38 @@ def test_k91_lists_stay_within_the_limits_page_after_page(slack: SlackUser) -> N
 def test_three_hundred_long_hostile_tasks_render_within_the_limits() -> None:
     title = "Bestilling <!channel> @here & <https://evil.example|klik> " + "x" * 4000
     tasks = tuple(
-        TaskLine(key=f"A/TS{i}@751", code=f"A/TS{i}", title=title, municipality="Aarhus",
-                 owner="Leverandør", deadline=date(2020, 1, 28), deadline_note="due 2020-01-28",
-                 state="ready", detail="<!everyone> " * 400,
-                 actions=(Action("Done", f"done A/TS{i}@751", "primary"),
-                          Action("Block…", f"block A/TS{i}@751", "danger", needs_reason=True)))
-        for i in range(300))
+        TaskLine(
+            key=f"A/TS{i}@751",
+            code=f"A/TS{i}",
+            title=title,
+            municipality="Aarhus",
+            owner="Leverandør",
+            deadline=date(2020, 1, 28),
+            deadline_note="due 2020-01-28",
+            state="ready",
+            detail="<!everyone> " * 400,
+            actions=(
+                Action("Done", f"done A/TS{i}@751", "primary"),
+                Action("Block…", f"block A/TS{i}@751", "danger", needs_reason=True),
+            ),
+        )
+        for i in range(300)
+    )
     lines = tuple(f"line {i} <!here> " + "y" * 200 for i in range(300))
-    reply = Reply("K91 <@U123> " + "z" * 5000, (
-        Section(title="300 tasks", lines=lines, tasks=tasks, hidden=1429,
-                more=Action("Show 1429 more", "next K91 page:2")),),
-        actions=(Action("Undo", "undo"),), footer="<!channel> footer")
+    reply = Reply(
+        "K91 <@U123> " + "z" * 5000,
+        (
+            Section(
+                title="300 tasks",
+                lines=lines,
+                tasks=tasks,
+                hidden=1429,
+                more=Action("Show 1429 more", "next K91 page:2"),
+            ),
+        ),
+        actions=(Action("Undo", "undo"),),
+        footer="<!channel> footer",
+    )
     message = {"blocks": render_blocks(reply, note="note")}
     assert_valid_message(message)
     text = json.dumps(message, ensure_ascii=False)

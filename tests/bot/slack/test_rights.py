@@ -11,8 +11,7 @@ from tests.bot.slack.conftest import AARHUS, ADMIN, SlackUser
 P2_MANAGER = "U0MGRP2"
 
 
-def test_a_role_word_in_a_name_is_part_of_the_name(slack: SlackUser,
-                                                   people: SqlPeopleStore) -> None:
+def test_a_role_word_in_a_name_is_part_of_the_name(slack: SlackUser, people: SqlPeopleStore) -> None:
     slack.command("register <@U0ADA2|ada> Ada Admin coordinator:aarhus", ADMIN)
     assert "Registered Ada Admin" in str(slack.answer(1)["blocks"])
     ada = people.person_for("slack", "U0ADA2")
@@ -25,24 +24,30 @@ def test_a_role_word_in_a_name_is_part_of_the_name(slack: SlackUser,
     assert admin is not None and (admin.name, admin.is_admin) == ("Ada Admin", True)
 
 
-def test_a_name_in_quotes_or_before_dashes_ends_where_it_says(slack: SlackUser,
-                                                              people: SqlPeopleStore) -> None:
+def test_a_name_in_quotes_or_before_dashes_ends_where_it_says(
+    slack: SlackUser, people: SqlPeopleStore
+) -> None:
     slack.command('register <@U0KSD1|k> "Kim Manager" ksd:aarhus', ADMIN)
     slack.command("register <@U0KSD2|k> Kim Coordinator -- manager:P2", ADMIN)
     slack.answer(2)
     first, second = people.person_for("slack", "U0KSD1"), people.person_for("slack", "U0KSD2")
     assert first is not None and second is not None
     assert (first.name, first.roles, first.municipalities, first.manages) == (
-        "Kim Manager", frozenset({"ksd"}), frozenset({AARHUS}), frozenset())
+        "Kim Manager",
+        frozenset({"ksd"}),
+        frozenset({AARHUS}),
+        frozenset(),
+    )
     assert (second.name, second.manages, second.coordinates) == (
-        "Kim Coordinator", frozenset({"P2"}), frozenset())
+        "Kim Coordinator",
+        frozenset({"P2"}),
+        frozenset(),
+    )
 
 
-def test_a_p2_manager_cannot_take_the_k91_channel(slack: SlackUser,
-                                                  people: SqlPeopleStore) -> None:
+def test_a_p2_manager_cannot_take_the_k91_channel(slack: SlackUser, people: SqlPeopleStore) -> None:
     change = Change("test", "test", datetime(2020, 1, 21, 8, tzinfo=UTC))
-    people.register("slack", P2_MANAGER, Person("mo", "Mo", manages=frozenset({"P2"})),
-                    change=change)
+    people.register("slack", P2_MANAGER, Person("mo", "Mo", manages=frozenset({"P2"})), change=change)
     slack.command("channel K91", ADMIN, channel="C0K91")
     assert "now follows wave K91" in str(slack.answer(1)["blocks"])
     slack.command("channel P2", P2_MANAGER, channel="C0K91")
@@ -54,8 +59,9 @@ def test_a_p2_manager_cannot_take_the_k91_channel(slack: SlackUser,
     assert "now follows wave P2" in str(slack.answer(4)["blocks"])
 
 
-def test_a_role_without_its_scope_is_asked_about_not_guessed(slack: SlackUser,
-                                                             people: SqlPeopleStore) -> None:
+def test_a_role_without_its_scope_is_asked_about_not_guessed(
+    slack: SlackUser, people: SqlPeopleStore
+) -> None:
     slack.command("register <@U0BO2|bo> Bo Holm ksd", ADMIN)
     asked = str(slack.answer(1)["blocks"])
     assert "Is `ksd` part of the name or a role? Nothing was registered." in asked

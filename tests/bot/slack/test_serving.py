@@ -54,8 +54,9 @@ def test_a_429_at_the_response_url_is_retried_and_arrives_once(slack: SlackUser)
 
 def test_app_home_shows_next_tasks_and_the_next_gate_with_a_429_retried(slack: SlackUser) -> None:
     slack.fake.rate_limit("views.publish", times=1, retry_after=1)
-    response = slack.event({"type": "app_home_opened", "user": SUPPLIER, "channel": "D0HOME",
-                            "tab": "home", "event_ts": "1.0"})
+    response = slack.event(
+        {"type": "app_home_opened", "user": SUPPLIER, "channel": "D0HOME", "tab": "home", "event_ts": "1.0"}
+    )
     assert response.status_code == 200
     (published,) = slack.fake.wait_for("views.publish", timeout=30)
     assert [c.status for c in slack.fake.of("views.publish", ok_only=False)] == [429, 200]
@@ -98,7 +99,8 @@ def test_register_and_channel_link(slack: SlackUser, demo_runtime: Runtime) -> N
 
 
 def test_socket_mode_start_up_reaches_the_connection_attempt(
-        fake: FakeSlack, demo_runtime: Runtime, people: SqlPeopleStore) -> None:
+    fake: FakeSlack, demo_runtime: Runtime, people: SqlPeopleStore
+) -> None:
     settings = slack_settings(fake, app_token="xapp-1-fake-app-token")
     app = build_app(demo_runtime, settings)
     handler = socket_mode_handler(app, settings)
@@ -120,8 +122,14 @@ def test_missing_settings_fail_with_their_names() -> None:
         SlackSettings.from_env({})
     with pytest.raises(ConfigError, match="SLACK_BOT_TOKEN"):
         SlackSettings.from_env({"SLACK_APP_TOKEN": "xapp-1"})
-    socket = SlackSettings.from_env({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1",
-                                     "SLACK_API_URL": "http://127.0.0.1:9/api", "PORT": "8080"})
+    socket = SlackSettings.from_env(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-1",
+            "SLACK_APP_TOKEN": "xapp-1",
+            "SLACK_API_URL": "http://127.0.0.1:9/api",
+            "PORT": "8080",
+        }
+    )
     assert socket.socket_mode and socket.api_url == "http://127.0.0.1:9/api/" and socket.port == 8080
     assert "xoxb-1" not in repr(socket) and "xapp-1" not in repr(socket)
     with pytest.raises(ConfigError, match="SLACK_SIGNING_SECRET"):
@@ -139,8 +147,9 @@ def test_tokens_never_reach_the_logs(slack: SlackUser, caplog: pytest.LogCapture
     assert BOT_TOKEN not in caplog.text and SECRET not in caplog.text
 
 
-def test_the_core_can_run_in_worker_processes(fake: FakeSlack, demo_runtime: Runtime,
-                                              people: SqlPeopleStore, tmp_path: object) -> None:
+def test_the_core_can_run_in_worker_processes(
+    fake: FakeSlack, demo_runtime: Runtime, people: SqlPeopleStore, tmp_path: object
+) -> None:
     """What `sf1590 serve` does by default: the core in a worker process, same answers."""
     from bot.settings import Settings
     from bot.slack.server import asgi_app, wire
@@ -150,8 +159,7 @@ def test_the_core_can_run_in_worker_processes(fake: FakeSlack, demo_runtime: Run
     settings = Settings(database_url=str(demo_runtime.engine.url))
     app = wire(demo_runtime, settings, slack_settings(fake), processes=1)
     with httpx.Client(timeout=30) as http:
-        for base in _serve(asgi_app(app, seen=SqlSeenRequests(demo_runtime.engine),
-                                    signing_secret=SECRET)):
+        for base in _serve(asgi_app(app, seen=SqlSeenRequests(demo_runtime.engine), signing_secret=SECRET)):
             user = SlackUser(base, fake, http)
             assert user.command("next aarhus", SUPPLIER).status_code == 200
             message = user.answer()

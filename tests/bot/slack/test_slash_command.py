@@ -57,8 +57,7 @@ def _forged_requests(slack: SlackUser, demo_runtime: Runtime) -> None:
         assert response.status_code == 401, name
 
 
-def test_bad_signatures_get_401_and_change_nothing(slack: SlackUser,
-                                                   demo_runtime: Runtime) -> None:
+def test_bad_signatures_get_401_and_change_nothing(slack: SlackUser, demo_runtime: Runtime) -> None:
     before = demo_runtime.store.events(limit=1000)
     calls_before = len(slack.fake.calls)
     _forged_requests(slack, demo_runtime)

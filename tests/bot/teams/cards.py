@@ -23,8 +23,14 @@ def _installed() -> Path:
     if not node or not npm:
         pytest.skip("Node.js and npm are needed to validate Adaptive Cards with adaptivecards")
     if not (NODE_DIR / "node_modules" / "adaptivecards" / "package.json").exists():
-        done = subprocess.run([npm, "install", "--no-audit", "--no-fund", "--loglevel=error"],
-                              cwd=NODE_DIR, capture_output=True, text=True, timeout=300, check=False)
+        done = subprocess.run(
+            [npm, "install", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=NODE_DIR,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
         assert done.returncode == 0, f"npm install failed in {NODE_DIR}:\n{done.stderr}"
     return Path(node)
 
@@ -32,8 +38,15 @@ def _installed() -> Path:
 def validate_cards(cards: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One result per card: ``{"version": "1.5", "errors": [...]}``."""
     node = _installed()
-    done = subprocess.run([str(node), "validate.js"], cwd=NODE_DIR, input=json.dumps(cards),
-                          capture_output=True, text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [str(node), "validate.js"],
+        cwd=NODE_DIR,
+        input=json.dumps(cards),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     results: list[dict[str, Any]] = json.loads(done.stdout)
     return results

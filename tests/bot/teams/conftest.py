@@ -50,16 +50,27 @@ CHANNEL = "19:rollout-p2@thread.tacv2"
 TEAM = "19:team-sf1590@thread.tacv2"
 
 _KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-_JWK = PyJWK.from_dict({**jwt.algorithms.RSAAlgorithm.to_jwk(_KEY.public_key(), as_dict=True),
-                        "kid": KID, "alg": "RS256", "use": "sig"})
+_JWK = PyJWK.from_dict(
+    {
+        **jwt.algorithms.RSAAlgorithm.to_jwk(_KEY.public_key(), as_dict=True),
+        "kid": KID,
+        "alg": "RS256",
+        "use": "sig",
+    }
+)
 
 
-def token(*, audience: str = APP_ID, expires_in: int = 600, service_url: str = "",
-          key: Any = _KEY) -> str:
+def token(*, audience: str = APP_ID, expires_in: int = 600, service_url: str = "", key: Any = _KEY) -> str:
     """A Bot Framework channel token, as Teams' connector sends it, signed by the test key."""
     now = int(time.time())
-    claims = {"iss": ISSUER, "aud": audience, "iat": now - 5, "nbf": now - 5,
-              "exp": now + expires_in, "serviceurl": service_url}
+    claims = {
+        "iss": ISSUER,
+        "aud": audience,
+        "iat": now - 5,
+        "nbf": now - 5,
+        "exp": now + expires_in,
+        "serviceurl": service_url,
+    }
     return jwt.encode(claims, key, algorithm="RS256", headers={"kid": KID})
 
 
@@ -75,8 +86,9 @@ def far_end(monkeypatch: pytest.MonkeyPatch) -> list[str]:
             raise PyJWKClientError(f'Unable to find a signing key that matches: "{kid}"')
         return _JWK
 
-    async def access_token(self: Any, resource_url: str, scopes: list[str],
-                           force_refresh: bool = False) -> str:
+    async def access_token(
+        self: Any, resource_url: str, scopes: list[str], force_refresh: bool = False
+    ) -> str:
         return OUTBOUND_TOKEN
 
     monkeypatch.setattr(JwtTokenValidator._jwk_client_manager, "get_signing_key", signing_key)
@@ -94,57 +106,98 @@ class TeamsClient:
     auth: bool = True
     sent: list[dict[str, Any]] = field(default_factory=list)
 
-    def activity(self, kind: str, user: str, *, conversation_type: str = "channel",
-                 **more: Any) -> dict[str, Any]:
+    def activity(
+        self, kind: str, user: str, *, conversation_type: str = "channel", **more: Any
+    ) -> dict[str, Any]:
         number = len(self.sent) + 1
         if conversation_type == "channel":
-            conversation = {"id": f"{CHANNEL};messageid=170000000{number}", "isGroup": True,
-                            "conversationType": "channel", "tenantId": TENANT}
-            channel_data = {"channel": {"id": CHANNEL}, "team": {"id": TEAM},
-                            "tenant": {"id": TENANT}}
+            conversation = {
+                "id": f"{CHANNEL};messageid=170000000{number}",
+                "isGroup": True,
+                "conversationType": "channel",
+                "tenantId": TENANT,
+            }
+            channel_data = {"channel": {"id": CHANNEL}, "team": {"id": TEAM}, "tenant": {"id": TENANT}}
         elif conversation_type == "groupChat":
-            conversation = {"id": "19:group-chat-1@thread.v2", "isGroup": True,
-                            "conversationType": "groupChat", "tenantId": TENANT}
+            conversation = {
+                "id": "19:group-chat-1@thread.v2",
+                "isGroup": True,
+                "conversationType": "groupChat",
+                "tenantId": TENANT,
+            }
             channel_data = {"tenant": {"id": TENANT}}
         else:
-            conversation = {"id": f"a:personal-{user}", "conversationType": "personal",
-                            "tenantId": TENANT}
+            conversation = {"id": f"a:personal-{user}", "conversationType": "personal", "tenantId": TENANT}
             channel_data = {"tenant": {"id": TENANT}}
         return {
-            "type": kind, "id": f"1700000000{number:03d}", "channelId": "msteams",
+            "type": kind,
+            "id": f"1700000000{number:03d}",
+            "channelId": "msteams",
             "serviceUrl": self.connector.url,
-            "timestamp": datetime.now(UTC).isoformat(), "locale": "en-US",
+            "timestamp": datetime.now(UTC).isoformat(),
+            "locale": "en-US",
             "from": {"id": f"29:{user}", "name": user, "aadObjectId": user},
             "recipient": {"id": BOT_ID, "name": "sf1590"},
-            "conversation": conversation, "channelData": channel_data, **more}
+            "conversation": conversation,
+            "channelData": channel_data,
+            **more,
+        }
 
-    def post(self, activity: dict[str, Any], headers: dict[str, str] | None = None
-             ) -> httpx.Response:
+    def post(self, activity: dict[str, Any], headers: dict[str, str] | None = None) -> httpx.Response:
         self.sent.append(activity)
         if headers is None:
-            headers = {"Authorization": f"Bearer {token(service_url=self.connector.url)}"} \
-                if self.auth else {}
+            headers = (
+                {"Authorization": f"Bearer {token(service_url=self.connector.url)}"} if self.auth else {}
+            )
         return self.http.post(f"{self.base}/api/messages", json=activity, headers=headers)
 
-    def message(self, text: str, user: str, *, mention: bool = True,
-                conversation_type: str = "channel") -> httpx.Response:
+    def message(
+        self, text: str, user: str, *, mention: bool = True, conversation_type: str = "channel"
+    ) -> httpx.Response:
         entities: list[dict[str, Any]] = []
         if mention:
             text = f"<at>sf1590</at> {text}"
-            entities = [{"type": "mention", "text": "<at>sf1590</at>",
-                         "mentioned": {"id": BOT_ID, "name": "sf1590"}}]
-        return self.post(self.activity("message", user, conversation_type=conversation_type,
-                                       text=text, entities=entities, textFormat="plain"))
+            entities = [
+                {"type": "mention", "text": "<at>sf1590</at>", "mentioned": {"id": BOT_ID, "name": "sf1590"}}
+            ]
+        return self.post(
+            self.activity(
+                "message",
+                user,
+                conversation_type=conversation_type,
+                text=text,
+                entities=entities,
+                textFormat="plain",
+            )
+        )
 
-    def execute(self, action: dict[str, Any], user: str, *, reply_to: str = "act-1",
-                inputs: dict[str, str] | None = None) -> httpx.Response:
+    def execute(
+        self,
+        action: dict[str, Any],
+        user: str,
+        *,
+        reply_to: str = "act-1",
+        inputs: dict[str, str] | None = None,
+    ) -> httpx.Response:
         """Click an Action.Execute button: Teams sends an ``adaptiveCard/action`` invoke."""
         data = {**action.get("data", {}), **(inputs or {})}
-        return self.post(self.activity("invoke", user, name="adaptiveCard/action",
-                                       replyToId=reply_to, value={
-                                           "action": {"type": "Action.Execute", "id": str(uuid.uuid4()),
-                                                      "verb": action["verb"], "data": data},
-                                           "trigger": "manual"}))
+        return self.post(
+            self.activity(
+                "invoke",
+                user,
+                name="adaptiveCard/action",
+                replyToId=reply_to,
+                value={
+                    "action": {
+                        "type": "Action.Execute",
+                        "id": str(uuid.uuid4()),
+                        "verb": action["verb"],
+                        "data": data,
+                    },
+                    "trigger": "manual",
+                },
+            )
+        )
 
     def submit(self, data: dict[str, Any], user: str, *, reply_to: str = "act-1") -> httpx.Response:
         """An Action.Submit click: a message with ``value`` and no text."""
@@ -186,16 +239,24 @@ def card_text(card: dict[str, Any]) -> str:
 
 def register_teams_people(people: SqlPeopleStore) -> None:
     change = Change("test", "test", datetime(2020, 1, 21, 8, tzinfo=UTC))
-    people.register("teams", SUPPLIER, Person("bo", "Bo Supplier", roles=frozenset(
-        {"bookkeeping_supplier"}), municipalities=frozenset({AARHUS})), change=change)
-    people.register("teams", COORDINATOR, Person("cia", "Cia Coordinator",
-                                                 coordinates=frozenset({AARHUS})), change=change)
+    people.register(
+        "teams",
+        SUPPLIER,
+        Person(
+            "bo", "Bo Supplier", roles=frozenset({"bookkeeping_supplier"}), municipalities=frozenset({AARHUS})
+        ),
+        change=change,
+    )
+    people.register(
+        "teams", COORDINATOR, Person("cia", "Cia Coordinator", coordinates=frozenset({AARHUS})), change=change
+    )
     people.register("teams", ADMIN, Person("ada", "Ada Admin", is_admin=True), change=change)
 
 
 # The fake connector is on http://127.0.0.1, which production refuses (see test_auth).
-AUTH_SETTINGS = TeamsSettings(app_id=APP_ID, client_secret="test-secret", tenant_id=TENANT,
-                              check_service_url=False)
+AUTH_SETTINGS = TeamsSettings(
+    app_id=APP_ID, client_secret="test-secret", tenant_id=TENANT, check_service_url=False
+)
 
 
 @pytest.fixture

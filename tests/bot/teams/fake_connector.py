@@ -42,13 +42,21 @@ class FakeConnector:
             def _record(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
                 with fake.lock:
-                    fake.calls.append(Call(self.command, self.path,
-                                           self.headers.get("Authorization", ""),
-                                           json.loads(raw or "{}")))
+                    fake.calls.append(
+                        Call(
+                            self.command,
+                            self.path,
+                            self.headers.get("Authorization", ""),
+                            json.loads(raw or "{}"),
+                        )
+                    )
                     number = len(fake.calls)
                 status = fake.fail_status or 200
-                body = json.dumps({"id": f"act-{number}"} if status == 200 else
-                                  {"error": {"code": "Fake", "message": "failing on purpose"}})
+                body = json.dumps(
+                    {"id": f"act-{number}"}
+                    if status == 200
+                    else {"error": {"code": "Fake", "message": "failing on purpose"}}
+                )
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
@@ -89,5 +97,7 @@ class FakeConnector:
             if len(found) >= count:
                 return found
             time.sleep(0.02)
-        raise AssertionError(f"expected {count} messages at the fake connector, got "
-                             f"{[(c.method, c.path) for c in self.messages()]}")
+        raise AssertionError(
+            f"expected {count} messages at the fake connector, got "
+            f"{[(c.method, c.path) for c in self.messages()]}"
+        )

@@ -40,24 +40,32 @@ def _next(teams: TeamsClient, headers: dict[str, str] | None) -> httpx.Response:
 
 
 def test_a_signed_token_is_accepted_and_checked_against_bot_frameworks_keys(
-        teams: TeamsClient, far_end: list[str]) -> None:
+    teams: TeamsClient, far_end: list[str]
+) -> None:
     assert _next(teams, None).status_code == 202
     assert far_end == [JWKS_URL]
     assert "A/TS213" in card_text(teams.card(1))
     assert teams.connector.calls[0].authorization == "Bearer fake-outbound-token"
 
 
-@pytest.mark.parametrize("headers", [
-    {},  # no token at all
-    {"Authorization": "Bearer not-a-jwt"},
-    {"Authorization": "Basic dXNlcjpwYXNz"},
-    {"Authorization": f"Bearer {token(audience='someone-else')}"},
-    {"Authorization": f"Bearer {token(expires_in=-3600)}"},
-    {"Authorization": "Bearer " + token(key=rsa.generate_private_key(public_exponent=65537,
-                                                                    key_size=2048))},
-], ids=["missing", "garbage", "basic", "wrong-audience", "expired", "wrong-key"])
-def test_unauthenticated_requests_get_401_and_nothing_runs(teams: TeamsClient,
-                                                            headers: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},  # no token at all
+        {"Authorization": "Bearer not-a-jwt"},
+        {"Authorization": "Basic dXNlcjpwYXNz"},
+        {"Authorization": f"Bearer {token(audience='someone-else')}"},
+        {"Authorization": f"Bearer {token(expires_in=-3600)}"},
+        {
+            "Authorization": "Bearer "
+            + token(key=rsa.generate_private_key(public_exponent=65537, key_size=2048))
+        },
+    ],
+    ids=["missing", "garbage", "basic", "wrong-audience", "expired", "wrong-key"],
+)
+def test_unauthenticated_requests_get_401_and_nothing_runs(
+    teams: TeamsClient, headers: dict[str, str]
+) -> None:
     response = _next(teams, headers)
     assert response.status_code == 401
     assert teams.connector.calls == []
@@ -71,17 +79,25 @@ def test_settings_need_the_app_id_or_an_explicit_anonymous_switch() -> None:
     assert TeamsSettings.from_env({}) is None
     with pytest.raises(ConfigError, match="CLIENTSECRET"):
         TeamsSettings.from_env({APP_ID_VAR: APP_ID})
-    assert TeamsSettings.from_env({APP_ID_VAR: APP_ID, ANONYMOUS_VAR: "0",
-                                   "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTSECRET": "s"}
-                                  ).anonymous is False  # type: ignore[union-attr]
+    assert (
+        TeamsSettings.from_env(
+            {
+                APP_ID_VAR: APP_ID,
+                ANONYMOUS_VAR: "0",
+                "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTSECRET": "s",
+            }
+        ).anonymous
+        is False
+    )  # type: ignore[union-attr]
     anonymous = TeamsSettings.from_env({ANONYMOUS_VAR: "1"})
     assert anonymous is not None and anonymous.anonymous and not anonymous.app_id
     assert "test-secret" not in repr(TeamsSettings(APP_ID, "test-secret"))
 
 
 @pytest.fixture
-def anonymous(demo_runtime: Runtime, connector: FakeConnector,
-              caplog: pytest.LogCaptureFixture) -> Iterator[TeamsClient]:
+def anonymous(
+    demo_runtime: Runtime, connector: FakeConnector, caplog: pytest.LogCaptureFixture
+) -> Iterator[TeamsClient]:
     with caplog.at_level(logging.WARNING):
         service = make_service(demo_runtime, TeamsSettings(anonymous=True))
     with httpx.Client(timeout=20) as http:
@@ -90,7 +106,8 @@ def anonymous(demo_runtime: Runtime, connector: FakeConnector,
 
 
 def test_anonymous_mode_says_so_loudly_and_accepts_unsigned_requests(
-        anonymous: TeamsClient, caplog: pytest.LogCaptureFixture) -> None:
+    anonymous: TeamsClient, caplog: pytest.LogCaptureFixture
+) -> None:
     logged = [r.getMessage() for r in caplog.get_records("setup") if r.levelno >= logging.WARNING]
     assert ANONYMOUS_WARNING in logged and "WITHOUT any token check" in ANONYMOUS_WARNING
     assert _next(anonymous, {}).status_code == 202
@@ -98,8 +115,9 @@ def test_anonymous_mode_says_so_loudly_and_accepts_unsigned_requests(
     assert anonymous.connector.calls[0].authorization == ""  # no outbound token either
 
 
-def test_by_default_only_microsofts_service_urls_are_answered(demo_runtime: Runtime,
-                                                              connector: FakeConnector) -> None:
+def test_by_default_only_microsofts_service_urls_are_answered(
+    demo_runtime: Runtime, connector: FakeConnector
+) -> None:
     """A valid token, but a serviceUrl on 127.0.0.1: the bot would post there, so it refuses."""
     settings = TeamsSettings.from_env({APP_ID_VAR: APP_ID, SECRET_VAR: "test-secret"})
     assert settings is not None and settings.check_service_url
@@ -128,28 +146,51 @@ def _claims(**more: object) -> dict[str, object]:
     import time
 
     now = int(time.time())
-    return {"iss": "https://api.botframework.com", "aud": APP_ID, "iat": now, "nbf": now,
-            "exp": now + 600, **more}
+    return {
+        "iss": "https://api.botframework.com",
+        "aud": APP_ID,
+        "iat": now,
+        "nbf": now,
+        "exp": now + 600,
+        **more,
+    }
 
 
-@pytest.mark.parametrize("authorization", [
-    "Bearer " + _unsigned({"alg": "none", "typ": "JWT", "kid": "sf1590-test-key"}, _claims()),
-    "Bearer " + _unsigned({"alg": "none"}, _claims()),
-    "Bearer " + token().replace(".", "", 1),  # the header's end lost: not three parts
-    "Bearer " + _unsigned({"alg": "RS256", "typ": "JWT"}, _claims()),  # no kid
-    "Bearer " + _unsigned({"alg": "HS256", "kid": "sf1590-test-key"}, _claims()),
-    "Bearer " + _unsigned({"alg": "RS256", "kid": "sf1590-test-key"}, _claims(iss="https://evil")),
-    "Bearer " + _unsigned({"alg": "RS256", "kid": 7}, _claims()),
-    "Bearer " + _unsigned({}, {}),
-    "Bearer a.b.c",
-    "Bearer ....",
-    "Bearer " + "x" * 20_000,
-    "Bearer",
-    "Bearer x y",
-    "Token " + token(),
-], ids=["alg-none-kid", "alg-none", "two-parts", "no-kid", "hs256", "wrong-issuer",
-        "kid-number", "empty-json", "abc", "dots", "huge", "bare-bearer", "three-parts",
-        "other-scheme"])
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        "Bearer " + _unsigned({"alg": "none", "typ": "JWT", "kid": "sf1590-test-key"}, _claims()),
+        "Bearer " + _unsigned({"alg": "none"}, _claims()),
+        "Bearer " + token().replace(".", "", 1),  # the header's end lost: not three parts
+        "Bearer " + _unsigned({"alg": "RS256", "typ": "JWT"}, _claims()),  # no kid
+        "Bearer " + _unsigned({"alg": "HS256", "kid": "sf1590-test-key"}, _claims()),
+        "Bearer " + _unsigned({"alg": "RS256", "kid": "sf1590-test-key"}, _claims(iss="https://evil")),
+        "Bearer " + _unsigned({"alg": "RS256", "kid": 7}, _claims()),
+        "Bearer " + _unsigned({}, {}),
+        "Bearer a.b.c",
+        "Bearer ....",
+        "Bearer " + "x" * 20_000,
+        "Bearer",
+        "Bearer x y",
+        "Token " + token(),
+    ],
+    ids=[
+        "alg-none-kid",
+        "alg-none",
+        "two-parts",
+        "no-kid",
+        "hs256",
+        "wrong-issuer",
+        "kid-number",
+        "empty-json",
+        "abc",
+        "dots",
+        "huge",
+        "bare-bearer",
+        "three-parts",
+        "other-scheme",
+    ],
+)
 def test_malformed_tokens_get_401_never_500(teams: TeamsClient, authorization: str) -> None:
     response = _next(teams, {"Authorization": authorization})
     assert response.status_code == 401, (response.status_code, response.text)
@@ -158,10 +199,12 @@ def test_malformed_tokens_get_401_never_500(teams: TeamsClient, authorization: s
 
 
 @pytest.mark.parametrize("body", [b"{not json", b"[]", b"\xff\xfe", b"null", b'{"type": 5}'])
-def test_a_valid_token_with_a_malformed_body_gets_4xx_never_500(teams: TeamsClient,
-                                                                body: bytes) -> None:
-    response = teams.http.post(f"{teams.base}/api/messages", content=body, headers={
-        "Authorization": f"Bearer {token()}", "Content-Type": "application/json"})
+def test_a_valid_token_with_a_malformed_body_gets_4xx_never_500(teams: TeamsClient, body: bytes) -> None:
+    response = teams.http.post(
+        f"{teams.base}/api/messages",
+        content=body,
+        headers={"Authorization": f"Bearer {token()}", "Content-Type": "application/json"},
+    )
     assert 400 <= response.status_code < 500, (response.status_code, response.text)
     assert "Traceback" not in response.text
     assert teams.connector.calls == []

@@ -29,20 +29,36 @@ from tests.bot.teams.conftest import ADMIN, AUTH_SETTINGS, TeamsClient, card_act
 from tests.bot.teams.fake_connector import FakeConnector
 
 # A 1×1 PNG: the card only links it; Teams fetches it from the signed URL.
-PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-                    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
-CHART = Attachment("readiness-K91-2020-03-20.png", "image/png", PNG, title="Readiness K91",
-                   alt_text="Heatmap: 91 municipalities by task, coloured by state")
-SHEET = Attachment("sf1590-tasks-K91-2020-03-20.xlsx",
-                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b"PK..",
-                   title="Tasks of wave K91")
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+CHART = Attachment(
+    "readiness-K91-2020-03-20.png",
+    "image/png",
+    PNG,
+    title="Readiness K91",
+    alt_text="Heatmap: 91 municipalities by task, coloured by state",
+)
+SHEET = Attachment(
+    "sf1590-tasks-K91-2020-03-20.xlsx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    b"PK..",
+    title="Tasks of wave K91",
+)
 
 
 def test_a_card_with_an_image_and_a_download_validates_with_adaptivecards() -> None:
-    reply = Reply("Readiness of wave K91", (Section(lines=("91 municipalities",)),),
-                  tone=Tone.SUCCESS, files=(CHART, SHEET))
-    files = (FileLink(CHART, "https://bot.example/files/ab/readiness.png?expires=1&sig=cd"),
-             FileLink(SHEET, "https://bot.example/files/ef/tasks.xlsx?expires=1&sig=01"))
+    reply = Reply(
+        "Readiness of wave K91",
+        (Section(lines=("91 municipalities",)),),
+        tone=Tone.SUCCESS,
+        files=(CHART, SHEET),
+    )
+    files = (
+        FileLink(CHART, "https://bot.example/files/ab/readiness.png?expires=1&sig=cd"),
+        FileLink(SHEET, "https://bot.example/files/ef/tasks.xlsx?expires=1&sig=01"),
+    )
     with speaking("da"):
         card = render_card(reply, files=files)
     assert_valid_card(card)
@@ -55,11 +71,13 @@ def test_a_card_with_an_image_and_a_download_validates_with_adaptivecards() -> N
 
 
 @pytest.fixture
-def served(demo_runtime: Runtime, people: SqlPeopleStore, connector: FakeConnector,
-           ) -> Iterator[tuple[TeamsClient, FileLinks]]:
+def served(
+    demo_runtime: Runtime,
+    people: SqlPeopleStore,
+    connector: FakeConnector,
+) -> Iterator[tuple[TeamsClient, FileLinks]]:
     links = file_links(SqlFileStore(demo_runtime.engine), FixedClock.at(date(2020, 1, 21)), {})
-    service = build_service(demo_runtime, SqlConversationRefStore(demo_runtime.engine),
-                            AUTH_SETTINGS, links)
+    service = build_service(demo_runtime, SqlConversationRefStore(demo_runtime.engine), AUTH_SETTINGS, links)
     with httpx.Client(timeout=20) as http:
         for base in serve(web_app(routes(service), file_routes(links))):
             links.base_url = base
@@ -67,7 +85,8 @@ def served(demo_runtime: Runtime, people: SqlPeopleStore, connector: FakeConnect
 
 
 def test_an_export_in_teams_is_a_download_button_whose_link_serves_the_file(
-        served: tuple[TeamsClient, FileLinks]) -> None:
+    served: tuple[TeamsClient, FileLinks],
+) -> None:
     teams, links = served
     assert teams.message("export csv aarhus", ADMIN).status_code in (200, 202)
     card = teams.card()

@@ -48,9 +48,15 @@ def danish_teams(danish_runtime: Runtime, connector: FakeConnector) -> Iterator[
 
 def message(teams: TeamsClient, text: str, user: str, locale: str | None) -> dict[str, Any]:
     """A channel message @-mentioning the bot, with this locale (None: the activity has none)."""
-    activity = teams.activity("message", user, text=f"<at>sf1590</at> {text}", textFormat="plain",
-                              entities=[{"type": "mention", "text": "<at>sf1590</at>",
-                                         "mentioned": {"id": BOT_ID, "name": "sf1590"}}])
+    activity = teams.activity(
+        "message",
+        user,
+        text=f"<at>sf1590</at> {text}",
+        textFormat="plain",
+        entities=[
+            {"type": "mention", "text": "<at>sf1590</at>", "mentioned": {"id": BOT_ID, "name": "sf1590"}}
+        ],
+    )
     if locale is None:
         del activity["locale"]
     else:
@@ -58,10 +64,8 @@ def message(teams: TeamsClient, text: str, user: str, locale: str | None) -> dic
     return activity
 
 
-def test_a_message_answers_with_a_card_in_the_configured_language(
-        danish_teams: TeamsClient) -> None:
-    assert danish_teams.post(message(danish_teams, "next aarhus", SUPPLIER, None)
-                             ).status_code == 202
+def test_a_message_answers_with_a_card_in_the_configured_language(danish_teams: TeamsClient) -> None:
+    assert danish_teams.post(message(danish_teams, "next aarhus", SUPPLIER, None)).status_code == 202
     card = danish_teams.card(1)
     assert_valid_card(card)
     assert DANISH_NEXT in card_text(card)
@@ -76,8 +80,7 @@ def test_a_danish_locale_gets_danish_when_the_default_is_english(teams: TeamsCli
     assert ENGLISH_NEXT in card_text(teams.card(2))
 
 
-def test_an_english_locale_gets_english_when_the_default_is_danish(
-        danish_teams: TeamsClient) -> None:
+def test_an_english_locale_gets_english_when_the_default_is_danish(danish_teams: TeamsClient) -> None:
     danish_teams.post(message(danish_teams, "next aarhus", SUPPLIER, "en-US"))
     assert ENGLISH_NEXT in card_text(danish_teams.card(1))
 
@@ -93,16 +96,17 @@ def test_an_unregistered_users_note_is_in_the_replys_language(teams: TeamsClient
 
 def test_the_welcome_is_in_the_installers_language(teams: TeamsClient) -> None:
     bot = {"id": BOT_ID, "name": "sf1590"}
-    activity = {**teams.activity("conversationUpdate", SUPPLIER, membersAdded=[bot]),
-                "locale": "da-DK"}
+    activity = {**teams.activity("conversationUpdate", SUPPLIER, membersAdded=[bot]), "locale": "da-DK"}
     teams.post(activity)
     assert "Hej! Jeg følger udrulningen af SF1590" in card_text(teams.card(1))
 
 
-def test_every_teams_card_is_the_seams_answer_rendered(
-        teams: TeamsClient, demo_runtime: Runtime) -> None:
-    cases = (("next aarhus", SUPPLIER, "en-US"), ("next aarhus", STRANGER, "da-DK"),
-             ("status P2", SUPPLIER, "da-DK"))
+def test_every_teams_card_is_the_seams_answer_rendered(teams: TeamsClient, demo_runtime: Runtime) -> None:
+    cases = (
+        ("next aarhus", SUPPLIER, "en-US"),
+        ("next aarhus", STRANGER, "da-DK"),
+        ("status P2", SUPPLIER, "da-DK"),
+    )
     for number, (text, user, locale) in enumerate(cases, start=1):
         teams.post(message(teams, text, user, locale))
         expected = answer_card(demo_runtime.answer("teams", user, CHANNEL, text, language=locale))

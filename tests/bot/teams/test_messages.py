@@ -32,8 +32,11 @@ def _events(runtime: Runtime) -> list[object]:
 
 
 def _button(card: dict[str, Any], command: str) -> dict[str, Any]:
-    found = [a for a in card_actions(card)
-             if a["type"] == "Action.Execute" and a.get("data", {}).get("command") == command]
+    found = [
+        a
+        for a in card_actions(card)
+        if a["type"] == "Action.Execute" and a.get("data", {}).get("command") == command
+    ]
     assert found, f"no button {command!r} in {[a.get('data') for a in card_actions(card)]}"
     return found[0]
 
@@ -48,7 +51,8 @@ def _invoke_card(response: Any) -> dict[str, Any]:
 
 
 def test_next_in_a_channel_is_a_valid_card_with_the_same_content_as_slack(
-        teams: TeamsClient, service: TeamsService, people: SqlPeopleStore) -> None:
+    teams: TeamsClient, service: TeamsService, people: SqlPeopleStore
+) -> None:
     assert teams.message("next aarhus", SUPPLIER).status_code == 202
     card = teams.card(1)
     assert_valid_card(card)
@@ -67,8 +71,7 @@ def test_next_in_a_channel_is_a_valid_card_with_the_same_content_as_slack(
         assert task.code in slack
         assert task.title.replace("&", "&amp;") in slack
         for action in task.actions:
-            assert any(a.get("data", {}).get("command") == action.command
-                       for a in card_actions(card)), action
+            assert any(a.get("data", {}).get("command") == action.command for a in card_actions(card)), action
     titles = {a["title"] for a in card_actions(card)}
     assert {"Done", "Start", "Block…"} <= titles
 
@@ -87,7 +90,8 @@ def test_with_or_without_a_mention_in_channel_group_and_personal_chat(teams: Tea
 
 
 def test_clicking_done_records_exactly_one_event_and_updates_the_card(
-        teams: TeamsClient, demo_runtime: Runtime) -> None:
+    teams: TeamsClient, demo_runtime: Runtime
+) -> None:
     teams.message("next aarhus", SUPPLIER)
     done = _button(teams.card(1), "done A/TS213@751")
     updated = _invoke_card(teams.execute(done, SUPPLIER))
@@ -101,16 +105,19 @@ def test_clicking_done_records_exactly_one_event_and_updates_the_card(
     assert "A/TS213 Aarhus is already done; nothing changed." in card_text(again)
     assert len(_events(demo_runtime)) == 1
 
-    undo = _button(updated, "undo A/TS213@751") if any(
-        a.get("data", {}).get("command") == "undo A/TS213@751" for a in card_actions(updated)) \
+    undo = (
+        _button(updated, "undo A/TS213@751")
+        if any(a.get("data", {}).get("command") == "undo A/TS213@751" for a in card_actions(updated))
         else next(a for a in card_actions(updated) if a.get("title") == "Undo")
+    )
     undone = _invoke_card(teams.execute(undo, SUPPLIER))
     assert_valid_card(undone)
     assert demo_runtime.store.task_states([AARHUS])[TS213].status != Status.DONE
 
 
 def test_block_asks_for_a_reason_and_the_reason_reaches_the_command(
-        teams: TeamsClient, demo_runtime: Runtime) -> None:
+    teams: TeamsClient, demo_runtime: Runtime
+) -> None:
     teams.message("next aarhus", SUPPLIER)
     card = teams.card(1)
     show = next(a for a in card_actions(card) if a["type"] == "Action.ShowCard")
@@ -118,8 +125,9 @@ def test_block_asks_for_a_reason_and_the_reason_reaches_the_command(
     assert reason_input["type"] == "Input.Text" and reason_input["isRequired"] is True
     (block,) = show["card"]["actions"]
     assert block["data"]["command"] == "block A/TS213@751 --"
-    updated = _invoke_card(teams.execute(block, SUPPLIER, inputs={
-        reason_input["id"]: "  vejen for\nthe supplier's\tcontract  "}))
+    updated = _invoke_card(
+        teams.execute(block, SUPPLIER, inputs={reason_input["id"]: "  vejen for\nthe supplier's\tcontract  "})
+    )
     assert_valid_card(updated)
     state = demo_runtime.store.task_states([AARHUS])[TS213]
     assert state.status == Status.BLOCKED
@@ -132,7 +140,8 @@ def test_block_asks_for_a_reason_and_the_reason_reaches_the_command(
 
 
 def test_action_submit_updates_the_clicked_card_through_the_connector(
-        teams: TeamsClient, demo_runtime: Runtime) -> None:
+    teams: TeamsClient, demo_runtime: Runtime
+) -> None:
     teams.message("next aarhus", SUPPLIER)
     done = _button(teams.card(1), "done A/TS213@751")
     assert teams.submit(done["data"], SUPPLIER, reply_to="act-1").status_code == 202
@@ -154,12 +163,12 @@ def test_permission_checks_are_the_cores(teams: TeamsClient, demo_runtime: Runti
     assert _events(demo_runtime) == []
 
 
-def test_forged_or_malformed_button_data_runs_nothing(teams: TeamsClient,
-                                                      demo_runtime: Runtime) -> None:
-    forged = [{"verb": "sf1590", "data": {"command": 42}},
-              {"verb": "sf1590", "data": {"command": "x" * 600}},
-              {"verb": "sf1590", "data": {"command": "block A/TS213@751", "reason_input": "other",
-                                          "other": "why"}}]
+def test_forged_or_malformed_button_data_runs_nothing(teams: TeamsClient, demo_runtime: Runtime) -> None:
+    forged = [
+        {"verb": "sf1590", "data": {"command": 42}},
+        {"verb": "sf1590", "data": {"command": "x" * 600}},
+        {"verb": "sf1590", "data": {"command": "block A/TS213@751", "reason_input": "other", "other": "why"}},
+    ]
     for action in forged:
         text = card_text(_invoke_card(teams.execute(action, ADMIN)))
         assert "did not carry a command" in text
@@ -171,7 +180,8 @@ def test_forged_or_malformed_button_data_runs_nothing(teams: TeamsClient,
 
 
 def test_linking_the_channel_stores_the_conversation_reference(
-        teams: TeamsClient, service: TeamsService, people: SqlPeopleStore) -> None:
+    teams: TeamsClient, service: TeamsService, people: SqlPeopleStore
+) -> None:
     teams.message("channel P2", COORDINATOR)
     assert "Only an admin or the wave's manager" in card_text(teams.card(1))
     assert service.bot.refs.get("teams", CHANNEL) is None
@@ -188,7 +198,8 @@ def test_linking_the_channel_stores_the_conversation_reference(
 
 
 def test_installing_the_bot_says_hello_and_remembers_the_conversation(
-        teams: TeamsClient, service: TeamsService) -> None:
+    teams: TeamsClient, service: TeamsService
+) -> None:
     bot = {"id": "28:11111111-2222-3333-4444-555555555555", "name": "sf1590"}
     response = teams.post(teams.activity("conversationUpdate", ADMIN, membersAdded=[bot]))
     assert response.status_code == 202
@@ -207,9 +218,11 @@ def test_command_text_strips_the_mention_and_markup() -> None:
     from bot.teams.app import command_text
 
     def text_of(text: str, entities: list[dict[str, Any]] | None = None) -> str:
-        return command_text(Activity.model_validate({
-            "type": "message", "text": text, "recipient": {"id": "28:bot"},
-            "entities": entities or []}))
+        return command_text(
+            Activity.model_validate(
+                {"type": "message", "text": text, "recipient": {"id": "28:bot"}, "entities": entities or []}
+            )
+        )
 
     mention = [{"type": "mention", "text": "<at>sf1590</at>", "mentioned": {"id": "28:bot"}}]
     assert text_of("<at>sf1590</at> next aarhus", mention) == "next aarhus"
@@ -221,17 +234,23 @@ def test_command_text_strips_the_mention_and_markup() -> None:
 
 
 def test_an_admin_registers_a_mentioned_teams_user_by_aad_object_id(
-        teams: TeamsClient, people: SqlPeopleStore) -> None:
-    teams.connector.members["29:nina"] = {"id": "29:nina", "name": "Nina Nobody",
-                                          "aadObjectId": STRANGER}
-    nina = {"type": "mention", "text": "<at>Nina Nobody</at>",
-            "mentioned": {"id": "29:nina", "name": "Nina Nobody"}}
-    activity = teams.activity("message", ADMIN,
-                              text="<at>sf1590</at> register <at>Nina Nobody</at> Nina Nobody "
-                                   "coordinator:aarhus",
-                              entities=[{"type": "mention", "text": "<at>sf1590</at>",
-                                         "mentioned": {"id": BOT_ID, "name": "sf1590"}},
-                                        nina])
+    teams: TeamsClient, people: SqlPeopleStore
+) -> None:
+    teams.connector.members["29:nina"] = {"id": "29:nina", "name": "Nina Nobody", "aadObjectId": STRANGER}
+    nina = {
+        "type": "mention",
+        "text": "<at>Nina Nobody</at>",
+        "mentioned": {"id": "29:nina", "name": "Nina Nobody"},
+    }
+    activity = teams.activity(
+        "message",
+        ADMIN,
+        text="<at>sf1590</at> register <at>Nina Nobody</at> Nina Nobody coordinator:aarhus",
+        entities=[
+            {"type": "mention", "text": "<at>sf1590</at>", "mentioned": {"id": BOT_ID, "name": "sf1590"}},
+            nina,
+        ],
+    )
     assert teams.post(activity).status_code == 202
     assert "Registered Nina Nobody" in card_text(teams.card(1))
     person = people.person_for("teams", STRANGER)

@@ -29,8 +29,9 @@ from tests.bot.teams.conftest import (
 )
 from tests.bot.teams.fake_connector import FakeConnector
 
-REMINDER = Reply("KP-3 for P2 closes in 2 working days", (Section(lines=("3 tasks are open.",)),),
-                 tone=Tone.WARNING)
+REMINDER = Reply(
+    "KP-3 for P2 closes in 2 working days", (Section(lines=("3 tasks are open.",)),), tone=Tone.WARNING
+)
 
 
 def _link(teams: TeamsClient) -> None:
@@ -39,16 +40,19 @@ def _link(teams: TeamsClient) -> None:
 
 
 def _posts(connector: FakeConnector) -> list[str]:
-    return [card_text(card_of(c.body)) for c in connector.messages()
-            if c.path == f"/v3/conversations/{CHANNEL}/activities"]
+    return [
+        card_text(card_of(c.body))
+        for c in connector.messages()
+        if c.path == f"/v3/conversations/{CHANNEL}/activities"
+    ]
 
 
-def test_a_reminder_to_a_linked_channel_arrives_once(teams: TeamsClient,
-                                                     demo_runtime: Runtime) -> None:
+def test_a_reminder_to_a_linked_channel_arrives_once(teams: TeamsClient, demo_runtime: Runtime) -> None:
     _link(teams)
     service = make_service(demo_runtime)
-    notifier: Notifier = TeamsNotifier(service.adapter, service.settings,
-                                       SqlConversationRefStore(demo_runtime.engine))
+    notifier: Notifier = TeamsNotifier(
+        service.adapter, service.settings, SqlConversationRefStore(demo_runtime.engine)
+    )
     posted = notifier.post(CHANNEL, REMINDER, key="countdown:P2:KP-3:2020-01-24")
     assert posted.remote_id.startswith("act-")
     teams.connector.wait_for(2)
@@ -59,25 +63,28 @@ def test_a_reminder_to_a_linked_channel_arrives_once(teams: TeamsClient,
 
 
 def test_after_a_restart_the_stored_reference_still_reaches_the_channel_once(
-        teams: TeamsClient, demo_runtime: Runtime, tmp_path: Path) -> None:
+    teams: TeamsClient, demo_runtime: Runtime, tmp_path: Path
+) -> None:
     _link(teams)
     database = str(demo_runtime.engine.url)
     demo_runtime.engine.dispose()
     # A new process: new engine, new SDK objects; nothing of the first one is in memory.
-    notifier = notifier_from_env({APP_ID_VAR: APP_ID, "DATABASE_URL": database,
-                                  "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTSECRET":
-                                  "test-secret"})
+    notifier = notifier_from_env(
+        {
+            APP_ID_VAR: APP_ID,
+            "DATABASE_URL": database,
+            "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTSECRET": "test-secret",
+        }
+    )
     assert notifier.platform == "teams"
     notifier.post(CHANNEL, REMINDER, key="countdown:P2:KP-3:2020-01-24")
     teams.connector.wait_for(2)
     assert len(_posts(teams.connector)) == 1
 
 
-def test_no_reference_or_a_refusal_is_a_delivery_error(teams: TeamsClient,
-                                                       demo_runtime: Runtime) -> None:
+def test_no_reference_or_a_refusal_is_a_delivery_error(teams: TeamsClient, demo_runtime: Runtime) -> None:
     service = make_service(demo_runtime)
-    notifier = TeamsNotifier(service.adapter, service.settings,
-                             SqlConversationRefStore(demo_runtime.engine))
+    notifier = TeamsNotifier(service.adapter, service.settings, SqlConversationRefStore(demo_runtime.engine))
     with pytest.raises(DeliveryError) as missing:
         notifier.post(CHANNEL, REMINDER, key="k1")
     assert missing.value.permanent and "channel WAVE" in str(missing.value)
@@ -99,10 +106,10 @@ def test_the_factory_names_what_is_missing_when_teams_is_not_configured() -> Non
 
 
 def test_a_personal_message_reaches_someone_who_has_chatted_with_the_bot(
-        teams: TeamsClient, demo_runtime: Runtime) -> None:
+    teams: TeamsClient, demo_runtime: Runtime
+) -> None:
     service = make_service(demo_runtime)
-    notifier = TeamsNotifier(service.adapter, service.settings,
-                             SqlConversationRefStore(demo_runtime.engine))
+    notifier = TeamsNotifier(service.adapter, service.settings, SqlConversationRefStore(demo_runtime.engine))
     with pytest.raises(DeliveryError):  # never chatted with the bot: no way to reach them yet
         notifier.post(SUPPLIER, REMINDER, key="personal:bo:2020-01-22")
     teams.message("next me", SUPPLIER, mention=False, conversation_type="personal")

@@ -20,8 +20,7 @@ scheduler = pytest.importorskip("bot.scheduler")
 
 
 def _channel_posts(teams: TeamsClient) -> list[str]:
-    return [c.path for c in teams.connector.messages()
-            if c.path == f"/v3/conversations/{CHANNEL}/activities"]
+    return [c.path for c in teams.connector.messages() if c.path == f"/v3/conversations/{CHANNEL}/activities"]
 
 
 NEXT_MORNING = datetime(2020, 1, 22, 8, 0, 30, tzinfo=ZoneInfo("Europe/Copenhagen"))
@@ -29,15 +28,16 @@ NEXT_MORNING = datetime(2020, 1, 22, 8, 0, 30, tzinfo=ZoneInfo("Europe/Copenhage
 
 def _sweep(runtime: Runtime) -> object:
     service = make_service(runtime)
-    notifier = TeamsNotifier(service.adapter, service.settings,
-                             SqlConversationRefStore(runtime.engine))
-    sweeper = scheduler.Sweeper(runtime, {"teams": notifier},
-                                config=scheduler.SweepConfig(), sleep=lambda _s: None)
+    notifier = TeamsNotifier(service.adapter, service.settings, SqlConversationRefStore(runtime.engine))
+    sweeper = scheduler.Sweeper(
+        runtime, {"teams": notifier}, config=scheduler.SweepConfig(), sleep=lambda _s: None
+    )
     return sweeper.sweep(NEXT_MORNING)  # the morning after the link was made
 
 
 def test_reminders_reach_the_linked_teams_channel_once_and_not_again_after_a_restart(
-        teams: TeamsClient, demo_runtime: Runtime) -> None:
+    teams: TeamsClient, demo_runtime: Runtime
+) -> None:
     teams.message("channel P2", ADMIN)
     assert "now follows wave P2" in card_text(teams.card(1))
     report = _sweep(demo_runtime)

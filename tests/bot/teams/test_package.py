@@ -23,22 +23,27 @@ def _png(data: bytes) -> tuple[int, int, list[tuple[int, ...]]]:
     assert (depth, colour) == (8, 6)
     idat, at = b"", 8
     while at < len(data):
-        length = struct.unpack(">I", data[at:at + 4])[0]
-        kind, body = data[at + 4:at + 8], data[at + 8:at + 8 + length]
-        assert zlib.crc32(kind + body) & 0xFFFFFFFF == struct.unpack(">I", data[at + 8 + length:
-                                                                           at + 12 + length])[0]
+        length = struct.unpack(">I", data[at : at + 4])[0]
+        kind, body = data[at + 4 : at + 8], data[at + 8 : at + 8 + length]
+        assert (
+            zlib.crc32(kind + body) & 0xFFFFFFFF
+            == struct.unpack(">I", data[at + 8 + length : at + 12 + length])[0]
+        )
         idat += body if kind == b"IDAT" else b""
         at += 12 + length
     raw = zlib.decompress(idat)
     stride = 1 + 4 * width
-    pixels = [tuple(raw[y * stride + 1 + 4 * x: y * stride + 5 + 4 * x])
-              for y in range(height) for x in range(width)]
+    pixels = [
+        tuple(raw[y * stride + 1 + 4 * x : y * stride + 5 + 4 * x])
+        for y in range(height)
+        for x in range(width)
+    ]
     return width, height, pixels
 
 
-def test_the_package_has_a_manifest_and_both_icons(tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_package_has_a_manifest_and_both_icons(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv(APP_ID_VAR, APP_ID)
     out = tmp_path / "sf1590.zip"
     assert main(["teams", "package", "--out", str(out), "--website", "https://rollout.example"]) == 0
@@ -67,16 +72,18 @@ def test_the_package_has_a_manifest_and_both_icons(tmp_path: Path,
     assert {p for p in outline[2]} == {(255, 255, 255, 255), (0, 0, 0, 0)}
 
 
-def test_without_a_bot_id_it_says_which_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_without_a_bot_id_it_says_which_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.delenv(APP_ID_VAR, raising=False)
     assert main(["teams", "package", "--out", str(tmp_path / "x.zip")]) == 2
     assert APP_ID_VAR in capsys.readouterr().err
     assert not (tmp_path / "x.zip").exists()
 
 
-def test_the_first_teams_admin_is_made_on_the_command_line(tmp_path: Path,
-                                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_first_teams_admin_is_made_on_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from storage.engine import make_engine
     from storage.people import SqlPeopleStore
 

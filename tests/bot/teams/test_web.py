@@ -20,12 +20,18 @@ from tests.bot.teams.fake_connector import FakeConnector
 
 
 @pytest.fixture
-def both(demo_runtime: Runtime, people: SqlPeopleStore, connector: FakeConnector
-         ) -> Iterator[tuple[SlackUser, TeamsClient]]:
+def both(
+    demo_runtime: Runtime, people: SqlPeopleStore, connector: FakeConnector
+) -> Iterator[tuple[SlackUser, TeamsClient]]:
     fake = FakeSlack().start()
-    env = {APP_ID_VAR: APP_ID, SECRET_VAR: "test-secret", ANY_SERVICE_URL_VAR: "1",
-           "SLACK_BOT_TOKEN": BOT_TOKEN,
-           "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": f"{fake.url}/api/"}
+    env = {
+        APP_ID_VAR: APP_ID,
+        SECRET_VAR: "test-secret",
+        ANY_SERVICE_URL_VAR: "1",
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": f"{fake.url}/api/",
+    }
     teams_settings = TeamsSettings.from_env(env)
     assert teams_settings is not None
     web = build_web(env, teams_settings, runtime=demo_runtime)
@@ -46,7 +52,8 @@ def _wait_until_healthy(http: httpx.Client, base: str) -> None:
 
 
 def test_slack_and_teams_share_one_process_and_guard_only_their_own_route(
-        both: tuple[SlackUser, TeamsClient]) -> None:
+    both: tuple[SlackUser, TeamsClient],
+) -> None:
     slack, teams = both
     # Slack's route needs no Microsoft token, only Slack's signature.
     assert slack.command("help", "U0NOBODY").status_code == 200
