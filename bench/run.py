@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import commands, reminder_sweep, report, slack_latency
+from bench import charts, commands, reminder_sweep, report, slack_latency
 from bench.demo import demo_database
 from bench.figures import Figure, machine, table
 
@@ -44,6 +44,7 @@ def benchmarks(effort: Effort, template: Path) -> dict[str, Callable[[], list[Fi
         "sweep": lambda: reminder_sweep.figures(effort.sweep_repeat, effort.sweep_factors, template),
         "slack": lambda: slack_latency.figures(effort.slack_requests, template=template),
         "report": lambda: report.figures(effort.report_repeat, template),
+        "charts": lambda: charts.figures(effort.report_repeat, template),
     }
 
 
@@ -53,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         action="append",
-        choices=["commands", "sweep", "slack", "report"],
+        choices=["commands", "sweep", "slack", "report", "charts"],
         help="run only this benchmark (repeatable)",
     )
     args = parser.parse_args(argv)

@@ -78,12 +78,15 @@ def make_report(
     """Build the report once and render it: the facts, the document and the file (with the
     wave's readiness chart, unless a chart is given)."""
     facts = gather(ctx, ask.version, ask.wave)
-    if chart_png is None:
+    if chart_png is None and ask.format in _WITH_PICTURES:
         chart_png = _readiness_png(ctx, ask)
     doc = build_report(facts, language=ask.language, chart_png=chart_png)
     kind = FORMATS[ask.format]
     filename = f"udrulningsrapport-{ask.version}-{ask.wave}-{ctx.today.isoformat()}.{kind.extension}"
     return facts, doc, Attachment(filename, kind.media_type, render(doc, ask.format), title=doc.title)
+
+
+_WITH_PICTURES = ("docx", "pdf")  # md and xlsx carry the chart's caption only
 
 
 def _readiness_png(ctx: CommandContext, ask: ReportAsk) -> bytes | None:
