@@ -16,6 +16,7 @@ from rollout.decisions import (
     GO,
     NO_GO,
     WITHDRAWN,
+    Escalation,
     NoGo,
     current_decisions,
     no_go_leads_to,
@@ -361,25 +362,26 @@ def escalation_section(
     if not found:
         return None
     halted = stopped(ctx.graph.plan, decisions)
-    lines = []
-    for e in found:
-        d = e.decision
-        found_in = rollout.municipalities.get(d.municipality)
-        name = found_in.name if found_in else str(d.municipality)
-        assert isinstance(d, GateDecision)
-        lines.append(
-            t(
-                f"escalation.{e.leads_to}",
-                gate=d.gate,
-                wave=d.wave,
-                name=name,
-                actor=d.actor,
-                at=local_minute(d.at),
-                note=f" — {d.note}" if d.note else "",
-                stopped=t("escalation.on_hold") if d.municipality in halted else "",
-            )
-        )
+    lines = [escalation_line(rollout, e, on_hold=e.decision.municipality in halted)[1] for e in found]
     return Section(title=t("escalation.title"), lines=tuple(lines))
+
+
+def escalation_line(rollout: Rollout, escalation: Escalation, *, on_hold: bool = False) -> tuple[str, str]:
+    """The municipality's name and the line that says what waits on whom (chat and notices)."""
+    d = escalation.decision
+    found_in = rollout.municipalities.get(d.municipality)
+    name = found_in.name if found_in else str(d.municipality)
+    line = t(
+        f"escalation.{escalation.leads_to}",
+        gate=d.gate,
+        wave=d.wave,
+        name=name,
+        actor=d.actor,
+        at=local_minute(d.at),
+        note=f" — {d.note}" if d.note else "",
+        stopped=t("escalation.on_hold") if on_hold else "",
+    )
+    return name, line
 
 
 def rollback_lines(ctx: CommandContext, rollout: Rollout, wave: str) -> list[str]:

@@ -14,8 +14,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from commands.context import Actor, CommandContext, Invocation
+from commands.gating import escalation_line
 from commands.messages import t
-from commands.present import local_minute, task_line
+from commands.present import task_line
 from commands.reply import Action, Reply, Section, TaskLine, Tone
 from commands.report_build import VERSIONS
 from rollout.gates import next_gate, wave_controls
@@ -180,18 +181,7 @@ def _escalation(rollout: Rollout, item: DueItem) -> Reply:
     """A no-go that moved nothing: to the wave's channel and managers, the day it is taken."""
     assert item.escalation is not None
     d = item.escalation.decision
-    found = rollout.municipalities.get(d.municipality)
-    name = found.name if found else str(d.municipality)
-    line = t(
-        f"escalation.{item.escalation.leads_to}",
-        gate=d.gate,
-        wave=d.wave,
-        name=name,
-        actor=d.actor,
-        at=local_minute(d.at),
-        note=f" — {d.note}" if d.note else "",
-        stopped="",
-    )
+    name, line = escalation_line(rollout, item.escalation)
     return Reply(
         t("notice.escalation", gate=d.gate, wave=d.wave, name=name),
         (Section(lines=(line,)),),
