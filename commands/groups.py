@@ -47,14 +47,15 @@ def split_page(args: list[str]) -> tuple[list[str], int]:
         lowered = word.lower()
         if lowered.startswith(("page:", "side:")):
             page_word = lowered.split(":", 1)[1] or (words.pop(0) if words else "")
-        elif lowered in ("page", "side") and words and words[0].isdigit():
+        elif lowered in ("page", "side") and words and words[0].isascii() and words[0].isdigit():
             page_word = words.pop(0)
         else:
             rest.append(word)
     if not page_word:
         return rest, 1
-    if not page_word.isdigit():
-        raise UserError(t("error.bad_page", word=page_word))
+    # ASCII digits only ("²" is a digit to str.isdigit but not to int), and a sane length.
+    if not (page_word.isascii() and page_word.isdigit()) or len(page_word) > 6:
+        raise UserError(t("error.bad_page", word=page_word[:24]))
     return rest, max(1, int(page_word))
 
 

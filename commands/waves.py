@@ -315,17 +315,28 @@ def _gate_dates_text(rollout: Rollout, wave_id: str) -> str:
     return "; ".join(parts) or "–"
 
 
+_HISTORY_PAGE = 15
+_HISTORY_ALL = 1_000_000  # every event of the target: the pages and "N more" must be exact
+
+
 def history(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     """Recent changes, newest first, with who, when and from where: `history aarhus`."""
     rollout = load_rollout(ctx)
-    municipality = match_municipality(args, rollout.municipalities) if args else None
+    words, page = split_page(args)
+    municipality = match_municipality(words, rollout.municipalities) if words else None
     events = ctx.store.events(
         municipality=municipality.code if municipality else None,
         wave=municipality.wave if municipality else None,
-        limit=15,
+        limit=_HISTORY_ALL,
     )
+    shown = events[_HISTORY_PAGE * (page - 1) : _HISTORY_PAGE * page]
+    hidden = max(0, len(events) - _HISTORY_PAGE * page)
+    more = None
+    if hidden:
+        command = " ".join(["history", *([municipality.slug] if municipality else []), f"page:{page + 1}"])
+        more = Action(t("button.more", count=hidden), command)
     lines = []
-    for e in events:
+    for e in shown:
         when = e.at.astimezone(_COPENHAGEN).strftime("%Y-%m-%d %H:%M")
         reason = f" — {e.new.reason}" if e.new.reason else ""
         undo = t("history.undo") if e.compensates else ""
@@ -342,8 +353,8 @@ def history(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
                 undo=undo,
             )
         )
-    sections = [Section(lines=tuple(lines) or (t("history.none"),))]
-    if municipality is not None:
+    sections = [Section(lines=tuple(lines) or (t("history.none"),), hidden=hidden, more=more)]
+    if municipality is not None and page == 1:
         moves = ctx.store.wave_moves(municipality.code)
         sections.append(
             Section(

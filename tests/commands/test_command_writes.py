@@ -147,3 +147,15 @@ def test_a_task_finished_by_someone_else_meanwhile_is_not_silently_moved_back(
     assert bot.status(THREE[0]) == Status.TODO  # Randers: not blocked either (all or nothing)
     assert bot.status(THREE[1]) == Status.DONE
     assert len(store.events()) == 1
+
+
+def test_history_pages_through_every_change_with_an_exact_show_more(bot: Bot) -> None:
+    for _ in range(9):
+        bot.say("done C/TS103 vejen")
+        bot.say("reopen C/TS103 vejen")
+    first = bot.say("history vejen")
+    assert first.count("C/TS103 Vejen") == 15
+    second = bot.say("history vejen page:2")  # what the "Show 3 more" button sends
+    assert second.count("C/TS103 Vejen") == 3
+    assert "Waves" not in second  # the municipality's other sections stay on the first page
+    assert "`²` is not a page number." in bot.say("history vejen page:²")
