@@ -19,12 +19,12 @@ from microsoft_agents.hosting.core import (
     AgentAuthConfiguration,
     ClaimsIdentity,
     HttpAdapterBase,
+    JwtTokenValidator,
     MessageFactory,
     OutboundHostValidator,
     TurnContext,
     TurnState,
 )
-from microsoft_agents.hosting.core.authorization.jwt import _authorize_request
 from microsoft_agents.hosting.core.http import HttpResponse
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -41,6 +41,7 @@ __all__ = [
     "StarletteAdapter",
     "TeamsService",
     "auth_configuration",
+    "authorize",
     "build_adapter",
     "build_service",
     "routes",
@@ -152,17 +153,30 @@ def build_adapter(
     return auth, connections, adapter
 
 
+async def authorize(header: str | None, auth: AgentAuthConfiguration) -> ClaimsIdentity | None:
+    """The caller's identity from ``Authorization: Bearer <JWT>``, checked with the SDK's public
+    ``JwtTokenValidator`` (Bot Framework's signing keys, audience, expiry, tenant binding);
+    None when the request must be refused. No header is accepted only in anonymous mode."""
+    validator = JwtTokenValidator(auth)
+    if not header:
+        return validator.get_anonymous_claims() if auth.ANONYMOUS_ALLOWED else None
+    scheme, _, jwt = header.partition(" ")
+    if scheme.lower() != "bearer" or not jwt or " " in jwt:
+        return None
+    try:
+        return await validator.validate_token(jwt)
+    except Exception as err:  # PyJWTError, ValueError, and malformed headers (no kid: KeyError)
+        log.warning("teams: a token was refused (%s)", type(err).__name__)
+        return None
+
+
 def routes(service: TeamsService) -> list[BaseRoute]:
     """``POST /api/messages``: the SDK's JWT check, then the SDK's turn processing."""
 
     async def messages(request: Request) -> Response:
-        try:
-            identity = await _authorize_request(request.headers.get("Authorization"), service.auth)
-        except Exception as err:  # the SDK lets some malformed tokens escape (no kid: KeyError)
-            log.warning("teams: a malformed token was refused (%s)", type(err).__name__)
+        identity = await authorize(request.headers.get("Authorization"), service.auth)
+        if identity is None:
             return JSONResponse({"error": "Invalid token"}, status_code=401)
-        if isinstance(identity, HttpResponse):
-            return _response(identity)
         request.state.claims_identity = identity
         return await service.adapter.process(request, service.agent)
 
