@@ -9,12 +9,14 @@ carries the command to run in ``data.command``; the adapter runs it as if it had
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.broadcast import defuse
 from bot.files import FileLink
 from commands.messages import t
+from commands.notices import MENTIONS
 from commands.reply import Action, Reply, Section, TaskLine, Tone
 
 __all__ = [
@@ -23,8 +25,10 @@ __all__ = [
     "MAX_CARD_BYTES",
     "REASON_PREFIX",
     "VERB",
+    "escape",
     "render_card",
     "render_text",
+    "with_mentions",
 ]
 
 CARD_VERSION = "1.5"
@@ -42,15 +46,34 @@ _COLOR = {Tone.ERROR: "Attention", Tone.WARNING: "Warning", Tone.SUCCESS: "Good"
 
 Element = dict[str, Any]
 
+# TextBlock text is markdown: these make links, emphasis, code, headings and (Teams) mentions.
+_MARKDOWN = re.compile(r"([\\`*_\[\]()<>#~])")
+_LIST_START = re.compile(r"^([ \t]*)([-+]|\d+\.)(?=[ \t]|$)", re.MULTILINE)
+_HANDLE = re.compile(r"(?<![\w@])@([a-z0-9][a-z0-9-]*)")
+
+
+def _unlist(match: re.Match[str]) -> str:
+    indent, marker = match.groups()
+    return f"{indent}{marker[:-1]}\\." if marker.endswith(".") else f"{indent}\\{marker}"
+
+
+def escape(text: str) -> str:
+    """Plan or user text shown as typed in a TextBlock: a backslash before every markdown
+    character, and before a list marker at a line's start, so no link (``[x](url)``), emphasis,
+    list or ``<at>`` mention can come from it; @here-style tokens are defused too."""
+    return _LIST_START.sub(_unlist, _MARKDOWN.sub(r"\\\1", defuse(text)))
+
 
 def _cut(text: str, limit: int = MAX_TEXT) -> str:
-    """Every text of a card passes here: broadcast tokens are defused, long text is cut."""
+    """Texts outside markdown (buttons, labels): broadcast tokens are defused, long text is cut
+    with a visible "…"."""
     text = defuse(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _text(text: str, **style: Any) -> Element:
-    return {"type": "TextBlock", "text": _cut(text), "wrap": True, **style}
+    cut = text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+    return {"type": "TextBlock", "text": escape(cut), "wrap": True, **style}
 
 
 class _Ids:
@@ -124,11 +147,22 @@ def _task(task: TaskLine, ids: _Ids) -> Element:
     return {"type": "Container", "separator": True, "items": items}
 
 
+def _pieces(line: str) -> list[str]:
+    """A line longer than MAX_TEXT split between words (a list of 91 names), never cut."""
+    pieces: list[str] = []
+    while len(line) > MAX_TEXT:
+        space = line.rfind(" ", 0, MAX_TEXT)
+        cut = space if space > 0 else MAX_TEXT
+        pieces.append(line[:cut].rstrip())
+        line = line[cut:].lstrip()
+    return [*pieces, line]
+
+
 def _line_chunks(lines: tuple[str, ...]) -> list[str]:
     """Lines joined into texts of at most MAX_TEXT characters each, so no line is cut short
     because the lines before it were long (a page of a wave's answer)."""
     chunks: list[str] = []
-    for line in lines:
+    for line in (piece for whole in lines for piece in _pieces(whole)):
         if chunks and len(chunks[-1]) + 2 + len(line) <= MAX_TEXT:
             chunks[-1] += "\n\n" + line
         else:
@@ -214,6 +248,51 @@ def _card(reply: Reply, note: str, max_tasks: int, files: Sequence[FileLink] = (
     return card
 
 
+def _mention_map(reply: Reply) -> dict[str, str]:
+    """``handle -> Teams id`` of the owners a notice names (``Reply.extra[MENTIONS]``)."""
+    pairs = (part.split("=", 1) for part in reply.extra.get(MENTIONS, "").split(";") if "=" in part)
+    return {handle: address for handle, address in pairs if handle and address}
+
+
+def _mention(node: Any, mentions: Mapping[str, str], used: set[str]) -> None:
+    """``@handle`` in the TextBlocks under ``node`` -> ``<at>handle</at>`` (escaped user text
+    cannot make an ``<at>`` of its own: its ``<`` carries a backslash)."""
+
+    def swap(match: re.Match[str]) -> str:
+        handle = match.group(1)
+        if handle not in mentions:
+            return match.group(0)
+        used.add(handle)
+        return f"<at>{handle}</at>"
+
+    if isinstance(node, list):
+        for item in node:
+            _mention(item, mentions, used)
+    elif isinstance(node, dict):
+        if node.get("type") == "TextBlock":
+            node["text"] = _HANDLE.sub(swap, node["text"])
+        for value in node.values():
+            if isinstance(value, list | dict):
+                _mention(value, mentions, used)
+
+
+def with_mentions(card: Element, mentions: Mapping[str, str]) -> Element:
+    """Real Teams mentions: ``<at>handle</at>`` in the text and one ``mention`` entity per
+    person (``mentioned.id`` is the AAD object id the person registered with)."""
+    used: set[str] = set()
+    _mention(card["body"], mentions, used)
+    if used:
+        card["msteams"]["entities"] = [
+            {
+                "type": "mention",
+                "text": f"<at>{handle}</at>",
+                "mentioned": {"id": mentions[handle], "name": handle},
+            }
+            for handle in sorted(used)
+        ]
+    return card
+
+
 def render_card(reply: Reply, *, note: str = "", files: Sequence[FileLink] = ()) -> Element:
     """The Adaptive Card of one reply, within Teams' size limit (fewer tasks when too big);
     ``files`` are the reply's files published under signed links (bot.files).
@@ -223,7 +302,7 @@ def render_card(reply: Reply, *, note: str = "", files: Sequence[FileLink] = ())
     while True:
         card = _card(reply, note, max_tasks, files)
         if max_tasks == 0 or len(json.dumps(card, ensure_ascii=False).encode()) <= MAX_CARD_BYTES:
-            return card
+            return with_mentions(card, _mention_map(reply))
         max_tasks //= 2
 
 

@@ -7,6 +7,7 @@ MSAL's token request to Entra ID (for the bot's outbound calls) answers with a f
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -233,8 +234,14 @@ def card_actions(card: dict[str, Any]) -> list[dict[str, Any]]:
     return [n for n in _nodes(card) if str(n.get("type", "")).startswith("Action.")]
 
 
+def raw_texts(card: dict[str, Any]) -> list[str]:
+    """The markdown of every TextBlock, as sent (escapes included)."""
+    return [str(n.get("text", "")) for n in _nodes(card) if n.get("type") == "TextBlock"]
+
+
 def card_text(card: dict[str, Any]) -> str:
-    return "\n".join(str(n.get("text", "")) for n in _nodes(card) if n.get("type") == "TextBlock")
+    """The card's text as a reader sees it (markdown backslash escapes resolved)."""
+    return re.sub(r"\\(.)", r"\1", "\n".join(raw_texts(card)))
 
 
 def register_teams_people(people: SqlPeopleStore) -> None:
