@@ -301,9 +301,28 @@ def render_card(reply: Reply, *, note: str = "", files: Sequence[FileLink] = ())
     max_tasks = MAX_TASKS
     while True:
         card = _card(reply, note, max_tasks, files)
-        if max_tasks == 0 or len(json.dumps(card, ensure_ascii=False).encode()) <= MAX_CARD_BYTES:
+        if len(json.dumps(card, ensure_ascii=False).encode()) <= MAX_CARD_BYTES:
             return with_mentions(card, _mention_map(reply))
+        if max_tasks == 0:
+            return with_mentions(_without_last_lines(card), _mention_map(reply))
         max_tasks //= 2
+
+
+def _size(card: Element) -> int:
+    return len(json.dumps(card, ensure_ascii=False).encode())
+
+
+def _without_last_lines(card: Element) -> Element:
+    """Still too big without any task: the last texts of the sections' lines (the blocks
+    ``_section`` gives spacing "Small") go, and the card says that the rest did not fit."""
+    body: list[Element] = card["body"]
+    note = _text(t("chat.too_long_card"), isSubtle=True)
+    lines = [n for n, e in enumerate(body) if e["type"] == "TextBlock" and e.get("spacing") == "Small"]
+    while lines and _size(card) + _size(note) > MAX_CARD_BYTES:
+        del body[lines.pop()]
+    if note not in body:
+        body.insert(lines[-1] + 1 if lines else len(body), note)
+    return card
 
 
 def render_text(reply: Reply) -> str:

@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 from bot.runtime import Runtime
 from bot.scheduler import SweepConfig, Sweeper
 from bot.teams.notify import TeamsNotifier
-from bot.teams.render import escape, render_card
+from bot.teams.render import MAX_CARD_BYTES, escape, render_card
 from commands.context import CommandContext
+from commands.messages import t
 from commands.notices import notice
 from commands.present import load_rollout
 from commands.reply import Reply, Section
@@ -110,3 +111,13 @@ def test_a_reminder_to_a_registered_owner_carries_a_teams_mention(
         assert all(e["text"] in texts for e in entities)  # Teams drops a mention not in the text
         assert "@bo" not in texts
         assert_valid_card(card)
+
+
+def test_text_too_big_for_one_card_says_so_instead_of_failing_in_teams() -> None:
+    lines = tuple(f"line {n}: " + "word " * 300 for n in range(40))  # ~60 KB of text
+    card = render_card(Reply("Huge", (Section(lines=lines),)))
+    assert len(json.dumps(card, ensure_ascii=False).encode()) <= MAX_CARD_BYTES
+    shown = card_text(card)
+    assert "line 0:" in shown and "line 39:" not in shown
+    assert t("chat.too_long_card") in shown
+    assert_valid_card(card)
