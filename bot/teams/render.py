@@ -9,14 +9,13 @@ carries the command to run in ``data.command``; the adapter runs it as if it had
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from bot.broadcast import defuse
 from bot.files import FileLink
+from bot.teams.markdown import escape, mention_map, with_mentions
 from commands.messages import t
-from commands.notices import MENTIONS
 from commands.reply import Action, Reply, Section, TaskLine, Tone
 
 __all__ = [
@@ -25,10 +24,8 @@ __all__ = [
     "MAX_CARD_BYTES",
     "REASON_PREFIX",
     "VERB",
-    "escape",
     "render_card",
     "render_text",
-    "with_mentions",
 ]
 
 CARD_VERSION = "1.5"
@@ -45,23 +42,6 @@ MAX_TASKS = 25
 _COLOR = {Tone.ERROR: "Attention", Tone.WARNING: "Warning", Tone.SUCCESS: "Good", Tone.INFO: "Default"}
 
 Element = dict[str, Any]
-
-# TextBlock text is markdown: these make links, emphasis, code, headings and (Teams) mentions.
-_MARKDOWN = re.compile(r"([\\`*_\[\]()<>#~])")
-_LIST_START = re.compile(r"^([ \t]*)([-+]|\d+\.)(?=[ \t]|$)", re.MULTILINE)
-_HANDLE = re.compile(r"(?<![\w@])@([a-z0-9][a-z0-9-]*)")
-
-
-def _unlist(match: re.Match[str]) -> str:
-    indent, marker = match.groups()
-    return f"{indent}{marker[:-1]}\\." if marker.endswith(".") else f"{indent}\\{marker}"
-
-
-def escape(text: str) -> str:
-    """Plan or user text shown as typed in a TextBlock: a backslash before every markdown
-    character, and before a list marker at a line's start, so no link (``[x](url)``), emphasis,
-    list or ``<at>`` mention can come from it; @here-style tokens are defused too."""
-    return _LIST_START.sub(_unlist, _MARKDOWN.sub(r"\\\1", defuse(text)))
 
 
 def _cut(text: str, limit: int = MAX_TEXT) -> str:
@@ -248,51 +228,6 @@ def _card(reply: Reply, note: str, max_tasks: int, files: Sequence[FileLink] = (
     return card
 
 
-def _mention_map(reply: Reply) -> dict[str, str]:
-    """``handle -> Teams id`` of the owners a notice names (``Reply.extra[MENTIONS]``)."""
-    pairs = (part.split("=", 1) for part in reply.extra.get(MENTIONS, "").split(";") if "=" in part)
-    return {handle: address for handle, address in pairs if handle and address}
-
-
-def _mention(node: Any, mentions: Mapping[str, str], used: set[str]) -> None:
-    """``@handle`` in the TextBlocks under ``node`` -> ``<at>handle</at>`` (escaped user text
-    cannot make an ``<at>`` of its own: its ``<`` carries a backslash)."""
-
-    def swap(match: re.Match[str]) -> str:
-        handle = match.group(1)
-        if handle not in mentions:
-            return match.group(0)
-        used.add(handle)
-        return f"<at>{handle}</at>"
-
-    if isinstance(node, list):
-        for item in node:
-            _mention(item, mentions, used)
-    elif isinstance(node, dict):
-        if node.get("type") == "TextBlock":
-            node["text"] = _HANDLE.sub(swap, node["text"])
-        for value in node.values():
-            if isinstance(value, list | dict):
-                _mention(value, mentions, used)
-
-
-def with_mentions(card: Element, mentions: Mapping[str, str]) -> Element:
-    """Real Teams mentions: ``<at>handle</at>`` in the text and one ``mention`` entity per
-    person (``mentioned.id`` is the AAD object id the person registered with)."""
-    used: set[str] = set()
-    _mention(card["body"], mentions, used)
-    if used:
-        card["msteams"]["entities"] = [
-            {
-                "type": "mention",
-                "text": f"<at>{handle}</at>",
-                "mentioned": {"id": mentions[handle], "name": handle},
-            }
-            for handle in sorted(used)
-        ]
-    return card
-
-
 def render_card(reply: Reply, *, note: str = "", files: Sequence[FileLink] = ()) -> Element:
     """The Adaptive Card of one reply, within Teams' size limit (fewer tasks when too big);
     ``files`` are the reply's files published under signed links (bot.files).
@@ -302,9 +237,9 @@ def render_card(reply: Reply, *, note: str = "", files: Sequence[FileLink] = ())
     while True:
         card = _card(reply, note, max_tasks, files)
         if len(json.dumps(card, ensure_ascii=False).encode()) <= MAX_CARD_BYTES:
-            return with_mentions(card, _mention_map(reply))
+            return with_mentions(card, mention_map(reply))
         if max_tasks == 0:
-            return with_mentions(_without_last_lines(card), _mention_map(reply))
+            return with_mentions(_without_last_lines(card), mention_map(reply))
         max_tasks //= 2
 
 

@@ -13,7 +13,7 @@ from bot.clock import FixedClock
 from bot.runtime import Answer, Runtime
 from bot.slack.app import render_message
 from bot.slack.render import escape
-from bot.teams.render import escape as card_escape
+from bot.teams.markdown import escape as card_escape
 from bot.teams.render import render_card
 from commands.context import Actor
 from commands.messages import t

@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 
 from bot.runtime import Runtime
 from bot.scheduler import SweepConfig, Sweeper
+from bot.teams.markdown import escape
 from bot.teams.notify import TeamsNotifier
-from bot.teams.render import MAX_CARD_BYTES, escape, render_card
+from bot.teams.render import MAX_CARD_BYTES, render_card
 from commands.context import CommandContext
 from commands.messages import t
 from commands.notices import notice
