@@ -631,6 +631,12 @@ EN: dict[str, str] = {
     "chart.graph.title": "Tasks of {name} on {day}: what waits on what",
     "chart.graph.chain": "Thick black: the longest remaining chain ({days} working days)",
     "chart.graph.summary": "Dependency graph of {name} on {day}: {open} of {tasks} tasks open, {blocked} blocked; longest remaining chain {days} working days: {chain}.",
+    # the bot cannot post in a wave's channel (bot/scheduler/unreachable.py, channel link check)
+    "setup.cannot_post": "I cannot post the {wave} reminders in {channel}: I am not a member there.",
+    "setup.fix_slack": "Type `/invite @sf1590` in that channel (a private channel needs it; I join public ones myself).",
+    "setup.fix_teams": "Add the bot to the team again (Apps → SF1590), then type `@sf1590 channel {wave}` in the channel.",
+    "setup.kept": "The reminders are kept and go out once I can post there.",
+    "setup.error": "What the platform said: {error}",
 }
 
 CATALOGUES: dict[str, dict[str, str]] = {"en": EN, "da": DA}

@@ -629,4 +629,10 @@ DA: dict[str, str] = {
     "chart.graph.title": "Opgaver for {name} den {day}: hvad venter på hvad",
     "chart.graph.chain": "Tyk sort: den længste resterende kæde ({days} arbejdsdage)",
     "chart.graph.summary": "Afhængigheder for {name} den {day}: {open} af {tasks} opgaver åbne, {blocked} blokeret; længste resterende kæde {days} arbejdsdage: {chain}.",
+    # botten kan ikke skrive i en bølges kanal (bot/scheduler/unreachable.py, kanaltjek)
+    "setup.cannot_post": "Jeg kan ikke sende påmindelserne for {wave} i {channel}: jeg er ikke medlem der.",
+    "setup.fix_slack": "Skriv `/invite @sf1590` i kanalen (en privat kanal kræver det; offentlige kanaler går jeg selv ind i).",
+    "setup.fix_teams": "Tilføj botten til teamet igen (Apps → SF1590), og skriv så `@sf1590 channel {wave}` i kanalen.",
+    "setup.kept": "Påmindelserne gemmes og sendes, så snart jeg kan skrive der.",
+    "setup.error": "Platformen svarede: {error}",
 }

@@ -31,8 +31,6 @@ EVENT_TYPE = "sf1590_notification"
 HISTORY_LIMIT = 200  # recent messages searched for a key
 PERMANENT = frozenset(
     {
-        "channel_not_found",
-        "not_in_channel",
         "is_archived",
         "invalid_auth",
         "account_inactive",
@@ -45,6 +43,8 @@ PERMANENT = frozenset(
         "user_not_found",
     }
 )
+# The bot is not in the channel (or cannot see it): an admin fixes it with /invite, so kept.
+UNREACHABLE = frozenset({"not_in_channel", "channel_not_found"})
 _HANDLE = re.compile(r"@([a-z0-9][a-z0-9-]*)")
 
 
@@ -86,6 +86,8 @@ def _error(err: Exception) -> DeliveryError:
             value = headers.get("retry-after")
             raw = value[0] if isinstance(value, list) else value
             return DeliveryError(f"slack: rate limited ({code})", retry_after=float(raw) if raw else None)
+        if code in UNREACHABLE:
+            return DeliveryError(f"slack: {code} (HTTP {status})", unreachable=True)
         return DeliveryError(f"slack: {code} (HTTP {status})", permanent=code in PERMANENT)
     return DeliveryError(f"slack: {type(err).__name__}: {err}")  # timeouts, refused connections
 
@@ -134,7 +136,7 @@ class SlackNotifier:
             )
         except (SlackClientError, OSError, ValueError) as exc:  # ValueError: a body not JSON
             err = _error(exc)
-            if not err.permanent:
+            if not err.permanent and not err.unreachable:
                 raise err from exc
             log.warning("cannot look for %s in %s's history (%s): posting it again", key, channel_id, err)
             return None
