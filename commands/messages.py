@@ -637,6 +637,15 @@ EN: dict[str, str] = {
     "setup.fix_teams": "Add the bot to the team again (Apps → SF1590), then type `@sf1590 channel {wave}` in the channel.",
     "setup.kept": "The reminders are kept and go out once I can post there.",
     "setup.error": "What the platform said: {error}",
+    "error.empty_roster": "I cannot look up `{word}`: no municipalities are in the roster yet.",
+    "hint.empty_roster": "An admin puts them in on the server: `sf1590 roster import plans/municipalities.csv --wave K91` (all 98 in K91), then moves the pilots here: `roster set P2 aarhus randers`.",
+    "usage.roster": "roster set WAVE MUNICIPALITY… [-- reason]",
+    "error.roster_usage": "`roster set` needs a wave and at least one municipality.",
+    "roster.reason": "put in {wave} with `roster set`",
+    "roster.done": "Moved to {wave} ({count}):",
+    "roster.already": "Already in {wave}: {names}.",
+    "roster.nothing": "Nothing to move: they are all in {wave} already.",
+    "roster.conflict": "Someone moved one of them while I was reading. Nothing was recorded; type it again.",
 }
 
 CATALOGUES: dict[str, dict[str, str]] = {"en": EN, "da": DA}

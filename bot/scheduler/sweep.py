@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 
 from bot.clock import SystemClock
 from bot.notify import DeliveryError, Notifier
+from bot.roster_check import EMPTY_ROSTER
 from bot.runtime import Runtime
 from bot.scheduler.payload import reply_from_json, reply_to_json
 from bot.scheduler.unreachable import tell_managers
@@ -96,6 +97,7 @@ class Sweeper:
         self._sleep, self._monotonic = sleep, monotonic
         self._wall = wall or SystemClock().now  # for leases, retries and the time a row was sent
         self._last_post: dict[tuple[str, str], float] = {}
+        self._empty_warned = False  # the empty-roster warning: once until the roster fills
 
     def sweep(self, now: datetime) -> SweepReport:
         if not self.leadership.acquire():
@@ -131,6 +133,9 @@ class Sweeper:
 
     def plan(self, now: datetime, report: SweepReport) -> None:
         rollout, items = self.due(now)
+        if not rollout.municipalities and not self._empty_warned:
+            log.warning(EMPTY_ROSTER)
+        self._empty_warned = not rollout.municipalities
         report.due = len(items)
         known = self.outbox.known([i.key for i in items])
         fresh = [i for i in items if i.key not in known]

@@ -1,0 +1,102 @@
+"""Day one in a real workspace: a fresh database and the README's Slack set-up steps, followed
+literally (roster import, first admin, channel link), then commands over signed HTTP."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.cli import main
+from bot.clock import FixedClock
+from bot.runtime import Runtime, open_runtime
+from bot.scheduler import Sweeper
+from bot.settings import Settings
+from bot.slack.app import build_app
+from bot.slack.notifier import SlackNotifier
+from bot.slack.server import asgi_app
+from storage.people import SqlPeopleStore
+from storage.seen import SqlSeenRequests
+from tests.asgi_server import serve as _serve
+from tests.bot.slack.conftest import SECRET, WORKERS, Settling, SlackUser, slack_settings
+from tests.bot.slack.fake_slack import FakeSlack
+from tests.conftest import DEMO_DAY
+
+ROOT = Path(__file__).resolve().parents[3]
+ADMIN = "U012AB3CD"
+MEMBER = "U0ANNA"
+
+
+@pytest.fixture
+def fresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Runtime:
+    """A new, empty database as `sf1590 serve` would open it; the CLI runs from the checkout."""
+    url = f"sqlite:///{tmp_path / 'day-one.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.chdir(ROOT)
+    return open_runtime(Settings(database_url=url), FixedClock.at(DEMO_DAY))
+
+
+@pytest.fixture
+def served(fake: FakeSlack, fresh: Runtime) -> Iterator[SlackUser]:
+    app = build_app(fresh, slack_settings(fake), workers=WORKERS)
+    settling = Settling(
+        asgi_app(app, seen=SqlSeenRequests(fresh.engine), signing_secret=SECRET),
+        app.listener_runner.listener_executor,
+    )
+    with httpx.Client(timeout=30) as http:
+        for base in _serve(settling):
+            yield SlackUser(base, fake, http, settling)
+
+
+def ask(slack: SlackUser, text: str, user: str, channel: str = "C0DEMO") -> str:
+    assert slack.command(text, user, channel).status_code == 200
+    slack.settle()
+    return str(slack.fake.of("response_url")[-1].body["blocks"])
+
+
+def test_an_empty_roster_says_what_an_admin_must_do(served: SlackUser, fresh: Runtime) -> None:
+    answer = ask(served, "next aarhus", MEMBER)
+    assert "no municipalities are in the roster yet" in answer
+    assert "sf1590 roster import plans/municipalities.csv --wave K91" in answer
+    assert "is not a municipality" not in answer
+
+
+def test_the_readme_set_up_steps_give_answers_with_tasks(served: SlackUser, fresh: Runtime) -> None:
+    assert main(["roster", "import", "plans/municipalities.csv", "--wave", "K91"]) == 0
+    assert main(["slack", "admin", ADMIN, "Ada Admin"]) == 0
+    moved = ask(served, "roster set P2 aarhus randers", ADMIN)
+    assert "Moved to P2 (2)" in moved and "Aarhus (K91 → P2)" in moved
+    assert "Only an admin" in ask(served, "roster set P1 assens", MEMBER)
+    assert "P2" in ask(served, "channel P2", ADMIN, channel="C0P2")
+    answer = ask(served, "next aarhus", MEMBER)
+    assert "Aarhus (P2): 26 tasks can start now" in answer  # nothing done yet on 2020-01-21
+    assert re.search(r"\b[A-Z]+/[A-Z]+[0-9]+\b", answer)  # task lines: code, title, owner
+    assert len(fresh.store.municipalities()) == 98
+    assert {m.slug for m in fresh.store.municipalities().values() if m.wave == "P2"} == {"aarhus", "randers"}
+    assert SqlPeopleStore(fresh.engine).channel_wave("slack", "C0P2") == "P2"
+
+
+def test_the_scheduler_warns_while_the_roster_is_empty(
+    fresh: Runtime, fake: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+    sweeper = Sweeper(fresh, {"slack": SlackNotifier.from_settings(slack_settings(fake))})
+    sweeper.sweep(fresh.clock.now())
+    sweeper.sweep(fresh.clock.now())
+    warnings = [r.message for r in caplog.records if "roster is empty" in r.message]
+    assert len(warnings) == 1 and "sf1590 roster import plans/municipalities.csv --wave K91" in warnings[0]
+
+
+def test_the_shipped_list_without_a_wave_is_refused_with_the_fix(
+    fresh: Runtime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["roster", "import", "plans/municipalities.csv"]) == 1
+    err = capsys.readouterr().err
+    assert "has no wave" in err and "--wave" in err and "K91" in err
+    assert fresh.store.municipalities() == {}  # nothing imported
+    assert main(["roster", "import", "plans/municipalities.csv", "--wave", "K9"]) == 1
+    assert "unknown wave 'K9'" in capsys.readouterr().err
