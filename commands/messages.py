@@ -646,6 +646,9 @@ EN: dict[str, str] = {
     "roster.already": "Already in {wave}: {names}.",
     "roster.nothing": "Nothing to move: they are all in {wave} already.",
     "roster.conflict": "Someone moved one of them while I was reading. Nothing was recorded; type it again.",
+    "setup.link_member": "I can post here: the {wave} reminders come to this channel.",
+    "setup.link_joined": "I joined this channel, so the {wave} reminders can come here.",
+    "setup.link_invite": "I am not in this channel yet, so I cannot post the {wave} reminders here. Type `/invite @sf1590` in this channel. (Slack said: {error})",
 }
 
 CATALOGUES: dict[str, dict[str, str]] = {"en": EN, "da": DA}

@@ -645,4 +645,7 @@ DA: dict[str, str] = {
     "roster.already": "Allerede i {wave}: {names}.",
     "roster.nothing": "Intet at flytte: de er alle allerede i {wave}.",
     "roster.conflict": "Nogen flyttede en af dem, mens jeg læste. Intet er registreret; skriv det igen.",
+    "setup.link_member": "Jeg kan skrive her: påmindelserne for {wave} kommer i denne kanal.",
+    "setup.link_joined": "Jeg er gået ind i kanalen, så påmindelserne for {wave} kan komme her.",
+    "setup.link_invite": "Jeg er ikke med i denne kanal endnu og kan ikke sende påmindelserne for {wave} her. Skriv `/invite @sf1590` i kanalen. (Slack svarede: {error})",
 }

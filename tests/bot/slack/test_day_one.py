@@ -53,9 +53,13 @@ def served(fake: FakeSlack, fresh: Runtime) -> Iterator[SlackUser]:
 
 
 def ask(slack: SlackUser, text: str, user: str, channel: str = "C0DEMO") -> str:
+    """Every message the command's answer brought (the answer, and a check after it)."""
+    before = len(slack.fake.of("response_url"))
     assert slack.command(text, user, channel).status_code == 200
     slack.settle()
-    return str(slack.fake.of("response_url")[-1].body["blocks"])
+    return " ".join(
+        str(c.body.get("blocks") or c.body["text"]) for c in slack.fake.of("response_url")[before:]
+    )
 
 
 def test_an_empty_roster_says_what_an_admin_must_do(served: SlackUser, fresh: Runtime) -> None:
@@ -71,7 +75,9 @@ def test_the_readme_set_up_steps_give_answers_with_tasks(served: SlackUser, fres
     moved = ask(served, "roster set P2 aarhus randers", ADMIN)
     assert "Moved to P2 (2)" in moved and "Aarhus (K91 → P2)" in moved
     assert "Only an admin" in ask(served, "roster set P1 assens", MEMBER)
-    assert "P2" in ask(served, "channel P2", ADMIN, channel="C0P2")
+    linked = ask(served, "channel P2", ADMIN, channel="C0P2")
+    assert "now follows wave P2" in linked and "I joined this channel" in linked
+    assert [c.body["channel"] for c in served.fake.of("conversations.join")] == ["C0P2"]
     answer = ask(served, "next aarhus", MEMBER)
     assert "Aarhus (P2): 26 tasks can start now" in answer  # nothing done yet on 2020-01-21
     assert re.search(r"\b[A-Z]+/[A-Z]+[0-9]+\b", answer)  # task lines: code, title, owner
@@ -100,3 +106,25 @@ def test_the_shipped_list_without_a_wave_is_refused_with_the_fix(
     assert fresh.store.municipalities() == {}  # nothing imported
     assert main(["roster", "import", "plans/municipalities.csv", "--wave", "K9"]) == 1
     assert "unknown wave 'K9'" in capsys.readouterr().err
+
+
+def test_linking_a_private_channel_says_to_invite_the_bot(served: SlackUser, fresh: Runtime) -> None:
+    assert main(["slack", "admin", ADMIN, "Ada Admin"]) == 0
+    served.fake.failures["conversations.join"] = "method_not_supported_for_channel_type"
+    linked = ask(served, "channel P2", ADMIN, channel="G0PRIVATE")
+    assert "now follows wave P2" in linked  # the link is stored ...
+    assert "Type `/invite @sf1590` in this channel" in linked  # ... and the admin told what to type
+    assert SqlPeopleStore(fresh.engine).channel_wave("slack", "G0PRIVATE") == "P2"
+
+
+def test_the_cli_link_joins_or_says_to_invite(
+    fake: FakeSlack, fresh: Runtime, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.setenv("SLACK_API_URL", f"{fake.url}/api/")
+    assert main(["channel", "link", "P2", "--slack", "C0P2"]) == 0
+    assert "I joined this channel" in capsys.readouterr().out
+    fake.failures["conversations.join"] = "channel_not_found"  # private, and the bot not in it
+    assert main(["channel", "link", "P1", "--slack", "G0SECRET"]) == 0
+    out = capsys.readouterr().out
+    assert "G0SECRET now follows wave P1" in out and "Type `/invite @sf1590`" in out
