@@ -649,6 +649,7 @@ EN: dict[str, str] = {
     "setup.link_member": "I can post here: the {wave} reminders come to this channel.",
     "setup.link_joined": "I joined this channel, so the {wave} reminders can come here.",
     "setup.link_invite": "I am not in this channel yet, so I cannot post the {wave} reminders here. Type `/invite @sf1590` in this channel. (Slack said: {error})",
+    "roster.reason_line": "Reason: {reason}",
 }
 
 CATALOGUES: dict[str, dict[str, str]] = {"en": EN, "da": DA}

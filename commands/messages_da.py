@@ -648,4 +648,5 @@ DA: dict[str, str] = {
     "setup.link_member": "Jeg kan skrive her: påmindelserne for {wave} kommer i denne kanal.",
     "setup.link_joined": "Jeg er gået ind i kanalen, så påmindelserne for {wave} kan komme her.",
     "setup.link_invite": "Jeg er ikke med i denne kanal endnu og kan ikke sende påmindelserne for {wave} her. Skriv `/invite @sf1590` i kanalen. (Slack svarede: {error})",
+    "roster.reason_line": "Begrundelse: {reason}",
 }

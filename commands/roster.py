@@ -6,7 +6,7 @@ from __future__ import annotations
 from commands.context import CommandContext, Invocation
 from commands.grammar import leading_municipalities, split_reason
 from commands.messages import t
-from commands.parse import UserError, empty_roster, match_municipality
+from commands.parse import MAX_REASON, UserError, check_text, empty_roster, match_municipality
 from commands.present import load_rollout
 from commands.reply import Reply, Section, Tone
 from commands.waves import wave_arg
@@ -31,13 +31,15 @@ def roster(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     if rest:
         match_municipality(rest, rollout.municipalities)  # "did you mean", or a name of several words
     chosen = list({m.code: m for m, _ in named}.values())
+    reason = check_text(split.reason or "", limit=MAX_REASON, what=t("label.reason"))
     moves = [
-        MoveRequest(m.code, wave, split.reason or t("roster.reason", wave=wave), m.wave)
+        MoveRequest(m.code, wave, reason or t("roster.reason", wave=wave), m.wave)
         for m in chosen
         if m.wave != wave
     ]
     already = [m.name for m in chosen if m.wave == wave]
     lines = (t("roster.already", wave=wave, names=", ".join(already)),) if already else ()
+    said = (t("roster.reason_line", reason=reason),) if reason else ()
     if not moves:
         return Reply(t("roster.nothing", wave=wave), (Section(lines=lines),))
     result = ctx.store.record(ctx.command(inv, "roster"), moves=moves)
@@ -46,7 +48,7 @@ def roster(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     moved = [f"{m.name} ({m.wave} → {wave})" for m in chosen if m.wave != wave]
     return Reply(
         t("roster.done", wave=wave, count=len(moves)),
-        (Section(lines=(", ".join(moved), *lines, t("move.kept"))),),
+        (Section(lines=(", ".join(moved), *said, *lines, t("move.kept"))),),
         tone=Tone.SUCCESS,
         changed=True,
     )

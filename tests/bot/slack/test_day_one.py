@@ -19,6 +19,7 @@ from bot.settings import Settings
 from bot.slack.app import build_app
 from bot.slack.notifier import SlackNotifier
 from bot.slack.server import asgi_app
+from commands.context import Actor, Invocation
 from storage.people import SqlPeopleStore
 from storage.seen import SqlSeenRequests
 from tests.asgi_server import serve as _serve
@@ -128,3 +129,19 @@ def test_the_cli_link_joins_or_says_to_invite(
     assert main(["channel", "link", "P1", "--slack", "G0SECRET"]) == 0
     out = capsys.readouterr().out
     assert "G0SECRET now follows wave P1" in out and "Type `/invite @sf1590`" in out
+
+
+def test_roster_set_records_the_reason_and_undo_puts_them_back(fresh: Runtime) -> None:
+    assert main(["roster", "import", "plans/municipalities.csv", "--wave", "K91"]) == 0
+    admin = Actor("ada", "Ada Admin", is_admin=True)
+
+    def say(text: str) -> str:
+        return " ".join(fresh.run(Invocation(text, admin, "console")).text_lines())
+
+    assert "400" in say("roster set P2 aarhus -- " + "x" * 400)  # too long: says its length
+    assert {m.wave for m in fresh.store.municipalities().values()} == {"K91"}  # nothing stored
+    moved = say("roster set P2 aarhus randers -- the pilots")
+    assert "Aarhus (K91 → P2), Randers (K91 → P2)" in moved and "Reason: the pilots" in moved
+    assert fresh.store.wave_moves(751)[-1].reason == "the pilots"
+    assert "2 changes reversed" in say("undo")
+    assert {m.wave for m in fresh.store.municipalities().values()} == {"K91"}
