@@ -43,6 +43,8 @@ PERMANENT = frozenset(
         "user_not_found",
     }
 )
+# A scope the app lacks is fixed by reinstalling it with the manifest: keep the message till then.
+KEPT_ON_POST = frozenset({"missing_scope"})
 # The bot is not in the channel (or cannot see it): an admin fixes it with /invite, so kept.
 UNREACHABLE = frozenset({"not_in_channel", "channel_not_found"})
 _HANDLE = re.compile(r"@([a-z0-9][a-z0-9-]*)")
@@ -76,7 +78,7 @@ def _mentions(reply: Reply) -> dict[str, str]:
     return {handle: address for handle, address in pairs}
 
 
-def _error(err: Exception) -> DeliveryError:
+def _error(err: Exception, *, kept: frozenset[str] = frozenset()) -> DeliveryError:
     if isinstance(err, SlackApiError):
         status = getattr(err.response, "status_code", 0)
         data = err.response.data if isinstance(err.response.data, dict) else {}
@@ -88,7 +90,7 @@ def _error(err: Exception) -> DeliveryError:
             return DeliveryError(f"slack: rate limited ({code})", retry_after=float(raw) if raw else None)
         if code in UNREACHABLE:
             return DeliveryError(f"slack: {code} (HTTP {status})", unreachable=True)
-        return DeliveryError(f"slack: {code} (HTTP {status})", permanent=code in PERMANENT)
+        return DeliveryError(f"slack: {code} (HTTP {status})", permanent=code in PERMANENT - kept)
     return DeliveryError(f"slack: {type(err).__name__}: {err}")  # timeouts, refused connections
 
 
@@ -122,7 +124,7 @@ class SlackNotifier:
                 unfurl_media=False,
             )
         except (SlackClientError, OSError, ValueError) as err:  # ValueError: a body not JSON
-            raise _error(err) from err
+            raise _error(err, kept=KEPT_ON_POST) from err
         return Posted(str(response.get("ts") or ""))
 
     def find_posted(self, channel_id: str, key: str) -> Posted | None:

@@ -80,3 +80,22 @@ def test_not_in_channel_keeps_the_reminders_tells_the_managers_once_and_sends_on
     assert slack.posted_keys("C0P2") == planned  # each once, in order
     assert all(r.status == "sent" for r in outbox.rows() if r.channel_id == "C0P2" and r.status != "dropped")
     assert len(slack.posted("U0MGR")) == 1
+
+
+def test_a_missing_scope_keeps_the_reminder_until_the_app_is_reinstalled(
+    tmp_path: Path, slack: OutsiderSlack
+) -> None:
+    rt = open_runtime(Settings(database_url=f"sqlite:///{tmp_path / 's.db'}"), FixedClock(at("2019-09-01")))
+    seed(rt)
+    slack.outside.clear()
+    slack.answer_next("chat.postMessage", 200, error="missing_scope")
+    now = at("2019-11-26")
+    wall = [now]
+    sweep = Sweeper(rt, {"slack": notifier(slack)}, config=SweepConfig(min_interval=0), wall=lambda: wall[0])
+    assert sweep.sweep(now).failed and slack.posted("C0P2") == []
+    wall[0] = now + timedelta(minutes=5)  # reinstalled with the scope
+    sweep.sweep(now)
+    today = [r for r in SqlOutbox(rt.engine).rows() if r.channel_id == "C0P2" and r.due_date == now.date()]
+    assert today and all(r.status == "sent" for r in today)  # none dropped: the refused one kept
+    rows = today
+    assert slack.posted_keys("C0P2") == [r.key for r in sorted(rows, key=lambda r: (r.due_at, r.id))]
