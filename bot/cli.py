@@ -19,6 +19,7 @@ from bot.console import DEFAULT_FILES_DIR, ConsoleSession
 from bot.export_cli import add_parser as add_export_parser
 from bot.export_cli import run_export
 from bot.faults import OneLineFormatter, describe
+from bot.roster_check import warn_if_empty_roster
 from bot.runtime import open_runtime, seed_demo
 from bot.settings import Settings
 from commands.context import Actor
@@ -101,6 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     roster_sub = roster.add_subparsers(dest="roster_command", required=True)
     imp = roster_sub.add_parser("import", help="import municipalities and waves from CSV or YAML")
     imp.add_argument("file", type=Path)
+    imp.add_argument("--wave", default="", help="the wave of rows without one, e.g. K91")
     imp.add_argument("--db")
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(dest="db_command", required=True)
@@ -295,7 +297,7 @@ def _jsonable(value: Any) -> Any:
 def _roster(args: argparse.Namespace, settings: Settings) -> int:
     plan = load_plan_file(settings.plan_path)
     try:
-        roster = read_roster(args.file, settings.municipalities_path, plan.waves)
+        roster = read_roster(args.file, settings.municipalities_path, plan.waves, default_wave=args.wave)
     except (RosterError, OSError) as err:
         print(f"roster import: {err}", file=sys.stderr)
         return 1
@@ -319,6 +321,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.web import serve
 
     logging.getLogger().setLevel(logging.INFO)
+    warn_if_empty_roster(make_engine(settings.database_url), logging.getLogger("sf1590.serve"))
     try:
         return serve()
     except (SlackConfigError, TeamsConfigError) as err:

@@ -18,12 +18,22 @@ class Posted:
 
 
 class DeliveryError(Exception):
-    """The platform did not take the message. ``retry_after`` is its own wish, in seconds."""
+    """The platform did not take the message. ``retry_after`` is its own wish, in seconds;
+    ``unreachable``: the bot may not post there (not in the channel, removed from the team), which
+    an admin can fix, so the message is kept for a retry and the wave's managers are told."""
 
-    def __init__(self, message: str, *, retry_after: float | None = None, permanent: bool = False) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        permanent: bool = False,
+        unreachable: bool = False,
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
         self.permanent = permanent
+        self.unreachable = unreachable
 
 
 class Notifier(Protocol):

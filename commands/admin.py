@@ -16,7 +16,9 @@ from commands.reply import Reply, Section, Tone
 from rollout.model import Municipality
 from storage.people import PeopleStore, Person
 
-__all__ = ["actor_for", "channel", "people_store", "register", "unknown_actor"]
+LINKED_WAVE = "linked_wave"  # Reply.extra: this channel was just linked to that wave
+
+__all__ = ["LINKED_WAVE", "actor_for", "channel", "people_store", "register", "unknown_actor"]
 
 # <@U0ABC> (Slack) or <@8f2c…-…> (the AAD object id the Teams adapter puts for a mention)
 _USER = re.compile(r"^<@([A-Za-z0-9][A-Za-z0-9-]*)(?:\|[^>]*)?>$|^@?([UW][A-Z0-9]{2,})$")
@@ -215,4 +217,7 @@ def channel(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     people.link_channel(inv.source, inv.channel, wave, change=ctx.change(inv))
     if wave is None:
         return Reply(t("admin.channel_removed"), tone=Tone.SUCCESS, changed=True)
-    return Reply(t("admin.channel_follows", wave=wave), tone=Tone.SUCCESS, changed=True)
+    # the adapter checks that the bot can post here (commands/ knows no platform)
+    return Reply(
+        t("admin.channel_follows", wave=wave), tone=Tone.SUCCESS, changed=True, extra={LINKED_WAVE: wave}
+    )

@@ -15,6 +15,7 @@ from commands.messages import has_text, speaking, t
 from commands.parse import UserError, split_command, suggest
 from commands.reply import Reply, Section, Tone
 from commands.report import report
+from commands.roster import roster
 
 __all__ = ["COMMANDS", "Command", "dispatch"]
 
@@ -75,6 +76,7 @@ COMMANDS: dict[str, Command] = {
         Command("reopen", change.reopen),
         Command("undo", change.undo),
         Command("move", waves.move, admin=True),
+        Command("roster", roster, admin=True),
         Command("decide", waves.decide, admin=True),
         Command("register", admin.register, admin=True),
         Command("channel", admin.channel),

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from commands.messages import t
-from commands.parse import UserError, find_municipality, suggest
+from commands.parse import UserError, empty_roster, find_municipality, suggest
 from rollout.model import Municipality
 
 __all__ = [
@@ -144,6 +144,8 @@ def not_a_target(
     municipalities: Mapping[int, Municipality],
 ) -> UserError:
     """A word among the targets names no municipality: suggest a name, or the reason after it."""
+    if not municipalities:
+        return empty_roster(rest[0])
     names = [m.name for m in municipalities.values()]
     close = suggest(rest[0], names)
     targets = " ".join([code, *(words for _, words in named)])

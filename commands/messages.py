@@ -631,6 +631,25 @@ EN: dict[str, str] = {
     "chart.graph.title": "Tasks of {name} on {day}: what waits on what",
     "chart.graph.chain": "Thick black: the longest remaining chain ({days} working days)",
     "chart.graph.summary": "Dependency graph of {name} on {day}: {open} of {tasks} tasks open, {blocked} blocked; longest remaining chain {days} working days: {chain}.",
+    # the bot cannot post in a wave's channel (bot/scheduler/unreachable.py, channel link check)
+    "setup.cannot_post": "I cannot post the {wave} reminders in {channel}: I am not a member there.",
+    "setup.fix_slack": "Type `/invite @sf1590` in that channel (a private channel needs it; I join public ones myself).",
+    "setup.fix_teams": "Add the bot to the team again (Apps → SF1590), then type `@sf1590 channel {wave}` in the channel.",
+    "setup.kept": "The reminders are kept and go out once I can post there.",
+    "setup.error": "What the platform said: {error}",
+    "error.empty_roster": "I cannot look up `{word}`: no municipalities are in the roster yet.",
+    "hint.empty_roster": "An admin puts them in on the server: `sf1590 roster import plans/municipalities.csv --wave K91` (all 98 in K91), then moves the pilots here: `roster set P2 aarhus randers`.",
+    "usage.roster": "roster set WAVE MUNICIPALITY… [-- reason]",
+    "error.roster_usage": "`roster set` needs a wave and at least one municipality.",
+    "roster.reason": "put in {wave} with `roster set`",
+    "roster.done": "Moved to {wave} ({count}):",
+    "roster.already": "Already in {wave}: {names}.",
+    "roster.nothing": "Nothing to move: they are all in {wave} already.",
+    "roster.conflict": "Someone moved one of them while I was reading. Nothing was recorded; type it again.",
+    "setup.link_member": "I can post here: the {wave} reminders come to this channel.",
+    "setup.link_joined": "I joined this channel, so the {wave} reminders can come here.",
+    "setup.link_invite": "I am not in this channel yet, so I cannot post the {wave} reminders here. Type `/invite @sf1590` in this channel. (Slack said: {error})",
+    "roster.reason_line": "Reason: {reason}",
 }
 
 CATALOGUES: dict[str, dict[str, str]] = {"en": EN, "da": DA}

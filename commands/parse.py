@@ -127,12 +127,19 @@ def find_municipality(
     return None
 
 
+def empty_roster(word: str) -> UserError:
+    """No municipality is in the roster yet: say how an admin puts them in, not "unknown"."""
+    return UserError(t("error.empty_roster", word=word), hint=t("hint.empty_roster"))
+
+
 def match_municipality(words: Sequence[str], municipalities: Mapping[int, Municipality]) -> Municipality:
     """Like :func:`find_municipality`, but a UserError with suggestions when there is none."""
     found = find_municipality(words, municipalities)
     if found is not None:
         return found
     text = " ".join(words)
+    if not municipalities:
+        raise empty_roster(text)
     names = [m.name for m in municipalities.values()]
     raise UserError(
         t("error.unknown_municipality", word=text),
@@ -223,6 +230,8 @@ def parse_target(
     municipality = find_municipality(words, municipalities)
     if municipality is not None:
         return Target("municipality", municipality=municipality)
+    if not municipalities:
+        raise empty_roster(word)
     names = [m.name for m in municipalities.values()]
     pool = names + list(plan.waves) + (list(plan.roles) if "role" in allowed else [])
     raise UserError(

@@ -72,9 +72,12 @@ def read_demo_roster(path: Path, municipalities_path: Path) -> list[Municipality
     return out
 
 
-def read_roster(path: Path, municipalities_path: Path, known_waves: Iterable[str]) -> list[Municipality]:
+def read_roster(
+    path: Path, municipalities_path: Path, known_waves: Iterable[str], *, default_wave: str = ""
+) -> list[Municipality]:
     """A roster to import: CSV with ``code,wave[,bookkeeping_supplier,debtor_supplier]`` or YAML
-    in the demo-roster form. Names and slugs come from the reference list."""
+    in the demo-roster form. Names and slugs come from the reference list. A row without a wave
+    (the shipped plans/municipalities.csv has no wave column) takes ``default_wave``."""
     waves = set(known_waves)
     if path.suffix.lower() in (".yaml", ".yml"):
         roster = read_demo_roster(path, municipalities_path)
@@ -92,13 +95,18 @@ def read_roster(path: Path, municipalities_path: Path, known_waves: Iterable[str
                         int(code),
                         ref["name"],
                         ref["slug"],
-                        (row.get("wave") or "").strip(),
+                        (row.get("wave") or "").strip() or default_wave,
                         ref.get("region", ""),
                         (row.get("bookkeeping_supplier") or None),
                         (row.get("debtor_supplier") or None),
                     )
                 )
     for municipality in roster:
+        if not municipality.wave:
+            raise RosterError(
+                f"{path}: {municipality.name} has no wave: add a wave column, or give one for "
+                f"every row without it with --wave (waves: {', '.join(sorted(waves))})"
+            )
         if municipality.wave not in waves:
             raise RosterError(
                 f"{path}: {municipality.name} has unknown wave "

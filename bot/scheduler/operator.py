@@ -112,4 +112,11 @@ def link_channel(settings: Settings, *, wave: str, slack: str) -> int:
         "slack", slack, wave, change=Change("cli", "cli", runtime.clock.now())
     )
     print(f"Slack channel {slack} now follows wave {wave} (reminders at 08:00 on working days).")
+    if not os.environ.get("SLACK_BOT_TOKEN"):
+        print("Not checked that the bot can post there: set SLACK_BOT_TOKEN to check (and join).")
+        return 0
+    from bot.slack.membership import ensure_member  # the Slack SDK loads only when it is used
+    from bot.slack.notifier import notifier_from_env
+
+    print(ensure_member(notifier_from_env().client, slack, wave))
     return 0

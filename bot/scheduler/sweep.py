@@ -23,8 +23,10 @@ from datetime import datetime, timedelta
 
 from bot.clock import SystemClock
 from bot.notify import DeliveryError, Notifier
+from bot.roster_check import EMPTY_ROSTER
 from bot.runtime import Runtime
 from bot.scheduler.payload import reply_from_json, reply_to_json
+from bot.scheduler.unreachable import tell_managers
 from commands.admin import actor_for
 from commands.context import CommandContext
 from commands.messages import speaking
@@ -95,6 +97,7 @@ class Sweeper:
         self._sleep, self._monotonic = sleep, monotonic
         self._wall = wall or SystemClock().now  # for leases, retries and the time a row was sent
         self._last_post: dict[tuple[str, str], float] = {}
+        self._empty_warned = False  # the empty-roster warning: once until the roster fills
 
     def sweep(self, now: datetime) -> SweepReport:
         if not self.leadership.acquire():
@@ -130,6 +133,9 @@ class Sweeper:
 
     def plan(self, now: datetime, report: SweepReport) -> None:
         rollout, items = self.due(now)
+        if not rollout.municipalities and not self._empty_warned:
+            log.warning(EMPTY_ROSTER)
+        self._empty_warned = not rollout.municipalities
         report.due = len(items)
         known = self.outbox.known([i.key for i in items])
         fresh = [i for i in items if i.key not in known]
@@ -201,24 +207,27 @@ class Sweeper:
                 held.add(channel)  # an earlier message of this channel waits: keep the order
                 continue
             claimed = self.outbox.claim(row, self.worker, wall, self.config.lease)
-            if claimed is None or not self._send(claimed, wall, report):
+            if claimed is None or not self._send(claimed, wall, report, wave=row.wave, now=now):
                 held.add(channel)
 
-    def _send(self, claimed: Claimed, now: datetime, report: SweepReport) -> bool:
+    def _send(
+        self, claimed: Claimed, wall: datetime, report: SweepReport, *, wave: str, now: datetime
+    ) -> bool:
+        """Send one claimed row (``wall``: real time for retries; ``now``: the rollout's)."""
         notifier = self.notifiers.get(claimed.platform)
         if notifier is None:
             self.outbox.release(
                 claimed,
                 self.worker,
                 error=f"no notifier for {claimed.platform}",
-                retry_at=now + self.config.max_backoff,
+                retry_at=wall + self.config.max_backoff,
             )
             return False
         try:
             if claimed.uncertain:
                 found = notifier.find_posted(claimed.channel_id, claimed.key)
                 if found is not None:
-                    self.outbox.mark_sent(claimed, self.worker, remote_id=found.remote_id, now=now)
+                    self.outbox.mark_sent(claimed, self.worker, remote_id=found.remote_id, now=wall)
                     log.info("%s was already posted (%s): marked sent", claimed.key, found.remote_id)
                     report.found.append(claimed.key)
                     return True
@@ -238,11 +247,15 @@ class Sweeper:
                 "dropped" if err.permanent else f"retry in {retry}",
             )
             self.outbox.release(
-                claimed, self.worker, error=str(err), retry_at=now + retry, drop=err.permanent
+                claimed, self.worker, error=str(err), retry_at=wall + retry, drop=err.permanent
             )
             report.failed.append(claimed.key)
+            if err.unreachable:
+                people = self.settings.people(claimed.platform)
+                lang = self.config.language
+                tell_managers(self.outbox, claimed, wave, err, people, now=now, language=lang)
             return False
-        self.outbox.mark_sent(claimed, self.worker, remote_id=posted.remote_id, now=now)
+        self.outbox.mark_sent(claimed, self.worker, remote_id=posted.remote_id, now=wall)
         report.sent.append(claimed.key)
         return True
 

@@ -24,8 +24,10 @@ from slack_sdk.webhook import WebhookClient
 from bot.runtime import Answer, Runtime
 from bot.slack.deferred import defer
 from bot.slack.files import upload_files
+from bot.slack.membership import ensure_member
 from bot.slack.render import ACTION_PREFIX, ASK_PREFIX, MAX_BLOCKS, render_blocks, render_text
 from bot.slack.settings import SlackSettings
+from commands.admin import LINKED_WAVE
 from commands.context import Actor
 from commands.messages import speaking, t
 from commands.reply import Attachment, Reply
@@ -37,6 +39,7 @@ log = logging.getLogger(__name__)
 PLATFORM = "slack"
 REASON_CALLBACK = "sf1590_reason"
 HOME_MAX_BLOCKS = 100
+LINKED = "sf1590_linked"  # a channel was just linked to this wave: check the bot can post there
 FILES = "sf1590_files"  # the reply's attachments ride along the payload until they are uploaded
 
 
@@ -72,6 +75,8 @@ class SlackBot:
         message = render_message(answer)
         if answer.reply.files:
             message[FILES] = list(answer.reply.files)
+        if answer.reply.extra.get(LINKED_WAVE):
+            message[LINKED] = answer.reply.extra[LINKED_WAVE]
         return message
 
     def deliver(
@@ -115,7 +120,11 @@ class SlackBot:
                 body.get("text", ""), body["user_id"], body.get("user_name", ""), body.get("channel_id")
             )
             files = message.pop(FILES, [])
+            linked = message.pop(LINKED, "")
             with speaking(language):
+                if linked and body.get("channel_id"):  # can the bot post in the channel just linked?
+                    check = ensure_member(client, body["channel_id"], linked)
+                    message["blocks"].append({"type": "section", "text": {"type": "mrkdwn", "text": check}})
                 post(url, _where_files_go(message, files))
                 self.deliver(message, files, client, body["user_id"], body.get("channel_id"), url)
 

@@ -31,8 +31,6 @@ EVENT_TYPE = "sf1590_notification"
 HISTORY_LIMIT = 200  # recent messages searched for a key
 PERMANENT = frozenset(
     {
-        "channel_not_found",
-        "not_in_channel",
         "is_archived",
         "invalid_auth",
         "account_inactive",
@@ -45,6 +43,10 @@ PERMANENT = frozenset(
         "user_not_found",
     }
 )
+# A scope the app lacks is fixed by reinstalling it with the manifest: keep the message till then.
+KEPT_ON_POST = frozenset({"missing_scope"})
+# The bot is not in the channel (or cannot see it): an admin fixes it with /invite, so kept.
+UNREACHABLE = frozenset({"not_in_channel", "channel_not_found"})
 _HANDLE = re.compile(r"@([a-z0-9][a-z0-9-]*)")
 
 
@@ -76,7 +78,7 @@ def _mentions(reply: Reply) -> dict[str, str]:
     return {handle: address for handle, address in pairs}
 
 
-def _error(err: Exception) -> DeliveryError:
+def _error(err: Exception, *, kept: frozenset[str] = frozenset()) -> DeliveryError:
     if isinstance(err, SlackApiError):
         status = getattr(err.response, "status_code", 0)
         data = err.response.data if isinstance(err.response.data, dict) else {}
@@ -86,7 +88,9 @@ def _error(err: Exception) -> DeliveryError:
             value = headers.get("retry-after")
             raw = value[0] if isinstance(value, list) else value
             return DeliveryError(f"slack: rate limited ({code})", retry_after=float(raw) if raw else None)
-        return DeliveryError(f"slack: {code} (HTTP {status})", permanent=code in PERMANENT)
+        if code in UNREACHABLE:
+            return DeliveryError(f"slack: {code} (HTTP {status})", unreachable=True)
+        return DeliveryError(f"slack: {code} (HTTP {status})", permanent=code in PERMANENT - kept)
     return DeliveryError(f"slack: {type(err).__name__}: {err}")  # timeouts, refused connections
 
 
@@ -120,7 +124,7 @@ class SlackNotifier:
                 unfurl_media=False,
             )
         except (SlackClientError, OSError, ValueError) as err:  # ValueError: a body not JSON
-            raise _error(err) from err
+            raise _error(err, kept=KEPT_ON_POST) from err
         return Posted(str(response.get("ts") or ""))
 
     def find_posted(self, channel_id: str, key: str) -> Posted | None:
@@ -134,7 +138,7 @@ class SlackNotifier:
             )
         except (SlackClientError, OSError, ValueError) as exc:  # ValueError: a body not JSON
             err = _error(exc)
-            if not err.permanent:
+            if not err.permanent and not err.unreachable:
                 raise err from exc
             log.warning("cannot look for %s in %s's history (%s): posting it again", key, channel_id, err)
             return None

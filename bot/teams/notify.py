@@ -36,7 +36,8 @@ __all__ = ["BOT_FRAMEWORK_AUDIENCE", "TeamsNotifier", "notifier_from_env"]
 log = logging.getLogger(__name__)
 
 BOT_FRAMEWORK_AUDIENCE = "https://api.botframework.com"
-_PERMANENT = {400, 401, 403, 404}
+_PERMANENT = {400, 401}
+_UNREACHABLE = {403, 404}  # the bot was removed from the team or channel: kept until it is back
 T = TypeVar("T")
 
 
@@ -84,6 +85,7 @@ class TeamsNotifier:
                 f"Teams answered HTTP {err.status} for {key}",
                 retry_after=float(retry) if retry and retry.isdigit() else None,
                 permanent=err.status in _PERMANENT,
+                unreachable=err.status in _UNREACHABLE,
             ) from err
         except (aiohttp.ClientError, TimeoutError, OSError) as err:
             raise DeliveryError(f"Teams could not be reached for {key}: {err}") from err

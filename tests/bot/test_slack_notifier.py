@@ -84,7 +84,15 @@ def test_errors_become_delivery_errors(slack: SlackNotifier, fake: RecordingSlac
     fake.answer_next("chat.postMessage", 200, error="channel_not_found")
     with pytest.raises(DeliveryError) as gone:
         slack.post("C0GONE", REPLY, key="k1")
-    assert gone.value.permanent
+    assert gone.value.unreachable and not gone.value.permanent  # kept: an admin can invite the bot
+    fake.answer_next("chat.postMessage", 200, error="is_archived")
+    with pytest.raises(DeliveryError) as archived:
+        slack.post("C0OLD", REPLY, key="k1")
+    assert archived.value.permanent and not archived.value.unreachable
+    fake.answer_next("chat.postMessage", 200, error="missing_scope")
+    with pytest.raises(DeliveryError) as unscoped:
+        slack.post("C0P2", REPLY, key="k1")
+    assert not unscoped.value.permanent  # kept until the app is reinstalled with the scope
     fake.answer_next("conversations.history", 500)
     with pytest.raises(DeliveryError):
         slack.find_posted("C0P2", "k1")  # transient: try again later

@@ -118,7 +118,7 @@ def test_a_scope_nothing_needs_is_reported() -> None:
 
 
 def test_a_new_call_needs_its_scope(tmp_path: Path) -> None:
-    source = tmp_path / "join.py"
-    source.write_text("def join(client, channel):\n    client.conversations_join(channel=channel)\n")
+    source = tmp_path / "who.py"
+    source.write_text("def who(client, user):\n    client.users_info(user=user)\n")
     problems = scope_problems(_manifest(), called_methods([*_bot_sources(), source]))
-    assert problems == ["missing scope channels:join (needed by conversations.join)"]
+    assert problems == ["missing scope users:read (needed by users.info)"]
