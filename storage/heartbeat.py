@@ -20,7 +20,7 @@ _PLATFORM, _KEY = "scheduler", "last-sweep"
 
 def record_sweep(engine: Engine, at: datetime, worker: str) -> None:
     """Remember that ``worker`` finished a sweep at ``at``."""
-    at = at.astimezone(UTC).replace(tzinfo=None)  # naive UTC: the same on SQLite and PostgreSQL
+    at = at.astimezone(UTC)
     with Session(engine) as session:
         row = _row(session) or ChannelSettingRow(
             platform=_PLATFORM, channel_id=_KEY, updated_at=at, updated_by=worker
@@ -36,7 +36,8 @@ def last_sweep(engine: Engine) -> datetime | None:
         row = _row(session)
     if row is None:
         return None
-    return row.updated_at.replace(tzinfo=UTC)
+    at = row.updated_at
+    return at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def _row(session: Session) -> ChannelSettingRow | None:
