@@ -204,6 +204,8 @@ def test_serve_stays_up_while_slack_is_down_and_works_once_it_answers(
     try:
         _wait(lambda: _port_answers(port) or server.poll() is not None, 60, "the port")
         assert server.poll() is None, (tmp_path / "serve.log").read_text()
+        children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+        assert bool(children) == (workers != "0")  # SF1590_WORKERS holds with Teams too
         base = f"http://127.0.0.1:{port}"
         with httpx.Client(timeout=2) as http:  # /healthz answers within 2 s, naming Slack
             health = http.get(f"{base}/healthz")
