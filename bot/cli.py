@@ -14,6 +14,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from bot import logs
+from bot.backup import BackupError, backup
 from bot.clock import ReplayClock, SystemClock
 from bot.console import DEFAULT_FILES_DIR, ConsoleSession
 from bot.export_cli import add_parser as add_export_parser
@@ -108,6 +110,9 @@ def _parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", required=True)
     up = db_sub.add_parser("upgrade", help="apply the migrations")
     up.add_argument("--db")
+    copy = db_sub.add_parser("backup", help="copy the SQLite database to FILE (safe while running)")
+    copy.add_argument("file", type=Path)
+    copy.add_argument("--db")
     sub.add_parser(
         "serve",
         help="run the Slack and/or Teams app (HTTP on $PORT; Slack Socket Mode with $SLACK_APP_TOKEN)",
@@ -164,7 +169,7 @@ def _reminder_parsers(sub: Any) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``sf1590`` command."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logs.setup()
     args = _parser().parse_args(argv)
     settings = Settings.from_env()
     if getattr(args, "db", None):
@@ -310,6 +315,13 @@ def _roster(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _db(args: argparse.Namespace, settings: Settings) -> int:
+    if args.db_command == "backup":
+        try:
+            print(backup(settings.database_url, args.file))
+        except BackupError as err:
+            print(f"sf1590 db backup: {err}", file=sys.stderr)
+            return 2
+        return 0
     upgrade(make_engine(settings.database_url))
     print(f"{settings.database_url}: schema is up to date.")
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import yaml
 from sqlalchemy import Engine
 
+from bot import metrics
 from bot.clock import Clock
 from bot.settings import Settings
 from commands.admin import actor_for, unknown_actor
@@ -110,7 +112,9 @@ class Runtime:
         if actor is None:
             actor, registered = self.identify(platform, user_id, user_name)
         wave = self.people.channel_wave(platform, channel_id) if channel_id else None
+        started = time.perf_counter()
         reply = self.run(Invocation(text, actor, platform, wave, language=spoken, channel=channel_id))
+        metrics.observe(text, reply, time.perf_counter() - started)
         return Answer(
             reply, spoken, actor, registered, "" if registered else not_registered(platform, user_id, spoken)
         )

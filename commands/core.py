@@ -125,11 +125,13 @@ def _dispatch(ctx: CommandContext, inv: Invocation) -> Reply:
             inv.actor.handle,
             inv.source,
             inv.text,
+            extra={"reference": reference},  # a field of its own in JSON logs
         )
         # Every write of a command is one transaction: it either committed whole, or not at all.
         return Reply(
             t("error.internal_recorded" if _recorded(ctx) else "error.internal", ref=reference),
             tone=Tone.ERROR,
+            extra={"reference": reference},  # for metrics and logs: an internal error, not the user's
         )
 
 

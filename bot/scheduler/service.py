@@ -27,6 +27,7 @@ from commands.notices import notice
 from rollout.decisions import rolled_back, stopped
 from rollout.reminders import Target, due_on
 from rollout.status import Rollout
+from storage.heartbeat import record_sweep
 from storage.reminders import SqlReminderSettings
 
 __all__ = ["SWEEP_SECONDS", "preview", "run_forever", "tick"]
@@ -43,6 +44,11 @@ def tick(sweeper: Sweeper, clock: Clock) -> SweepReport | None:
     except Exception:
         log.exception("sweep failed; the next tick tries again")
         return None
+    if report.led:  # for /healthz and /metrics on every web replica: when the last sweep ended
+        try:
+            record_sweep(sweeper.runtime.engine, clock.now(), sweeper.worker)
+        except Exception:
+            log.exception("could not record the sweep's time; /healthz will show it as older")
     if report.inserted or report.sent or report.failed or report.dropped:
         log.info(
             "sweep: %d due, %d new, %d sent, %d found, %d failed, %d dropped",

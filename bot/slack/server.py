@@ -23,6 +23,7 @@ from starlette.routing import Route
 
 from bot.clock import SystemClock
 from bot.health import Health
+from bot.logs import json_logs
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings
 from bot.slack.app import build_app
@@ -220,5 +221,7 @@ def run_http(app: Starlette, host: str, port: int, *, log_level: str = "info") -
     """Serve under uvicorn. The command work runs in threads next to the event loop; a short
     GIL switch interval lets the loop send acks while they compute (fewer slow acks at load)."""
     sys.setswitchinterval(SWITCH_INTERVAL)
-    log.info("serving POST /slack/events and GET /healthz on %s:%s", host, port)
-    uvicorn.run(app, host=host, port=port, log_level=log_level, proxy_headers=True)
+    log.info("listening on %s:%s", host, port)
+    # JSON logs: uvicorn's loggers go through the root logger's JSON handler, not their own.
+    config = None if json_logs() else uvicorn.config.LOGGING_CONFIG
+    uvicorn.run(app, host=host, port=port, log_level=log_level, proxy_headers=True, log_config=config)

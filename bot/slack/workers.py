@@ -10,6 +10,7 @@ import multiprocessing
 from concurrent.futures import ProcessPoolExecutor, wait
 from typing import Any
 
+from bot import metrics
 from bot.clock import Clock
 from bot.runtime import open_runtime
 from bot.settings import Settings
@@ -33,9 +34,11 @@ def _ready() -> bool:
 
 def _message(
     text: str, user_id: str, user_name: str, channel: str | None, language: str | None
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], metrics.Sample | None]:
+    """The rendered answer, and the command's sample for the web process's /metrics."""
+    metrics.take_sample()
     result: dict[str, Any] = _bot.message(text, user_id, user_name, channel, language)
-    return result
+    return result, metrics.take_sample()
 
 
 def _home(user_id: str) -> dict[str, Any]:
@@ -59,7 +62,12 @@ class ProcessRunner:
         self, text: str, user_id: str, user_name: str, channel: str | None, language: str | None = None
     ) -> dict[str, Any]:
         """The rendered answer, from a worker; ``language`` is the payload's hint, if any."""
-        return self.pool.submit(_message, text, user_id, user_name, channel, language).result(timeout=60)
+        result, sample = self.pool.submit(_message, text, user_id, user_name, channel, language).result(
+            timeout=60
+        )
+        if sample is not None:  # counted where /metrics is served: in this (the web) process
+            metrics.record(sample)
+        return result
 
     def home_view(self, user_id: str) -> dict[str, Any]:
         return self.pool.submit(_home, user_id).result(timeout=60)

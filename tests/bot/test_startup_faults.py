@@ -13,11 +13,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 
 from bot.cli import main
 from bot.faults import describe
+from bot.teams.settings import APP_ID_VAR, SECRET_VAR
 from storage.engine import make_engine
 from storage.migrate import is_current, upgrade
 from tests.bot.slack.conftest import BOT_TOKEN, SECRET, SlackUser
@@ -161,7 +163,28 @@ def _wait(condition: object, timeout: float, what: str) -> None:
         time.sleep(0.05)
 
 
-def test_serve_stays_up_while_slack_is_down_and_works_once_it_answers(tmp_path: Path) -> None:
+TEAMS_ENV = {APP_ID_VAR: "00000000-0000-0000-0000-0000000000aa", SECRET_VAR: "test-secret"}
+
+
+def _commands_counted(http: httpx.Client, base: str, verb: str, outcome: str) -> float:
+    """``sf1590_commands_total{verb, outcome}`` as scraped from GET /metrics (0 when absent)."""
+    scraped = http.get(f"{base}/metrics")
+    assert scraped.status_code == 200
+    for family in text_string_to_metric_families(scraped.text):
+        for sample in family.samples:
+            if sample.name == "sf1590_commands_total" and sample.labels == {"verb": verb, "outcome": outcome}:
+                return sample.value
+    return 0.0
+
+
+@pytest.mark.parametrize(
+    "platforms, workers",
+    [({}, "0"), (TEAMS_ENV, "1")],
+    ids=["slack-only-in-threads", "slack-and-teams-with-a-worker-process"],
+)
+def test_serve_stays_up_while_slack_is_down_and_works_once_it_answers(
+    tmp_path: Path, platforms: dict[str, str], workers: str
+) -> None:
     api_port, port = closed_port(), closed_port()
     env = {
         **os.environ,
@@ -169,20 +192,25 @@ def test_serve_stays_up_while_slack_is_down_and_works_once_it_answers(tmp_path: 
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": f"http://127.0.0.1:{api_port}/api/",
         "PORT": str(port),
+        "HOST": "127.0.0.1",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
-        "SF1590_WORKERS": "0",
+        "SF1590_WORKERS": workers,
     }
-    env.pop("CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID", None)
+    env.pop(APP_ID_VAR, None)
+    env.update(platforms)
     log = (tmp_path / "serve.log").open("w")
     server = subprocess.Popen([*SF1590, "serve"], env=env, cwd=ROOT, stdout=log, stderr=log)
     fake = FakeSlack()
     try:
         _wait(lambda: _port_answers(port) or server.poll() is not None, 60, "the port")
         assert server.poll() is None, (tmp_path / "serve.log").read_text()
+        children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+        assert bool(children) == (workers != "0")  # SF1590_WORKERS holds with Teams too
         base = f"http://127.0.0.1:{port}"
         with httpx.Client(timeout=2) as http:  # /healthz answers within 2 s, naming Slack
             health = http.get(f"{base}/healthz")
             assert health.status_code == 503 and health.text.startswith("slack: ")
+            assert "database: ok" in health.text.splitlines()
             user = SlackUser(base, fake, http)
             assert user.command("help", "U0NOBODY").status_code == 503
             _wait(
@@ -192,9 +220,14 @@ def test_serve_stays_up_while_slack_is_down_and_works_once_it_answers(tmp_path: 
             )
             fake.start(port=api_port)  # Slack comes back
             _wait(lambda: http.get(f"{base}/healthz").status_code == 200, 30, "Slack's retry")
-            assert http.get(f"{base}/healthz").text == "ok"
+            lines = http.get(f"{base}/healthz").text.splitlines()
+            assert lines[:3] == ["ok", "database: ok", "slack: ok"]
+            assert "scheduler: no sweep recorded yet (is `sf1590 scheduler` running?)" in lines
+            assert any(line.startswith("teams: tokens checked for app") for line in lines) == bool(platforms)
+            before = _commands_counted(http, base, "help", "ok")
             assert user.command("help", "U0NOBODY").status_code == 200
             assert "/sf1590" in str(user.answer(1)["blocks"])
+            assert _commands_counted(http, base, "help", "ok") == before + 1  # counted where served
         assert "Traceback" not in (tmp_path / "serve.log").read_text()
         assert "Slack auth.test failed" in (tmp_path / "serve.log").read_text()
     finally:

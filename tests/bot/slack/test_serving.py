@@ -29,7 +29,7 @@ from tests.bot.slack.fake_slack import FakeSlack
 
 def test_healthz(slack: SlackUser) -> None:
     response = slack.http.get(f"{slack.base}/healthz")
-    assert response.status_code == 200 and response.text == "ok"
+    assert response.status_code == 200 and response.text.splitlines() == ["ok", "slack: ok"]
 
 
 def test_auth_test_is_called_once_at_start_up(slack: SlackUser) -> None:

@@ -31,12 +31,13 @@ def both(
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": f"{fake.url}/api/",
+        "SF1590_WORKERS": "0",  # the worker processes would open the database of the environment
     }
     teams_settings = TeamsSettings.from_env(env)
     assert teams_settings is not None
     web = build_web(env, teams_settings, runtime=demo_runtime)
     paths = {getattr(r, "path", "") for r in web.app.routes}
-    assert paths == {"/api/messages", "/slack/events", "/healthz", "/files/{file_id}/{name}"}
+    assert paths == {"/api/messages", "/slack/events", "/healthz", "/metrics", "/files/{file_id}/{name}"}
     with httpx.Client(timeout=20) as http:
         for base in serve(web.app):
             _wait_until_healthy(http, base)  # Slack's app is built in the background
