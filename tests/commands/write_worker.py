@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
+import threading
 from datetime import date
 from typing import Any
 
@@ -38,7 +38,7 @@ def main() -> None:
             writes[0] += 1
             if writes[0] == args.pause_at:
                 print(f"writing {writes[0]}", flush=True)
-                time.sleep(600)  # the test kills us here, in the middle of the transaction
+                threading.Event().wait()  # the test kills us here, in the middle of the transaction
 
     event.listen(engine, "after_cursor_execute", after)
     runtime = open_runtime(
