@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from storage.ports import Change
 from storage.tables import ChannelLinkRow, PersonRow, PlatformIdentityRow
 
-__all__ = ["PeopleStore", "Person", "SqlPeopleStore"]
+__all__ = ["PeopleStore", "Person", "SqlPeopleStore", "person_from_row"]
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,8 @@ def _join(values: Iterable[object]) -> str:
     return ",".join(sorted(str(v) for v in values))
 
 
-def _person(row: PersonRow) -> Person:
+def person_from_row(row: PersonRow) -> Person:
+    """The person a stored row describes (its set fields are comma-separated text)."""
     return Person(
         row.handle,
         row.name,
@@ -87,7 +88,7 @@ class SqlPeopleStore:
                     PlatformIdentityRow.platform == platform, PlatformIdentityRow.external_id == external_id
                 )
             ).first()
-            return _person(row) if row else None
+            return person_from_row(row) if row else None
 
     def register(self, platform: str, external_id: str, person: Person, *, change: Change) -> Person:
         for _attempt in range(3):
@@ -129,7 +130,7 @@ class SqlPeopleStore:
                 )
             session.commit()
             session.refresh(row)
-            return _person(row)
+            return person_from_row(row)
 
     def link_channel(self, platform: str, channel_id: str, wave: str | None, *, change: Change) -> None:
         with Session(self.engine) as session:

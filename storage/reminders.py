@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from rollout.reminders import KINDS, PERSONAL, Target
-from storage.people import Person
+from storage.people import Person, person_from_row
 from storage.ports import Change
 from storage.tables import (
     ChannelLinkRow,
@@ -54,18 +54,6 @@ class ReminderSettingsStore(Protocol):
 
 def _split(text: str) -> frozenset[str]:
     return frozenset(p for p in text.split(",") if p)
-
-
-def _person(row: PersonRow) -> Person:
-    return Person(
-        row.handle,
-        row.name,
-        row.is_admin,
-        _split(row.roles),
-        frozenset(int(c) for c in _split(row.municipalities)),
-        frozenset(int(c) for c in _split(row.coordinates)),
-        _split(row.manages),
-    )
 
 
 def _settings(row: ChannelSettingRow | None) -> ChannelSettings:
@@ -147,7 +135,7 @@ class SqlReminderSettings:
                 .join(PlatformIdentityRow)
                 .where(PlatformIdentityRow.platform == platform)
             ).all()
-            return [(_person(p), i.external_id) for p, i in found]
+            return [(person_from_row(p), i.external_id) for p, i in found]
 
     def targets(self, platforms: tuple[str, ...] = ("slack",)) -> list[Target]:
         """Wave channels (with their settings), wave managers (overdue escalations only) and
