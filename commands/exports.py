@@ -8,7 +8,7 @@ deadlines or gates.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,6 +21,7 @@ from commands.present import (
     deadline_origin,
     key_label,
     load_rollout,
+    local_minute,
     owner_name,
     state_label,
 )
@@ -179,13 +180,9 @@ def _task_row(
         deadline_origin(deadline) if deadline else "",
         view.state.reason or "",
         event.actor if event else "",
-        _local(event.at) if event else "",
+        local_minute(event.at) if event else "",
         event.source if event else "",
     ]
-
-
-def _local(at: datetime) -> str:
-    return at.astimezone(_COPENHAGEN).strftime("%Y-%m-%d %H:%M")
 
 
 def _calendar(ctx: CommandContext, rollout: Rollout, scope: Scope) -> tuple[Attachment, int]:
@@ -273,7 +270,7 @@ def _history(ctx: CommandContext, rollout: Rollout, scope: Scope) -> tuple[Attac
         key=lambda r: r[0],
     )
     header = [t(f"export.col.h_{c}") for c in HISTORY_COLUMNS]
-    content = csv_bytes(header, [[_local(r[0]), *r[1:]] for r in rows])
+    content = csv_bytes(header, [[local_minute(r[0]), *r[1:]] for r in rows])
     title = t("export.title_history", target=scope.label)
     name = _filename("history", scope, ctx.today, "csv")
     return Attachment(name, _MEDIA["history"], content, title=title), len(rows)

@@ -30,6 +30,7 @@ from commands.present import (
     StoredStates,
     key_label,
     load_rollout,
+    local_minute,
     task_section,
 )
 from commands.reply import Action, Reply, Section, Tone
@@ -337,7 +338,7 @@ def history(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
         more = Action(t("button.more", count=hidden), command)
     lines = []
     for e in shown:
-        when = e.at.astimezone(_COPENHAGEN).strftime("%Y-%m-%d %H:%M")
+        when = local_minute(e.at)
         reason = f" — {e.new.reason}" if e.new.reason else ""
         undo = t("history.undo") if e.compensates else ""
         lines.append(
@@ -455,7 +456,7 @@ def _moved_since(name: str, wave_id: str, result: RecordResult) -> Reply:
             name=name,
             wave=wave_id,
             actor=conflict.actor,
-            at=conflict.at.astimezone(_COPENHAGEN).strftime("%Y-%m-%d %H:%M"),
+            at=local_minute(conflict.at),
         ),
         tone=Tone.WARNING,
     )
