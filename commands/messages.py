@@ -650,6 +650,13 @@ EN: dict[str, str] = {
     "setup.link_joined": "I joined this channel, so the {wave} reminders can come here.",
     "setup.link_invite": "I am not in this channel yet, so I cannot post the {wave} reminders here. Type `/invite @sf1590` in this channel. (Slack said: {error})",
     "roster.reason_line": "Reason: {reason}",
+    # h21 console: names as people type them, the console's roles and channel
+    "error.ambiguous_municipality": "`{word}` is part of several names: {names}.",
+    "hint.ambiguous_municipality": "Type more of the name, e.g. `{example}`, or its code.",
+    "show.control_checks.one": "A per-wave control question at {gate}, answered by {count} task:",
+    "show.control_checks.other": "A per-wave control question at {gate}, answered by {count} tasks:",
+    "show.control_answer": "{wave}: {done}/{total} done.",
+    "show.control_where": "`show {ref} {wave}` counts how many of them a wave has done.",
 }
 
 CATALOGUES: dict[str, dict[str, str]] = {"en": EN, "da": DA}

@@ -649,4 +649,11 @@ DA: dict[str, str] = {
     "setup.link_joined": "Jeg er gået ind i kanalen, så påmindelserne for {wave} kan komme her.",
     "setup.link_invite": "Jeg er ikke med i denne kanal endnu og kan ikke sende påmindelserne for {wave} her. Skriv `/invite @sf1590` i kanalen. (Slack svarede: {error})",
     "roster.reason_line": "Begrundelse: {reason}",
+    # h21 console: names as people type them, the console's roles and channel
+    "error.ambiguous_municipality": "`{word}` indgår i flere navne: {names}.",
+    "hint.ambiguous_municipality": "Skriv mere af navnet, fx `{example}`, eller koden.",
+    "show.control_checks.one": "Et kontrolspørgsmål per bølge ved {gate}, besvaret af {count} opgave:",
+    "show.control_checks.other": "Et kontrolspørgsmål per bølge ved {gate}, besvaret af {count} opgaver:",
+    "show.control_answer": "{wave}: {done}/{total} udført.",
+    "show.control_where": "`show {ref} {wave}` tæller hvor mange af dem en bølge har udført.",
 }

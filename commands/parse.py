@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from commands.messages import t
 from rollout.model import Municipality
-from rollout.plan import Plan, TaskDef
+from rollout.plan import Plan, Role, TaskDef
 
 __all__ = [
     "MAX_REASON",
@@ -22,11 +22,13 @@ __all__ = [
     "check_text",
     "find_municipality",
     "fold",
+    "loose",
     "match_gate",
     "match_municipality",
     "match_role",
     "match_tasks",
     "match_wave",
+    "role_names",
     "split_command",
     "suggest",
     "untracked_tasks",
@@ -106,25 +108,80 @@ def match_gate(word: str, plan: Plan) -> str:
     )
 
 
+def loose(folded: str) -> str:
+    """A folded name with ø and å as people type them without a Danish keyboard: ``oe`` and ``o``
+    alike, ``aa`` and ``a`` alike (helsingor = helsingoer, arhus = aarhus)."""
+    return folded.replace("aa", "a").replace("oe", "o")
+
+
+def _role_words(role: Role) -> set[str]:
+    return {
+        part
+        for text in (role.id, role.name_en, role.name_da)
+        for part in re.split(r"[^a-z0-9]+", loose(fold(text)))
+        if part
+    }
+
+
+def roles_named(word: str, plan: Plan) -> list[Role]:
+    """Roles whose id or name (English or Danish) contains ``word`` as a whole word: ``supplier``
+    names both suppliers, ``bookkeeping`` one."""
+    wanted = loose(fold(word))
+    if len(wanted) < 4:  # "af", "by", "the": words of names, not of a role
+        return []
+    return [role for role in plan.roles.values() if wanted in _role_words(role)]
+
+
 def match_role(word: str, plan: Plan) -> str | None:
+    """A plan role by id, by its English or Danish name, or by a word only its name has."""
     folded = fold(word)
     for role in plan.roles.values():
         if folded in (fold(role.id), fold(role.name_en), fold(role.name_da)):
             return role.id
-    return None
+    named = roles_named(word, plan)
+    return named[0].id if len(named) == 1 else None
+
+
+def role_names(word: str, plan: Plan) -> list[str]:
+    """What to suggest for a word meant as a role: the names people see (never an internal id)."""
+    named = roles_named(word, plan)
+    if named:
+        return [role.name_da for role in named]
+    by_id = {fold(role.id): role.name_da for role in plan.roles.values()}
+    names = [role.name_da for role in plan.roles.values()]
+    return [by_id.get(fold(found), found) for found in suggest(word, [*by_id, *names])]
 
 
 def find_municipality(
     words: Sequence[str], municipalities: Mapping[int, Municipality]
 ) -> Municipality | None:
-    """The municipality named by ``words`` (name in any spelling, slug or code), or None."""
+    """The municipality named by ``words``, or None: its name in any spelling (København,
+    koebenhavn, kobenhavn), slug, code (751), or one part of a compound name (lyngby for
+    Lyngby-Taarbæk). A part that several names share is a UserError listing them."""
     folded = fold(" ".join(words))
-    if folded.isdigit() and int(folded) in municipalities:
-        return municipalities[int(folded)]
+    if not folded:
+        return None
+    if folded.isdigit():
+        return municipalities.get(int(folded))
     for municipality in municipalities.values():
         if folded in (municipality.slug, fold(municipality.name)):
             return municipality
-    return None
+    typed = loose(folded)
+    same = [m for m in municipalities.values() if typed in (loose(m.slug), loose(fold(m.name)))]
+    if len(same) == 1:
+        return same[0]
+    parts = [
+        m
+        for m in municipalities.values()
+        if "-" in fold(m.name) and typed in {loose(part) for part in fold(m.name).split("-")}
+    ]
+    if len(same) > 1 or len(parts) > 1:
+        names = sorted(m.name for m in (same or parts))
+        raise UserError(
+            t("error.ambiguous_municipality", word=" ".join(words), names=", ".join(names)),
+            hint=t("hint.ambiguous_municipality", example=names[0]),
+        )
+    return parts[0] if parts else None
 
 
 def empty_roster(word: str) -> UserError:
@@ -233,7 +290,9 @@ def parse_target(
     if not municipalities:
         raise empty_roster(word)
     names = [m.name for m in municipalities.values()]
-    pool = names + list(plan.waves) + (list(plan.roles) if "role" in allowed else [])
+    options = suggest(word, names + list(plan.waves))
+    if "role" in allowed:  # the names people see, never an internal id (lob_supplier)
+        options = list(dict.fromkeys([*role_names(word, plan), *options]))[:3]
     raise UserError(
         t(
             "error.unknown_target",
@@ -241,5 +300,5 @@ def parse_target(
             waves=", ".join(plan.waves),
             extra=t("hint.target_role") if "role" in allowed else "",
         ),
-        hint=_did_you_mean(suggest(word, pool)),
+        hint=_did_you_mean(options),
     )

@@ -52,9 +52,9 @@ from commands.present import (
 from commands.reply import Reply, Section, Tone
 from commands.runbook import runbook_listing, runbook_status_line
 from commands.status_groups import wave_sections
-from rollout.gates import next_gate, readiness
+from rollout.gates import next_gate, readiness, wave_controls
 from rollout.model import FINISHED, Municipality, Status, TaskKey
-from rollout.plan import Scope, TaskDef
+from rollout.plan import Confidence, Scope, TaskDef, WaveControl
 from rollout.status import Rollout, TaskView
 
 __all__ = ["blocked", "next_", "show", "status"]
@@ -340,6 +340,9 @@ def show(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     if template:
         return template_reply(ctx, template)
     rollout = load_rollout(ctx)
+    controls = _controls_named(args[0], ctx)
+    if controls:
+        return _control_reply(ctx, inv, rollout, controls, args[1:])
     tasks = match_tasks(args[0], ctx.graph.plan)
     wave = match_wave(" ".join(args[1:]), ctx.graph.plan) if args[1:] else None
     municipality = match_municipality(args[1:], rollout.municipalities) if args[1:] and wave is None else None
@@ -410,6 +413,63 @@ def show(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
         (only,) = sections
         return Reply(only.title, (Section(lines=only.lines),))
     return Reply(t("show.headline_many", code=args[0].upper(), count=len(tasks)), tuple(sections))
+
+
+def _controls_named(word: str, ctx: CommandContext) -> list[tuple[str, WaveControl]]:
+    """The per-wave control questions ``word`` names: ``B/KONTROL-2`` (as `gate` prints them)
+    or the bare ``KONTROL-2`` (one per diagram that asks it)."""
+    diagram, _, code = word.upper().rpartition("/")
+    plan = ctx.graph.plan
+    return [
+        (diagram_id, control)
+        for diagram_id in plan.tracked
+        if diagram in ("", diagram_id.upper())
+        for control in plan.diagrams[diagram_id].controls
+        if control.id.upper() == code
+    ]
+
+
+def _control_reply(
+    ctx: CommandContext,
+    inv: Invocation,
+    rollout: Rollout,
+    controls: list[tuple[str, WaveControl]],
+    where: list[str],
+) -> Reply:
+    """A control question in full: what it asks, at which gate, the tasks that answer it, and
+    (for a wave) how many of them are done."""
+    wave = match_wave(" ".join(where), ctx.graph.plan) if where else inv.channel_wave
+    if where and wave is None:
+        raise UserError(t("admin.not_a_wave", word=" ".join(where), valid=", ".join(ctx.graph.plan.waves)))
+    members = [m for m in rollout.municipalities.values() if m.wave == wave]
+    sections = []
+    for diagram_id, control in controls:
+        ref = f"{diagram_id}/{control.id}"
+        checks = ctx.graph.plan.diagrams[diagram_id].tasks
+        lines = [
+            t("show.title_en", title=control.question_en),
+            t("show.control_checks", gate=control.gate, count=len(control.checks)),
+            *(
+                f"  {diagram_id}/{code} {checks[code].title_da if code in checks else ''}".rstrip()
+                for code in control.checks
+            ),
+        ]
+        if control.confidence == Confidence.GUESS:
+            lines.append(t("gate.control_inferred").strip(" ()"))
+        if wave is not None:
+            answer = next(
+                (a for a in wave_controls(rollout, members, gate=control.gate) if a.control_id == ref), None
+            )
+            if answer is not None:
+                lines.append(t("show.control_answer", wave=wave, done=answer.done, total=answer.total))
+                lines.extend(f"  ✗ {key_label(rollout, key)}" for key in answer.open)
+        else:
+            lines.append(t("show.control_where", ref=ref, wave=next(iter(ctx.graph.plan.waves))))
+        sections.append(Section(title=f"{ref} {control.question_da}", lines=tuple(lines)))
+    if len(sections) == 1:
+        (only,) = sections
+        return Reply(only.title, (Section(lines=only.lines),))
+    return Reply(t("show.headline_many", code=controls[0][1].id, count=len(sections)), tuple(sections))
 
 
 def _show_key(
