@@ -1,25 +1,39 @@
 """The console adapter: a terminal chat with the bot, interactive or from piped input.
 
 Buttons are numbered in each reply; ``click N`` presses one (``click N reason…`` for Block…).
+At a terminal the line is edited with prompt_toolkit: history kept between runs, Tab completes
+verbs, municipalities, waves, gates and task codes, Ctrl-C cancels the line, Ctrl-D leaves.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
 from bot.runtime import Runtime
+from commands.admin import CONSOLE, actor_for, describe, rights
 from commands.context import Actor
+from commands.core import COMMANDS
 from commands.messages import speaking, t
 from commands.reply import Action, Attachment, Reply, Tone
 
-__all__ = ["DEFAULT_FILES_DIR", "PLATFORM", "ConsoleSession", "render_text", "save_file"]
+__all__ = [
+    "DEFAULT_FILES_DIR",
+    "PLATFORM",
+    "ConsoleSession",
+    "completion_words",
+    "console_actor",
+    "history_path",
+    "render_text",
+    "save_file",
+]
 
-PLATFORM = "console"
+PLATFORM = CONSOLE
 DEFAULT_FILES_DIR = Path("sf1590-files")
 
 _MARK = {Tone.ERROR: "✗ ", Tone.WARNING: "! ", Tone.SUCCESS: "✓ ", Tone.INFO: ""}
@@ -62,9 +76,11 @@ def render_text(reply: Reply) -> tuple[str, list[Action]]:
 class ConsoleSession:
     """One terminal conversation: reads lines, runs them, prints replies.
 
-    ``actor`` is who types (``--as``; an admin); ``language`` a choice (``--language``), else the
-    runtime's configured one. Files a reply carries (charts, reports, exports) are written to
-    ``files_dir`` (``--files``) and their paths printed.
+    ``actor`` is who types (``--as``, with the rights of ``--role`` or of their registration);
+    ``channel`` the console channel they type in (``--channel``), which `channel P2` links to a
+    wave; ``language`` a choice (``--language``), else the runtime's configured one. Files a
+    reply carries (charts, reports, exports) are written to ``files_dir`` (``--files``) and their
+    paths printed.
     """
 
     runtime: Runtime
@@ -73,6 +89,7 @@ class ConsoleSession:
     language: str | None = None
     buttons: list[Action] = field(default_factory=list)
     files_dir: Path = DEFAULT_FILES_DIR
+    channel: str | None = None
 
     def handle(self, line: str) -> Reply | None:
         """Run one typed line; ``None`` for blank lines."""
@@ -87,7 +104,7 @@ class ConsoleSession:
 
     def _run(self, text: str) -> Reply:
         answer = self.runtime.answer(
-            PLATFORM, self.actor.handle, None, text, language=self.language, actor=self.actor
+            PLATFORM, self.actor.handle, self.channel, text, language=self.language, actor=self.actor
         )
         with speaking(answer.language):
             rendered, self.buttons = render_text(answer.reply)
@@ -124,6 +141,7 @@ class ConsoleSession:
         return self._run(f"{action.command} {reason}".strip())
 
     def loop(self, lines: Iterable[str], *, prompt: bool) -> None:
+        """Read lines until they end or `exit`: piped input, or a terminal without line editing."""
         if prompt:
             print("> ", end="", file=self.out, flush=True)
         for line in lines:
@@ -132,6 +150,78 @@ class ConsoleSession:
             self.handle(line)
             if prompt:
                 print("> ", end="", file=self.out, flush=True)
+
+    def interactive(self, history: Path | None) -> None:
+        """Read lines at a terminal with line editing, history (``history``, None for none) and
+        Tab completion, until `exit` or Ctrl-D; Ctrl-C drops the line being typed."""
+        from prompt_toolkit import PromptSession
+        from prompt_toolkit.completion import WordCompleter
+        from prompt_toolkit.history import FileHistory, InMemoryHistory
+
+        if history is not None:
+            history.parent.mkdir(parents=True, exist_ok=True)
+        words = completion_words(self.runtime)
+        prompt: PromptSession[str] = PromptSession(
+            history=FileHistory(str(history)) if history is not None else InMemoryHistory(),
+            completer=WordCompleter(words, ignore_case=True, WORD=True),
+            complete_while_typing=False,  # Tab asks, as in a shell
+        )
+        while True:
+            try:
+                line = prompt.prompt("> ")
+            except KeyboardInterrupt:  # Ctrl-C: the line is dropped, the console stays
+                continue
+            except EOFError:  # Ctrl-D: leave on a line of our own
+                print(file=self.out, flush=True)
+                return
+            if line.strip().lower() in ("exit", "quit"):
+                return
+            try:
+                self.handle(line)
+            except KeyboardInterrupt:  # a long answer cut short: the next prompt, not a traceback
+                with speaking(self.runtime.language_for(self.language)):
+                    print(t("console.cancelled"), file=self.out, flush=True)
+
+
+def completion_words(runtime: Runtime) -> list[str]:
+    """What Tab completes: verbs, municipalities (as typed without Danish letters), waves,
+    gates and task codes (A/TS213 and TS213)."""
+    plan = runtime.graph.plan
+    municipalities = sorted(m.slug for m in runtime.store.municipalities().values())
+    gates = sorted({g for d in plan.tracked for g in plan.diagrams[d].gates})
+    refs = [task.ref for task in plan.tracked_tasks()]
+    codes = sorted({task.code for task in plan.tracked_tasks()})
+    return list(dict.fromkeys([*COMMANDS, "me", *municipalities, *plan.waves, *gates, *codes, *refs]))
+
+
+def history_path(env: Mapping[str, str] | None = None) -> Path:
+    """Where the console keeps the lines typed: $SF1590_HISTORY, else the user's state folder
+    ($XDG_STATE_HOME/sf1590/history, by default ~/.local/state/sf1590/history)."""
+    env = os.environ if env is None else env
+    if env.get("SF1590_HISTORY"):
+        return Path(env["SF1590_HISTORY"]).expanduser()
+    state = env.get("XDG_STATE_HOME") or str(Path("~/.local/state").expanduser())
+    return Path(state) / "sf1590" / "history"
+
+
+def console_actor(runtime: Runtime, user: str, roles: Sequence[str]) -> tuple[Actor, str]:
+    """Who types at the console, and a line saying so: ``user`` with the rights ``roles`` give
+    (``coordinator:aarhus``, ``manager:P2``, ``ksd:all``, ``admin``); without roles, the rights
+    ``user`` was registered with in the console (`register @anna …`), else an admin.
+    Raises UserError for a role word that gives no rights."""
+    handle = user.lower()
+    person = runtime.people.person_for(PLATFORM, handle)
+    if roles:
+        person = rights(
+            runtime.context(),
+            person.handle if person else handle,
+            person.name if person else user,
+            list(roles),
+        )
+    if person is None:
+        return Actor(handle, user, is_admin=True), t("console.you_are_default", user=handle)
+    described = describe(person, runtime.store.municipalities())
+    return actor_for(person), t("console.you_are", name=person.name, user=handle, rights=described)
 
 
 def save_file(folder: Path, attachment: Attachment) -> Path:

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bot.cli_help import command, db_option
 from bot.clock import ReplayClock, SystemClock
 from bot.runtime import open_runtime
 from bot.settings import Settings
@@ -26,21 +27,35 @@ PLATFORM = "cli"
 
 def add_parser(sub: Any, date_type: Any) -> None:
     """The ``export`` subcommand (``date_type`` parses --today like the console's)."""
-    export = sub.add_parser(
+    export = command(
+        sub,
         "export",
-        help="write tasks (csv/xlsx), a calendar (ics) or the "
-        "history (csv) of a wave or municipality to a file",
+        "write tasks (csv/xlsx), a calendar (ics) or the history (csv) of a wave or municipality to a file",
+        [
+            "sf1590 export csv K91 --out k91.csv",
+            "sf1590 export xlsx aarhus --today 2020-03-20",
+            "sf1590 export ics P2 --out - > p2.ics",
+            "sf1590 export history K91 --db sqlite:///sf1590.db",
+        ],
     )
-    export.add_argument("format", choices=FORMATS)
+    export.add_argument(
+        "format",
+        choices=FORMATS,
+        help="csv or xlsx: one row per task; ics: gates, deadlines and report days; history: the audit trail",
+    )
     export.add_argument("target", nargs="*", help="a wave or a municipality (default: all)")
     export.add_argument(
         "--out",
         type=Path,
         help="the file to write (default: its own name in this folder; - for standard output)",
     )
-    export.add_argument("--db")
+    db_option(export)
     export.add_argument("--today", type=date_type, help="as of this date (YYYY-MM-DD)")
-    export.add_argument("--language", choices=LANGUAGES)
+    export.add_argument(
+        "--language",
+        choices=LANGUAGES,
+        help="headings in English or Danish (default: $SF1590_LANGUAGE or en)",
+    )
 
 
 def run_export(args: argparse.Namespace, settings: Settings) -> int:

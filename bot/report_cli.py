@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from bot.cli_help import command, db_option
 from bot.clock import ReplayClock, SystemClock
 from bot.runtime import open_runtime
 from bot.settings import Settings
@@ -27,10 +28,24 @@ __all__ = ["add_report_parser", "run_report"]
 
 def add_report_parser(sub: Any, day: Callable[[str], date]) -> None:
     """The ``report`` subcommand; ``day`` parses --today (the CLI's own date type)."""
-    report = sub.add_parser("report", help="write the Udrulningsrapport v1, v2 or v3 of a wave")
+    report = command(
+        sub,
+        "report",
+        "write the Udrulningsrapport v1, v2 or v3 of a wave",
+        [
+            "sf1590 report v2 P2",
+            "sf1590 report v1 K91 --format pdf --out k91-v1.pdf --today 2020-03-20",
+            "sf1590 report v3 P1 --format md --language en --db sqlite:///sf1590.db",
+        ],
+    )
     report.add_argument("version", help="v1 (parat), v2 (godkendte og afrapportering) or v3 (evaluering)")
     report.add_argument("wave", help="the wave, e.g. P2 or K91")
-    report.add_argument("--format", choices=tuple(FORMATS), default="docx")
+    report.add_argument(
+        "--format",
+        choices=tuple(FORMATS),
+        default="docx",
+        help="Word, PDF, Markdown or Excel (default: docx)",
+    )
     report.add_argument(
         "--out", type=Path, help="the file to write (default: a name with the version, wave and date, here)"
     )
@@ -38,7 +53,7 @@ def add_report_parser(sub: Any, day: Callable[[str], date]) -> None:
         "--language", choices=LANGUAGES, default=DEFAULT_LANGUAGE, help="the report's language (default: da)"
     )
     report.add_argument("--today", type=day, help="the report as of this date (YYYY-MM-DD)")
-    report.add_argument("--db")
+    db_option(report)
 
 
 def run_report(args: argparse.Namespace, settings: Settings) -> int:

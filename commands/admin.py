@@ -18,10 +18,22 @@ from storage.people import PeopleStore, Person
 
 LINKED_WAVE = "linked_wave"  # Reply.extra: this channel was just linked to that wave
 
-__all__ = ["LINKED_WAVE", "actor_for", "channel", "people_store", "register", "unknown_actor"]
+__all__ = [
+    "CONSOLE",
+    "LINKED_WAVE",
+    "actor_for",
+    "channel",
+    "describe",
+    "people_store",
+    "register",
+    "rights",
+    "unknown_actor",
+]
 
 # <@U0ABC> (Slack) or <@8f2c…-…> (the AAD object id the Teams adapter puts for a mention)
 _USER = re.compile(r"^<@([A-Za-z0-9][A-Za-z0-9-]*)(?:\|[^>]*)?>$|^@?([UW][A-Z0-9]{2,})$")
+_CONSOLE_USER = re.compile(r"^@([A-Za-z0-9][A-Za-z0-9._-]{0,63})$")  # `sf1590 console --as anna`
+CONSOLE = "console"
 _EVERYWHERE = ("all", "alle", "*")  # a plan role not limited to some municipalities
 
 
@@ -48,9 +60,12 @@ def unknown_actor(platform: str, external_id: str, name: str = "") -> Actor:
     return Actor(f"{platform}:{external_id}", name or external_id)
 
 
-def _user_id(word: str) -> str | None:
+def _user_id(word: str, source: str) -> str | None:
     found = _USER.match(word.strip())
-    return (found.group(1) or found.group(2)) if found else None
+    if found:
+        return found.group(1) or found.group(2)
+    console = _CONSOLE_USER.match(word.strip()) if source == CONSOLE else None
+    return console.group(1).lower() if console else None  # @anna: who types `sf1590 console --as anna`
 
 
 def _is_scoped_role(word: str) -> bool:
@@ -96,6 +111,12 @@ def _municipality_codes(text: str, municipalities: Mapping[int, Municipality]) -
         for part in text.replace("_", " ").split(",")
         if part
     }
+
+
+def rights(ctx: CommandContext, handle: str, name: str, role_words: list[str]) -> Person:
+    """A person with the rights ``role_words`` give (``coordinator:aarhus``, ``manager:P2``,
+    ``ksd:all``, ``admin``), as `register` reads them; UserError for a word that gives none."""
+    return _person(ctx, handle, name, role_words)
 
 
 def _person(ctx: CommandContext, handle: str, name: str, role_words: list[str]) -> Person:
@@ -172,9 +193,9 @@ def register(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     if not inv.actor.is_admin:
         raise UserError(t("admin.register_admin_only"), hint=t("hint.admin_only"))
     people = people_store(ctx)
-    if not args or _user_id(args[0]) is None:
+    if not args or _user_id(args[0], inv.source) is None:
         raise UserError(t("admin.register_whom"), hint=t("admin.register_usage"))
-    user_id = _user_id(args[0])
+    user_id = _user_id(args[0], inv.source)
     assert user_id is not None
     name, role_words = _name_and_roles(args[1:])
     name = name.strip()
@@ -197,7 +218,9 @@ def channel(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     """Link this channel to a wave, so commands here default to it: `channel P2` (`channel off`)."""
     people = people_store(ctx)
     if inv.channel is None:
-        raise UserError(t("admin.channel_in_chat"))
+        raise UserError(
+            t("admin.channel_in_chat"), hint=t("console.channel_hint") if inv.source == CONSOLE else ""
+        )
     current = people.channel_wave(inv.source, inv.channel)
     if not args:
         if current is None:

@@ -657,6 +657,12 @@ EN: dict[str, str] = {
     "show.control_checks.other": "A per-wave control question at {gate}, answered by {count} tasks:",
     "show.control_answer": "{wave}: {done}/{total} done.",
     "show.control_where": "`show {ref} {wave}` counts how many of them a wave has done.",
+    "console.channel_hint": "In the terminal, start the console in a named channel: `sf1590 console --channel p2-udrulning`.",
+    "console.you_are": "You are {name} ({user}): {rights}.",
+    "console.you_are_default": "You are {user}, an admin (rehearse another role with `--role coordinator:aarhus`, or `--as` someone registered with `register @{user} …`).",
+    "console.in_channel": "In the console channel `{channel}`{wave}.",
+    "console.channel_wave": ", which follows {wave}",
+    "console.cancelled": "(cancelled)",
 }
 
 CATALOGUES: dict[str, dict[str, str]] = {"en": EN, "da": DA}

@@ -656,4 +656,10 @@ DA: dict[str, str] = {
     "show.control_checks.other": "Et kontrolspørgsmål per bølge ved {gate}, besvaret af {count} opgaver:",
     "show.control_answer": "{wave}: {done}/{total} udført.",
     "show.control_where": "`show {ref} {wave}` tæller hvor mange af dem en bølge har udført.",
+    "console.channel_hint": "I terminalen: start konsollen i en navngiven kanal: `sf1590 console --channel p2-udrulning`.",
+    "console.you_are": "Du er {name} ({user}): {rights}.",
+    "console.you_are_default": "Du er {user}, administrator (prøv en anden rolle med `--role coordinator:aarhus`, eller `--as` en, der er registreret med `register @{user} …`).",
+    "console.in_channel": "I konsolkanalen `{channel}`{wave}.",
+    "console.channel_wave": ", som følger {wave}",
+    "console.cancelled": "(annulleret)",
 }

@@ -59,7 +59,8 @@ def remind(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     if word == "me":
         return _personal(ctx, inv, store, args[1:])
     if inv.channel is None:
-        raise UserError(t("remind.in_chat"), hint=t("remind.in_chat_hint"))
+        hint = t("remind.in_chat_hint") + (" " + t("console.channel_hint") if inv.source == "console" else "")
+        raise UserError(t("remind.in_chat"), hint=hint)
     if not word:
         settings = store.channel_settings(inv.source, inv.channel)
         return Reply(t("remind.headline"), (Section(lines=_describe(ctx, settings)),), footer=_usage())

@@ -79,37 +79,66 @@ def read_roster(
     in the demo-roster form. Names and slugs come from the reference list. A row without a wave
     (the shipped plans/municipalities.csv has no wave column) takes ``default_wave``."""
     waves = set(known_waves)
+    problems: list[str] = []
     if path.suffix.lower() in (".yaml", ".yml"):
         roster = read_demo_roster(path, municipalities_path)
     else:
-        by_code = {int(r["code"]): r for r in read_municipalities(municipalities_path)}
-        roster = []
-        with path.open(encoding="utf-8", newline="") as handle:
-            for number, row in enumerate(csv.DictReader(handle), start=2):
-                code = (row.get("code") or "").strip()
-                if not code.isdigit() or int(code) not in by_code:
-                    raise RosterError(f"{path}:{number}: unknown municipality code {code!r}")
-                ref = by_code[int(code)]
-                roster.append(
-                    Municipality(
-                        int(code),
-                        ref["name"],
-                        ref["slug"],
-                        (row.get("wave") or "").strip() or default_wave,
-                        ref.get("region", ""),
-                        (row.get("bookkeeping_supplier") or None),
-                        (row.get("debtor_supplier") or None),
-                    )
-                )
+        roster, problems = _read_csv(path, municipalities_path, default_wave)
     for municipality in roster:
         if not municipality.wave:
-            raise RosterError(
+            problems.append(
                 f"{path}: {municipality.name} has no wave: add a wave column, or give one for "
                 f"every row without it with --wave (waves: {', '.join(sorted(waves))})"
             )
-        if municipality.wave not in waves:
-            raise RosterError(
+        elif municipality.wave not in waves:
+            problems.append(
                 f"{path}: {municipality.name} has unknown wave "
                 f"{municipality.wave!r} (waves: {', '.join(sorted(waves))})"
             )
+    if problems:
+        raise RosterError("\n".join(problems))
     return roster
+
+
+_COLUMNS = ("code", "wave", "bookkeeping_supplier", "debtor_supplier")
+
+
+def _read_csv(
+    path: Path, municipalities_path: Path, default_wave: str
+) -> tuple[list[Municipality], list[str]]:
+    """The good rows of a roster CSV, and a line for each bad one (so every one is reported and
+    the file is imported whole or not at all); RosterError when the header line is missing."""
+    by_code = {int(r["code"]): r for r in read_municipalities(municipalities_path)}
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        header = [name.strip() for name in reader.fieldnames or []]
+        if "code" not in header:
+            first = ",".join(header)[:60]
+            looks_like_a_row = bool(header) and header[0].isdigit()
+            raise RosterError(
+                f"{path}:1: the first line must name the columns, e.g. `code,wave` (columns: "
+                f"{', '.join(_COLUMNS)}), but it is `{first}`"
+                + (": a row, not a header. Add the header line above it." if looks_like_a_row else ".")
+                + " Nothing was imported."
+            )
+        reader.fieldnames = header
+        roster: list[Municipality] = []
+        problems: list[str] = []
+        for number, row in enumerate(reader, start=2):
+            code = (row.get("code") or "").strip()
+            if not code.isdigit() or int(code) not in by_code:
+                problems.append(f"{path}:{number}: unknown municipality code {code!r}")
+                continue
+            ref = by_code[int(code)]
+            roster.append(
+                Municipality(
+                    int(code),
+                    ref["name"],
+                    ref["slug"],
+                    (row.get("wave") or "").strip() or default_wave,
+                    ref.get("region", ""),
+                    (row.get("bookkeeping_supplier") or None),
+                    (row.get("debtor_supplier") or None),
+                )
+            )
+    return roster, problems
