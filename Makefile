@@ -1,11 +1,13 @@
-# Quick start: `make demo` opens the bot in this terminal; `make test` runs the whole suite.
+# Quick start: `make demo` opens the bot in this terminal (`make demo-reset` starts its database
+# afresh); `make test` runs the whole suite.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-DEMO_DB ?= sqlite:///sf1590-demo.db
+DEMO_FILE ?= sf1590-demo.db
+DEMO_DB ?= sqlite:///$(DEMO_FILE)
 DEMO_DATE ?= 2020-01-21
 
-.PHONY: demo test test-stress lint bench clean
+.PHONY: demo demo-reset test test-stress lint bench clean
 
 $(BIN)/activate:
 	@$(PYTHON) -m venv $(VENV)
@@ -20,9 +22,15 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/activate
 	@$(BIN)/python -m pip install --quiet -e '.[test]' > $(VENV)/pip.log 2>&1 || (cat $(VENV)/pip.log; exit 1)
 	@touch $@ $(VENV)/.installed
 
+# The console's first line says where DEMO_DATE lies in the plan (e.g. 5 working days before
+# KP-3 for P2); `make demo DEMO_DATE=2020-03-20 DEMO_ARGS='--as anna --role coordinator:aarhus'`.
 demo: $(VENV)/.installed
-	@echo "SF1590 demo: the plan replayed on $(DEMO_DATE), a week before KP-3 for P2 (--today $(DEMO_DATE)); type help, exit to leave."
-	@$(BIN)/sf1590 console --db $(DEMO_DB) --today $(DEMO_DATE)
+	@$(BIN)/sf1590 console --db $(DEMO_DB) --today $(DEMO_DATE) $(DEMO_ARGS)
+
+# The demo database afresh (the roster and progress reloaded); .venv stays.
+demo-reset:
+	rm -f $(DEMO_FILE) $(DEMO_FILE)-wal $(DEMO_FILE)-shm
+	@$(MAKE) --no-print-directory demo
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
@@ -45,4 +53,4 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) sf1590-demo.db sf1590-demo.db-wal sf1590-demo.db-shm
+	rm -rf $(VENV) $(DEMO_FILE) $(DEMO_FILE)-wal $(DEMO_FILE)-shm

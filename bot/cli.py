@@ -20,7 +20,14 @@ from bot import logs
 from bot.backup import BackupError, backup
 from bot.cli_help import EXISTING, command, db_option, missing_database
 from bot.clock import ReplayClock, SystemClock
-from bot.console import DEFAULT_FILES_DIR, PLATFORM, ConsoleSession, console_actor, history_path
+from bot.console import (
+    DEFAULT_FILES_DIR,
+    PLATFORM,
+    ConsoleSession,
+    console_actor,
+    history_path,
+    replay_line,
+)
 from bot.export_cli import add_parser as add_export_parser
 from bot.export_cli import run_export
 from bot.faults import OneLineFormatter, describe
@@ -393,7 +400,8 @@ def _console(args: argparse.Namespace, settings: Settings) -> int:
     runtime = open_runtime(settings, clock)
     loaded = seed_demo(runtime, settings)
     if args.today:
-        print(f"Replaying the plan on {args.today.isoformat()} (--today).")
+        with speaking(runtime.language_for(args.language)):
+            print(replay_line(runtime.graph, args.today))
     if loaded:
         print(
             f"New database {settings.database_url}: loaded the {runtime.graph.plan.id} plan "

@@ -12,6 +12,7 @@ import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TextIO
 
@@ -21,6 +22,7 @@ from commands.context import Actor
 from commands.core import COMMANDS
 from commands.messages import speaking, t
 from commands.reply import Action, Attachment, Reply, Tone
+from rollout.graph import PlanGraph
 
 __all__ = [
     "DEFAULT_FILES_DIR",
@@ -30,6 +32,7 @@ __all__ = [
     "console_actor",
     "history_path",
     "render_text",
+    "replay_line",
     "save_file",
 ]
 
@@ -166,6 +169,8 @@ class ConsoleSession:
             completer=WordCompleter(words, ignore_case=True, WORD=True),
             complete_while_typing=False,  # Tab asks, as in a shell
         )
+        with speaking(self.runtime.language_for(self.language)):
+            print(t("console.keys"), file=self.out, flush=True)
         while True:
             try:
                 line = prompt.prompt("> ")
@@ -192,6 +197,37 @@ def completion_words(runtime: Runtime) -> list[str]:
     refs = [task.ref for task in plan.tracked_tasks()]
     codes = sorted({task.code for task in plan.tracked_tasks()})
     return list(dict.fromkeys([*COMMANDS, "me", *municipalities, *plan.waves, *gates, *codes, *refs]))
+
+
+def replay_line(graph: PlanGraph, today: date) -> str:
+    """Where ``today`` lies in the plan, for the console's first line: the next gate of any wave
+    and the working days left to it, or the last gate once every one has passed."""
+    dated = sorted(
+        (day, wave.order, gate, wave.id)
+        for wave in graph.plan.wave_order()
+        for gate in dict.fromkeys(g for d in graph.plan.tracked for g in graph.plan.diagrams[d].gates)
+        if (days := graph.gate_dates(gate, wave.id)) and (day := min(days.values()))
+    )
+    upcoming = [item for item in dated if item[0] >= today]
+    if upcoming:
+        day, _, gate, wave = upcoming[0]
+        if day == today:
+            return t("console.replaying_on", today=today.isoformat(), gate=gate, wave=wave)
+        left = graph.calendar.working_days_between(today, day)
+        return t(
+            "console.replaying_before",
+            today=today.isoformat(),
+            count=left,
+            gate=gate,
+            wave=wave,
+            day=day.isoformat(),
+        )
+    if dated:
+        day, _, gate, wave = max(dated)
+        return t(
+            "console.replaying_after", today=today.isoformat(), gate=gate, wave=wave, day=day.isoformat()
+        )
+    return t("console.replaying", today=today.isoformat())
 
 
 def history_path(env: Mapping[str, str] | None = None) -> Path:
@@ -221,6 +257,8 @@ def console_actor(runtime: Runtime, user: str, roles: Sequence[str]) -> tuple[Ac
     if person is None:
         return Actor(handle, user, is_admin=True), t("console.you_are_default", user=handle)
     described = describe(person, runtime.store.municipalities())
+    if person.name == handle:
+        return actor_for(person), t("console.you_are_plain", user=handle, rights=described)
     return actor_for(person), t("console.you_are", name=person.name, user=handle, rights=described)
 
 

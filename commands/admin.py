@@ -207,7 +207,12 @@ def register(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     )
     rights = describe(person, ctx.store.municipalities())
     return Reply(
-        t("admin.registered", name=person.name, user=user_id, handle=person.handle),
+        t(
+            "admin.registered_console" if inv.source == CONSOLE else "admin.registered",
+            name=person.name,
+            user=user_id,
+            handle=person.handle,
+        ),
         (Section(lines=(t("admin.rights", rights=rights),)),),
         tone=Tone.SUCCESS,
         changed=True,

@@ -663,6 +663,14 @@ EN: dict[str, str] = {
     "console.in_channel": "In the console channel `{channel}`{wave}.",
     "console.channel_wave": ", which follows {wave}",
     "console.cancelled": "(cancelled)",
+    "console.replaying": "Replaying the plan on {today} (--today).",
+    "console.replaying_on": "Replaying the plan on {today} (--today): the day of {gate} for {wave}.",
+    "console.replaying_before.one": "Replaying the plan on {today} (--today): {count} working day before {gate} for {wave} ({day}).",
+    "console.replaying_before.other": "Replaying the plan on {today} (--today): {count} working days before {gate} for {wave} ({day}).",
+    "console.replaying_after": "Replaying the plan on {today} (--today): after {gate} for {wave} ({day}), the last gate of the plan.",
+    "console.keys": "`help` lists the commands; Tab completes, Up recalls a line, Ctrl-C drops it, Ctrl-D or `exit` leaves.",
+    "console.you_are_plain": "You are {user}: {rights}.",
+    "admin.registered_console": "Registered {name} (`sf1590 console --as {user}`) as `{handle}`.",
 }
 
 CATALOGUES: dict[str, dict[str, str]] = {"en": EN, "da": DA}

@@ -662,4 +662,12 @@ DA: dict[str, str] = {
     "console.in_channel": "I konsolkanalen `{channel}`{wave}.",
     "console.channel_wave": ", som følger {wave}",
     "console.cancelled": "(annulleret)",
+    "console.replaying": "Planen afspilles på {today} (--today).",
+    "console.replaying_on": "Planen afspilles på {today} (--today): dagen for {gate} for {wave}.",
+    "console.replaying_before.one": "Planen afspilles på {today} (--today): {count} arbejdsdag før {gate} for {wave} ({day}).",
+    "console.replaying_before.other": "Planen afspilles på {today} (--today): {count} arbejdsdage før {gate} for {wave} ({day}).",
+    "console.replaying_after": "Planen afspilles på {today} (--today): efter {gate} for {wave} ({day}), planens sidste gate.",
+    "console.keys": "`help` viser kommandoerne; Tab fuldfører, Pil op henter en linje frem, Ctrl-C sletter den, Ctrl-D eller `exit` afslutter.",
+    "console.you_are_plain": "Du er {user}: {rights}.",
+    "admin.registered_console": "Registrerede {name} (`sf1590 console --as {user}`) som `{handle}`.",
 }
