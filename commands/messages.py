@@ -671,6 +671,8 @@ EN: dict[str, str] = {
     "console.keys": "`help` lists the commands; Tab completes, Up recalls a line, Ctrl-C drops it, Ctrl-D or `exit` leaves.",
     "console.you_are_plain": "You are {user}: {rights}.",
     "admin.registered_console": "Registered {name} (`sf1590 console --as {user}`) as `{handle}`.",
+    "show.gate_hint": "A gate: `gate {gate} {wave}` shows who is ready for it.",
+    "show.milestone_tasks": "Due by it: {refs}",
 }
 
 CATALOGUES: dict[str, dict[str, str]] = {"en": EN, "da": DA}

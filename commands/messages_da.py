@@ -670,4 +670,6 @@ DA: dict[str, str] = {
     "console.keys": "`help` viser kommandoerne; Tab fuldfører, Pil op henter en linje frem, Ctrl-C sletter den, Ctrl-D eller `exit` afslutter.",
     "console.you_are_plain": "Du er {user}: {rights}.",
     "admin.registered_console": "Registrerede {name} (`sf1590 console --as {user}`) som `{handle}`.",
+    "show.gate_hint": "En gate: `gate {gate} {wave}` viser, hvem der er klar til den.",
+    "show.milestone_tasks": "Skal være udført senest da: {refs}",
 }

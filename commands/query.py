@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import replace
+from datetime import date
 
 from commands.context import CommandContext, Invocation
 from commands.gating import escalation_section
@@ -54,7 +56,7 @@ from commands.runbook import runbook_listing, runbook_status_line
 from commands.status_groups import wave_sections
 from rollout.gates import next_gate, readiness, wave_controls
 from rollout.model import FINISHED, Municipality, Status, TaskKey
-from rollout.plan import Confidence, Scope, TaskDef, WaveControl
+from rollout.plan import Confidence, Gate, Milestone, Scope, TaskDef, WaveControl
 from rollout.status import Rollout, TaskView
 
 __all__ = ["blocked", "next_", "show", "status"]
@@ -343,6 +345,8 @@ def show(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     controls = _controls_named(args[0], ctx)
     if controls:
         return _control_reply(ctx, inv, rollout, controls, args[1:])
+    if not ctx.graph.plan.tasks_with_code(_bare(args[0])) and (dated := _dated_named(args[0], ctx)):
+        return _dated_reply(ctx, args[0], dated)
     tasks = match_tasks(args[0], ctx.graph.plan)
     wave = match_wave(" ".join(args[1:]), ctx.graph.plan) if args[1:] else None
     municipality = match_municipality(args[1:], rollout.municipalities) if args[1:] and wave is None else None
@@ -413,6 +417,59 @@ def show(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
         (only,) = sections
         return Reply(only.title, (Section(lines=only.lines),))
     return Reply(t("show.headline_many", code=args[0].upper(), count=len(tasks)), tuple(sections))
+
+
+def _bare(word: str) -> str:
+    return word.upper().rpartition("/")[2]
+
+
+def _squash(word: str) -> str:
+    return re.sub(r"[^A-Z0-9]", "", word.upper())
+
+
+def _dated_named(word: str, ctx: CommandContext) -> list[tuple[str, Gate | Milestone]]:
+    """The gates and milestones ``word`` names (KP-3, kp3, GATE, TS214-216-BLOCK, B/KP-3), as
+    the bot prints them in deadlines, per tracked diagram."""
+    diagram, _, code = word.upper().rpartition("/")
+    plan = ctx.graph.plan
+    found: list[tuple[str, Gate | Milestone]] = []
+    for diagram_id in plan.tracked:
+        if diagram not in ("", diagram_id.upper()):
+            continue
+        page = plan.diagrams[diagram_id]
+        found += [(diagram_id, g) for g in page.gates.values() if _squash(g.id) == _squash(code)]
+        found += [(diagram_id, m) for m in page.milestones.values() if _squash(m.id) == _squash(code)]
+    return found
+
+
+def _dated_reply(ctx: CommandContext, word: str, dated: list[tuple[str, Gate | Milestone]]) -> Reply:
+    """A gate or milestone: its name and its date per wave on each diagram, and where to look next."""
+    first = dated[0][1]
+    lines = [t("show.title_en", title=first.name_en)]
+    days: list[tuple[date, str]] = []
+    for diagram_id, item in dated:
+        on = [
+            (wave, day)
+            for wave in ctx.graph.plan.waves
+            if (day := ctx.graph.milestone_date(diagram_id, item.id, wave)) is not None
+        ]
+        days += [(day, wave) for wave, day in on]
+        lines.append(f"{diagram_id}: {', '.join(f'{w} {d.isoformat()}' for w, d in on) or '–'}")
+    if isinstance(first, Gate):
+        upcoming = sorted(d for d in days if d[0] >= ctx.today) or sorted(days, reverse=True)
+        example = upcoming[0][1] if upcoming else next(iter(ctx.graph.plan.waves))
+        lines.append(t("show.gate_hint", gate=first.id, wave=example))
+    else:
+        refs = [
+            task.ref
+            for diagram_id, _ in dated
+            for task in ctx.graph.plan.diagrams[diagram_id].tasks.values()
+            if task.deadline == first.id
+        ]
+        if refs:
+            lines.append(t("show.milestone_tasks", refs=", ".join(refs)))
+    title = first.name_da if first.name_da.startswith(first.id) else f"{first.id} {first.name_da}"
+    return Reply(title, (Section(lines=tuple(lines)),))
 
 
 def _controls_named(word: str, ctx: CommandContext) -> list[tuple[str, WaveControl]]:

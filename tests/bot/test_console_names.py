@@ -76,3 +76,16 @@ def test_every_control_code_gate_prints_is_accepted_by_show(chat: Chat) -> None:
     shown = chat.say("show B/KONTROL-2 P2")
     assert "Er alle serviceaftaler godkendt?" in shown
     assert "B/TS106 Godkendelse af Serviceaftale for SP webservice" in shown
+
+
+def test_every_code_the_bot_prints_is_accepted_by_show(chat: Chat) -> None:
+    printed = "\n".join(chat.say(text) for text in ("gate KP-3 P2", "next P2", "blocked P2", "next K91"))
+    refs = set(re.findall(r"\b[A-Z]/[A-Z][A-Z0-9#-]*[A-Z0-9]\b", printed))
+    dated = set(re.findall(r"printed [0-9-]{10} for ([A-Z][A-Z0-9-]+)", printed))
+    dated |= set(re.findall(r"\(([A-Z][A-Z0-9-]+), (?:likely|unconfirmed|stated)\)", printed))
+    assert {"B/KONTROL-2", "R/KONV", "A/TS213"} <= refs and {"KP-3", "GATE", "TS214-216-BLOCK"} <= dated
+    for code in sorted(refs | dated):
+        shown = chat.say(f"show {code}")
+        assert not shown.startswith("✗"), shown
+    assert chat.say("show TS214-216-BLOCK").startswith("TS214-216-BLOCK Serviceaftale og overvågning")
+    assert "`gate KP-3 P2` shows who is ready" in chat.say("show kp3")
