@@ -21,6 +21,7 @@ from commands.admin import CONSOLE, actor_for, describe, rights
 from commands.context import Actor
 from commands.core import COMMANDS
 from commands.messages import speaking, t
+from commands.parse import loose
 from commands.reply import Action, Attachment, Reply, Tone
 from rollout.graph import PlanGraph
 
@@ -192,7 +193,8 @@ def completion_words(runtime: Runtime) -> list[str]:
     """What Tab completes: verbs, municipalities (as typed without Danish letters), waves,
     gates and task codes (A/TS213 and TS213)."""
     plan = runtime.graph.plan
-    municipalities = sorted(m.slug for m in runtime.store.municipalities().values())
+    slugs = [m.slug for m in runtime.store.municipalities().values()]
+    municipalities = sorted({*slugs, *(loose(slug) for slug in slugs)})  # koebenhavn and kobenhavn
     gates = sorted({g for d in plan.tracked for g in plan.diagrams[d].gates})
     refs = [task.ref for task in plan.tracked_tasks()]
     codes = sorted({task.code for task in plan.tracked_tasks()})

@@ -89,3 +89,12 @@ def test_every_code_the_bot_prints_is_accepted_by_show(chat: Chat) -> None:
         assert not shown.startswith("✗"), shown
     assert chat.say("show TS214-216-BLOCK").startswith("TS214-216-BLOCK Serviceaftale og overvågning")
     assert "`gate KP-3 P2` shows who is ready" in chat.say("show kp3")
+
+
+def test_tab_completes_verbs_names_as_typed_waves_gates_and_codes(demo_runtime: Runtime) -> None:
+    from bot.console import completion_words
+
+    words = completion_words(demo_runtime)
+    assert {"next", "done", "aarhus", "koebenhavn", "kobenhavn", "helsingor", "P2", "K91"} <= set(words)
+    assert {"KP-3", "TS213", "A/TS213", "R/KONV"} <= set(words)
+    assert "lob_supplier" not in words
