@@ -673,6 +673,8 @@ EN: dict[str, str] = {
     "admin.registered_console": "Registered {name} (`sf1590 console --as {user}`) as `{handle}`.",
     "show.gate_hint": "A gate: `gate {gate} {wave}` shows who is ready for it.",
     "show.milestone_tasks": "Due by it: {refs}",
+    "console.no_scope_hint": "Name a municipality or wave, or rehearse a role: `sf1590 console --as anna --role coordinator:aarhus`.",
+    "console.register_hint": "An admin registers you in the console: `register @{user} Your Name coordinator:aarhus`, then `sf1590 console --as {user}`.",
 }
 
 CATALOGUES: dict[str, dict[str, str]] = {"en": EN, "da": DA}

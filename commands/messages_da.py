@@ -672,4 +672,6 @@ DA: dict[str, str] = {
     "admin.registered_console": "Registrerede {name} (`sf1590 console --as {user}`) som `{handle}`.",
     "show.gate_hint": "En gate: `gate {gate} {wave}` viser, hvem der er klar til den.",
     "show.milestone_tasks": "Skal være udført senest da: {refs}",
+    "console.no_scope_hint": "Nævn en kommune eller bølge, eller prøv en rolle: `sf1590 console --as anna --role coordinator:aarhus`.",
+    "console.register_hint": "En administrator registrerer dig i konsollen: `register @{user} Dit Navn coordinator:aarhus`, derefter `sf1590 console --as {user}`.",
 }

@@ -97,7 +97,8 @@ def _target(
     if target.kind == "all" and "me" in allowed and inv.actor.has_scope:
         return Target("me")
     if target.kind == "me" and not inv.actor.has_scope:
-        raise UserError(t("error.no_scope"), hint=t("hint.no_scope"))
+        hint = t("console.no_scope_hint") if inv.source == "console" else t("hint.no_scope")
+        raise UserError(t("error.no_scope"), hint=hint)
     _prefetch(rollout, target)
     return target
 

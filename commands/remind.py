@@ -115,7 +115,12 @@ def _personal(ctx: CommandContext, inv: Invocation, store: ReminderSettingsStore
     if word not in ("on", "off"):
         raise UserError(t("remind.me_usage"))
     if not store.set_personal(inv.source, inv.actor.handle, word == "on", change=ctx.change(inv)):
-        raise UserError(t("remind.unknown_person"), hint=t("remind.unknown_person_hint"))
+        hint = (
+            t("console.register_hint", user=inv.actor.handle)
+            if inv.source == "console"
+            else t("remind.unknown_person_hint")
+        )
+        raise UserError(t("remind.unknown_person"), hint=hint)
     if word == "on":
         return Reply(t("remind.me_on"), tone=Tone.SUCCESS, changed=True)
     return Reply(t("remind.me_off"), tone=Tone.SUCCESS, changed=True)

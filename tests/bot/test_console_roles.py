@@ -60,7 +60,10 @@ def test_a_role_word_that_gives_no_rights_is_refused(demo_runtime: Runtime) -> N
 
 
 def test_a_wave_is_rehearsed_in_a_console_channel(demo_runtime: Runtime) -> None:
+    before = Typist(demo_runtime, "anna", ["coordinator:aarhus"])  # rights, but no account yet
+    assert "`register @anna Your Name coordinator:aarhus`" in before.say("remind me on")
     ada = Typist(demo_runtime, "ada", [], channel="p2-udrulning")  # not registered: an admin
+    assert "--role coordinator:aarhus" in ada.say("next me")  # an admin has no `me`: says how
     assert ada.say("register @anna Anna Holm coordinator:aarhus").startswith("✓ Registered Anna Holm")
     assert ada.say("channel P2").startswith("✓ This channel now follows wave P2")
     assert ada.say("next").startswith("wave P2:")  # the channel's wave is the default
