@@ -162,11 +162,18 @@ class ConsoleSession:
         from prompt_toolkit.completion import WordCompleter
         from prompt_toolkit.history import FileHistory, InMemoryHistory
 
+        kept: FileHistory | InMemoryHistory = InMemoryHistory()
         if history is not None:
-            history.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                history.parent.mkdir(parents=True, exist_ok=True)
+                history.touch()
+                kept = FileHistory(str(history))
+            except OSError as err:  # a read-only home: edit lines all the same, keep none
+                with speaking(self.runtime.language_for(self.language)):
+                    print(t("console.no_history", path=history, error=err.strerror), file=self.out)
         words = completion_words(self.runtime)
         prompt: PromptSession[str] = PromptSession(
-            history=FileHistory(str(history)) if history is not None else InMemoryHistory(),
+            history=kept,
             completer=WordCompleter(words, ignore_case=True, WORD=True),
             complete_while_typing=False,  # Tab asks, as in a shell
         )

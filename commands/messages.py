@@ -675,6 +675,7 @@ EN: dict[str, str] = {
     "show.milestone_tasks": "Due by it: {refs}",
     "console.no_scope_hint": "Name a municipality or wave, or rehearse a role: `sf1590 console --as anna --role coordinator:aarhus`.",
     "console.register_hint": "An admin registers you in the console: `register @{user} Your Name coordinator:aarhus`, then `sf1590 console --as {user}`.",
+    "console.no_history": "! Cannot keep the history in {path} ({error}); lines typed now are not kept (--history FILE chooses another place).",
 }
 
 CATALOGUES: dict[str, dict[str, str]] = {"en": EN, "da": DA}

@@ -674,4 +674,5 @@ DA: dict[str, str] = {
     "show.milestone_tasks": "Skal være udført senest da: {refs}",
     "console.no_scope_hint": "Nævn en kommune eller bølge, eller prøv en rolle: `sf1590 console --as anna --role coordinator:aarhus`.",
     "console.register_hint": "En administrator registrerer dig i konsollen: `register @{user} Dit Navn coordinator:aarhus`, derefter `sf1590 console --as {user}`.",
+    "console.no_history": "! Kan ikke gemme historikken i {path} ({error}); linjer skrevet nu gemmes ikke (--history FIL vælger et andet sted).",
 }

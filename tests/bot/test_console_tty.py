@@ -77,6 +77,7 @@ def test_typing_tab_up_ctrl_c_and_ctrl_d_in_a_terminal(db: Path, tmp_path: Path)
     seen.append(str(child.before))
     child.close()
     assert child.exitstatus == 0, child.exitstatus
+    assert seen[-1].endswith("\r\n")  # it leaves the shell's prompt on a line of its own
     typed = "".join(seen)
     assert "Traceback" not in typed and "KeyboardInterrupt" not in typed
     assert "✗" not in typed  # neither `status aar` nor the dropped `done TS213 aar` ran
@@ -90,6 +91,27 @@ def test_typing_tab_up_ctrl_c_and_ctrl_d_in_a_terminal(db: Path, tmp_path: Path)
     again.expect(pexpect.EOF)
     again.close()
     assert again.exitstatus == 0
+
+
+def test_a_history_that_cannot_be_kept_still_leaves_a_working_console(db: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the history's folder would be", encoding="utf-8")
+    child = pexpect.spawn(
+        sys.executable,
+        ["-c", SF1590, "console", "--db", f"sqlite:///{db}", "--history", str(blocker / "history")],
+        env={**os.environ, "TERM": "xterm", "PROMPT_TOOLKIT_NO_CPR": "1", "PYTHONPATH": str(ROOT)},
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(50, 200),
+    )
+    child.expect_exact("Cannot keep the history in")
+    _prompt(child)
+    child.send("status aarhus\r")
+    assert "Status: Aarhus (P2)" in _prompt(child)
+    child.send(CTRL_D)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
 
 
 def test_piped_input_reads_plain_lines_without_the_line_editor(db: Path) -> None:
