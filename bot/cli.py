@@ -569,7 +569,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     logging.getLogger().setLevel(logging.INFO)
     warn_if_empty_roster(make_engine(settings.database_url), logging.getLogger("sf1590.serve"))
     try:
-        return serve()
+        return serve({**os.environ, "DATABASE_URL": settings.database_url})  # --db wins over the env
     except (SlackConfigError, TeamsConfigError) as err:
         print(f"sf1590 serve: {err}", file=sys.stderr)
         return 2
