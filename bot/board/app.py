@@ -1,0 +1,237 @@
+"""The board's pages: the rollout, a wave's grid, a municipality, a gate; read-only.
+
+Every page needs a valid token (a cookie, traded for the link's token by ``/board/open``);
+anything else gets a bare 403 with no data. Pages are complete server-rendered HTML; htmx (served
+from the package) polls the same URL with ``since=<change marker>`` every few seconds: the
+server answers 204 while nothing changed (one small query) and the page's main part otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from bot.board.links import BoardLinks, Viewer
+from bot.clock import COPENHAGEN
+from bot.files import PUBLIC_URL_VAR, SECRET_VAR
+from bot.runtime import Runtime
+from commands.board import (
+    CELL_MARKS,
+    gate_board,
+    municipality_board,
+    rollout_board,
+    wave_board,
+)
+from commands.charts.data import STATES
+from commands.messages import speaking, t
+from commands.parse import find_municipality, match_wave
+from commands.present import load_rollout
+from storage.changes import change_marker
+from storage.files import SqlFileStore
+
+__all__ = ["COOKIE", "HEADERS", "POLL_SECONDS", "board_links", "routes"]
+
+COOKIE = "sf1590_board"
+POLL_SECONDS = 2
+STATIC = Path(__file__).parent / "static"
+HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+}
+_TARGET = re.compile(
+    r"(wave/[A-Za-z0-9-]{1,20}|municipality/[a-z0-9-]{1,60}|gate/[A-Za-z0-9-]{1,20}/[A-Za-z0-9-]{1,20})?"
+)
+_FORBIDDEN = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>403</title>'
+    '<meta name="viewport" content="width=device-width, initial-scale=1"></head><body><main>'
+    '<h1>403</h1><p>{en}</p><p lang="da">{da}</p></main></body></html>'
+)
+
+
+def board_links(runtime: Runtime, env: Mapping[str, str], *, base_url: str | None = None) -> BoardLinks:
+    """Links for this deployment, signed with the file links' key (``SF1590_FILES_SECRET`` or
+    the database's), to ``base_url`` or ``SF1590_PUBLIC_URL``."""
+    secret = env.get(SECRET_VAR, "")
+    key = secret.encode() if secret else SqlFileStore(runtime.engine).link_key()
+    base = base_url if base_url is not None else env.get(PUBLIC_URL_VAR, "")
+    return BoardLinks(key, runtime.clock, base.rstrip("/"))
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("bot.board", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(t=t, marks=CELL_MARKS, states=STATES)
+    return env
+
+
+def forbidden() -> Response:
+    """The same bare answer for a missing, forged and expired link: nothing about the rollout."""
+    with speaking("en"):
+        en = t("board.forbidden")
+    with speaking("da"):
+        da = t("board.forbidden")
+    return HTMLResponse(_FORBIDDEN.format(en=en, da=da), status_code=403, headers=HEADERS)
+
+
+def routes(runtime: Runtime, links: BoardLinks) -> list[BaseRoute]:
+    """``/board/open`` (trades a link's token for a cookie), the four pages, the static files."""
+    templates = _environment()
+
+    def page(render: Callable[[Request, dict[str, Any]], tuple[str, dict[str, Any]] | None]) -> Any:
+        def endpoint(request: Request) -> Response:
+            viewer = links.viewer(request.cookies.get(COOKIE))
+            if viewer is None:
+                return forbidden()
+            marker = change_marker(runtime.engine)
+            if request.query_params.get("since") == marker:
+                return Response(status_code=204, headers=HEADERS)  # nothing new: htmx keeps the page
+            with speaking(viewer.language):
+                found = render(request, _common(request, viewer, marker))
+                if found is None:
+                    what = request.url.path.removeprefix("/board/")
+                    body = templates.get_template("missing.html").render(
+                        _common(request, viewer, marker), what=what
+                    )
+                    return HTMLResponse(body, status_code=404, headers=HEADERS)
+                name, values = found
+                body = templates.get_template(name).render(values)
+            return HTMLResponse(body, headers=HEADERS)
+
+        return endpoint
+
+    def _common(request: Request, viewer: Viewer, marker: str) -> dict[str, Any]:
+        now = runtime.clock.now()
+        query = {k: v for k, v in request.query_params.items() if k != "since"}
+        return {
+            "viewer": viewer,
+            "language": viewer.language,
+            "until": _minute(viewer.expires),
+            "today": runtime.clock.today(),
+            "replayed": callable(getattr(runtime.clock, "real_now", None)),
+            "updated": now.astimezone(COPENHAGEN).strftime("%H:%M:%S"),
+            "live_url": f"{request.url.path}?{urlencode({**query, 'since': marker})}",
+            "poll": POLL_SECONDS,
+            "path": request.url.path,
+            "waves": list(runtime.graph.plan.waves),
+        }
+
+    def rollout_page(request: Request, common: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        return "rollout.html", {**common, "board": rollout_board(runtime.context())}
+
+    def wave_page(request: Request, common: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+        ctx = runtime.context()
+        wave = match_wave(request.path_params["wave"], ctx.graph.plan)
+        if wave is None:
+            return None
+        query = request.query_params
+        plan = ctx.graph.plan
+        diagram = query.get("diagram", "")
+        role = query.get("role", "")
+        state = query.get("state", "")
+        chosen = wave_board(
+            ctx,
+            wave,
+            diagram=diagram if diagram in plan.diagrams else "",
+            role=role if role in plan.roles else "",
+            state=state if state in STATES else "",
+        )
+        phases = {p.id: p.name_da if viewer_da(common) else p.name_en for p in plan.phases.values()}
+        roles = {r.id: r.name_da if viewer_da(common) else r.name_en for r in plan.roles.values()}
+        titles = {
+            ref: (plan.task(ref).title_da if viewer_da(common) else plan.task(ref).title_en)
+            for ref in chosen.grid.columns
+        }
+        return "wave.html", {
+            **common,
+            "board": chosen,
+            "phase_names": phases,
+            "role_names": roles,
+            "titles": titles,
+            "chosen": {"diagram": diagram, "role": role, "state": state},
+        }
+
+    def municipality_page(request: Request, common: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+        ctx = runtime.context()
+        found = find_municipality([request.path_params["slug"]], ctx.store.municipalities())
+        if found is None:
+            return None
+        rollout = load_rollout(ctx, [found.code])
+        return "municipality.html", {**common, "board": municipality_board(ctx, found, rollout)}
+
+    def gate_page(request: Request, common: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+        ctx = runtime.context()
+        wave = match_wave(request.path_params["wave"], ctx.graph.plan)
+        if wave is None:
+            return None
+        found = gate_board(ctx, request.path_params["gate"], wave)
+        return None if found is None else ("gate.html", {**common, "board": found})
+
+    def open_link(request: Request) -> Response:
+        token = request.query_params.get("token")
+        viewer = links.viewer(token)
+        if viewer is None or token is None:
+            return forbidden()
+        target = request.query_params.get("to", "")
+        clean = "/board/" + target if _TARGET.fullmatch(target) and target else "/board"
+        with speaking(viewer.language):
+            body = templates.get_template("open.html").render(
+                viewer=viewer, language=viewer.language, to=clean
+            )
+        response = HTMLResponse(body, headers=HEADERS)
+        seconds = int((viewer.expires - links_now()).total_seconds())
+        response.set_cookie(
+            COOKIE,
+            token,
+            max_age=max(seconds, 0),
+            path="/board",
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+        )
+        return response
+
+    def links_now() -> datetime:
+        real = getattr(runtime.clock, "real_now", None)
+        moment: datetime = real() if callable(real) else runtime.clock.now()
+        return moment
+
+    def root_redirect(request: Request) -> Response:
+        return RedirectResponse("/board", status_code=308)
+
+    return [
+        Route("/board/open", open_link, methods=["GET"]),
+        Route("/board", page(rollout_page), methods=["GET"]),
+        Route("/board/", root_redirect, methods=["GET"]),
+        Route("/board/wave/{wave}", page(wave_page), methods=["GET"]),
+        Route("/board/municipality/{slug}", page(municipality_page), methods=["GET"]),
+        Route("/board/gate/{gate}/{wave}", page(gate_page), methods=["GET"]),
+        Mount("/board/static", StaticFiles(directory=STATIC), name="board-static"),
+    ]
+
+
+def viewer_da(common: dict[str, Any]) -> bool:
+    return bool(common["language"] == "da")
+
+
+def _minute(at: datetime) -> str:
+    return at.astimezone(COPENHAGEN).strftime("%Y-%m-%d %H:%M")
