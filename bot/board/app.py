@@ -9,19 +9,22 @@ server answers 204 while nothing changed (one small query) and the page's main p
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from bot.board.links import BoardLinks, Viewer
+from bot.board.links import BoardLinks
 from bot.clock import COPENHAGEN
 from bot.files import PUBLIC_URL_VAR, SECRET_VAR
 from bot.runtime import Runtime
@@ -93,11 +96,38 @@ def forbidden() -> Response:
     return HTMLResponse(_FORBIDDEN.format(en=en, da=da), status_code=403, headers=HEADERS)
 
 
+class _Pages:
+    """Each page's main part as rendered, until the change marker moves, the day turns or the
+    page is asked in another language: one build however many boards show it. Builds are one at
+    a time, so boards asking together after a change wait for the first instead of each
+    computing it."""
+
+    def __init__(self, size: int = 64) -> None:
+        self._lock = threading.Lock()
+        self._pages: OrderedDict[tuple[object, ...], tuple[str, str, int]] = OrderedDict()
+        self._size = size
+
+    def get(self, key: tuple[object, ...], build: Callable[[], tuple[str, str, int]]) -> tuple[str, str, int]:
+        with self._lock:
+            found = self._pages.get(key)
+            if found is None:
+                found = self._pages[key] = build()
+                while len(self._pages) > self._size:
+                    self._pages.popitem(last=False)
+            else:
+                self._pages.move_to_end(key)
+            return found
+
+
+Render = Callable[[Request], tuple[str, str, dict[str, Any]] | None]  # (template, title, values)
+
+
 def routes(runtime: Runtime, links: BoardLinks) -> list[BaseRoute]:
     """``/board/open`` (trades a link's token for a cookie), the four pages, the static files."""
     templates = _environment()
+    pages = _Pages()
 
-    def page(render: Callable[[Request, dict[str, Any]], tuple[str, dict[str, Any]] | None]) -> Any:
+    def page(render: Render) -> Any:
         def endpoint(request: Request) -> Response:
             viewer = links.viewer(request.cookies.get(COOKIE))
             if viewer is None:
@@ -105,40 +135,44 @@ def routes(runtime: Runtime, links: BoardLinks) -> list[BaseRoute]:
             marker = change_marker(runtime.engine)
             if request.query_params.get("since") == marker:
                 return Response(status_code=204, headers=HEADERS)  # nothing new: htmx keeps the page
+            query = sorted((k, v) for k, v in request.query_params.items() if k != "since")
+            today = runtime.clock.today()
+            key = (request.url.path, tuple(query), viewer.language, marker, today)
             with speaking(viewer.language):
-                found = render(request, _common(request, viewer, marker))
-                if found is None:
-                    what = request.url.path.removeprefix("/board/")
-                    body = templates.get_template("missing.html").render(
-                        _common(request, viewer, marker), what=what
-                    )
-                    return HTMLResponse(body, status_code=404, headers=HEADERS)
-                name, values = found
-                body = templates.get_template(name).render(values)
-            return HTMLResponse(body, headers=HEADERS)
+                title, main, status = pages.get(key, lambda: build(request, render, today))
+                shell = templates.get_template("shell.html").render(
+                    viewer=viewer,
+                    language=viewer.language,
+                    until=_minute(viewer.expires),
+                    title=title,
+                    main=Markup(main),
+                    live_url=f"{request.url.path}?{urlencode([*query, ('since', marker)])}",
+                    poll=POLL_SECONDS,
+                    path=request.url.path,
+                    waves=list(runtime.graph.plan.waves),
+                )
+            return HTMLResponse(shell, status_code=status, headers=HEADERS)
 
         return endpoint
 
-    def _common(request: Request, viewer: Viewer, marker: str) -> dict[str, Any]:
-        now = runtime.clock.now()
-        query = {k: v for k, v in request.query_params.items() if k != "since"}
-        return {
-            "viewer": viewer,
-            "language": viewer.language,
-            "until": _minute(viewer.expires),
-            "today": runtime.clock.today(),
+    def build(request: Request, render: Render, today: date) -> tuple[str, str, int]:
+        common = {
+            "today": today,
             "replayed": callable(getattr(runtime.clock, "real_now", None)),
-            "updated": now.astimezone(COPENHAGEN).strftime("%H:%M:%S"),
-            "live_url": f"{request.url.path}?{urlencode({**query, 'since': marker})}",
-            "poll": POLL_SECONDS,
-            "path": request.url.path,
-            "waves": list(runtime.graph.plan.waves),
+            "updated": runtime.clock.now().astimezone(COPENHAGEN).strftime("%H:%M:%S"),
         }
+        found = render(request)
+        if found is None:
+            what = request.url.path.removeprefix("/board/")
+            main = templates.get_template("missing.html").render(common, what=what)
+            return t("board.not_found", what=what), main, 404
+        name, title, values = found
+        return title, templates.get_template(name).render({**common, **values}), 200
 
-    def rollout_page(request: Request, common: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        return "rollout.html", {**common, "board": rollout_board(runtime.context())}
+    def rollout_page(request: Request) -> tuple[str, str, dict[str, Any]]:
+        return "rollout.html", t("board.rollout.heading"), {"board": rollout_board(runtime.context())}
 
-    def wave_page(request: Request, common: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    def wave_page(request: Request) -> tuple[str, str, dict[str, Any]] | None:
         ctx = runtime.context()
         wave = match_wave(request.path_params["wave"], ctx.graph.plan)
         if wave is None:
@@ -155,36 +189,40 @@ def routes(runtime: Runtime, links: BoardLinks) -> list[BaseRoute]:
             role=role if role in plan.roles else "",
             state=state if state in STATES else "",
         )
-        phases = {p.id: p.name_da if viewer_da(common) else p.name_en for p in plan.phases.values()}
-        roles = {r.id: r.name_da if viewer_da(common) else r.name_en for r in plan.roles.values()}
+        danish = t("board.language") == "da"
+        phases = {p.id: p.name_da if danish else p.name_en for p in plan.phases.values()}
+        roles = {r.id: r.name_da if danish else r.name_en for r in plan.roles.values()}
         titles = {
-            ref: (plan.task(ref).title_da if viewer_da(common) else plan.task(ref).title_en)
+            ref: (plan.task(ref).title_da if danish else plan.task(ref).title_en)
             for ref in chosen.grid.columns
         }
-        return "wave.html", {
-            **common,
-            "board": chosen,
-            "phase_names": phases,
-            "role_names": roles,
-            "titles": titles,
-            "chosen": {"diagram": diagram, "role": role, "state": state},
-        }
+        return (
+            "wave.html",
+            t("board.wave.heading", wave=wave),
+            {
+                "board": chosen,
+                "phase_names": phases,
+                "role_names": roles,
+                "titles": titles,
+                "chosen": {"diagram": diagram, "role": role, "state": state},
+            },
+        )
 
-    def municipality_page(request: Request, common: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    def municipality_page(request: Request) -> tuple[str, str, dict[str, Any]] | None:
         ctx = runtime.context()
         found = find_municipality([request.path_params["slug"]], ctx.store.municipalities())
         if found is None:
             return None
         rollout = load_rollout(ctx, [found.code])
-        return "municipality.html", {**common, "board": municipality_board(ctx, found, rollout)}
+        return "municipality.html", found.name, {"board": municipality_board(ctx, found, rollout)}
 
-    def gate_page(request: Request, common: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    def gate_page(request: Request) -> tuple[str, str, dict[str, Any]] | None:
         ctx = runtime.context()
         wave = match_wave(request.path_params["wave"], ctx.graph.plan)
         if wave is None:
             return None
         found = gate_board(ctx, request.path_params["gate"], wave)
-        return None if found is None else ("gate.html", {**common, "board": found})
+        return None if found is None else ("gate.html", f"{found.gate} {found.wave}", {"board": found})
 
     def open_link(request: Request) -> Response:
         token = request.query_params.get("token")
@@ -227,10 +265,6 @@ def routes(runtime: Runtime, links: BoardLinks) -> list[BaseRoute]:
         Route("/board/gate/{gate}/{wave}", page(gate_page), methods=["GET"]),
         Mount("/board/static", StaticFiles(directory=STATIC), name="board-static"),
     ]
-
-
-def viewer_da(common: dict[str, Any]) -> bool:
-    return bool(common["language"] == "da")
 
 
 def _minute(at: datetime) -> str:

@@ -24,7 +24,7 @@ def _open(driver: Any, board: Board, text: str = "board K91") -> None:
 
 
 def _cell(driver: Any, key: str) -> str:
-    found = driver.find_element(By.CSS_SELECTOR, f'td[data-k="{key}"]')
+    found = driver.find_element(By.CSS_SELECTOR, f'td[title="{key}"]')
     return str(found.get_attribute("class")).split()[0]
 
 
@@ -37,11 +37,11 @@ def test_the_k91_grid_shows_all_91_and_a_change_turns_its_cell_without_a_reload(
     assert len(rows) == 91
     ARTIFACTS.mkdir(exist_ok=True)
     driver.save_screenshot(str(ARTIFACTS / "board-wave-K91.png"))
-    assert _cell(driver, "ballerup A/TS101") != "done"
+    assert _cell(driver, "Ballerup · A/TS101") != "done"
     WebDriverWait(driver, 10).until(lambda d: d.execute_script("return !!window.htmx"))
     driver.execute_script("window.sf1590NotReloaded = true")
     assert any("A/TS101" in line for line in board.ask("done A/TS101 ballerup"))
-    WebDriverWait(driver, 5, poll_frequency=0.1).until(lambda d: _cell(d, "ballerup A/TS101") == "done")
+    WebDriverWait(driver, 5, poll_frequency=0.1).until(lambda d: _cell(d, "Ballerup · A/TS101") == "done")
     assert driver.execute_script("return window.sf1590NotReloaded === true")  # swapped in place
 
 

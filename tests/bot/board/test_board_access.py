@@ -98,14 +98,14 @@ def test_a_cell_that_a_command_changes_shows_the_new_state_and_a_poll_says_when(
     client = board.opened(board.link("board K91"))
     page = client.get(f"{board.base}/board/wave/K91")
     marker = parse_qs(urlsplit(_live_url(page.text)).query)["since"][0]
-    assert 'data-k="ballerup A/TS101"' in page.text
+    assert 'title="Ballerup · A/TS101"' in page.text
     unchanged = client.get(f"{board.base}/board/wave/K91", params={"since": marker})
     assert unchanged.status_code == 204 and unchanged.text == ""  # nothing new: nothing rendered
     assert any("A/TS101" in line for line in board.ask("done A/TS101 ballerup"))
     changed = client.get(f"{board.base}/board/wave/K91", params={"since": marker})
     assert changed.status_code == 200
-    assert _cell(changed.text, "ballerup A/TS101") == "done"
-    assert _cell(page.text, "ballerup A/TS101") != "done"
+    assert _cell(changed.text, "Ballerup · A/TS101") == "done"
+    assert _cell(page.text, "Ballerup · A/TS101") != "done"
 
 
 def _live_url(html: str) -> str:
@@ -114,7 +114,7 @@ def _live_url(html: str) -> str:
 
 
 def _cell(html: str, key: str) -> str:
-    at = html.index(f'data-k="{key}"')
+    at = html.index(f'title="{key}"')
     start = html.rindex('class="', 0, at) + len('class="')
     return html[start : html.index('"', start)].split()[0]
 

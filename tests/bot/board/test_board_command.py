@@ -30,8 +30,10 @@ def test_the_link_says_whom_it_is_for_and_until_when(board: Board) -> None:
 def test_two_people_get_links_of_their_own(board: Board) -> None:
     bo = Actor("bo", "Bo Bruger")
     assert board.link("board", actor=ADA) != board.link("board", actor=bo)
-    client = board.opened(board.link("board", actor=bo))
-    assert "Opened for Bo Bruger" in client.get(f"{board.base}/board").text
+    ada = board.opened(board.link("board", actor=ADA))
+    assert "Opened for Ada Admin" in ada.get(f"{board.base}/board").text
+    page = board.opened(board.link("board", actor=bo)).get(f"{board.base}/board").text
+    assert "Opened for Bo Bruger" in page and "Ada Admin" not in page  # one page built, each named
 
 
 def test_typos_get_what_would_be_valid_and_no_link(board: Board) -> None:
