@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DB ?= sqlite:///sf1590-demo.db
 DEMO_DATE ?= 2020-01-21
+DEMO_BOARD_PORT ?= 8159
 
 .PHONY: demo test test-stress lint bench clean
 
@@ -22,7 +23,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/activate
 
 demo: $(VENV)/.installed
 	@echo "SF1590 demo: the plan replayed on $(DEMO_DATE), a week before KP-3 for P2 (--today $(DEMO_DATE)); type help, exit to leave."
-	@$(BIN)/sf1590 console --db $(DEMO_DB) --today $(DEMO_DATE)
+	@$(BIN)/sf1590 console --db $(DEMO_DB) --today $(DEMO_DATE) --board $(DEMO_BOARD_PORT)
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest

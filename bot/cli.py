@@ -90,6 +90,9 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_FILES_DIR,
         help="folder for files (charts, reports, exports; default: ./sf1590-files)",
     )
+    console.add_argument(
+        "--board", type=int, metavar="PORT", help="also serve the live board (read-only) on 127.0.0.1:PORT"
+    )
     plan = sub.add_parser("plan", help="check or show a plan file")
     plan_sub = plan.add_subparsers(dest="plan_command", required=True)
     check = plan_sub.add_parser("check", help="validate a plan file")
@@ -142,6 +145,9 @@ def _parser() -> argparse.ArgumentParser:
 
     add_report_parser(sub, _date)
     add_export_parser(sub, _date)
+    from bot.board.cli import add_board_parser
+
+    add_board_parser(sub, _date)
     return parser
 
 
@@ -187,6 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "channel": _channel,
         "report": _report,
         "export": run_export,
+        "board": _board,
     }
     try:
         result: int = handlers[args.command](args, settings)
@@ -218,10 +225,20 @@ def _console(args: argparse.Namespace, settings: Settings) -> int:
             f"New database {settings.database_url}: loaded the {runtime.graph.plan.id} plan "
             f"and the demo roster ({loaded} municipalities, demo progress). Type `help`."
         )
+    if args.board is not None:
+        from bot.board.cli import console_board
+
+        console_board(runtime, args.board, args.user, args.language or runtime.language)
     actor = Actor(args.user, args.user, is_admin=True)
     session = ConsoleSession(runtime, actor, language=args.language, files_dir=args.files)
     session.loop(sys.stdin, prompt=sys.stdin.isatty())
     return 0
+
+
+def _board(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.board.cli import run_board
+
+    return run_board(args, settings)
 
 
 def _plan(args: argparse.Namespace, settings: Settings) -> int:

@@ -64,7 +64,8 @@ class BoardLinks:
         """A link that opens ``/board/{target}`` for this person, valid for :attr:`lifetime`."""
         expires = _wall(self.clock) + self.lifetime
         token = self.token(handle, name, language, expires)
-        url = f"{self.base_url}/board/open?token={token}&to={quote(target, safe='/')}"
+        to = f"&to={quote(target, safe='/')}" if target else ""
+        url = f"{self.base_url}/board/open?token={token}{to}"
         return BoardLink(url, expires)
 
     def viewer(self, token: str | None) -> Viewer | None:
