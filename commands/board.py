@@ -78,6 +78,7 @@ class WaveLine:
     gates: tuple[GateLine, ...]
     next_gate: str | None
     ready_for_next: int  # members with nothing missing for the next gate
+    runbook: Counts  # the wave's runbook, done once for the wave
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,7 @@ def rollout_board(ctx: CommandContext, rollout: Rollout | None = None) -> Rollou
                 _gate_lines(rollout, wave.id, today),
                 gate.gate if gate else None,
                 ready,
+                rollout.wave_counts(wave.id, today),
             )
         )
     return RolloutBoard(today, tuple(lines), rollout.shared_counts(today))

@@ -746,6 +746,7 @@ EN: dict[str, str] = {
     "board.controls.heading": "The wave's control questions",
     "board.controls.none": "The plan has no control question for this gate.",
     "board.gates_of": "Gates of {wave}",
+    "board.col.runbook": "Runbook steps done",
     "board.forbidden": "This board link is missing, altered or expired. Ask the bot for a new one: /sf1590 board",
 }
 

@@ -745,5 +745,6 @@ DA: dict[str, str] = {
     "board.controls.heading": "Bølgens kontrolspørgsmål",
     "board.controls.none": "Planen har intet kontrolspørgsmål til denne gate.",
     "board.gates_of": "Gates for {wave}",
+    "board.col.runbook": "Drejebogens trin udført",
     "board.forbidden": "Dette tavlelink mangler, er ændret eller udløbet. Bed botten om et nyt: /sf1590 board",
 }
