@@ -8,6 +8,7 @@ server answers 204 while nothing changed (one small query) and the page's main p
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -122,26 +123,47 @@ def forbidden() -> Response:
     return HTMLResponse(_FORBIDDEN.format(en=en, da=da), status_code=403, headers=HEADERS)
 
 
+_TOKEN_IN_PATH = re.compile(r"([?&]token=)[^&\s]+")
+
+
+class RedactTokens(logging.Filter):
+    """Keeps board tokens out of the access log (uvicorn logs each request's path and query)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                _TOKEN_IN_PATH.sub(r"\1[redacted]", a) if isinstance(a, str) else a for a in record.args
+            )
+        return True
+
+
+def _redact_access_log() -> None:
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactTokens) for f in access.filters):
+        access.addFilter(RedactTokens())
+
+
 class _Pages:
     """Each page's main part as rendered, until the change marker moves, the day turns or the
     page is asked in another language: one build however many boards show it. Builds are one at
     a time, so boards asking together after a change wait for the first instead of each
     computing it."""
 
-    def __init__(self, size: int = 64) -> None:
-        self._lock = threading.Lock()
+    def __init__(self, size: int = 32) -> None:
+        self._building = threading.Lock()
         self._pages: OrderedDict[tuple[object, ...], tuple[str, str, int]] = OrderedDict()
         self._size = size
 
     def get(self, key: tuple[object, ...], build: Callable[[], tuple[str, str, int]]) -> tuple[str, str, int]:
-        with self._lock:
+        found = self._pages.get(key)  # a built page is served without waiting for another's build
+        if found is not None:
+            return found
+        with self._building:
             found = self._pages.get(key)
             if found is None:
                 found = self._pages[key] = build()
                 while len(self._pages) > self._size:
                     self._pages.popitem(last=False)
-            else:
-                self._pages.move_to_end(key)
             return found
 
 
@@ -152,6 +174,7 @@ def routes(runtime: Runtime, links: BoardLinks) -> list[BaseRoute]:
     """``/board/open`` (trades a link's token for a cookie), the four pages, the static files."""
     templates = _environment()
     pages = _Pages()
+    _redact_access_log()
 
     def page(render: Render) -> Any:
         def endpoint(request: Request) -> Response:

@@ -149,3 +149,17 @@ def test_an_unknown_page_is_404_for_someone_with_a_link(board: Board) -> None:
     assert client.get(f"{board.base}/board/wave/K99").status_code == 404
     assert client.get(f"{board.base}/board/municipality/atlantis").status_code == 404
     assert client.get(f"{board.base}/board/gate/KP-9/P2").status_code == 404
+
+
+def test_the_access_log_never_shows_a_token() -> None:
+    import logging
+
+    from bot.board.app import RedactTokens
+
+    record = logging.LogRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d', None, None
+    )
+    record.args = ("127.0.0.1:5000", "GET", "/board/open?token=abc.def&to=wave/K91", "1.1", 200)
+    RedactTokens().filter(record)
+    assert "abc.def" not in record.getMessage()
+    assert "/board/open?token=[redacted]&to=wave/K91" in record.getMessage()
