@@ -92,6 +92,8 @@ def _board(runtime: Runtime, env: Mapping[str, str]) -> list[BaseRoute]:
     from bot.board import routes as board_routes
 
     links = board_links(runtime, env)
+    if not links.base_url:
+        log.warning("SF1590_PUBLIC_URL is not set: board links are relative; chat clients cannot open them")
     runtime.board_link = links.mint
     return board_routes(runtime, links)
 
