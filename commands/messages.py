@@ -709,7 +709,7 @@ EN: dict[str, str] = {
     "board.passed": "passed",
     "board.conflict": "the diagrams differ: the earliest date is shown",
     "board.none_next": "none ahead",
-    "board.percent": "{done} of {total} ({percent} %)",
+    "board.percent": "{done} of {total} ({percent} %)",
     "board.wave.heading": "Wave {wave}",
     "board.wave.summary": "{count} municipalities · {done} of {total} tasks done · {late} late · {blocked} blocked",
     "board.filters": "Filter the grid",

@@ -708,7 +708,7 @@ DA: dict[str, str] = {
     "board.passed": "passeret",
     "board.conflict": "diagrammerne er uenige: den tidligste dato vises",
     "board.none_next": "ingen forude",
-    "board.percent": "{done} af {total} ({percent} %)",
+    "board.percent": "{done} af {total} ({percent} %)",
     "board.wave.heading": "Bølge {wave}",
     "board.wave.summary": "{count} kommuner · {done} af {total} opgaver udført · {late} forsinket · {blocked} blokeret",
     "board.filters": "Filtrér gitteret",
