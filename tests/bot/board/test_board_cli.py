@@ -55,16 +55,20 @@ def test_board_open_serves_the_replayed_day_until_stopped(tmp_path: Path, demo_t
     try:
         seen = _wait_for(_lines(proc), "Serving the board read-only on http://127.0.0.1:")
         link = next(line.strip() for line in seen if "/board/open?token=" in line)
-        client = httpx.Client(timeout=30)
-        assert client.get(link).status_code == 200
-        base = link.split("/board/")[0]
-        page = client.get(f"{base}/board/wave/K91")
-        assert page.status_code == 200
-        assert "Plan date 2020-03-20 (replayed)" in page.text
-        assert client.post(f"{base}/board/wave/K91").status_code == 405  # read-only
+        with httpx.Client(timeout=30) as client:  # closed before the server is stopped
+            assert client.get(link).status_code == 200
+            base = link.split("/board/")[0]
+            page = client.get(f"{base}/board/wave/K91")
+            assert page.status_code == 200
+            assert "Plan date 2020-03-20 (replayed)" in page.text
+            assert client.post(f"{base}/board/wave/K91").status_code == 405  # read-only
     finally:
         proc.send_signal(signal.SIGINT)
-        proc.wait(20)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
 
 
 def test_board_without_open_needs_the_public_url(
