@@ -45,9 +45,10 @@ from commands.present import load_rollout
 from storage.changes import change_marker
 from storage.files import SqlFileStore
 
-__all__ = ["COOKIE", "HEADERS", "POLL_SECONDS", "board_links", "routes"]
+__all__ = ["COOKIE", "FILTERS", "HEADERS", "POLL_SECONDS", "RedactTokens", "board_links", "routes"]
 
 COOKIE = "sf1590_board"
+FILTERS = ("diagram", "role", "state")  # the query a page is built from; anything else is ignored
 POLL_SECONDS = 2
 STATIC = Path(__file__).parent / "static"
 HEADERS = {
@@ -182,12 +183,13 @@ def routes(runtime: Runtime, links: BoardLinks) -> list[BaseRoute]:
             viewer = links.viewer(request.cookies.get(COOKIE))
             if viewer is None:
                 return forbidden()
-            marker = change_marker(runtime.engine)
+            today = runtime.clock.today()
+            # A new day changes days-left and late even when nothing was recorded.
+            marker = f"{change_marker(runtime.engine)}.{today.isoformat()}"
             if request.query_params.get("since") == marker:
                 return Response(status_code=204, headers=HEADERS)  # nothing new: htmx keeps the page
-            query = sorted((k, v) for k, v in request.query_params.items() if k != "since")
-            today = runtime.clock.today()
-            key = (request.url.path, tuple(query), viewer.language, marker, today)
+            query = sorted((k, v) for k, v in request.query_params.items() if k in FILTERS)
+            key = (request.url.path, tuple(query), viewer.language, marker)
             with speaking(viewer.language):
                 title, main, status = pages.get(key, lambda: build(request, render, today))
                 shell = templates.get_template("shell.html").render(

@@ -58,6 +58,7 @@ def local_board(runtime: Runtime, port: int = DEFAULT_PORT) -> LocalBoard:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((HOST, port))
+        sock.listen(128)  # connections wait in the backlog until uvicorn accepts: the link works at once
     except OSError:
         sock.close()
         raise
