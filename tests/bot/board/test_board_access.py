@@ -163,3 +163,14 @@ def test_the_access_log_never_shows_a_token() -> None:
     RedactTokens().filter(record)
     assert "abc.def" not in record.getMessage()
     assert "/board/open?token=[redacted]&to=wave/K91" in record.getMessage()
+
+
+def test_a_new_day_refreshes_an_open_board_though_nothing_was_recorded(board: Board) -> None:
+    client = board.opened(board.link("board P2"))
+    page = client.get(f"{board.base}/board/wave/P2")
+    marker = parse_qs(urlsplit(_live_url(page.text)).query)["since"][0]
+    assert client.get(f"{board.base}/board/wave/P2", params={"since": marker}).status_code == 204
+    board.clock.moment += timedelta(days=1)
+    later = client.get(f"{board.base}/board/wave/P2", params={"since": marker})
+    assert later.status_code == 200
+    assert "Plan date 2020-01-22" in later.text
