@@ -170,7 +170,8 @@ def test_a_new_day_refreshes_an_open_board_though_nothing_was_recorded(board: Bo
     page = client.get(f"{board.base}/board/wave/P2")
     marker = parse_qs(urlsplit(_live_url(page.text)).query)["since"][0]
     assert client.get(f"{board.base}/board/wave/P2", params={"since": marker}).status_code == 204
-    board.clock.moment += timedelta(days=1)
+    board.clock.moment += timedelta(hours=16)  # 01:00 the next day in Copenhagen
+    assert client.get(board.link("board P2")).status_code == 200  # a fresh link: the first one expired
     later = client.get(f"{board.base}/board/wave/P2", params={"since": marker})
     assert later.status_code == 200
     assert "Plan date 2020-01-22" in later.text
