@@ -301,17 +301,36 @@ def municipality_board(
         for v in views
     )
     events = ctx.store.events(municipality=municipality.code, wave=municipality.wave, limit=_HISTORY)
-    history = tuple(
-        HistoryLine(
-            local_minute(e.at),
-            e.actor,
-            e.source,
-            e.key.ref,
-            t(f"status.{e.old.status}"),
-            t(f"status.{e.new.status}") + (f" — {e.new.reason}" if e.new.reason else ""),
+    changes = [
+        (
+            e.at,
+            HistoryLine(
+                local_minute(e.at),
+                e.actor,
+                e.source,
+                e.key.ref,
+                t(f"status.{e.old.status}"),
+                t(f"status.{e.new.status}") + (f" — {e.new.reason}" if e.new.reason else ""),
+            ),
         )
         for e in events
-    )
+    ]
+    changes += [  # its moves between waves belong to its history too
+        (
+            m.at,
+            HistoryLine(
+                local_minute(m.at),
+                m.actor,
+                m.source,
+                t("board.col.wave"),
+                m.from_wave or "—",
+                m.to_wave + (f" — {m.reason}" if m.reason else ""),
+            ),
+        )
+        for m in ctx.store.wave_moves(municipality.code)
+    ]
+    changes.sort(key=lambda change: change[0], reverse=True)
+    history = tuple(line for _, line in changes[:_HISTORY])
     names = {municipality.code: municipality.name}
     decided = [d for d in ctx.store.gate_decisions() if d.municipality == municipality.code]
     return MunicipalityBoard(

@@ -175,3 +175,16 @@ def test_a_new_day_refreshes_an_open_board_though_nothing_was_recorded(board: Bo
     later = client.get(f"{board.base}/board/wave/P2", params={"since": marker})
     assert later.status_code == 200
     assert "Plan date 2020-01-22" in later.text
+
+
+def test_a_municipalitys_page_lists_its_changes_and_moves_newest_first(board: Board) -> None:
+    board.clock.moment += timedelta(minutes=5)
+    board.ask("block A/TS213 aarhus -- waiting for KMD")
+    board.clock.moment += timedelta(minutes=5)
+    board.ask("move aarhus K91 -- not ready in time")
+    page = board.opened(board.link("board aarhus")).get(f"{board.base}/board/municipality/aarhus").text
+    history = page[page.index("Latest changes") :]
+    move = history.index("P2 → K91 — not ready in time")
+    block = history.index("to do → blocked — waiting for KMD")
+    assert move < block  # newest first
+    assert "Wave K91" in page  # the page follows the move
