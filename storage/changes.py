@@ -11,7 +11,12 @@ from sqlalchemy import Engine, func, select
 
 from storage.tables import CommandRow, RosterChangeRow, WaveMoveRow
 
-__all__ = ["change_marker"]
+__all__ = ["change_marker", "roster_marker"]
+
+
+def roster_marker(marker: str) -> str:
+    """The part of a :func:`change_marker` that moves only when the roster changed."""
+    return marker.split("-", 1)[-1]
 
 
 def change_marker(engine: Engine) -> str:

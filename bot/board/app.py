@@ -33,16 +33,19 @@ from bot.runtime import Runtime
 from commands.board import (
     CELL_MARKS,
     WaveBoard,
+    board_snapshot,
     gate_board,
     municipality_board,
     rollout_board,
     wave_board,
 )
 from commands.charts.data import STATES
+from commands.context import CommandContext
 from commands.messages import speaking, t
 from commands.parse import find_municipality, match_wave
-from commands.present import load_rollout
-from storage.changes import change_marker
+from rollout.model import TaskKey
+from rollout.status import Rollout
+from storage.changes import change_marker, roster_marker
 from storage.files import SqlFileStore
 
 __all__ = ["COOKIE", "FILTERS", "HEADERS", "POLL_SECONDS", "RedactTokens", "board_links", "routes"]
@@ -168,7 +171,9 @@ class _Pages:
             return found
 
 
-Render = Callable[[Request], tuple[str, str, dict[str, Any]] | None]  # (template, title, values)
+# A page: (template, title, values), or None for no such page; from one snapshot of the rollout.
+Page = tuple[str, str, dict[str, Any]]
+Render = Callable[[Request, CommandContext, Rollout], Page | None]
 
 
 def routes(runtime: Runtime, links: BoardLinks) -> list[BaseRoute]:
@@ -176,6 +181,17 @@ def routes(runtime: Runtime, links: BoardLinks) -> list[BaseRoute]:
     templates = _environment()
     pages = _Pages()
     _redact_access_log()
+    # What each task instance waits on, kept while the roster stays the same (builds are one at
+    # a time: see _Pages), so a page built after a change does not work it out again.
+    waits: dict[str, dict[TaskKey, list[TaskKey]]] = {}
+
+    def snapshot(marker: str) -> tuple[CommandContext, Rollout]:
+        roster = roster_marker(marker)
+        if roster not in waits:
+            waits.clear()
+            waits[roster] = {}
+        ctx = runtime.context()
+        return ctx, board_snapshot(ctx, waits[roster])
 
     def page(render: Render) -> Any:
         def endpoint(request: Request) -> Response:
@@ -191,7 +207,7 @@ def routes(runtime: Runtime, links: BoardLinks) -> list[BaseRoute]:
             query = sorted((k, v) for k, v in request.query_params.items() if k in FILTERS)
             key = (request.url.path, tuple(query), viewer.language, marker)
             with speaking(viewer.language):
-                title, main, status = pages.get(key, lambda: build(request, render, today))
+                title, main, status = pages.get(key, lambda: build(request, render, today, marker))
                 shell = templates.get_template("shell.html").render(
                     viewer=viewer,
                     language=viewer.language,
@@ -209,13 +225,13 @@ def routes(runtime: Runtime, links: BoardLinks) -> list[BaseRoute]:
 
         return endpoint
 
-    def build(request: Request, render: Render, today: date) -> tuple[str, str, int]:
+    def build(request: Request, render: Render, today: date, marker: str) -> tuple[str, str, int]:
         common = {
             "today": today,
             "replayed": callable(getattr(runtime.clock, "real_now", None)),
             "updated": runtime.clock.now().astimezone(COPENHAGEN).strftime("%H:%M:%S"),
         }
-        found = render(request)
+        found = render(request, *snapshot(marker))
         if found is None:
             what = request.url.path.removeprefix("/board/")
             main = templates.get_template("missing.html").render(common, what=what)
@@ -223,11 +239,14 @@ def routes(runtime: Runtime, links: BoardLinks) -> list[BaseRoute]:
         name, title, values = found
         return title, templates.get_template(name).render({**common, **values}), 200
 
-    def rollout_page(request: Request) -> tuple[str, str, dict[str, Any]]:
-        return "rollout.html", t("board.rollout.heading"), {"board": rollout_board(runtime.context())}
+    def rollout_page(
+        request: Request, ctx: CommandContext, rollout: Rollout
+    ) -> tuple[str, str, dict[str, Any]]:
+        return "rollout.html", t("board.rollout.heading"), {"board": rollout_board(ctx, rollout)}
 
-    def wave_page(request: Request) -> tuple[str, str, dict[str, Any]] | None:
-        ctx = runtime.context()
+    def wave_page(
+        request: Request, ctx: CommandContext, rollout: Rollout
+    ) -> tuple[str, str, dict[str, Any]] | None:
         wave = match_wave(request.path_params["wave"], ctx.graph.plan)
         if wave is None:
             return None
@@ -242,6 +261,7 @@ def routes(runtime: Runtime, links: BoardLinks) -> list[BaseRoute]:
             diagram=diagram if diagram in plan.diagrams else "",
             role=role if role in plan.roles else "",
             state=state if state in STATES else "",
+            rollout=rollout,
         )
         danish = t("board.language") == "da"
         phases = {p.id: p.name_da if danish else p.name_en for p in plan.phases.values()}
@@ -262,20 +282,19 @@ def routes(runtime: Runtime, links: BoardLinks) -> list[BaseRoute]:
             },
         )
 
-    def municipality_page(request: Request) -> tuple[str, str, dict[str, Any]] | None:
-        ctx = runtime.context()
-        found = find_municipality([request.path_params["slug"]], ctx.store.municipalities())
+    def municipality_page(request: Request, ctx: CommandContext, rollout: Rollout) -> Page | None:
+        found = find_municipality([request.path_params["slug"]], rollout.municipalities)
         if found is None:
             return None
-        rollout = load_rollout(ctx, [found.code])
         return "municipality.html", found.name, {"board": municipality_board(ctx, found, rollout)}
 
-    def gate_page(request: Request) -> tuple[str, str, dict[str, Any]] | None:
-        ctx = runtime.context()
+    def gate_page(
+        request: Request, ctx: CommandContext, rollout: Rollout
+    ) -> tuple[str, str, dict[str, Any]] | None:
         wave = match_wave(request.path_params["wave"], ctx.graph.plan)
         if wave is None:
             return None
-        found = gate_board(ctx, request.path_params["gate"], wave)
+        found = gate_board(ctx, request.path_params["gate"], wave, rollout)
         return None if found is None else ("gate.html", f"{found.gate} {found.wave}", {"board": found})
 
     def open_link(request: Request) -> Response:

@@ -188,3 +188,12 @@ def test_a_municipalitys_page_lists_its_changes_and_moves_newest_first(board: Bo
     block = history.index("to do → blocked — waiting for KMD")
     assert move < block  # newest first
     assert "Wave K91" in page  # the page follows the move
+
+
+def test_an_open_wave_board_follows_a_move_into_the_wave(board: Board) -> None:
+    client = board.opened(board.link("board K91"))
+    assert client.get(f"{board.base}/board/wave/K91").text.count('<th scope="row">') == 91
+    board.ask("move aarhus K91 -- not ready in time")
+    page = client.get(f"{board.base}/board/wave/K91").text
+    assert page.count('<th scope="row">') == 92
+    assert 'title="Aarhus · A/TS213"' in page
