@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 DEMO_FILE ?= sf1590-demo.db
 DEMO_DB ?= sqlite:///$(DEMO_FILE)
 DEMO_DATE ?= 2020-01-21
+DEMO_BOARD_PORT ?= 8159
 
 .PHONY: demo demo-reset test test-stress lint bench clean
 
@@ -25,7 +26,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/activate
 # The console's first line says where DEMO_DATE lies in the plan (e.g. 5 working days before
 # KP-3 for P2); `make demo DEMO_DATE=2020-03-20 DEMO_ARGS='--as anna --role coordinator:aarhus'`.
 demo: $(VENV)/.installed
-	@$(BIN)/sf1590 console --db $(DEMO_DB) --today $(DEMO_DATE) $(DEMO_ARGS)
+	@$(BIN)/sf1590 console --db $(DEMO_DB) --today $(DEMO_DATE) --board $(DEMO_BOARD_PORT) $(DEMO_ARGS)
 
 # The demo database afresh (the roster and progress reloaded); .venv stays.
 demo-reset:

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import charts, commands, reminder_sweep, report, slack_latency
+from bench import board, charts, commands, reminder_sweep, report, slack_latency
 from bench.demo import demo_database
 from bench.figures import Figure, machine, table
 
@@ -45,6 +45,7 @@ def benchmarks(effort: Effort, template: Path) -> dict[str, Callable[[], list[Fi
         "slack": lambda: slack_latency.figures(effort.slack_requests, template=template),
         "report": lambda: report.figures(effort.report_repeat, template),
         "charts": lambda: charts.figures(effort.report_repeat, template),
+        "board": lambda: board.figures(effort.report_repeat * 3, max(effort.command_runs * 3, 40), template),
     }
 
 
@@ -54,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         action="append",
-        choices=["commands", "sweep", "slack", "report", "charts"],
+        choices=["commands", "sweep", "slack", "report", "charts", "board"],
         help="run only this benchmark (repeatable)",
     )
     args = parser.parse_args(argv)

@@ -171,6 +171,9 @@ def _parser() -> argparse.ArgumentParser:
 
     add_report_parser(sub, _date)
     add_export_parser(sub, _date)
+    from bot.board.cli import add_board_parser
+
+    add_board_parser(sub, _date)
     return parser
 
 
@@ -231,6 +234,9 @@ def _console_parser(sub: Any) -> None:
         "$XDG_STATE_HOME/sf1590/history, i.e. ~/.local/state/sf1590/history)",
     )
     console.add_argument("--no-history", action="store_true", help="keep no history of the lines you type")
+    console.add_argument(
+        "--board", type=int, metavar="PORT", help="also serve the live board (read-only) on 127.0.0.1:PORT"
+    )
 
 
 def _platform_parsers(sub: Any) -> None:
@@ -375,6 +381,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "channel": _channel,
         "report": _report,
         "export": run_export,
+        "board": _board,
     }
     try:
         result: int = handlers[args.command](args, settings)
@@ -424,6 +431,10 @@ def _console(args: argparse.Namespace, settings: Settings) -> int:
                     wave=t("console.channel_wave", wave=wave) if wave else "",
                 )
             )
+    if args.board is not None:
+        from bot.board.cli import console_board
+
+        console_board(runtime, args.board, actor.handle, args.language or runtime.language)
     session = ConsoleSession(
         runtime, actor, language=args.language, files_dir=args.files, channel=args.channel
     )
@@ -432,6 +443,12 @@ def _console(args: argparse.Namespace, settings: Settings) -> int:
     else:
         session.loop(sys.stdin, prompt=sys.stdin.isatty())
     return 0
+
+
+def _board(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.board.cli import run_board
+
+    return run_board(args, settings)
 
 
 def _plan(args: argparse.Namespace, settings: Settings) -> int:

@@ -17,7 +17,7 @@ from bot import metrics
 from bot.clock import Clock
 from bot.settings import Settings
 from commands.admin import actor_for, unknown_actor
-from commands.context import Actor, CommandContext, Invocation
+from commands.context import Actor, BoardLinkMinter, CommandContext, Invocation
 from commands.core import dispatch
 from commands.messages import LANGUAGES, has_text, speaking, t
 from commands.reply import Reply
@@ -67,6 +67,7 @@ class Runtime:
     people: PeopleStore
     reminders: ReminderSettingsStore
     language: str = "en"
+    board_link: BoardLinkMinter | None = None  # set where the board is served (bot.board)
 
     def context(self) -> CommandContext:
         return CommandContext(
@@ -76,6 +77,7 @@ class Runtime:
             self.clock.today(),
             people=self.people,
             reminders=self.reminders,
+            board_link=self.board_link,
         )
 
     def run(self, invocation: Invocation) -> Reply:

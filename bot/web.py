@@ -61,11 +61,13 @@ class Web:
 def build_web(env: Mapping[str, str], teams: TeamsSettings | None, *, runtime: Runtime | None = None) -> Web:
     """Every configured platform on one runtime: the Teams route when Teams is configured, and
     Slack's (HTTP mode) or a Slack Socket Mode connection when Slack is; the same worker
-    processes (SF1590_WORKERS) for Slack whatever else runs; /healthz, /metrics and /files."""
+    processes (SF1590_WORKERS) for Slack whatever else runs; /healthz, /metrics, /files and the
+    board (/board)."""
     settings = Settings.from_env(env)
     runtime = runtime or open_runtime(settings, SystemClock())
     health = _health(runtime, teams, env)
     route_lists: list[list[BaseRoute]] = [[metrics_route(runtime.engine, runtime.clock.now)]]
+    route_lists.append(_board(runtime, env))
     host, port = env.get("HOST") or "0.0.0.0", 3000
     if teams is not None:
         from bot.teams.server import routes
@@ -82,6 +84,18 @@ def build_web(env: Mapping[str, str], teams: TeamsSettings | None, *, runtime: R
     web = web_app(*route_lists, health=health)
     log.info("serving %s on %s:%s", ", ".join(sorted(getattr(r, "path", "") for r in web.routes)), host, port)
     return Web(web, host, port)
+
+
+def _board(runtime: Runtime, env: Mapping[str, str]) -> list[BaseRoute]:
+    """The live board's read-only pages (GET /board…), and `board` links minted for them."""
+    from bot.board import board_links
+    from bot.board import routes as board_routes
+
+    links = board_links(runtime, env)
+    if not links.base_url:
+        log.warning("SF1590_PUBLIC_URL is not set: board links are relative; chat clients cannot open them")
+    runtime.board_link = links.mint
+    return board_routes(runtime, links)
 
 
 def _health(runtime: Runtime, teams: TeamsSettings | None, env: Mapping[str, str]) -> Health:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -10,7 +11,7 @@ from storage.people import PeopleStore
 from storage.ports import Change, CommandRecord, RolloutStore
 from storage.reminders import ReminderSettingsStore
 
-__all__ = ["Actor", "CommandContext", "Invocation"]
+__all__ = ["Actor", "BoardLink", "BoardLinkMinter", "CommandContext", "Invocation"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,18 @@ class Invocation:
     channel: str | None = None  # the platform's channel id, for `channel` (link it to a wave)
 
 
+@dataclass(frozen=True)
+class BoardLink:
+    """A link to the live board that only the server can mint, for one person, until ``expires``."""
+
+    url: str
+    expires: datetime
+
+
+# (handle, name, page below /board, language) -> the link; set where a board is served
+BoardLinkMinter = Callable[[str, str, str, str], BoardLink]
+
+
 @dataclass
 class CommandContext:
     """What a command runs against: storage, the plan graph and the moment of the request.
@@ -62,6 +75,7 @@ class CommandContext:
     people: PeopleStore | None = None
     reminders: ReminderSettingsStore | None = None
     command_id: str = ""  # set once per dispatch; every change the command records carries it
+    board_link: BoardLinkMinter | None = None  # mints `board` links where a board is served
 
     def change(self, invocation: Invocation) -> Change:
         return Change(invocation.actor.handle, invocation.source, self.now)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from commands import admin, change, exports, query, remind, waves
+from commands.board import board
 from commands.charts.command import chart
 from commands.context import CommandContext, Invocation
 from commands.grammar import has_marker
@@ -82,6 +83,7 @@ COMMANDS: dict[str, Command] = {
         Command("channel", admin.channel),
         Command("remind", remind.remind),
         Command("report", report),
+        Command("board", board),
     )
 }
 

@@ -37,7 +37,24 @@ def both(
     assert teams_settings is not None
     web = build_web(env, teams_settings, runtime=demo_runtime)
     paths = {getattr(r, "path", "") for r in web.app.routes}
-    assert paths == {"/api/messages", "/slack/events", "/healthz", "/metrics", "/files/{file_id}/{name}"}
+    board = {
+        "/board",
+        "/board/",
+        "/board/open",
+        "/board/wave/{wave}",
+        "/board/municipality/{slug}",
+        "/board/gate/{gate}/{wave}",
+        "/board/static",
+    }  # the live board, read-only, beside both platforms
+    assert paths == {
+        "/api/messages",
+        "/slack/events",
+        "/healthz",
+        "/metrics",
+        "/files/{file_id}/{name}",
+        *board,
+    }
+    assert demo_runtime.board_link is not None  # so `board` in Slack or Teams answers with a link
     with httpx.Client(timeout=20) as http:
         for base in serve(web.app):
             _wait_until_healthy(http, base)  # Slack's app is built in the background
@@ -64,3 +81,14 @@ def test_slack_and_teams_share_one_process_and_guard_only_their_own_route(
     assert teams.post(activity, headers=slack.sign("{}")).status_code == 401
     assert teams.message("next aarhus", SUPPLIER).status_code == 202
     assert "A/TS213" in card_text(teams.card(1))
+
+
+def test_board_asked_in_slack_opens_this_servers_board(both: tuple[SlackUser, TeamsClient]) -> None:
+    slack, _ = both
+    assert slack.command("board K91", "U0NOBODY").status_code == 200
+    text = str(slack.answer(1))
+    path = text[text.index("/board/open?token=") :].split()[0].rstrip("\\n'\",>|)")
+    opened = slack.http.get(slack.base + path)  # relative: SF1590_PUBLIC_URL is not set here
+    assert opened.status_code == 200
+    page = slack.http.get(f"{slack.base}/board/wave/K91")
+    assert page.status_code == 200 and page.text.count('<th scope="row">') == 91
