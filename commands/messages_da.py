@@ -649,4 +649,14 @@ DA: dict[str, str] = {
     "setup.link_joined": "Jeg er gået ind i kanalen, så påmindelserne for {wave} kan komme her.",
     "setup.link_invite": "Jeg er ikke med i denne kanal endnu og kan ikke sende påmindelserne for {wave} her. Skriv `/invite @sf1590` i kanalen. (Slack svarede: {error})",
     "roster.reason_line": "Begrundelse: {reason}",
+    # gemte påmindelser: en manglende Slack-tilladelse, og hvad der venter (bot/scheduler/unreachable.py)
+    "setup.missing_scope": "Jeg kan ikke sende påmindelserne for {wave} i {channel}: Slack-appen mangler tilladelsen {scope}.",
+    "setup.scope_unnamed": "som Slack ikke nævnte",
+    "setup.fix_scope": "En administrator skal geninstallere appen med dens manifest: api.slack.com/apps → SF1590 → App Manifest (indsæt `slack/manifest.yml`) → Install App → Reinstall to Workspace.",
+    "setup.pending.one": "Venter på at blive sendt (1):",
+    "setup.pending.other": "Venter på at blive sendt ({count}):",
+    "setup.pending_item": "{kind} {subject}, planlagt {planned}",
+    "setup.pending_more": "… og {count} mere.",
+    "setup.late_kept": "Når jeg kan skrive der, sendes hver én gang; en, hvis tidspunkt er passeret, markeres som forsinket.",
+    "notice.late_kept_note": "Sendt forsinket: planlagt til {planned}; jeg kunne ikke skrive her før nu.",
 }

@@ -19,9 +19,9 @@ import socket
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from bot.clock import SystemClock
+from bot.clock import COPENHAGEN, SystemClock
 from bot.notify import DeliveryError, Notifier
 from bot.roster_check import EMPTY_ROSTER
 from bot.runtime import Runtime
@@ -31,6 +31,7 @@ from commands.admin import actor_for
 from commands.context import CommandContext
 from commands.messages import speaking
 from commands.notices import Mention, MentionHook, mark_late, notice
+from commands.reply import Reply
 from rollout.decisions import open_escalations, rolled_back, stopped
 from rollout.reminders import DueItem, due_at
 from rollout.status import Rollout, TaskView
@@ -207,13 +208,14 @@ class Sweeper:
                 held.add(channel)  # an earlier message of this channel waits: keep the order
                 continue
             claimed = self.outbox.claim(row, self.worker, wall, self.config.lease)
-            if claimed is None or not self._send(claimed, wall, report, wave=row.wave, now=now):
+            if claimed is None or not self._send(claimed, wall, report, row=row, now=now):
                 held.add(channel)
 
     def _send(
-        self, claimed: Claimed, wall: datetime, report: SweepReport, *, wave: str, now: datetime
+        self, claimed: Claimed, wall: datetime, report: SweepReport, *, row: OutboxRow, now: datetime
     ) -> bool:
         """Send one claimed row (``wall``: real time for retries; ``now``: the rollout's)."""
+        wave = row.wave
         notifier = self.notifiers.get(claimed.platform)
         if notifier is None:
             self.outbox.release(
@@ -232,7 +234,7 @@ class Sweeper:
                     report.found.append(claimed.key)
                     return True
             self._throttle((claimed.platform, claimed.channel_id))
-            posted = notifier.post(claimed.channel_id, reply_from_json(claimed.payload), key=claimed.key)
+            posted = notifier.post(claimed.channel_id, self._reply(row, now), key=claimed.key)
         except DeliveryError as err:
             retry = (
                 timedelta(seconds=err.retry_after)
@@ -247,10 +249,10 @@ class Sweeper:
                 "dropped" if err.permanent else f"retry in {retry}",
             )
             self.outbox.release(
-                claimed, self.worker, error=str(err), retry_at=wall + retry, drop=err.permanent
+                claimed, self.worker, error=str(err), retry_at=wall + retry, drop=err.permanent, kept=err.kept
             )
             report.failed.append(claimed.key)
-            if err.unreachable:
+            if err.kept:
                 people = self.settings.people(claimed.platform)
                 lang = self.config.language
                 tell_managers(self.outbox, claimed, wave, err, people, now=now, language=lang)
@@ -258,6 +260,16 @@ class Sweeper:
         self.outbox.mark_sent(claimed, self.worker, remote_id=posted.remote_id, now=wall)
         report.sent.append(claimed.key)
         return True
+
+    def _reply(self, row: OutboxRow, now: datetime) -> Reply:
+        """The message as rendered when planned; one that was on time then but goes out late now
+        (kept while a channel was unreachable) says it is late and when it was planned."""
+        reply = reply_from_json(row.payload)
+        planned = row.due_at if row.due_at.tzinfo else row.due_at.replace(tzinfo=UTC)
+        if not row.late and now - planned > self.config.late_after:
+            with speaking(self.config.language):
+                reply = mark_late(reply, planned.astimezone(COPENHAGEN), why="notice.late_kept_note")
+        return reply
 
     def _throttle(self, channel: tuple[str, str]) -> None:
         last = self._last_post.get(channel)
