@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -99,6 +100,7 @@ class Sweeper:
         self._wall = wall or SystemClock().now  # for leases, retries and the time a row was sent
         self._last_post: dict[tuple[str, str], float] = {}
         self._empty_warned = False  # the empty-roster warning: once until the roster fills
+        self.stopping = threading.Event()  # set on SIGTERM: finish the row in hand, claim no more
 
     def sweep(self, now: datetime) -> SweepReport:
         if not self.leadership.acquire():
@@ -200,6 +202,8 @@ class Sweeper:
             report.dropped.append(key)
         held: set[tuple[str, str]] = set()
         for row in self.outbox.candidates(now):
+            if self.stopping.is_set():
+                break  # the rest stay pending, unclaimed, for the next scheduler
             channel = (row.platform, row.channel_id)
             if channel in held:
                 continue

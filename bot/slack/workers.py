@@ -7,6 +7,8 @@ Each worker process opens its own runtime (engine, plan) from the same settings.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.resource_tracker
+import signal
 from concurrent.futures import ProcessPoolExecutor, wait
 from typing import Any
 
@@ -15,13 +17,16 @@ from bot.clock import Clock
 from bot.runtime import open_runtime
 from bot.settings import Settings
 
-__all__ = ["ProcessRunner"]
+__all__ = ["ProcessRunner", "stop_resource_tracker"]
 
 _bot: Any = None  # the SlackBot of this worker process
 
 
 def _init(settings: Settings, clock: Clock) -> None:
     global _bot
+    # Ctrl-C reaches the whole process group: the web process stops the pool itself, after the
+    # commands in flight have finished, so a worker must not die of it mid-command.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     from bot.slack.app import SlackBot
 
     runtime = open_runtime(settings, clock, migrate=False)
@@ -73,4 +78,15 @@ class ProcessRunner:
         return self.pool.submit(_home, user_id).result(timeout=60)
 
     def close(self) -> None:
-        self.pool.shutdown(cancel_futures=True)
+        """Finish the commands in flight, then end the worker processes (and wait for them)."""
+        self.pool.shutdown(wait=True)
+
+
+def stop_resource_tracker() -> None:
+    """End multiprocessing's resource tracker, which the worker pool started: it would outlive
+    this process for a moment (until it notices the pipe closed). Python has no public call for
+    it; without the private one it still ends on its own after this process exits."""
+    tracker = getattr(multiprocessing.resource_tracker, "_resource_tracker", None)
+    stop = getattr(tracker, "_stop", None)
+    if callable(stop):
+        stop()
