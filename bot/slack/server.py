@@ -32,7 +32,7 @@ from bot.slack.deferred import collecting, submit_all
 from bot.slack.guard import Refused, Signed, read_body, verify
 from bot.slack.guard import bolt_request as _bolt_request
 from bot.slack.settings import ConfigError, SlackSettings
-from bot.slack.workers import ProcessRunner, stop_resource_tracker
+from bot.slack.workers import ProcessRunner
 from storage.seen import SeenRequests, SqlSeenRequests
 
 __all__ = [
@@ -274,7 +274,6 @@ def run_http(
         finally:
             if closers is not None:
                 closers.close()
-            stop_resource_tracker()
     if not server.started:  # the port is taken, or the app did not start: as uvicorn.run does
         raise SystemExit(3)
     log.info("stopped: requests in flight answered, worker processes ended")

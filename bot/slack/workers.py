@@ -7,7 +7,6 @@ Each worker process opens its own runtime (engine, plan) from the same settings.
 from __future__ import annotations
 
 import multiprocessing
-import multiprocessing.resource_tracker
 import signal
 from concurrent.futures import ProcessPoolExecutor, wait
 from typing import Any
@@ -17,7 +16,7 @@ from bot.clock import Clock
 from bot.runtime import open_runtime
 from bot.settings import Settings
 
-__all__ = ["ProcessRunner", "stop_resource_tracker"]
+__all__ = ["ProcessRunner"]
 
 _bot: Any = None  # the SlackBot of this worker process
 
@@ -78,15 +77,7 @@ class ProcessRunner:
         return self.pool.submit(_home, user_id).result(timeout=60)
 
     def close(self) -> None:
-        """Finish the commands in flight, then end the worker processes (and wait for them)."""
+        """Finish the commands in flight, then end the worker processes (and wait for them).
+        multiprocessing's resource tracker, which they shared with this process, ends on its
+        own once this process has exited (it reads until the last of them has closed its pipe)."""
         self.pool.shutdown(wait=True)
-
-
-def stop_resource_tracker() -> None:
-    """End multiprocessing's resource tracker, which the worker pool started: it would outlive
-    this process for a moment (until it notices the pipe closed). Python has no public call for
-    it; without the private one it still ends on its own after this process exits."""
-    tracker = getattr(multiprocessing.resource_tracker, "_resource_tracker", None)
-    stop = getattr(tracker, "_stop", None)
-    if callable(stop):
-        stop()
