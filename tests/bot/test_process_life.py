@@ -201,3 +201,24 @@ def test_a_sweep_told_to_stop_finishes_the_row_in_hand_and_hands_the_rest_back(t
         assert len(slack.posted_keys()) == len(set(slack.posted_keys()))  # each once
     finally:
         slack.stop()
+
+
+def test_serve_killed_outright_leaves_no_worker_behind(tmp_path: Path, fake: FakeSlack) -> None:
+    port = closed_port()
+    env = {**base_env(tmp_path, fake), "PORT": str(port), "SF1590_WORKERS": "2"}
+    server, output = start(["serve"], env)
+    tree: set[int] = set()
+    try:
+        output.wait_for("Uvicorn running on")
+        tree = descendants(server.pid)
+        assert len(tree) >= 2
+        server.send_signal(signal.SIGKILL)  # no chance to stop its workers itself
+        server.wait(10)
+        deadline = time.monotonic() + 10
+        while [pid for pid in tree if running(pid)] and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert [pid for pid in tree if running(pid)] == []
+    finally:
+        for pid in tree:
+            if running(pid):
+                os.kill(pid, signal.SIGKILL)
