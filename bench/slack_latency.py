@@ -7,6 +7,11 @@ adapter); "ours" has the full demo roster (98 municipalities, every task instanc
 answers through a response_url served by this script. For 1 and 20 concurrent clients it prints
 p50/p99 to the ack (the HTTP 200) and to the answer (the response_url POST), and our/floor ratio.
 `python -m bench.run` includes it (with fewer requests).
+
+Our client waits for each answer before its next command; the floor never answers. So the floor
+is also measured with the same pauses between its requests as ours had ("floor, same pauses":
+request i waits as long as ours' request i waited from ack to answer), the like-for-like floor;
+and each server reports the CPU its event-loop thread spent per request (``/bench/loop-cpu``).
 """
 
 from __future__ import annotations
@@ -25,12 +30,16 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
 from slack_sdk.signature import SignatureVerifier
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -103,7 +112,18 @@ def serve(kind: str, port: int, db: str) -> None:
             processes=int(os.environ.get("SF1590_WORKERS") or os.cpu_count() or 1),
         )
     seen = SqlSeenRequests(make_engine(db))  # both pay for the replay check, as in production
-    run_http(asgi_app(app, seen=seen, signing_secret=SECRET), "127.0.0.1", port, log_level="warning")
+    web = asgi_app(app, seen=seen, signing_secret=SECRET)
+    web.router.routes.append(Route("/bench/loop-cpu", _loop_cpu))
+    run_http(web, "127.0.0.1", port, log_level="warning")
+
+
+async def _loop_cpu(_request: Request) -> JSONResponse:
+    """CPU seconds the event-loop thread has used so far (read on that thread: it runs there)."""
+    return JSONResponse({"seconds": time.thread_time()})
+
+
+def loop_cpu(base: str) -> float:
+    return float(httpx.get(f"{base}/bench/loop-cpu", timeout=10).json()["seconds"])
 
 
 def prepare(folder: Path, template: Path | None = None) -> str:
@@ -203,12 +223,28 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(10)
 
 
+@dataclass
+class Run:
+    acks: list[float] = field(default_factory=list)  # seconds from sending to the HTTP 200
+    answers: list[float] = field(default_factory=list)  # seconds from sending to the answer
+    waits: dict[int, float] = field(default_factory=dict)  # request number -> ack to next send
+    loop_cpu: float = math.nan  # the server's event-loop CPU seconds per request
+
+
 def run(
-    base: str, sink: Sink | None, clients: int, requests: int, tag: str, *, think: float = 0.0
-) -> tuple[list[float], list[float]]:
+    base: str,
+    sink: Sink | None,
+    clients: int,
+    requests: int,
+    tag: str,
+    *,
+    think: float = 0.0,
+    pauses: dict[int, float] | None = None,
+) -> Run:
+    """``requests`` commands from ``clients`` clients; each waits for its answer (with a sink),
+    then ``think`` seconds; ``pauses``: instead, request n waits ``pauses[n]`` after its ack."""
     counter = itertools.count()
-    acks: list[float] = []
-    answers: list[float] = []
+    out = Run()
     lock = threading.Lock()
 
     def one(http: httpx.Client) -> None:
@@ -239,13 +275,18 @@ def run(
         response = http.post(f"{base}/slack/events", content=body, headers=headers)
         acked = time.perf_counter()
         assert response.status_code == 200, response.status_code
-        arrived = sink.wait(path) if sink else None
-        if think:
-            time.sleep(think)  # a person reads the answer before typing the next command
+        if pauses is not None:
+            time.sleep(pauses.get(n, 0.0))  # as long as the other app's client waited here
+            arrived = None
+        else:
+            arrived = sink.wait(path) if sink else None
+            if think:
+                time.sleep(think)  # a person reads the answer before typing the next command
         with lock:
-            acks.append(acked - started)
+            out.acks.append(acked - started)
+            out.waits[n] = time.perf_counter() - acked
             if arrived is not None:
-                answers.append(arrived - started)
+                out.answers.append(arrived - started)
 
     def worker(count: int) -> None:
         with httpx.Client(timeout=10) as http:
@@ -253,9 +294,11 @@ def run(
                 one(http)
 
     per = max(1, requests // clients)
+    before = loop_cpu(base)
     with ThreadPoolExecutor(clients) as pool:
         list(pool.map(worker, [per] * clients))
-    return acks, answers
+    out.loop_cpu = (loop_cpu(base) - before) / (per * clients)
+    return out
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -283,23 +326,24 @@ def figures(
             run(floor, None, 4, 40, "warm-floor")
             run(ours, sink, 4, 40, "warm-ours")
             for count in clients:
-                floor_acks, _ = run(floor, None, count, requests, f"f{count}", think=think_ms / 1000)
-                acks, answers = run(ours, sink, count, requests, f"o{count}", think=think_ms / 1000)
-                out += _client_figures(count, floor_acks, acks, answers)
+                floor_run = run(floor, None, count, requests, f"f{count}", think=think_ms / 1000)
+                ours_run = run(ours, sink, count, requests, f"o{count}", think=think_ms / 1000)
+                same = run(floor, None, count, requests, f"s{count}", pauses=ours_run.waits)
+                out += _client_figures(count, floor_run, ours_run, same)
         finally:
             for proc in procs:
                 _stop(proc)
     return out
 
 
-def _client_figures(
-    clients: int, floor_acks: list[float], acks: list[float], answers: list[float]
-) -> list[Figure]:
+def _client_figures(clients: int, floor: Run, ours: Run, same: Run) -> list[Figure]:
     case = f"{clients} client(s)"
+    acks, answers = ours.acks, ours.answers
     answered = f"{len(answers)}/{len(acks)} answered"
     return [
-        Figure("slack", f"{case}, floor", "ack p50", _pct(floor_acks, 0.5)),
-        Figure("slack", f"{case}, floor", "ack p99", _pct(floor_acks, 0.99)),
+        Figure("slack", f"{case}, floor", "ack p50", _pct(floor.acks, 0.5)),
+        Figure("slack", f"{case}, floor", "ack p99", _pct(floor.acks, 0.99)),
+        Figure("slack", f"{case}, floor, same pauses", "ack p50", _pct(same.acks, 0.5)),
         Figure("slack", f"{case}, ours", "ack p50", _pct(acks, 0.5)),
         Figure("slack", f"{case}, ours", "ack p99", _pct(acks, 0.99)),
         Figure("slack", f"{case}, ours", "answer p50", _pct(answers, 0.5), note=answered),
@@ -311,11 +355,21 @@ def _client_figures(
             max(answers, default=math.nan) * 1000,
             note="Slack allows 3 s",
         ),
+        Figure("slack", f"{case}, floor", "event-loop CPU per request", floor.loop_cpu * 1000),
+        Figure("slack", f"{case}, ours", "event-loop CPU per request", ours.loop_cpu * 1000),
         Figure(
             "slack",
             case,
             "ack p50 ours/floor",
-            _pct(acks, 0.5) / _pct(floor_acks, 0.5),
+            _pct(acks, 0.5) / _pct(floor.acks, 0.5),
+            "x",
+            note="floor back to back (its client never waits for an answer)",
+        ),
+        Figure(
+            "slack",
+            case,
+            "ack p50 ours/floor, same pauses",
+            _pct(acks, 0.5) / _pct(same.acks, 0.5),
             "x",
             note="target <= 1.2x",
         ),
@@ -334,11 +388,12 @@ def main() -> int:
         default=0.0,
         help="pause after each answer before the next command (default: none)",
     )
+    parser.add_argument("--clients", type=int, nargs="+", default=[1, 20], help="client counts")
     args = parser.parse_args()
     if args.serve:
         serve(args.serve, args.port, args.db)
         return 0
-    print(table(figures(args.requests, think_ms=args.think_ms)))
+    print(table(figures(args.requests, think_ms=args.think_ms, clients=tuple(args.clients))))
     return 0
 
 

@@ -8,9 +8,9 @@ and the caller lets its traceback through.
 from __future__ import annotations
 
 import logging
+import sys
 import urllib.error
 
-from alembic.util.exc import CommandError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError
 
@@ -87,7 +87,9 @@ def describe(err: BaseException, url: str) -> str | None:
             if any(w in text for w in words):
                 return f"database {where}: {meaning} ({detail})"
         return f"database {where}: {detail}"
-    if isinstance(err, CommandError):
+    # Alembic is imported only to migrate (storage.migrate): no Alembic loaded, no Alembic error.
+    alembic_errors = sys.modules.get("alembic.util.exc")
+    if alembic_errors is not None and isinstance(err, alembic_errors.CommandError):
         return (
             f"database {where}: {_first_line(err)}; was it made by a newer sf1590? "
             "Upgrade sf1590, or use another --db"

@@ -20,7 +20,9 @@ class Posted:
 class DeliveryError(Exception):
     """The platform did not take the message. ``retry_after`` is its own wish, in seconds;
     ``unreachable``: the bot may not post there (not in the channel, removed from the team), which
-    an admin can fix, so the message is kept for a retry and the wave's managers are told."""
+    an admin can fix, so the message is kept for a retry and the wave's managers are told;
+    ``missing_scope``: the app lacks this permission (Slack's ``needed``; "" when not named), fixed
+    by reinstalling the app with its manifest, so the message is kept too."""
 
     def __init__(
         self,
@@ -29,11 +31,18 @@ class DeliveryError(Exception):
         retry_after: float | None = None,
         permanent: bool = False,
         unreachable: bool = False,
+        missing_scope: str | None = None,
     ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
         self.permanent = permanent
         self.unreachable = unreachable
+        self.missing_scope = missing_scope
+
+    @property
+    def kept(self) -> bool:
+        """An admin's fix is needed: keep the message however long it takes, and say so."""
+        return self.unreachable or self.missing_scope is not None
 
 
 class Notifier(Protocol):

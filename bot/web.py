@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
@@ -20,6 +20,7 @@ from bot.clock import SystemClock
 from bot.files import FileLinks, file_links
 from bot.files import routes as file_routes
 from bot.health import Health, database_check, scheduler_check
+from bot.lifecycle import Closers
 from bot.metrics import route as metrics_route
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings
@@ -56,6 +57,7 @@ class Web:
     app: Starlette
     host: str
     port: int
+    closers: Closers = field(default_factory=Closers)  # worker processes, listener threads
 
 
 def build_web(env: Mapping[str, str], teams: TeamsSettings | None, *, runtime: Runtime | None = None) -> Web:
@@ -68,6 +70,7 @@ def build_web(env: Mapping[str, str], teams: TeamsSettings | None, *, runtime: R
     health = _health(runtime, teams, env)
     route_lists: list[list[BaseRoute]] = [[metrics_route(runtime.engine, runtime.clock.now)]]
     route_lists.append(_board(runtime, env))
+    closers = Closers()
     host, port = env.get("HOST") or "0.0.0.0", 3000
     if teams is not None:
         from bot.teams.server import routes
@@ -77,13 +80,13 @@ def build_web(env: Mapping[str, str], teams: TeamsSettings | None, *, runtime: R
         route_lists += [routes(teams_service(runtime, teams, links)), file_routes(links)]
         port = teams.port
     if env.get("SLACK_BOT_TOKEN"):
-        slack_routes = _slack(env, runtime, settings, health)
+        slack_routes = _slack(env, runtime, settings, health, closers)
         route_lists.append(slack_routes)
         if slack_routes:
             port = SlackSettings.from_env(env).port
     web = web_app(*route_lists, health=health)
     log.info("serving %s on %s:%s", ", ".join(sorted(getattr(r, "path", "") for r in web.routes)), host, port)
-    return Web(web, host, port)
+    return Web(web, host, port, closers)
 
 
 def _board(runtime: Runtime, env: Mapping[str, str]) -> list[BaseRoute]:
@@ -119,20 +122,23 @@ def _health(runtime: Runtime, teams: TeamsSettings | None, env: Mapping[str, str
     return health
 
 
-def _slack(env: Mapping[str, str], runtime: Runtime, settings: Settings, health: Health) -> list[BaseRoute]:
+def _slack(
+    env: Mapping[str, str], runtime: Runtime, settings: Settings, health: Health, closers: Closers
+) -> list[BaseRoute]:
     """Slack's routes (HTTP mode), or none after connecting in Socket Mode; the app is built with
-    SF1590_WORKERS worker processes either way."""
+    SF1590_WORKERS worker processes either way (stopped by ``closers``)."""
     from bot.slack.server import SlackStartup, asgi_app, builder, socket_mode_handler, worker_processes
     from storage.seen import SqlSeenRequests
 
     slack = SlackSettings.from_env(env)
-    build = builder(runtime, settings, slack, processes=worker_processes(env))
+    build = builder(runtime, settings, slack, processes=worker_processes(env), closers=closers)
     if slack.socket_mode:
         log.info("Slack in Socket Mode (SLACK_APP_TOKEN is set)")
         socket_mode_handler(build(), slack).connect()  # type: ignore[no-untyped-call]
         return []
     # Built in the background: a Slack that does not answer yet must not stop the rest.
     startup = SlackStartup(build).start()
+    closers.add("the Slack listeners", startup.close)
     app = asgi_app(
         startup, seen=SqlSeenRequests(runtime.engine), signing_secret=slack.signing_secret, health=health
     )
@@ -156,5 +162,5 @@ def serve(env: Mapping[str, str] | None = None) -> int:
         log.warning(ANONYMOUS_WARNING)  # again, last thing before serving: hard to miss
     from bot.slack.server import run_http
 
-    run_http(web.app, web.host, web.port)
+    run_http(web.app, web.host, web.port, closers=web.closers)
     return 0

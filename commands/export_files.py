@@ -13,11 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from icalendar import Calendar, Event
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
 __all__ = ["CalendarEvent", "csv_bytes", "ics_bytes", "uid_part", "xlsx_bytes"]
 
 _MAX_COLUMN_WIDTH = 60
@@ -56,6 +51,11 @@ def xlsx_bytes(
     rows: Sequence[Sequence[str | date | None]],
 ) -> bytes:
     """One sheet: a bold, frozen header row with a filter, then one row per item."""
+    # Imported here: openpyxl costs ~0.15 s at start-up, and only an export needs it.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     book = Workbook()
     ws = book.active
     assert ws is not None  # a new workbook always has its first sheet
@@ -89,6 +89,8 @@ def _cell(value: str | date | None) -> str | date | None:
 
 def ics_bytes(name: str, events: Sequence[CalendarEvent], stamp: datetime) -> bytes:
     """A calendar of all-day events in Europe/Copenhagen; ``stamp`` is the export moment."""
+    from icalendar import Calendar, Event  # imported here, as openpyxl above: exports only
+
     calendar = Calendar()
     calendar.add("prodid", _PRODID)
     calendar.add("version", "2.0")

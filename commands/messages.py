@@ -774,6 +774,16 @@ EN: dict[str, str] = {
     "board.gates_of": "Gates of {wave}",
     "board.col.runbook": "Runbook steps done",
     "board.forbidden": "This board link is missing, altered or expired. Ask the bot for a new one: /sf1590 board",
+    # kept reminders: a missing Slack scope, and what is waiting (bot/scheduler/unreachable.py)
+    "setup.missing_scope": "I cannot send the {wave} reminders in {channel}: the Slack app lacks the permission {scope}.",
+    "setup.scope_unnamed": "that Slack did not name",
+    "setup.fix_scope": "An admin must reinstall the app with its manifest: api.slack.com/apps → SF1590 → App Manifest (paste `slack/manifest.yml`) → Install App → Reinstall to Workspace.",
+    "setup.pending.one": "Waiting to go out (1):",
+    "setup.pending.other": "Waiting to go out ({count}):",
+    "setup.pending_item": "{kind} {subject}, planned {planned}",
+    "setup.pending_more": "… and {count} more.",
+    "setup.late_kept": "Once I can post there, each goes out once; one whose moment has passed is marked late.",
+    "notice.late_kept_note": "Sent late: planned for {planned}; I could not post here until now.",
 }
 
 CATALOGUES: dict[str, dict[str, str]] = {"en": EN, "da": DA}

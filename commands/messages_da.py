@@ -773,4 +773,14 @@ DA: dict[str, str] = {
     "board.gates_of": "Gates for {wave}",
     "board.col.runbook": "Drejebogens trin udført",
     "board.forbidden": "Dette tavlelink mangler, er ændret eller udløbet. Bed botten om et nyt: /sf1590 board",
+    # gemte påmindelser: en manglende Slack-tilladelse, og hvad der venter (bot/scheduler/unreachable.py)
+    "setup.missing_scope": "Jeg kan ikke sende påmindelserne for {wave} i {channel}: Slack-appen mangler tilladelsen {scope}.",
+    "setup.scope_unnamed": "som Slack ikke nævnte",
+    "setup.fix_scope": "En administrator skal geninstallere appen med dens manifest: api.slack.com/apps → SF1590 → App Manifest (indsæt `slack/manifest.yml`) → Install App → Reinstall to Workspace.",
+    "setup.pending.one": "Venter på at blive sendt (1):",
+    "setup.pending.other": "Venter på at blive sendt ({count}):",
+    "setup.pending_item": "{kind} {subject}, planlagt {planned}",
+    "setup.pending_more": "… og {count} mere.",
+    "setup.late_kept": "Når jeg kan skrive der, sendes hver én gang; en, hvis tidspunkt er passeret, markeres som forsinket.",
+    "notice.late_kept_note": "Sendt forsinket: planlagt til {planned}; jeg kunne ikke skrive her før nu.",
 }

@@ -275,8 +275,9 @@ def _digest(ctx: CommandContext, rollout: Rollout, item: DueItem, lines: _Lines)
     )
 
 
-def mark_late(reply: Reply, planned: datetime) -> Reply:
-    """The same message, saying it comes late and when it was planned."""
-    note = t("notice.late_note", planned=planned.strftime("%Y-%m-%d %H:%M"))
+def mark_late(reply: Reply, planned: datetime, *, why: str = "notice.late_note") -> Reply:
+    """The same message, saying it comes late and when it was planned (``why``: the text key
+    that says why it is late)."""
+    note = t(why, planned=planned.strftime("%Y-%m-%d %H:%M"))
     footer = f"{note} {reply.footer}".strip()
     return replace(reply, headline=t("notice.late_prefix") + reply.headline, footer=footer)

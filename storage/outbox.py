@@ -12,17 +12,21 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, insert, or_, text, update
+from sqlalchemy import Connection, Engine, and_, case, exists, insert, literal, or_, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from storage.tables import OutboxRow
 
-__all__ = ["DROPPED", "PENDING", "SENT", "Claimed", "Leadership", "NewNotice", "SqlOutbox"]
+__all__ = ["DROPPED", "KEPT", "PENDING", "SENT", "Claimed", "Leadership", "NewNotice", "SqlOutbox"]
 
 log = logging.getLogger(__name__)
 
 PENDING, SENT, DROPPED = "pending", "sent", "dropped"
+# ``last_error`` of a row kept for an admin's fix (the bot not in the channel, a missing scope):
+# never dropped as stale. Sticky: a later transient failure of the same row keeps the mark.
+KEPT = "kept: "
 
 
 @dataclass(frozen=True)
@@ -142,10 +146,25 @@ class SqlOutbox:
             )
 
     def release(
-        self, claimed: Claimed, worker: str, *, error: str, retry_at: datetime | None, drop: bool = False
+        self,
+        claimed: Claimed,
+        worker: str,
+        *,
+        error: str,
+        retry_at: datetime | None,
+        drop: bool = False,
+        kept: bool = False,
     ) -> None:
-        """A failed send: back to pending with a retry time (or dropped for good)."""
-        values: dict[str, Any] = {"last_error": error[:500], "lease_until": None, "next_attempt_at": retry_at}
+        """A failed send: back to pending with a retry time (or dropped for good). ``kept``: an
+        admin must fix something first; the row is then never dropped as stale (see KEPT)."""
+        message = error[: 500 - len(KEPT)]
+        marked = literal(KEPT + message)
+        last_error: Any = (
+            marked
+            if kept
+            else case((col(OutboxRow.last_error).startswith(KEPT), marked), else_=literal(message))
+        )
+        values: dict[str, Any] = {"last_error": last_error, "lease_until": None, "next_attempt_at": retry_at}
         if drop:
             values["status"] = DROPPED
         with self.engine.begin() as connection:
@@ -159,8 +178,43 @@ class SqlOutbox:
                 .values(**values)
             )
 
+    def pending_in(self, platform: str, channel_id: str, now: datetime) -> list[OutboxRow]:
+        """The rows still waiting to go out to one channel (or person), due by ``now``."""
+        with Session(self.engine) as session:
+            return list(
+                session.exec(
+                    select(OutboxRow)
+                    .where(
+                        col(OutboxRow.status) == PENDING,
+                        col(OutboxRow.platform) == platform,
+                        col(OutboxRow.channel_id) == channel_id,
+                        col(OutboxRow.due_at) <= now,
+                    )
+                    .order_by(col(OutboxRow.due_at), col(OutboxRow.id))
+                ).all()
+            )
+
+    def retry_kept(self, platform: str) -> int:
+        """The kept rows of ``platform`` may go out at the next sweep, without waiting out their
+        backoff (the bot was added back); returns how many."""
+        with self.engine.begin() as connection:
+            return int(
+                connection.execute(
+                    update(OutboxRow)
+                    .where(
+                        col(OutboxRow.status) == PENDING,
+                        col(OutboxRow.platform) == platform,
+                        col(OutboxRow.last_error).startswith(KEPT),
+                    )
+                    .values(next_attempt_at=None)
+                ).rowcount
+            )
+
     def drop_stale(self, before: datetime) -> list[str]:
-        """Drop pending rows planned before ``before`` and not held; returns their keys."""
+        """Drop pending rows planned before ``before`` and not held, unless they are kept for an
+        admin's fix or wait behind such a row in their channel (those wait however long the fix
+        takes); returns their keys."""
+        blocker = aliased(OutboxRow)
         with self.engine.begin() as connection:
             keys = list(
                 connection.execute(
@@ -168,6 +222,13 @@ class SqlOutbox:
                         col(OutboxRow.status) == PENDING,
                         col(OutboxRow.due_at) < before,
                         col(OutboxRow.lease_until).is_(None),
+                        ~col(OutboxRow.last_error).startswith(KEPT),
+                        ~exists().where(  # nor a row waiting behind a kept one in its channel
+                            col(blocker.status) == PENDING,
+                            col(blocker.platform) == OutboxRow.platform,
+                            col(blocker.channel_id) == OutboxRow.channel_id,
+                            col(blocker.last_error).startswith(KEPT),
+                        ),
                     )
                 ).scalars()
             )

@@ -10,16 +10,16 @@ now (each channel's posting time included).
 from __future__ import annotations
 
 import logging
-import signal
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime, timedelta
-from types import FrameType
 
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bot.clock import COPENHAGEN, Clock
+from bot.lifecycle import stop_on_signals
 from bot.runtime import Runtime
 from bot.scheduler.sweep import Sweeper, SweepReport
 from commands.context import CommandContext
@@ -62,13 +62,27 @@ def tick(sweeper: Sweeper, clock: Clock) -> SweepReport | None:
     return report
 
 
+STOP_GRACE = 30.0  # seconds a sweep in flight may take to finish after SIGTERM (systemd waits 30)
+
+
 def run_forever(sweeper: Sweeper, clock: Clock, *, seconds: int = SWEEP_SECONDS) -> None:
-    """Sweep every ``seconds`` until SIGTERM or Ctrl-C (one sweep at a time, missed ticks merged)."""
+    """Sweep every ``seconds`` until SIGTERM or SIGINT (one sweep at a time, missed ticks merged).
+
+    On a stop the sweep in flight finishes the row it is sending (marked sent, or released for a
+    retry) and claims no more; then the scheduler's lead is given up and this returns."""
     scheduler = BlockingScheduler(jobstores={"default": MemoryJobStore()}, timezone=COPENHAGEN)
+    in_flight = threading.Lock()
+
+    def job() -> None:
+        with in_flight:
+            if not sweeper.stopping.is_set():
+                tick(sweeper, clock)
+        if sweeper.stopping.is_set() and scheduler.running:  # a stop while it was starting
+            scheduler.shutdown(wait=False)
+
     scheduler.add_job(
-        tick,
+        job,
         "interval",
-        args=(sweeper, clock),
         seconds=seconds,
         id="sweep",
         max_instances=1,
@@ -77,17 +91,25 @@ def run_forever(sweeper: Sweeper, clock: Clock, *, seconds: int = SWEEP_SECONDS)
         next_run_time=clock.now(),
     )
 
-    def stop(_signum: int, _frame: FrameType | None) -> None:
-        scheduler.shutdown(wait=False)
+    def stop(_signum: int) -> None:
+        sweeper.stopping.set()
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
 
-    signal.signal(signal.SIGTERM, stop)
-    log.info("scheduler %s: sweeping every %d s", sweeper.worker, seconds)
-    try:
-        scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        pass
-    finally:
-        sweeper.leadership.release()
+    with stop_on_signals(stop):
+        log.info("scheduler %s: sweeping every %d s", sweeper.worker, seconds)
+        try:
+            if not sweeper.stopping.is_set():  # a stop that came before the scheduler ran
+                scheduler.start()
+        except (KeyboardInterrupt, SystemExit):
+            sweeper.stopping.set()
+        finally:
+            if in_flight.acquire(timeout=STOP_GRACE):  # the sweep in flight has handed back its rows
+                in_flight.release()
+            else:
+                log.warning("a sweep still runs after %.0f s; its claims expire with their lease", STOP_GRACE)
+            sweeper.leadership.release()
+    log.info("scheduler %s: stopped", sweeper.worker)
 
 
 def _days(start: date, count: int) -> Iterator[date]:

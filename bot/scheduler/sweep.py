@@ -16,12 +16,13 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from bot.clock import SystemClock
+from bot.clock import COPENHAGEN, SystemClock
 from bot.notify import DeliveryError, Notifier
 from bot.roster_check import EMPTY_ROSTER
 from bot.runtime import Runtime
@@ -31,6 +32,7 @@ from commands.admin import actor_for
 from commands.context import CommandContext
 from commands.messages import speaking
 from commands.notices import Mention, MentionHook, mark_late, notice
+from commands.reply import Reply
 from rollout.decisions import open_escalations, rolled_back, stopped
 from rollout.reminders import DueItem, due_at
 from rollout.status import Rollout, TaskView
@@ -98,6 +100,7 @@ class Sweeper:
         self._wall = wall or SystemClock().now  # for leases, retries and the time a row was sent
         self._last_post: dict[tuple[str, str], float] = {}
         self._empty_warned = False  # the empty-roster warning: once until the roster fills
+        self.stopping = threading.Event()  # set on SIGTERM: finish the row in hand, claim no more
 
     def sweep(self, now: datetime) -> SweepReport:
         if not self.leadership.acquire():
@@ -199,6 +202,8 @@ class Sweeper:
             report.dropped.append(key)
         held: set[tuple[str, str]] = set()
         for row in self.outbox.candidates(now):
+            if self.stopping.is_set():
+                break  # the rest stay pending, unclaimed, for the next scheduler
             channel = (row.platform, row.channel_id)
             if channel in held:
                 continue
@@ -207,13 +212,14 @@ class Sweeper:
                 held.add(channel)  # an earlier message of this channel waits: keep the order
                 continue
             claimed = self.outbox.claim(row, self.worker, wall, self.config.lease)
-            if claimed is None or not self._send(claimed, wall, report, wave=row.wave, now=now):
+            if claimed is None or not self._send(claimed, wall, report, row=row, now=now):
                 held.add(channel)
 
     def _send(
-        self, claimed: Claimed, wall: datetime, report: SweepReport, *, wave: str, now: datetime
+        self, claimed: Claimed, wall: datetime, report: SweepReport, *, row: OutboxRow, now: datetime
     ) -> bool:
         """Send one claimed row (``wall``: real time for retries; ``now``: the rollout's)."""
+        wave = row.wave
         notifier = self.notifiers.get(claimed.platform)
         if notifier is None:
             self.outbox.release(
@@ -232,7 +238,7 @@ class Sweeper:
                     report.found.append(claimed.key)
                     return True
             self._throttle((claimed.platform, claimed.channel_id))
-            posted = notifier.post(claimed.channel_id, reply_from_json(claimed.payload), key=claimed.key)
+            posted = notifier.post(claimed.channel_id, self._reply(row, now), key=claimed.key)
         except DeliveryError as err:
             retry = (
                 timedelta(seconds=err.retry_after)
@@ -247,10 +253,10 @@ class Sweeper:
                 "dropped" if err.permanent else f"retry in {retry}",
             )
             self.outbox.release(
-                claimed, self.worker, error=str(err), retry_at=wall + retry, drop=err.permanent
+                claimed, self.worker, error=str(err), retry_at=wall + retry, drop=err.permanent, kept=err.kept
             )
             report.failed.append(claimed.key)
-            if err.unreachable:
+            if err.kept:
                 people = self.settings.people(claimed.platform)
                 lang = self.config.language
                 tell_managers(self.outbox, claimed, wave, err, people, now=now, language=lang)
@@ -258,6 +264,16 @@ class Sweeper:
         self.outbox.mark_sent(claimed, self.worker, remote_id=posted.remote_id, now=wall)
         report.sent.append(claimed.key)
         return True
+
+    def _reply(self, row: OutboxRow, now: datetime) -> Reply:
+        """The message as rendered when planned; one that was on time then but goes out late now
+        (kept while a channel was unreachable) says it is late and when it was planned."""
+        reply = reply_from_json(row.payload)
+        planned = row.due_at if row.due_at.tzinfo else row.due_at.replace(tzinfo=UTC)
+        if not row.late and now - planned > self.config.late_after:
+            with speaking(self.config.language):
+                reply = mark_late(reply, planned.astimezone(COPENHAGEN), why="notice.late_kept_note")
+        return reply
 
     def _throttle(self, channel: tuple[str, str]) -> None:
         last = self._last_post.get(channel)

@@ -42,7 +42,11 @@ def collecting() -> Iterator[list[Callable[[], object]]]:
         _collected.reset(token)
 
 
-def submit_all(work: list[Callable[[], object]]) -> None:
-    """Start the collected work (each item hands its job to its executor and returns)."""
+async def submit_all(work: list[Callable[[], object]]) -> None:
+    """Start the collected work (each item hands its job to its executor and returns at once).
+
+    A coroutine on purpose: starlette runs a plain function given as a background task in its
+    thread pool, one more thread hand-off (and back) per request for what is only a submit; that
+    hop was a measurable part of the event loop's work per request (bench/README.md)."""
     for start in work:
         start()

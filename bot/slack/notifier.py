@@ -90,6 +90,12 @@ def _error(err: Exception, *, kept: frozenset[str] = frozenset()) -> DeliveryErr
             return DeliveryError(f"slack: rate limited ({code})", retry_after=float(raw) if raw else None)
         if code in UNREACHABLE:
             return DeliveryError(f"slack: {code} (HTTP {status})", unreachable=True)
+        if code == "missing_scope" and code in kept:
+            needed = str(data.get("needed") or "")
+            return DeliveryError(
+                f"slack: missing_scope{f' (needs {needed})' if needed else ''} (HTTP {status})",
+                missing_scope=needed,
+            )
         return DeliveryError(f"slack: {code} (HTTP {status})", permanent=code in PERMANENT - kept)
     return DeliveryError(f"slack: {type(err).__name__}: {err}")  # timeouts, refused connections
 

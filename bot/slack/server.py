@@ -23,6 +23,7 @@ from starlette.routing import Route
 
 from bot.clock import SystemClock
 from bot.health import Health
+from bot.lifecycle import Closers, stop_on_signals
 from bot.logs import json_logs
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings
@@ -50,6 +51,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 SWITCH_INTERVAL = 0.001  # seconds; CPython's default is 0.005
+GRACE_SECONDS = 10  # on SIGTERM, requests in flight get this long to finish
 
 
 def asgi_app(
@@ -136,6 +138,15 @@ class SlackStartup:
     def stop(self) -> None:
         self._stop.set()
 
+    def close(self) -> None:
+        """Stop retrying, and let the work of commands already acked finish (their answers go
+        out through the response URL) before the worker processes are stopped."""
+        self._stop.set()
+        app = self.app
+        executor = getattr(app.listener_runner, "listener_executor", None) if app is not None else None
+        if executor is not None:
+            executor.shutdown(wait=True)
+
     def _run(self) -> None:
         wait = self.first_wait
         while self.app is None and not self._stop.is_set():
@@ -189,12 +200,20 @@ def wire(runtime: Runtime, settings: Settings, slack: SlackSettings, *, processe
 
 
 def builder(
-    runtime: Runtime, settings: Settings, slack: SlackSettings, *, processes: int
+    runtime: Runtime,
+    settings: Settings,
+    slack: SlackSettings,
+    *,
+    processes: int,
+    closers: Closers | None = None,
 ) -> Callable[[], App]:
-    """What builds the app (and calls auth.test), as often as it takes; workers start once."""
+    """What builds the app (and calls auth.test), as often as it takes; workers start once (and
+    are stopped by ``closers`` when the process stops)."""
     if processes <= 0:
         return lambda: build_app(runtime, slack)
     runner = ProcessRunner(settings, runtime.clock, processes)
+    if closers is not None:
+        closers.add("the worker processes", runner.close)
     return lambda: build_app(runtime, slack, workers=max(8, 4 * processes), processes=runner)
 
 
@@ -203,25 +222,58 @@ def serve(env: Mapping[str, str] | None = None) -> int:
     slack = SlackSettings.from_env(env)
     settings = Settings.from_env(env)
     runtime = open_runtime(settings, SystemClock())
-    build = builder(runtime, settings, slack, processes=worker_processes(env))
+    closers = Closers()
+    build = builder(runtime, settings, slack, processes=worker_processes(env), closers=closers)
     if slack.socket_mode:
         log.info("starting in Socket Mode (SLACK_APP_TOKEN is set)")
-        socket_mode_handler(build(), slack).start()  # type: ignore[no-untyped-call]
+        try:
+            socket_mode_handler(build(), slack).start()  # type: ignore[no-untyped-call]
+        finally:
+            closers.close()
         return 0
     startup = SlackStartup(build).start()
+    closers.add("the Slack listeners", startup.close)
     run_http(
         asgi_app(startup, seen=SqlSeenRequests(runtime.engine), signing_secret=slack.signing_secret),
         slack.host,
         slack.port,
+        closers=closers,
     )
     return 0
 
 
-def run_http(app: Starlette, host: str, port: int, *, log_level: str = "info") -> None:
-    """Serve under uvicorn. The command work runs in threads next to the event loop; a short
-    GIL switch interval lets the loop send acks while they compute (fewer slow acks at load)."""
+def run_http(
+    app: Starlette, host: str, port: int, *, log_level: str = "info", closers: Closers | None = None
+) -> None:
+    """Serve under uvicorn until SIGTERM or SIGINT, then close ``closers`` and return (exit code
+    0). The command work runs in threads next to the event loop; a short GIL switch interval lets
+    the loop send acks while they compute (fewer slow acks at load)."""
     sys.setswitchinterval(SWITCH_INTERVAL)
     log.info("listening on %s:%s", host, port)
     # JSON logs: uvicorn's loggers go through the root logger's JSON handler, not their own.
     config = None if json_logs() else uvicorn.config.LOGGING_CONFIG
-    uvicorn.run(app, host=host, port=port, log_level=log_level, proxy_headers=True, log_config=config)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_level=log_level,
+            proxy_headers=True,
+            log_config=config,
+            timeout_graceful_shutdown=GRACE_SECONDS,
+        )
+    )
+
+    def stop(_signum: int) -> None:
+        server.should_exit = True
+
+    # uvicorn handles the signals while it runs and re-raises the one it caught into these.
+    with stop_on_signals(stop):
+        try:
+            server.run()
+        finally:
+            if closers is not None:
+                closers.close()
+    if not server.started:  # the port is taken, or the app did not start: as uvicorn.run does
+        raise SystemExit(3)
+    log.info("stopped: requests in flight answered, worker processes ended")

@@ -7,7 +7,12 @@ Each worker process opens its own runtime (engine, plan) from the same settings.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
+import os
+import signal
+import threading
 from concurrent.futures import ProcessPoolExecutor, wait
+from multiprocessing.process import BaseProcess
 from typing import Any
 
 from bot import metrics
@@ -22,10 +27,22 @@ _bot: Any = None  # the SlackBot of this worker process
 
 def _init(settings: Settings, clock: Clock) -> None:
     global _bot
+    # Ctrl-C reaches the whole process group: the web process stops the pool itself, after the
+    # commands in flight have finished, so a worker must not die of it mid-command; and should
+    # the web process be killed outright, the worker ends with it instead of waiting forever.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_end_with, args=(parent,), name="sf1590-parent-watch", daemon=True).start()
     from bot.slack.app import SlackBot
 
     runtime = open_runtime(settings, clock, migrate=False)
     _bot = SlackBot(runtime)
+
+
+def _end_with(parent: BaseProcess) -> None:
+    multiprocessing.connection.wait([parent.sentinel])
+    os._exit(0)
 
 
 def _ready() -> bool:
@@ -73,4 +90,7 @@ class ProcessRunner:
         return self.pool.submit(_home, user_id).result(timeout=60)
 
     def close(self) -> None:
-        self.pool.shutdown(cancel_futures=True)
+        """Finish the commands in flight, then end the worker processes (and wait for them).
+        multiprocessing's resource tracker, which they shared with this process, ends on its
+        own once this process has exited (it reads until the last of them has closed its pipe)."""
+        self.pool.shutdown(wait=True)

@@ -44,6 +44,7 @@ from bot.teams.render import CARD_CONTENT_TYPE, MAX_COMMAND, MAX_REASON, REASON_
 from commands.messages import speaking, t
 from commands.reply import Reply, Tone
 from storage.conversations import ConversationRef, ConversationRefStore
+from storage.outbox import SqlOutbox
 
 __all__ = [
     "PLATFORM",
@@ -295,11 +296,38 @@ class TeamsBot:
             return
         with _guard("install", activity, self.language(activity)) as guard:
             await asyncio.to_thread(self.remember, activity)
+            await asyncio.to_thread(self.resume, activity)
             language = self.language(activity)
             with speaking(language):
                 welcome = Reply(t("chat.welcome"))
             await context.send_activity(card_activity(welcome, language=language))
         await guard.apologise(context)
+
+    def resume(self, activity: Activity) -> None:
+        """The bot is back: reminders kept while it could not post go out at the next sweep
+        instead of waiting out their backoff (whichever channel of the team they are for)."""
+        count = SqlOutbox(self.runtime.engine).retry_kept(PLATFORM)
+        if count:
+            sender = activity.from_property
+            log.info(
+                "teams: bot added to %s by %s: %d kept reminders go out at the next sweep",
+                channel_key(activity),
+                sender.aad_object_id if sender else "?",
+                count,
+            )
+
+    async def on_members_removed(self, context: TurnContext, _state: TurnState) -> None:
+        """The bot was removed from a team or chat: nothing can be posted there until it is back;
+        reminders for it are kept (the connector's 403/404) and the wave's managers told."""
+        activity = context.activity
+        bot_id = activity.recipient.id if activity.recipient else None
+        if any(m.id == bot_id for m in activity.members_removed or []):
+            sender = activity.from_property
+            log.warning(
+                "teams: bot removed from %s by %s: its reminders are kept until it is added back",
+                channel_key(activity),
+                sender.aad_object_id if sender else "?",
+            )
 
 
 def card_activity_from(card: dict[str, Any]) -> Activity:
@@ -350,6 +378,7 @@ def build_agent(bot: TeamsBot, connection_manager: Any) -> AgentApplication[Turn
         storage=MemoryStorage(), connection_manager=connection_manager
     )
     app.conversation_update("membersAdded")(bot.on_members_added)
+    app.conversation_update("membersRemoved")(bot.on_members_removed)
     app.adaptive_card.action_execute(VERB)(bot.on_execute)
     app.activity(ActivityTypes.message)(bot.on_message)
     return app

@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from microsoft_agents.activity import Activity
+from microsoft_agents.activity import Activity, ActivityEventNames
 from microsoft_agents.authentication.msal import MsalConnectionManager
 from microsoft_agents.hosting.core import (
     AgentApplication,
@@ -143,6 +143,11 @@ def build_adapter(
     )
 
     async def on_turn_error(context: TurnContext, error: Exception) -> None:
+        activity = context.activity
+        if activity is not None and activity.name == ActivityEventNames.continue_conversation:
+            # A proactive post (the scheduler's): the notifier turns the error into a DeliveryError
+            # and the outbox retries; an apology posted here would go out in the reminder's place.
+            raise error
         # The SDK's default handler would send the exception's text to the user.
         ref = uuid.uuid4().hex[:8]
         log.error("teams turn failed [ref %s]: %s: %s", ref, type(error).__name__, error, exc_info=error)

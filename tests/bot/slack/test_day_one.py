@@ -70,7 +70,17 @@ def test_an_empty_roster_says_what_an_admin_must_do(served: SlackUser, fresh: Ru
     assert "is not a municipality" not in answer
 
 
+README_STEPS = (  # the Slack set-up's commands, as the README spells them, typed below as they are
+    "sf1590 roster import plans/municipalities.csv --wave K91",
+    'sf1590 slack admin U012AB3CD "Ada Admin"',
+    "/sf1590 roster set P2 aarhus randers",
+    "/sf1590 channel P2",
+)
+
+
 def test_the_readme_set_up_steps_give_answers_with_tasks(served: SlackUser, fresh: Runtime) -> None:
+    slack_section = (ROOT / "README.md").read_text().split("## Slack", 1)[1].split("\n## ", 1)[0]
+    assert [step for step in README_STEPS if step not in slack_section] == []  # followed literally
     assert main(["roster", "import", "plans/municipalities.csv", "--wave", "K91"]) == 0
     assert main(["slack", "admin", ADMIN, "Ada Admin"]) == 0
     moved = ask(served, "roster set P2 aarhus randers", ADMIN)

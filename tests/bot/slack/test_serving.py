@@ -167,3 +167,23 @@ def test_the_core_can_run_in_worker_processes(
             assert_valid_message(message)
             user.event({"type": "app_home_opened", "user": SUPPLIER, "tab": "home"})
             assert "A/TS213" in str(fake.wait_for("views.publish")[0].body["view"]["blocks"])
+
+
+def test_the_work_starts_after_the_ack_without_a_thread_hop_on_the_event_loop(
+    slack: SlackUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Starting the deferred work is only a submit: it must not cost the event loop a hand-off to
+    starlette's thread pool and back per request (measured in bench/slack_latency.py)."""
+    import starlette.background
+
+    hops: list[object] = []
+    real = starlette.background.run_in_threadpool
+
+    async def counted(func: object, *args: object, **kwargs: object) -> object:
+        hops.append(func)
+        return await real(func, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(starlette.background, "run_in_threadpool", counted)
+    assert slack.command("next aarhus", SUPPLIER).status_code == 200
+    assert "Aarhus" in str(slack.answer()["blocks"])
+    assert hops == []

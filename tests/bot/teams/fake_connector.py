@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import unquote
 
 
 @dataclass
@@ -21,6 +22,7 @@ class Call:
     path: str
     authorization: str
     body: dict[str, Any]
+    status: int = 200  # what the fake answered
 
 
 @dataclass
@@ -30,6 +32,7 @@ class FakeConnector:
     url: str = ""
     server: ThreadingHTTPServer | None = None
     fail_status: int = 0  # answer every call with this HTTP status when set
+    refused: dict[str, int] = field(default_factory=dict)  # conversation id -> status of its posts
     members: dict[str, dict[str, Any]] = field(default_factory=dict)  # Teams user id -> account
 
     def start(self) -> FakeConnector:
@@ -41,6 +44,8 @@ class FakeConnector:
 
             def _record(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                conversation = unquote(self.path).split("/v3/conversations/", 1)[-1].split("/")[0]
+                status = fake.fail_status or fake.refused.get(conversation.split(";")[0], 200)
                 with fake.lock:
                     fake.calls.append(
                         Call(
@@ -48,10 +53,10 @@ class FakeConnector:
                             self.path,
                             self.headers.get("Authorization", ""),
                             json.loads(raw or "{}"),
+                            status,
                         )
                     )
                     number = len(fake.calls)
-                status = fake.fail_status or 200
                 body = json.dumps(
                     {"id": f"act-{number}"}
                     if status == 200
