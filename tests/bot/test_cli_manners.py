@@ -42,7 +42,7 @@ def test_a_command_that_needs_a_database_never_makes_one(
 ) -> None:
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert f"sf1590 {argv[0]}: there is no database at " in err
+    assert err.startswith(f"sf1590 {argv[0]}") and ": there is no database at " in err
     assert "--db URL or $DATABASE_URL" in err and "`sf1590 db upgrade --db URL` creates" in err
     assert list(tmp_path.iterdir()) == []  # no sf1590.db, no -wal, nothing
 

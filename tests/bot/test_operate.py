@@ -213,7 +213,7 @@ def test_db_backup_while_another_connection_writes(
     "url, target, expected",
     [
         ("postgresql+psycopg://u@h/db", "x.dump", "use its own tool, e.g. `pg_dump --format=custom"),
-        ("sqlite:///{tmp}/none.db", "x.db", "there is no SQLite database file at"),
+        ("sqlite:///{tmp}/none.db", "x.db", "there is no database at"),
         ("sqlite:///{tmp}/live.db", "live.db", "exists already; name a new file (nothing was overwritten)"),
     ],
 )
