@@ -138,6 +138,25 @@ class StuckRoot:
     holds: tuple[TaskKey, ...]  # unfinished instances that wait on it, directly or further down
 
 
+@dataclass(eq=False)
+class _RosterMemo:
+    """What a snapshot derives from the plan and the roster alone: the same for every snapshot
+    of one roster, so snapshots that differ only in task states share it (and it grows as
+    instances are asked about)."""
+
+    predecessors: dict[TaskKey, list[TaskKey]] = field(default_factory=dict)
+    # the inverse of ``predecessors`` over the instances asked about so far: whose view a
+    # change of state can touch
+    dependents: dict[TaskKey, list[TaskKey]] = field(default_factory=dict)
+    deadlines: dict[TaskKey, Deadline | None] = field(default_factory=dict)
+    keys: dict[Municipality, tuple[TaskKey, ...]] = field(default_factory=dict)
+    system_keys: tuple[TaskKey, ...] | None = None
+    waves: frozenset[str] | None = None
+
+
+_KEPT_DAYS = 3  # views of this many most recent days survive a change of state
+
+
 @dataclass
 class Rollout:
     """A snapshot of the rollout at one moment."""
@@ -148,9 +167,53 @@ class Rollout:
     # per wave, the municipalities a KP-3 no-go moved out of it (they owe its roll-back tasks)
     moved_out: Mapping[str, frozenset[int]] = field(default_factory=dict)
     stopped: frozenset[int] = frozenset()  # under "Stop aktivitet" (KP-4): no reminders
-    _views: dict[tuple[TaskKey, date], TaskView] = field(default_factory=dict, repr=False)
-    _predecessors: dict[TaskKey, list[TaskKey]] = field(default_factory=dict, repr=False)
+    _views: dict[date, dict[TaskKey, TaskView]] = field(default_factory=dict, repr=False)
+    _roster: _RosterMemo = field(default_factory=_RosterMemo, repr=False)
     _boxes: SharedBoxes | None = field(default=None, repr=False)
+
+    def advanced(
+        self,
+        states: Mapping[TaskKey, TaskState],
+        changed: Iterable[TaskKey],
+        *,
+        moved_out: Mapping[str, frozenset[int]] | None = None,
+        stopped: frozenset[int] | None = None,
+    ) -> Rollout:
+        """The same roster with new recorded ``states``, where only the instances in ``changed``
+        may have a recorded state other than in this snapshot. What follows from the plan and
+        the roster is shared, and every view the changes cannot touch is kept; the answers are
+        those of a new snapshot of the same data. Decisions (``moved_out``, ``stopped``) change
+        no view; they are replaced when given."""
+        stale = self.affected(changed)
+        views: dict[date, dict[TaskKey, TaskView]] = {}
+        for day in sorted(self._views)[-_KEPT_DAYS:]:
+            kept = dict(self._views[day])
+            for key in stale:
+                kept.pop(key, None)
+            views[day] = kept
+        return Rollout(
+            self.graph,
+            self.municipalities,
+            states,
+            self.moved_out if moved_out is None else moved_out,
+            self.stopped if stopped is None else stopped,
+            views,
+            self._roster,
+            self._boxes,
+        )
+
+    def affected(self, changed: Iterable[TaskKey]) -> set[TaskKey]:
+        """The instances whose view may differ when the recorded states of ``changed`` do: each
+        of them, the instances whose state follows them (joint boxes, alternatives), and the
+        instances that wait on any of those."""
+        readers: set[TaskKey] = set()
+        for key in changed:
+            readers.update(self.boxes.related(key))
+        stale = set(readers)
+        dependents = self._roster.dependents
+        for key in readers:
+            stale.update(dependents.get(key, ()))
+        return stale
 
     @property
     def boxes(self) -> SharedBoxes:
@@ -189,22 +252,35 @@ class Rollout:
         return municipality.wave if municipality else None
 
     def deadline(self, key: TaskKey) -> Deadline | None:
+        """The working deadline of the instance (memoised: it follows from plan and roster)."""
+        deadlines = self._roster.deadlines
+        if key in deadlines:
+            return deadlines[key]
         if key.municipality == SYSTEM_WIDE and not key.connection:
-            return self._system_deadline(key)
-        wave = self.wave_of(key)
-        return self.graph.deadline(key.ref, wave) if wave else None
+            found = self._system_deadline(key)
+        else:
+            wave = self.wave_of(key)
+            found = self.graph.deadline(key.ref, wave) if wave else None
+        deadlines[key] = found
+        return found
 
     def _system_deadline(self, key: TaskKey) -> Deadline | None:
         # A task done once for everyone is due by the earliest wave that needs it.
-        waves = {m.wave for m in self.municipalities.values()}
-        found = [d for w in waves if (d := self.graph.deadline(key.ref, w)) is not None]
+        waves = self._roster.waves
+        if waves is None:
+            waves = self._roster.waves = frozenset(m.wave for m in self.municipalities.values())
+        found = [d for w in sorted(waves) if (d := self.graph.deadline(key.ref, w)) is not None]
         return min(found, key=lambda d: d.day) if found else None
 
     def predecessors(self, key: TaskKey) -> list[TaskKey]:
         """The instances ``key`` waits on (memoised: the roster of a snapshot never changes)."""
-        found = self._predecessors.get(key)
+        memo = self._roster.predecessors
+        found = memo.get(key)
         if found is None:
-            found = self._predecessors[key] = self.graph.predecessors(key, self.municipalities)
+            found = memo[key] = self.graph.predecessors(key, self.municipalities)
+            dependents = self._roster.dependents
+            for pred in found:
+                dependents.setdefault(pred, []).append(key)
         return found
 
     def waits_on(self, key: TaskKey) -> tuple[TaskKey, ...]:
@@ -212,9 +288,12 @@ class Rollout:
 
     def view(self, key: TaskKey, today: date) -> TaskView:
         """Everything about one instance on ``today`` (memoised: a snapshot never changes)."""
-        cached = self._views.get((key, today))
+        on_day = self._views.get(today)
+        if on_day is None:
+            on_day = self._views.setdefault(today, {})
+        cached = on_day.get(key)
         if cached is None:
-            cached = self._views[(key, today)] = self._view(key, today)
+            cached = on_day[key] = self._view(key, today)
         return cached
 
     def _view(self, key: TaskKey, today: date) -> TaskView:
@@ -238,10 +317,19 @@ class Rollout:
     def task_keys(
         self, municipalities: Iterable[Municipality] | None = None, *, include_system: bool = True
     ) -> list[TaskKey]:
-        chosen = list(self.municipalities.values()) if municipalities is None else list(municipalities)
-        keys = [k for m in chosen for k in self.graph.instances(m)]
+        chosen = self.municipalities.values() if municipalities is None else municipalities
+        memo = self._roster.keys
+        keys: list[TaskKey] = []
         if include_system:
-            keys = list(self.graph.system_instances()) + keys
+            system = self._roster.system_keys
+            if system is None:
+                system = self._roster.system_keys = tuple(self.graph.system_instances())
+            keys.extend(system)
+        for m in chosen:
+            own = memo.get(m)
+            if own is None:
+                own = memo[m] = tuple(self.graph.instances(m))
+            keys.extend(own)
         return keys
 
     def wave_keys(self, waves: Iterable[str] | None = None) -> list[TaskKey]:
