@@ -110,7 +110,14 @@ def _required(rollout: Rollout, municipality: Municipality, gate: GateDate) -> l
 
 
 def readiness(rollout: Rollout, municipality: Municipality, gate: GateDate, today: date) -> Readiness:
-    """Is the municipality ready for the gate: what is missing, and does the rest fit in time?"""
+    """Is the municipality ready for the gate: what is missing, and does the rest fit in time?
+    (Kept by the snapshot until a change reaches the municipality: a countdown asks it of
+    every municipality of a wave.)"""
+    question = ("readiness", gate.gate, gate.wave, gate.day, tuple(sorted(gate.by_diagram.items())), today)
+    return rollout.kept(municipality, question, lambda: _readiness(rollout, municipality, gate, today))
+
+
+def _readiness(rollout: Rollout, municipality: Municipality, gate: GateDate, today: date) -> Readiness:
     required = _required(rollout, municipality, gate)
     missing = _one_per_group(
         sorted((v for v in rollout.views(required, today) if not v.finished), key=TaskView.urgency)

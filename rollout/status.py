@@ -6,9 +6,10 @@ is computed from it and a date passed in.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TypeVar, cast
 
 from rollout.graph import Deadline, PlanGraph
 from rollout.model import FINISHED, SYSTEM_WIDE, Municipality, Status, TaskKey, TaskState
@@ -18,11 +19,16 @@ from rollout.shared_boxes import Derived, SharedBoxes
 __all__ = ["DUE_SOON_WORKING_DAYS", "Counts", "Derived", "Rollout", "StuckRoot", "TaskView"]
 
 DUE_SOON_WORKING_DAYS = 5
+_A = TypeVar("_A")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TaskView:
-    """One task instance with everything a reply shows about it."""
+    """One task instance with everything a reply shows about it.
+
+    What every answer asks of many views (ready, finished, late, ...) is worked out once, when
+    the view is made: a wave-wide answer reads it tens of thousands of times.
+    """
 
     key: TaskKey
     task: TaskDef
@@ -34,48 +40,34 @@ class TaskView:
     via: Derived | None = None  # the state follows another task (joint box, alternative)
     alternatives: tuple[TaskKey, ...] = ()  # instances of which one suffices instead of this
     opens: Deadline | None = None  # a gate still ahead that the task may not start before
+    # open, nothing it waits on is open, and no gate ahead keeps it from starting
+    ready: bool = field(init=False, repr=False, compare=False)
+    # done or not applicable
+    finished: bool = field(init=False, repr=False, compare=False)
+    # the deadline has passed and the task is not finished (it may still wait on others)
+    past_due: bool = field(init=False, repr=False, compare=False)
+    # open, but some task it waits on is not finished yet
+    waiting: bool = field(init=False, repr=False, compare=False)
+    # late: past its deadline though nothing it waits on is open. A task that still waits is
+    # never late itself; the open task it waits on is (its deadline is earlier).
+    overdue: bool = field(init=False, repr=False, compare=False)
+    due_soon: bool = field(init=False, repr=False, compare=False)
 
-    @property
-    def ready(self) -> bool:
-        return (
-            self.state.status in (Status.TODO, Status.IN_PROGRESS)
-            and not self.waits_on
-            and self.opens is None
-        )
-
-    @property
-    def finished(self) -> bool:
-        return self.state.status in FINISHED
-
-    @property
-    def past_due(self) -> bool:
-        """The deadline has passed and the task is not finished (it may still wait on others)."""
-        return (
-            not self.finished
-            and self.working_days_left is not None
-            and self.deadline is not None
-            and self.working_days_left < 0
-        )
-
-    @property
-    def waiting(self) -> bool:
-        """Open, but some task it waits on is not finished yet."""
-        return not self.finished and bool(self.waits_on)
-
-    @property
-    def overdue(self) -> bool:
-        """Late: past its deadline though nothing it waits on is open. A task that still waits
-        is never late itself; the open task it waits on is (its deadline is earlier)."""
-        return self.past_due and not self.waits_on
-
-    @property
-    def due_soon(self) -> bool:
-        return (
-            not self.finished
-            and not self.overdue
-            and self.working_days_left is not None
-            and self.working_days_left <= DUE_SOON_WORKING_DAYS
-        )
+    def __post_init__(self) -> None:
+        status = self.state.status
+        finished = status in FINISHED
+        left = self.working_days_left
+        past_due = not finished and left is not None and self.deadline is not None and left < 0
+        overdue = past_due and not self.waits_on
+        ready = status in (Status.TODO, Status.IN_PROGRESS) and not self.waits_on and self.opens is None
+        due_soon = not finished and not overdue and left is not None and left <= DUE_SOON_WORKING_DAYS
+        set_ = object.__setattr__
+        set_(self, "ready", ready)
+        set_(self, "finished", finished)
+        set_(self, "past_due", past_due)
+        set_(self, "waiting", not finished and bool(self.waits_on))
+        set_(self, "overdue", overdue)
+        set_(self, "due_soon", due_soon)
 
     def urgency(self) -> tuple[int, date, str, int]:
         """Sort key: overdue first, then by deadline, then by code and municipality."""
@@ -104,6 +96,16 @@ class Counts:
             late += v.overdue
             blocked += v.state.status == Status.BLOCKED
         return cls(total, done, ready, late, blocked)
+
+    def __add__(self, other: Counts) -> Counts:
+        """Two disjoint sets of instances counted together."""
+        return Counts(
+            self.total + other.total,
+            self.done + other.done,
+            self.ready + other.ready,
+            self.late + other.late,
+            self.blocked + other.blocked,
+        )
 
 
 def _progress(view: TaskView) -> tuple[bool, bool, bool, bool]:
@@ -145,6 +147,7 @@ class _RosterMemo:
     instances are asked about)."""
 
     predecessors: dict[TaskKey, list[TaskKey]] = field(default_factory=dict)
+    successors: dict[TaskKey, list[TaskKey]] = field(default_factory=dict)
     # the inverse of ``predecessors`` over the instances asked about so far: whose view a
     # change of state can touch
     dependents: dict[TaskKey, list[TaskKey]] = field(default_factory=dict)
@@ -168,6 +171,12 @@ class Rollout:
     moved_out: Mapping[str, frozenset[int]] = field(default_factory=dict)
     stopped: frozenset[int] = frozenset()  # under "Stop aktivitet" (KP-4): no reminders
     _views: dict[date, dict[TaskKey, TaskView]] = field(default_factory=dict, repr=False)
+    _waits: dict[TaskKey, tuple[TaskKey, ...]] = field(default_factory=dict, repr=False)
+    # per day, each municipality's own counts (:meth:`counts` of it alone)
+    _counts: dict[date, dict[int, Counts]] = field(default_factory=dict, repr=False)
+    # answers about one municipality (e.g. its readiness for a gate), by municipality code: they
+    # read its own instances and those done once for everyone (see :meth:`kept`)
+    _answers: dict[int, dict[Hashable, object]] = field(default_factory=dict, repr=False)
     _roster: _RosterMemo = field(default_factory=_RosterMemo, repr=False)
     _boxes: SharedBoxes | None = field(default=None, repr=False)
 
@@ -191,6 +200,18 @@ class Rollout:
             for key in stale:
                 kept.pop(key, None)
             views[day] = kept
+        waits = dict(self._waits)
+        for key in stale:
+            waits.pop(key, None)
+        touched = {key.municipality for key in stale}
+        counts = {
+            day: {code: c for code, c in self._counts[day].items() if code not in touched}
+            for day in sorted(self._counts)[-_KEPT_DAYS:]
+        }
+        # a task done once for everyone (or once per wave) reaches every municipality's answers
+        answers = (
+            {} if SYSTEM_WIDE in touched else {c: a for c, a in self._answers.items() if c not in touched}
+        )
         return Rollout(
             self.graph,
             self.municipalities,
@@ -198,6 +219,9 @@ class Rollout:
             self.moved_out if moved_out is None else moved_out,
             self.stopped if stopped is None else stopped,
             views,
+            waits,
+            counts,
+            answers,
             self._roster,
             self._boxes,
         )
@@ -221,6 +245,21 @@ class Rollout:
         if self._boxes is None:
             self._boxes = SharedBoxes.of(self.graph.plan)
         return self._boxes
+
+    def kept(self, municipality: Municipality, question: Hashable, work: Callable[[], _A]) -> _A:
+        """The answer to ``question`` about ``municipality``, worked out by ``work`` once per
+        snapshot and kept by :meth:`advanced` until a change reaches one of the municipality's
+        instances or one done once for everyone. ``work`` may read only those instances (and
+        plan and roster); ``question`` names everything else it depends on (gate, day, ...)."""
+        if self.municipalities.get(municipality.code) is not municipality:
+            return work()  # another roster's copy: not this snapshot's to keep
+        mine = self._answers.get(municipality.code)
+        if mine is None:
+            mine = self._answers.setdefault(municipality.code, {})
+        if question in mine:
+            return cast(_A, mine[question])
+        found = mine[question] = work()
+        return found
 
     def state(self, key: TaskKey) -> TaskState:
         """The state that counts: the recorded one (or the plan's starting state), as derived
@@ -284,7 +323,21 @@ class Rollout:
         return found
 
     def waits_on(self, key: TaskKey) -> tuple[TaskKey, ...]:
-        return tuple(p for p in self.predecessors(key) if self.state(p).status not in FINISHED)
+        """The unfinished instances ``key`` waits on (memoised: a snapshot never changes)."""
+        found = self._waits.get(key)
+        if found is None:
+            found = self._waits[key] = tuple(
+                p for p in self.predecessors(key) if self.state(p).status not in FINISHED
+            )
+        return found
+
+    def successors(self, key: TaskKey) -> list[TaskKey]:
+        """The instances that wait on ``key`` (memoised: they follow from plan and roster)."""
+        memo = self._roster.successors
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = self.graph.successors(key, self.municipalities)
+        return found
 
     def view(self, key: TaskKey, today: date) -> TaskView:
         """Everything about one instance on ``today`` (memoised: a snapshot never changes)."""
@@ -355,8 +408,25 @@ class Rollout:
 
     def counts(self, municipalities: Iterable[Municipality], today: date) -> Counts:
         """The municipalities' own tasks (once per municipality and connection); a task done
-        once for everyone is not theirs and is counted once, by :meth:`shared_counts`."""
-        return Counts.of(self.views(self.task_keys(municipalities, include_system=False), today))
+        once for everyone is not theirs and is counted once, by :meth:`shared_counts`.
+
+        Alternatives are always of one municipality, so the counts of several are the sum of
+        each one's, which is kept per day until a change reaches the municipality."""
+        chosen = list(municipalities)
+        if len({m.code for m in chosen}) != len(chosen):
+            return Counts.of(self.views(self.task_keys(chosen, include_system=False), today))
+        on_day = self._counts.get(today)
+        if on_day is None:
+            on_day = self._counts.setdefault(today, {})
+        total = Counts()
+        for m in chosen:
+            found = on_day.get(m.code)
+            if found is None:
+                found = Counts.of(self.views(self.task_keys([m], include_system=False), today))
+                if self.municipalities.get(m.code) is m:  # another roster's copy is not kept
+                    on_day[m.code] = found
+            total = total + found
+        return total
 
     def shared_counts(self, today: date) -> Counts:
         """The tasks done once for the whole system, each counted once."""
@@ -409,7 +479,7 @@ class Rollout:
         frontier = [key]
         while frontier:
             current = frontier.pop()
-            for succ in self.graph.successors(current, self.municipalities):
+            for succ in self.successors(current):
                 if succ not in seen and self.state(succ).status not in FINISHED:
                     seen.add(succ)
                     frontier.append(succ)
@@ -422,7 +492,7 @@ class Rollout:
         for source in (key, *self.boxes.followers(key)):
             found.extend(
                 s
-                for s in self.graph.successors(source, self.municipalities)
+                for s in self.successors(source)
                 if s not in found
                 and self.state(s).status in (Status.TODO, Status.IN_PROGRESS)
                 and not self.waits_on(s)
