@@ -404,7 +404,18 @@ class Rollout:
         return Counts.of(self.views(self.wave_keys([wave]), today))
 
     def views(self, keys: Iterable[TaskKey], today: date) -> list[TaskView]:
-        return [self.view(k, today) for k in keys]
+        """:meth:`view` of each key (inlined: a wave-wide answer asks for tens of thousands)."""
+        on_day = self._views.get(today)
+        if on_day is None:
+            on_day = self._views.setdefault(today, {})
+        found = on_day.get
+        out = []
+        for key in keys:
+            view = found(key)
+            if view is None:
+                view = on_day[key] = self._view(key, today)
+            out.append(view)
+        return out
 
     def counts(self, municipalities: Iterable[Municipality], today: date) -> Counts:
         """The municipalities' own tasks (once per municipality and connection); a task done
