@@ -204,14 +204,15 @@ class Rollout:
         for key in stale:
             waits.pop(key, None)
         touched = {key.municipality for key in stale}
+        # (each dict is copied whole first: other threads may be adding to it meanwhile)
         counts = {
-            day: {code: c for code, c in self._counts[day].items() if code not in touched}
+            day: {code: c for code, c in dict(self._counts[day]).items() if code not in touched}
             for day in sorted(self._counts)[-_KEPT_DAYS:]
         }
         # a task done once for everyone (or once per wave) reaches every municipality's answers
-        answers = (
-            {} if SYSTEM_WIDE in touched else {c: a for c, a in self._answers.items() if c not in touched}
-        )
+        answers = {} if SYSTEM_WIDE in touched else dict(self._answers)
+        for code in touched:
+            answers.pop(code, None)
         return Rollout(
             self.graph,
             self.municipalities,
@@ -343,11 +344,18 @@ class Rollout:
         """Everything about one instance on ``today`` (memoised: a snapshot never changes)."""
         on_day = self._views.get(today)
         if on_day is None:
-            on_day = self._views.setdefault(today, {})
+            on_day = self._new_day(today)
         cached = on_day.get(key)
         if cached is None:
             cached = on_day[key] = self._view(key, today)
         return cached
+
+    def _new_day(self, today: date) -> dict[TaskKey, TaskView]:
+        """The views of a day not asked about before; a long-lived snapshot forgets old days."""
+        on_day = self._views.setdefault(today, {})
+        for day in sorted(self._views)[:-_KEPT_DAYS]:
+            self._views.pop(day, None)
+        return on_day
 
     def _view(self, key: TaskKey, today: date) -> TaskView:
         deadline = self.deadline(key)
@@ -407,7 +415,7 @@ class Rollout:
         """:meth:`view` of each key (inlined: a wave-wide answer asks for tens of thousands)."""
         on_day = self._views.get(today)
         if on_day is None:
-            on_day = self._views.setdefault(today, {})
+            on_day = self._new_day(today)
         found = on_day.get
         out = []
         for key in keys:
