@@ -177,6 +177,7 @@ class Rollout:
     # answers about one municipality (e.g. its readiness for a gate), by municipality code: they
     # read its own instances and those done once for everyone (see :meth:`kept`)
     _answers: dict[int, dict[Hashable, object]] = field(default_factory=dict, repr=False)
+    _held: dict[TaskKey, tuple[TaskKey, ...]] = field(default_factory=dict, repr=False)  # see held_by
     _roster: _RosterMemo = field(default_factory=_RosterMemo, repr=False)
     _boxes: SharedBoxes | None = field(default=None, repr=False)
 
@@ -219,12 +220,12 @@ class Rollout:
             states,
             self.moved_out if moved_out is None else moved_out,
             self.stopped if stopped is None else stopped,
-            views,
-            waits,
-            counts,
-            answers,
-            self._roster,
-            self._boxes,
+            _views=views,
+            _waits=waits,
+            _counts=counts,
+            _answers=answers,
+            _roster=self._roster,
+            _boxes=self._boxes,
         )
 
     def affected(self, changed: Iterable[TaskKey]) -> set[TaskKey]:
@@ -493,7 +494,14 @@ class Rollout:
         return causes
 
     def held_by(self, key: TaskKey) -> tuple[TaskKey, ...]:
-        """Unfinished instances downstream of ``key``."""
+        """Unfinished instances downstream of ``key`` (memoised for this snapshot only: any
+        change downstream changes it, so :meth:`advanced` starts afresh)."""
+        found = self._held.get(key)
+        if found is None:
+            found = self._held[key] = self._held_by(key)
+        return found
+
+    def _held_by(self, key: TaskKey) -> tuple[TaskKey, ...]:
         seen: set[TaskKey] = set()
         frontier = [key]
         while frontier:
