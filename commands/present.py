@@ -11,7 +11,6 @@ from commands.messages import t
 from commands.permissions import can_change
 from commands.reply import Action, Section, TaskLine
 from rollout.deadlines import Deadline
-from rollout.decisions import rolled_back, stopped
 from rollout.model import SYSTEM_WIDE, Status, TaskKey, TaskState
 from rollout.plan import WAVE_SCOPES, Confidence
 from rollout.status import Rollout, TaskView
@@ -87,24 +86,14 @@ def load_rollout(
     ctx: CommandContext,
     municipalities: Iterable[int] | None = (),
 ) -> Rollout:
-    """A snapshot of the rollout whose task states are read as they are needed.
+    """The rollout as recorded now, from the store's kept snapshot (shared by the commands of
+    this process and brought up to date from the database; never change it).
 
-    ``municipalities`` are read at once (None: all of them; the default: none until touched).
+    ``municipalities`` is what the answer will read (None: all of them): the kept snapshot has
+    every state at hand already, so it only documents the call.
     """
-    states = StoredStates(ctx.store)
-    if municipalities is None or list(municipalities):
-        states.prefetch(municipalities)
-    decisions = ctx.store.gate_decisions()
-    municipalities = ctx.store.municipalities()
-    plan = ctx.graph.plan
-    # Roll-backs owed and stopped go-lives follow the decisions that stand (rollout.decisions).
-    return Rollout(
-        ctx.graph,
-        municipalities,
-        states,
-        rolled_back(plan, decisions, municipalities),
-        frozenset(stopped(plan, decisions)),
-    )
+    del municipalities
+    return ctx.store.snapshot(ctx.graph)
 
 
 def owner_name(ctx: CommandContext, role: str) -> str:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-import networkx as nx
-
 from rollout.calendar import Countdown
 from rollout.model import FINISHED, Municipality, TaskKey
 from rollout.plan import Confidence
@@ -112,7 +110,14 @@ def _required(rollout: Rollout, municipality: Municipality, gate: GateDate) -> l
 
 
 def readiness(rollout: Rollout, municipality: Municipality, gate: GateDate, today: date) -> Readiness:
-    """Is the municipality ready for the gate: what is missing, and does the rest fit in time?"""
+    """Is the municipality ready for the gate: what is missing, and does the rest fit in time?
+    (Kept by the snapshot until a change reaches the municipality: a countdown asks it of
+    every municipality of a wave.)"""
+    question = ("readiness", gate.gate, gate.wave, gate.day, tuple(sorted(gate.by_diagram.items())), today)
+    return rollout.kept(municipality, question, lambda: _readiness(rollout, municipality, gate, today))
+
+
+def _readiness(rollout: Rollout, municipality: Municipality, gate: GateDate, today: date) -> Readiness:
     required = _required(rollout, municipality, gate)
     missing = _one_per_group(
         sorted((v for v in rollout.views(required, today) if not v.finished), key=TaskView.urgency)
@@ -142,27 +147,53 @@ def _one_per_group(missing: list[TaskView]) -> list[TaskView]:
 
 
 def critical_chain(rollout: Rollout, open_keys: list[TaskKey]) -> tuple[list[TaskKey], int]:
-    """The longest chain of unfinished instances, weighted by task duration in working days."""
+    """The longest chain of unfinished instances, weighted by task duration in working days.
+
+    Ties go to the predecessor whose text form sorts last, and to the last end instance, so the
+    chain does not depend on the order the keys come in.
+    """
     if not open_keys:
         return [], 0
     wanted = set(open_keys)
-    graph: nx.DiGraph[TaskKey] = nx.DiGraph()
-    for key in open_keys:
-        graph.add_node(key, weight=rollout.graph.duration(key.ref))
-        for pred in rollout.predecessors(key):
-            if pred in wanted:
-                graph.add_edge(pred, key)
+    inside = {key: [p for p in rollout.predecessors(key) if p in wanted] for key in wanted}
     best: dict[TaskKey, tuple[int, TaskKey | None]] = {}
-    for node in nx.topological_sort(graph):
-        weight = graph.nodes[node]["weight"]
-        preds = [(best[p][0], p) for p in graph.predecessors(node)]
-        top = max(preds, default=(0, None), key=lambda item: (item[0], str(item[1])))
-        best[node] = (top[0] + weight, top[1])
+    text: dict[TaskKey, str] = {}
+    for node in _upstream_first(inside):
+        top: tuple[int, TaskKey | None] = (0, None)
+        top_text = ""
+        for pred in inside[node]:
+            length = best[pred][0]
+            pred_text = text.get(pred) or text.setdefault(pred, str(pred))
+            if top[1] is None or (length, pred_text) > (top[0], top_text):
+                top, top_text = (length, pred), pred_text
+        best[node] = (top[0] + rollout.graph.duration(node.ref), top[1])
     end = max(best, key=lambda k: (best[k][0], k))
     chain = [end]
     while (prev := best[chain[-1]][1]) is not None:
         chain.append(prev)
     return list(reversed(chain)), best[end][0]
+
+
+def _upstream_first(inside: dict[TaskKey, list[TaskKey]]) -> list[TaskKey]:
+    """The keys with every key before those that wait on it (the plan graph has no cycle)."""
+    order: list[TaskKey] = []
+    placed: set[TaskKey] = set()
+    for start in inside:
+        if start in placed:
+            continue
+        stack: list[tuple[TaskKey, int]] = [(start, 0)]
+        while stack:
+            node, index = stack.pop()
+            preds = inside[node]
+            if index < len(preds):
+                stack.append((node, index + 1))
+                if preds[index] not in placed:
+                    stack.append((preds[index], 0))
+                continue
+            if node not in placed:
+                placed.add(node)
+                order.append(node)
+    return order
 
 
 def wave_controls(
@@ -171,13 +202,14 @@ def wave_controls(
     """Answers to the plan's per-wave control questions over the given municipalities, for
     every diagram that has them, from the tasks each question checks."""
     answers = []
+    every_key = rollout.task_keys(municipalities)  # once, not once per control
     for diagram_id in rollout.graph.plan.tracked:
         diagram = rollout.graph.plan.diagrams[diagram_id]
         for control in diagram.controls:
             if gate is not None and control.gate != gate:
                 continue
             refs = {f"{diagram_id}/{code}" for code in control.checks}
-            keys = [k for k in rollout.task_keys(municipalities) if k.ref in refs]
+            keys = [k for k in every_key if k.ref in refs]
             open_keys = tuple(k for k in keys if rollout.state(k).status not in FINISHED)
             question = control.question_da if language == "da" else control.question_en
             answers.append(

@@ -70,6 +70,21 @@ class SharedBoxes:
         """The instances of which one, done, makes ``key`` not needed."""
         return tuple(replace(key, ref=ref) for ref in self.alternative_refs.get(key.ref, ()))
 
+    def related(self, key: TaskKey) -> tuple[TaskKey, ...]:
+        """``key`` and every instance whose derived state may read its recorded state: the
+        joint boxes and alternatives joined with it, transitively (a superset, never less)."""
+        if key.ref not in self.shared:
+            return (key,)
+        seen = {key.ref}
+        frontier = [key.ref]
+        while frontier:
+            ref = frontier.pop()
+            for other in (*self.twins.get(ref, ()), *self.alternative_refs.get(ref, ())):
+                if other not in seen:
+                    seen.add(other)
+                    frontier.append(other)
+        return tuple(replace(key, ref=ref) for ref in sorted(seen))
+
     def followers(self, key: TaskKey) -> tuple[TaskKey, ...]:
         """The instances whose state may follow ``key``'s."""
         return tuple(replace(key, ref=ref) for ref in self.twins.get(key.ref, ())) + self.alternatives(key)

@@ -6,9 +6,10 @@ is computed from it and a date passed in.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TypeVar, cast
 
 from rollout.graph import Deadline, PlanGraph
 from rollout.model import FINISHED, SYSTEM_WIDE, Municipality, Status, TaskKey, TaskState
@@ -18,11 +19,16 @@ from rollout.shared_boxes import Derived, SharedBoxes
 __all__ = ["DUE_SOON_WORKING_DAYS", "Counts", "Derived", "Rollout", "StuckRoot", "TaskView"]
 
 DUE_SOON_WORKING_DAYS = 5
+_A = TypeVar("_A")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TaskView:
-    """One task instance with everything a reply shows about it."""
+    """One task instance with everything a reply shows about it.
+
+    What every answer asks of many views (ready, finished, late, ...) is worked out once, when
+    the view is made: a wave-wide answer reads it tens of thousands of times.
+    """
 
     key: TaskKey
     task: TaskDef
@@ -34,48 +40,34 @@ class TaskView:
     via: Derived | None = None  # the state follows another task (joint box, alternative)
     alternatives: tuple[TaskKey, ...] = ()  # instances of which one suffices instead of this
     opens: Deadline | None = None  # a gate still ahead that the task may not start before
+    # open, nothing it waits on is open, and no gate ahead keeps it from starting
+    ready: bool = field(init=False, repr=False, compare=False)
+    # done or not applicable
+    finished: bool = field(init=False, repr=False, compare=False)
+    # the deadline has passed and the task is not finished (it may still wait on others)
+    past_due: bool = field(init=False, repr=False, compare=False)
+    # open, but some task it waits on is not finished yet
+    waiting: bool = field(init=False, repr=False, compare=False)
+    # late: past its deadline though nothing it waits on is open. A task that still waits is
+    # never late itself; the open task it waits on is (its deadline is earlier).
+    overdue: bool = field(init=False, repr=False, compare=False)
+    due_soon: bool = field(init=False, repr=False, compare=False)
 
-    @property
-    def ready(self) -> bool:
-        return (
-            self.state.status in (Status.TODO, Status.IN_PROGRESS)
-            and not self.waits_on
-            and self.opens is None
-        )
-
-    @property
-    def finished(self) -> bool:
-        return self.state.status in FINISHED
-
-    @property
-    def past_due(self) -> bool:
-        """The deadline has passed and the task is not finished (it may still wait on others)."""
-        return (
-            not self.finished
-            and self.working_days_left is not None
-            and self.deadline is not None
-            and self.working_days_left < 0
-        )
-
-    @property
-    def waiting(self) -> bool:
-        """Open, but some task it waits on is not finished yet."""
-        return not self.finished and bool(self.waits_on)
-
-    @property
-    def overdue(self) -> bool:
-        """Late: past its deadline though nothing it waits on is open. A task that still waits
-        is never late itself; the open task it waits on is (its deadline is earlier)."""
-        return self.past_due and not self.waits_on
-
-    @property
-    def due_soon(self) -> bool:
-        return (
-            not self.finished
-            and not self.overdue
-            and self.working_days_left is not None
-            and self.working_days_left <= DUE_SOON_WORKING_DAYS
-        )
+    def __post_init__(self) -> None:
+        status = self.state.status
+        finished = status in FINISHED
+        left = self.working_days_left
+        past_due = not finished and left is not None and self.deadline is not None and left < 0
+        overdue = past_due and not self.waits_on
+        ready = status in (Status.TODO, Status.IN_PROGRESS) and not self.waits_on and self.opens is None
+        due_soon = not finished and not overdue and left is not None and left <= DUE_SOON_WORKING_DAYS
+        set_ = object.__setattr__
+        set_(self, "ready", ready)
+        set_(self, "finished", finished)
+        set_(self, "past_due", past_due)
+        set_(self, "waiting", not finished and bool(self.waits_on))
+        set_(self, "overdue", overdue)
+        set_(self, "due_soon", due_soon)
 
     def urgency(self) -> tuple[int, date, str, int]:
         """Sort key: overdue first, then by deadline, then by code and municipality."""
@@ -104,6 +96,16 @@ class Counts:
             late += v.overdue
             blocked += v.state.status == Status.BLOCKED
         return cls(total, done, ready, late, blocked)
+
+    def __add__(self, other: Counts) -> Counts:
+        """Two disjoint sets of instances counted together."""
+        return Counts(
+            self.total + other.total,
+            self.done + other.done,
+            self.ready + other.ready,
+            self.late + other.late,
+            self.blocked + other.blocked,
+        )
 
 
 def _progress(view: TaskView) -> tuple[bool, bool, bool, bool]:
@@ -138,6 +140,26 @@ class StuckRoot:
     holds: tuple[TaskKey, ...]  # unfinished instances that wait on it, directly or further down
 
 
+@dataclass(eq=False)
+class _RosterMemo:
+    """What a snapshot derives from the plan and the roster alone: the same for every snapshot
+    of one roster, so snapshots that differ only in task states share it (and it grows as
+    instances are asked about)."""
+
+    predecessors: dict[TaskKey, list[TaskKey]] = field(default_factory=dict)
+    successors: dict[TaskKey, list[TaskKey]] = field(default_factory=dict)
+    # the inverse of ``predecessors`` over the instances asked about so far: whose view a
+    # change of state can touch
+    dependents: dict[TaskKey, list[TaskKey]] = field(default_factory=dict)
+    deadlines: dict[TaskKey, Deadline | None] = field(default_factory=dict)
+    keys: dict[Municipality, tuple[TaskKey, ...]] = field(default_factory=dict)
+    system_keys: tuple[TaskKey, ...] | None = None
+    waves: frozenset[str] | None = None
+
+
+_KEPT_DAYS = 3  # views of this many most recent days survive a change of state
+
+
 @dataclass
 class Rollout:
     """A snapshot of the rollout at one moment."""
@@ -148,9 +170,76 @@ class Rollout:
     # per wave, the municipalities a KP-3 no-go moved out of it (they owe its roll-back tasks)
     moved_out: Mapping[str, frozenset[int]] = field(default_factory=dict)
     stopped: frozenset[int] = frozenset()  # under "Stop aktivitet" (KP-4): no reminders
-    _views: dict[tuple[TaskKey, date], TaskView] = field(default_factory=dict, repr=False)
-    _predecessors: dict[TaskKey, list[TaskKey]] = field(default_factory=dict, repr=False)
+    _views: dict[date, dict[TaskKey, TaskView]] = field(default_factory=dict, repr=False)
+    _waits: dict[TaskKey, tuple[TaskKey, ...]] = field(default_factory=dict, repr=False)
+    # per day, each municipality's own counts (:meth:`counts` of it alone)
+    _counts: dict[date, dict[int, Counts]] = field(default_factory=dict, repr=False)
+    # answers about one municipality (e.g. its readiness for a gate), by municipality code: they
+    # read its own instances and those done once for everyone (see :meth:`kept`)
+    _answers: dict[int, dict[Hashable, object]] = field(default_factory=dict, repr=False)
+    _held: dict[TaskKey, tuple[TaskKey, ...]] = field(default_factory=dict, repr=False)  # see held_by
+    _roster: _RosterMemo = field(default_factory=_RosterMemo, repr=False)
     _boxes: SharedBoxes | None = field(default=None, repr=False)
+
+    def advanced(
+        self,
+        states: Mapping[TaskKey, TaskState],
+        changed: Iterable[TaskKey],
+        *,
+        moved_out: Mapping[str, frozenset[int]] | None = None,
+        stopped: frozenset[int] | None = None,
+    ) -> Rollout:
+        """The same roster with new recorded ``states``, where only the instances in ``changed``
+        may have a recorded state other than in this snapshot. What follows from the plan and
+        the roster is shared, and every view the changes cannot touch is kept; the answers are
+        those of a new snapshot of the same data. Decisions (``moved_out``, ``stopped``) change
+        no view; they are replaced when given."""
+        stale = self.affected(changed)
+        views: dict[date, dict[TaskKey, TaskView]] = {}
+        for day in sorted(self._views)[-_KEPT_DAYS:]:
+            kept = dict(self._views[day])
+            for key in stale:
+                kept.pop(key, None)
+            views[day] = kept
+        waits = dict(self._waits)
+        for key in stale:
+            waits.pop(key, None)
+        touched = {key.municipality for key in stale}
+        # (each dict is copied whole first: other threads may be adding to it meanwhile)
+        counts = {
+            day: {code: c for code, c in dict(self._counts[day]).items() if code not in touched}
+            for day in sorted(self._counts)[-_KEPT_DAYS:]
+        }
+        # a task done once for everyone (or once per wave) reaches every municipality's answers
+        answers = {} if SYSTEM_WIDE in touched else dict(self._answers)
+        for code in touched:
+            answers.pop(code, None)
+        return Rollout(
+            self.graph,
+            self.municipalities,
+            states,
+            self.moved_out if moved_out is None else moved_out,
+            self.stopped if stopped is None else stopped,
+            _views=views,
+            _waits=waits,
+            _counts=counts,
+            _answers=answers,
+            _roster=self._roster,
+            _boxes=self._boxes,
+        )
+
+    def affected(self, changed: Iterable[TaskKey]) -> set[TaskKey]:
+        """The instances whose view may differ when the recorded states of ``changed`` do: each
+        of them, the instances whose state follows them (joint boxes, alternatives), and the
+        instances that wait on any of those."""
+        readers: set[TaskKey] = set()
+        for key in changed:
+            readers.update(self.boxes.related(key))
+        stale = set(readers)
+        dependents = self._roster.dependents
+        for key in readers:
+            stale.update(dependents.get(key, ()))
+        return stale
 
     @property
     def boxes(self) -> SharedBoxes:
@@ -158,6 +247,21 @@ class Rollout:
         if self._boxes is None:
             self._boxes = SharedBoxes.of(self.graph.plan)
         return self._boxes
+
+    def kept(self, municipality: Municipality, question: Hashable, work: Callable[[], _A]) -> _A:
+        """The answer to ``question`` about ``municipality``, worked out by ``work`` once per
+        snapshot and kept by :meth:`advanced` until a change reaches one of the municipality's
+        instances or one done once for everyone. ``work`` may read only those instances (and
+        plan and roster); ``question`` names everything else it depends on (gate, day, ...)."""
+        if self.municipalities.get(municipality.code) is not municipality:
+            return work()  # another roster's copy: not this snapshot's to keep
+        mine = self._answers.get(municipality.code)
+        if mine is None:
+            mine = self._answers.setdefault(municipality.code, {})
+        if question in mine:
+            return cast(_A, mine[question])
+        found = mine[question] = work()
+        return found
 
     def state(self, key: TaskKey) -> TaskState:
         """The state that counts: the recorded one (or the plan's starting state), as derived
@@ -189,33 +293,70 @@ class Rollout:
         return municipality.wave if municipality else None
 
     def deadline(self, key: TaskKey) -> Deadline | None:
+        """The working deadline of the instance (memoised: it follows from plan and roster)."""
+        deadlines = self._roster.deadlines
+        if key in deadlines:
+            return deadlines[key]
         if key.municipality == SYSTEM_WIDE and not key.connection:
-            return self._system_deadline(key)
-        wave = self.wave_of(key)
-        return self.graph.deadline(key.ref, wave) if wave else None
+            found = self._system_deadline(key)
+        else:
+            wave = self.wave_of(key)
+            found = self.graph.deadline(key.ref, wave) if wave else None
+        deadlines[key] = found
+        return found
 
     def _system_deadline(self, key: TaskKey) -> Deadline | None:
         # A task done once for everyone is due by the earliest wave that needs it.
-        waves = {m.wave for m in self.municipalities.values()}
-        found = [d for w in waves if (d := self.graph.deadline(key.ref, w)) is not None]
+        waves = self._roster.waves
+        if waves is None:
+            waves = self._roster.waves = frozenset(m.wave for m in self.municipalities.values())
+        found = [d for w in sorted(waves) if (d := self.graph.deadline(key.ref, w)) is not None]
         return min(found, key=lambda d: d.day) if found else None
 
     def predecessors(self, key: TaskKey) -> list[TaskKey]:
         """The instances ``key`` waits on (memoised: the roster of a snapshot never changes)."""
-        found = self._predecessors.get(key)
+        memo = self._roster.predecessors
+        found = memo.get(key)
         if found is None:
-            found = self._predecessors[key] = self.graph.predecessors(key, self.municipalities)
+            found = memo[key] = self.graph.predecessors(key, self.municipalities)
+            dependents = self._roster.dependents
+            for pred in found:
+                dependents.setdefault(pred, []).append(key)
         return found
 
     def waits_on(self, key: TaskKey) -> tuple[TaskKey, ...]:
-        return tuple(p for p in self.predecessors(key) if self.state(p).status not in FINISHED)
+        """The unfinished instances ``key`` waits on (memoised: a snapshot never changes)."""
+        found = self._waits.get(key)
+        if found is None:
+            found = self._waits[key] = tuple(
+                p for p in self.predecessors(key) if self.state(p).status not in FINISHED
+            )
+        return found
+
+    def successors(self, key: TaskKey) -> list[TaskKey]:
+        """The instances that wait on ``key`` (memoised: they follow from plan and roster)."""
+        memo = self._roster.successors
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = self.graph.successors(key, self.municipalities)
+        return found
 
     def view(self, key: TaskKey, today: date) -> TaskView:
         """Everything about one instance on ``today`` (memoised: a snapshot never changes)."""
-        cached = self._views.get((key, today))
+        on_day = self._views.get(today)
+        if on_day is None:
+            on_day = self._new_day(today)
+        cached = on_day.get(key)
         if cached is None:
-            cached = self._views[(key, today)] = self._view(key, today)
+            cached = on_day[key] = self._view(key, today)
         return cached
+
+    def _new_day(self, today: date) -> dict[TaskKey, TaskView]:
+        """The views of a day not asked about before; a long-lived snapshot forgets old days."""
+        on_day = self._views.setdefault(today, {})
+        for day in sorted(self._views)[:-_KEPT_DAYS]:
+            self._views.pop(day, None)
+        return on_day
 
     def _view(self, key: TaskKey, today: date) -> TaskView:
         deadline = self.deadline(key)
@@ -238,10 +379,19 @@ class Rollout:
     def task_keys(
         self, municipalities: Iterable[Municipality] | None = None, *, include_system: bool = True
     ) -> list[TaskKey]:
-        chosen = list(self.municipalities.values()) if municipalities is None else list(municipalities)
-        keys = [k for m in chosen for k in self.graph.instances(m)]
+        chosen = self.municipalities.values() if municipalities is None else municipalities
+        memo = self._roster.keys
+        keys: list[TaskKey] = []
         if include_system:
-            keys = list(self.graph.system_instances()) + keys
+            system = self._roster.system_keys
+            if system is None:
+                system = self._roster.system_keys = tuple(self.graph.system_instances())
+            keys.extend(system)
+        for m in chosen:
+            own = memo.get(m)
+            if own is None:
+                own = memo[m] = tuple(self.graph.instances(m))
+            keys.extend(own)
         return keys
 
     def wave_keys(self, waves: Iterable[str] | None = None) -> list[TaskKey]:
@@ -263,12 +413,40 @@ class Rollout:
         return Counts.of(self.views(self.wave_keys([wave]), today))
 
     def views(self, keys: Iterable[TaskKey], today: date) -> list[TaskView]:
-        return [self.view(k, today) for k in keys]
+        """:meth:`view` of each key (inlined: a wave-wide answer asks for tens of thousands)."""
+        on_day = self._views.get(today)
+        if on_day is None:
+            on_day = self._new_day(today)
+        found = on_day.get
+        out = []
+        for key in keys:
+            view = found(key)
+            if view is None:
+                view = on_day[key] = self._view(key, today)
+            out.append(view)
+        return out
 
     def counts(self, municipalities: Iterable[Municipality], today: date) -> Counts:
         """The municipalities' own tasks (once per municipality and connection); a task done
-        once for everyone is not theirs and is counted once, by :meth:`shared_counts`."""
-        return Counts.of(self.views(self.task_keys(municipalities, include_system=False), today))
+        once for everyone is not theirs and is counted once, by :meth:`shared_counts`.
+
+        Alternatives are always of one municipality, so the counts of several are the sum of
+        each one's, which is kept per day until a change reaches the municipality."""
+        chosen = list(municipalities)
+        if len({m.code for m in chosen}) != len(chosen):
+            return Counts.of(self.views(self.task_keys(chosen, include_system=False), today))
+        on_day = self._counts.get(today)
+        if on_day is None:
+            on_day = self._counts.setdefault(today, {})
+        total = Counts()
+        for m in chosen:
+            found = on_day.get(m.code)
+            if found is None:
+                found = Counts.of(self.views(self.task_keys([m], include_system=False), today))
+                if self.municipalities.get(m.code) is m:  # another roster's copy is not kept
+                    on_day[m.code] = found
+            total = total + found
+        return total
 
     def shared_counts(self, today: date) -> Counts:
         """The tasks done once for the whole system, each counted once."""
@@ -316,12 +494,19 @@ class Rollout:
         return causes
 
     def held_by(self, key: TaskKey) -> tuple[TaskKey, ...]:
-        """Unfinished instances downstream of ``key``."""
+        """Unfinished instances downstream of ``key`` (memoised for this snapshot only: any
+        change downstream changes it, so :meth:`advanced` starts afresh)."""
+        found = self._held.get(key)
+        if found is None:
+            found = self._held[key] = self._held_by(key)
+        return found
+
+    def _held_by(self, key: TaskKey) -> tuple[TaskKey, ...]:
         seen: set[TaskKey] = set()
         frontier = [key]
         while frontier:
             current = frontier.pop()
-            for succ in self.graph.successors(current, self.municipalities):
+            for succ in self.successors(current):
                 if succ not in seen and self.state(succ).status not in FINISHED:
                     seen.add(succ)
                     frontier.append(succ)
@@ -334,7 +519,7 @@ class Rollout:
         for source in (key, *self.boxes.followers(key)):
             found.extend(
                 s
-                for s in self.graph.successors(source, self.municipalities)
+                for s in self.successors(source)
                 if s not in found
                 and self.state(s).status in (Status.TODO, Status.IN_PROGRESS)
                 and not self.waits_on(s)

@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
+from rollout.graph import PlanGraph
 from rollout.model import SYSTEM_WIDE, Municipality, TaskKey, TaskState
+from rollout.status import Rollout
 from storage.ports import (
     Change,
     ChangeOutcome,
@@ -31,6 +33,7 @@ from storage.ports import (
     WaveMove,
 )
 from storage.recording import DecidedMeanwhile, check_standing
+from storage.snapshots import fresh_rollout
 from storage.undoing import UNDO_REASON, WITHDRAWN, Later, latest_standing
 
 __all__ = ["MemoryRolloutStore"]
@@ -49,6 +52,10 @@ class MemoryRolloutStore:
         self._commands: list[tuple[CommandRecord, str | None]] = []  # with what each undoes
 
     # -- reads -------------------------------------------------------------------------------
+
+    def snapshot(self, graph: PlanGraph) -> Rollout:
+        """The rollout as recorded now (built afresh: nothing here is costly to read)."""
+        return fresh_rollout(self, graph)
 
     def municipalities(self) -> dict[int, Municipality]:
         return dict(self._municipalities)

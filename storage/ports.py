@@ -8,7 +8,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
+from rollout.graph import PlanGraph
 from rollout.model import Municipality, TaskKey, TaskState
+from rollout.status import Rollout
 
 __all__ = [
     "Change",
@@ -218,6 +220,11 @@ class UndoResult:
 
 class RolloutStore(Protocol):
     """Persistence of the rollout: municipalities and their waves, task states and history."""
+
+    def snapshot(self, graph: PlanGraph) -> Rollout:
+        """The rollout as recorded now: every change committed before the call is in it. The
+        same object may answer again while nothing changed; never change it."""
+        ...
 
     def municipalities(self) -> dict[int, Municipality]: ...
 

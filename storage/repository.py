@@ -11,7 +11,9 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
+from rollout.graph import PlanGraph
 from rollout.model import SYSTEM_WIDE, Municipality, Status, TaskKey, TaskState
+from rollout.status import Rollout
 from storage.ports import (
     Change,
     ChangeOutcome,
@@ -40,6 +42,7 @@ from storage.recording import (
     write_moves,
     write_tasks,
 )
+from storage.snapshots import RolloutSnapshots, serialise_writers
 from storage.tables import (
     CommandRow,
     GateDecisionRow,
@@ -92,6 +95,11 @@ class SqlRolloutStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.snapshots = RolloutSnapshots(engine, self)
+
+    def snapshot(self, graph: PlanGraph) -> Rollout:
+        """The rollout as recorded now, kept between calls (see :mod:`storage.snapshots`)."""
+        return self.snapshots.current(graph)
 
     # -- municipalities ------------------------------------------------------------------
 
@@ -103,6 +111,7 @@ class SqlRolloutStore:
     def save_municipalities(self, municipalities: Iterable[Municipality], *, change: Change) -> int:
         changed = 0
         with Session(self.engine) as session:
+            serialise_writers(session.connection())
             for m in municipalities:
                 row = session.get(MunicipalityRow, m.code)
                 moved_from: str | None = None
@@ -227,6 +236,7 @@ class SqlRolloutStore:
             if conn.dialect.name == "sqlite":
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
             try:
+                serialise_writers(conn)
                 yield conn
             except BaseException:
                 conn.rollback()

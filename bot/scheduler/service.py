@@ -24,9 +24,7 @@ from bot.runtime import Runtime
 from bot.scheduler.sweep import Sweeper, SweepReport
 from commands.context import CommandContext
 from commands.notices import notice
-from rollout.decisions import rolled_back, stopped
 from rollout.reminders import Target, due_on
-from rollout.status import Rollout
 from storage.heartbeat import record_sweep
 from storage.reminders import SqlReminderSettings
 
@@ -132,16 +130,7 @@ def preview(
     linked = {t.wave for t in targets}
     targets += [Target("preview", f"#{w}", w) for w in waves if w not in linked]
     store = runtime.store
-    decisions = store.gate_decisions()
-    municipalities = store.municipalities()
-    plan = runtime.graph.plan
-    rollout = Rollout(
-        runtime.graph,
-        municipalities,
-        store.task_states(),
-        rolled_back(plan, decisions, municipalities),
-        frozenset(stopped(plan, decisions)),
-    )
+    rollout = store.snapshot(runtime.graph)
     out: list[str] = []
     for day in _days(start, days):
         items = due_on(rollout, targets, day)

@@ -37,6 +37,7 @@ def _init(settings: Settings, clock: Clock) -> None:
     from bot.slack.app import SlackBot
 
     runtime = open_runtime(settings, clock, migrate=False)
+    runtime.warm()  # before the pool reports ready: the first answers find it done
     _bot = SlackBot(runtime)
 
 

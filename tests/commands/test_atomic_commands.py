@@ -106,7 +106,8 @@ def test_a_no_go_whose_move_fails_records_neither_and_a_retry_records_one(
 def test_a_failure_after_the_commit_says_the_change_was_recorded(
     runtime: Runtime, fail_when: list[str]
 ) -> None:
-    fail_when.append("2:SELECT MUNICIPALITY")  # the reply's second read of the roster
+    # the reply's second look at the database: is the kept snapshot still the newest?
+    fail_when.append("2:SELECT (SELECT COALESCE(MAX(TASK_EVENT.ID)")
     reply = runtime.run(Invocation("done A/TS201 vejen", ANNA, "console"))
     assert "after your change was recorded" in reply.headline
     assert _done(runtime, "A/TS201") == 1
