@@ -8,7 +8,7 @@ commands.charts.data): the board never computes readiness or a deadline a second
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 from commands.charts import members
@@ -21,7 +21,7 @@ from commands.reply import Reply, Section, Tone
 from rollout.calendar import Countdown
 from rollout.decisions import current_decisions
 from rollout.gates import critical_chain, gate_date, gate_ids, next_gate, readiness, wave_controls
-from rollout.model import Municipality, TaskKey
+from rollout.model import Municipality
 from rollout.status import Counts, Rollout
 from storage.ports import GateDecision
 
@@ -62,12 +62,11 @@ CELL_MARKS = {
 _HISTORY = 30  # the latest changes a municipality's page lists
 
 
-def board_snapshot(ctx: CommandContext, predecessors: dict[TaskKey, list[TaskKey]]) -> Rollout:
-    """The whole rollout as the commands read it (:func:`commands.present.load_rollout`), with
-    what each task instance waits on taken from ``predecessors``, which earlier snapshots of the
-    same roster filled: that depends on the plan and the roster only, never on recorded states,
-    and it is most of a wave grid's work. The caller keeps one dict per roster."""
-    return replace(load_rollout(ctx, None), _predecessors=predecessors)
+def board_snapshot(ctx: CommandContext) -> Rollout:
+    """The whole rollout as the commands read it: the store's kept snapshot (what each task
+    waits on is kept in it while the roster stays the same, so a page built after a change does
+    not work that out again)."""
+    return load_rollout(ctx, None)
 
 
 @dataclass(frozen=True)

@@ -43,9 +43,8 @@ from commands.charts.data import STATES
 from commands.context import CommandContext
 from commands.messages import speaking, t
 from commands.parse import find_municipality, match_wave
-from rollout.model import TaskKey
 from rollout.status import Rollout
-from storage.changes import change_marker, roster_marker
+from storage.changes import change_marker
 from storage.files import SqlFileStore
 
 __all__ = ["COOKIE", "FILTERS", "HEADERS", "POLL_SECONDS", "RedactTokens", "board_links", "routes"]
@@ -181,17 +180,11 @@ def routes(runtime: Runtime, links: BoardLinks) -> list[BaseRoute]:
     templates = _environment()
     pages = _Pages()
     _redact_access_log()
-    # What each task instance waits on, kept while the roster stays the same (builds are one at
-    # a time: see _Pages), so a page built after a change does not work it out again.
-    waits: dict[str, dict[TaskKey, list[TaskKey]]] = {}
 
     def snapshot(marker: str) -> tuple[CommandContext, Rollout]:
-        roster = roster_marker(marker)
-        if roster not in waits:
-            waits.clear()
-            waits[roster] = {}
+        del marker  # the store's kept snapshot is brought up to date by the database itself
         ctx = runtime.context()
-        return ctx, board_snapshot(ctx, waits[roster])
+        return ctx, board_snapshot(ctx)
 
     def page(render: Render) -> Any:
         def endpoint(request: Request) -> Response:
