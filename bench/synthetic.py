@@ -290,7 +290,9 @@ def _bulk(engine: Engine, commands: Sequence[Command]) -> None:
     """What ``record`` writes for each command (storage/recording.py), as multi-row inserts:
     rows in the order the commands would have written them, so ids and sequence numbers match."""
     tables = SQLModel.metadata.tables
-    command_rows, event_rows, decision_rows = [], [], []
+    command_rows: list[dict[str, object]] = []
+    event_rows: list[dict[str, object]] = []
+    decision_rows: list[dict[str, object]] = []
     final: dict[TaskKey, dict[str, object]] = {}
     for command in commands:
         change = command.record.change

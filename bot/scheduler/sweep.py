@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.clock import SystemClock
+from bot.heap import collector_paused
 from bot.notify import DeliveryError, Notifier
 from bot.roster_check import EMPTY_ROSTER
 from bot.runtime import Runtime
@@ -132,6 +133,11 @@ class Sweeper:
         )
 
     def plan(self, now: datetime, report: SweepReport) -> None:
+        # Many small objects, no cycles: the collector's walks only cost time here (bot/heap.py).
+        with collector_paused():
+            self._plan(now, report)
+
+    def _plan(self, now: datetime, report: SweepReport) -> None:
         rollout, items = self.due(now)
         if not rollout.municipalities and not self._empty_warned:
             log.warning(EMPTY_ROSTER)
