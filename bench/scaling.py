@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import logging
 import os
 import statistics
 import tempfile
@@ -32,6 +33,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -39,7 +41,7 @@ from sqlalchemy import Engine, delete, text
 from sqlalchemy.exc import OperationalError
 
 from bench import synthetic
-from bench.figures import Figure, loglog_exponent, percentile, table
+from bench.figures import Figure, loglog_exponent, table
 from bot.clock import FixedClock
 from bot.notify import Posted
 from bot.runtime import Runtime, open_runtime
@@ -139,22 +141,24 @@ def database(kind: str, folder: Path, pg_url: str | None) -> Iterator[tuple[str,
         admin.dispose()
 
 
-def _median_ms(
+def _medians(
     action: Callable[[], object], runs: int, *, before: Callable[[], object] | None = None
-) -> float:
-    """Median milliseconds of ``action`` over ``runs`` (after one untimed warm-up run)."""
-    times = []
+) -> tuple[float, float]:
+    """Median wall-clock and CPU milliseconds of ``action`` over ``runs`` (after one untimed
+    warm-up). CPU time is this process's alone: steadier than wall time on a shared machine."""
+    wall, cpu = [], []
     for i in range(runs + 1):
         if before is not None:
             before()
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         action()
         if i:
-            times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
+            wall.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - started_cpu) * 1000)
+    return statistics.median(wall), statistics.median(cpu)
 
 
-def measure(runtime: Runtime, runs: int) -> dict[str, float]:
+def measure(runtime: Runtime, runs: int) -> dict[str, tuple[float, float]]:
     """The figures of one database and size (see the module's docstring)."""
     link = Change("bench", "console", datetime(2020, 1, 1, tzinfo=UTC))
     for wave in runtime.graph.plan.waves:
@@ -172,8 +176,8 @@ def measure(runtime: Runtime, runs: int) -> dict[str, float]:
             raise SystemExit("bench: the countdown day's first sweep planned nothing")
 
     out = {
-        "sweep, every tick": _median_ms(lambda: sweeper.due(MOMENT), runs),
-        "sweep, first tick of the day": _median_ms(first_tick, runs, before=clear_outbox),
+        "sweep, every tick": _medians(lambda: sweeper.due(MOMENT), runs),
+        "sweep, first tick of the day": _medians(first_tick, runs, before=clear_outbox),
     }
     snapshot = sweeper.snapshot()
     gate = gate_date(snapshot, "KP-3", "K91")
@@ -185,33 +189,29 @@ def measure(runtime: Runtime, runs: int) -> dict[str, float]:
         for m in k91:
             readiness(fresh, m, gate, MOMENT.date())
 
-    out["countdown readiness K91 KP-3"] = _median_ms(countdown, runs)
+    out["countdown readiness K91 KP-3"] = _medians(countdown, runs)
     for command in COMMANDS:
         invocation = Invocation(command, ADMIN, "console")
-        timings = []
-        for i in range(runs + 1):
-            started = time.perf_counter()
-            reply = runtime.run(invocation)
-            if i:
-                timings.append((time.perf_counter() - started) * 1000)
-            elif reply.changed or not reply.text_lines():
-                raise SystemExit(f"bench: {command!r} should answer without changing anything")
-        out[f"{command} p50"] = percentile(timings, 0.5)
+        reply = runtime.run(invocation)
+        if reply.changed or not reply.text_lines():
+            raise SystemExit(f"bench: {command!r} should answer without changing anything")
+        out[f"{command} p50"] = _medians(partial(runtime.run, invocation), runs)
     return out
 
 
 def figures(
-    runs: int = 5,
+    runs: int = 3,
     sizes: Sequence[Size] = (Size(1), Size(5), Size(10)),
     kinds: Sequence[str] = ("sqlite", "postgres"),
 ) -> list[Figure]:
     """Each figure per database and size, then the exponent of each over the sizes."""
+    logging.getLogger("bot.scheduler.sweep").setLevel(logging.ERROR)  # the look-back's drops
     pg_url = postgres_url() if "postgres" in kinds else None
     out: list[Figure] = []
     if "postgres" in kinds and pg_url is None:
         out.append(Figure("scaling", "postgres", "skipped", float("nan"), note="no PostgreSQL answered"))
     kinds = [k for k in kinds if k != "postgres" or pg_url is not None]
-    series: dict[tuple[str, str], list[tuple[int, float]]] = {}
+    series: dict[tuple[str, str], list[tuple[int, float, float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         for size in sizes:
@@ -230,26 +230,29 @@ def figures(
                     case = f"{kind} {size.label} ({len(data.municipalities)} mun.)"
                     note = f"{data.task_changes:,} changes in {len(data.commands):,} commands"
                     out.append(Figure("scaling", case, "load (bulk)", loaded, note=note))
-                    for name, value in measure(runtime, runs).items():
+                    for name, (wall, cpu) in measure(runtime, runs).items():
                         target = TARGETS.get((name, size.factor)) if not size.connections else None
-                        out.append(Figure("scaling", case, name, value, note=f"{runs} runs", target=target))
+                        note = f"median of {runs}; CPU {cpu:,.0f} ms"
+                        out.append(Figure("scaling", case, name, wall, note=note, target=target))
                         if not size.connections:
-                            series.setdefault((kind, name), []).append((size.factor, value))
+                            series.setdefault((kind, name), []).append((size.factor, wall, cpu))
                     gc.collect()
     for (kind, name), points in series.items():
-        if len(points) >= 2:
-            factors = ", ".join(f"{f}x" for f, _ in points)
-            out.append(
-                Figure(
-                    "scaling",
-                    f"{kind} over {factors}",
-                    f"{name}: exponent",
-                    loglog_exponent([f for f, _ in points], [v for _, v in points]),
-                    unit="exp",
-                    note="log-log fit; 1 = linear",
-                    target=EXPONENT_TARGET,
-                )
+        if len(points) < 2:
+            continue
+        factors = [f for f, _, _ in points]
+        cpu = loglog_exponent(factors, [c for _, _, c in points])
+        out.append(
+            Figure(
+                "scaling",
+                f"{kind} over {', '.join(f'{f}x' for f in factors)}",
+                f"{name}: exponent",
+                loglog_exponent(factors, [w for _, w, _ in points]),
+                unit="exp",
+                note=f"log-log fit of wall time (1 = linear); of CPU time: {cpu:.2f}",
+                target=EXPONENT_TARGET,
             )
+        )
     return out
 
 
@@ -257,7 +260,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--factors", type=int, nargs="+", default=[1, 5, 10])
     parser.add_argument("--connections", action="store_true", help="also 1x with per-connection tasks")
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--db", action="append", choices=["sqlite", "postgres"])
     args = parser.parse_args()
     sizes = [Size(f) for f in args.factors] + ([Size(1, connections=True)] if args.connections else [])
