@@ -35,7 +35,7 @@ from rollout.status import Rollout
 
 CPH = ZoneInfo("Europe/Copenhagen")
 MOMENTS = (datetime(2020, 1, 21, 8, 5, tzinfo=CPH), datetime(2020, 3, 24, 8, 5, tzinfo=CPH))
-TARGET_MS = 200.0
+TARGET_MS = 100.0  # per tick on the full roster, the worst day included (issue 13)
 
 
 def demo_state(
@@ -101,14 +101,14 @@ def figures(
         for moment in MOMENTS:
             due_ms, full_ms, items, instances = measure(graph, m, s, moment, repeat)
             case = f"{len(m)} mun. ({factor}x), {moment:%Y-%m-%d %H:%M}"
-            target = f", target < {TARGET_MS:.0f} ms" if factor == 1 else ""
             out += [
                 Figure(
                     "sweep",
                     case,
                     "due, median",
                     due_ms,
-                    note=f"{instances:,} instances, {items} items, {repeat} runs{target}",
+                    note=f"{instances:,} instances, {items} items, {repeat} runs",
+                    target=TARGET_MS if factor == 1 else None,
                 ),
                 Figure("sweep", case, "+readiness, median", full_ms),
             ]

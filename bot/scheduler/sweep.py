@@ -133,7 +133,8 @@ class Sweeper:
         )
 
     def plan(self, now: datetime, report: SweepReport) -> None:
-        # Many small objects, no cycles: the collector's walks only cost time here (bot/heap.py).
+        # Many small objects, no cycles: the collector's walks only cost time here, and the
+        # snapshot is gone (freed by reference counting) before it runs again (bot/heap.py).
         with collector_paused():
             self._plan(now, report)
 

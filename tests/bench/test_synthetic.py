@@ -115,3 +115,15 @@ def test_the_table_shows_each_figure_against_its_target() -> None:
     assert "100.0 ms" in rows[2] and "0.50" in rows[2] and "MISSED" not in rows[2]
     assert "1.50 MISSED" in rows[3]
     assert "1.04" in rows[4] and "0.95" in rows[4]
+
+
+def test_make_bench_puts_the_issues_targets_on_the_figures_that_lack_one() -> None:
+    from bench.run import with_targets
+
+    slow = Figure("slack", "20 client(s), ours", "answer p99", 300.0, note="target < 300 ms")
+    alone = Figure("slack", "1 client(s), ours", "answer p99", 90.0, note="target < 300 ms")
+    own = Figure("sweep", "1x", "due, median", 50.0, target=100.0)
+    found = with_targets([slow, alone, own])
+    assert (found[0].target, found[0].ratio, found[0].note) == (150.0, 2.0, "")
+    assert found[1].target is None and found[1].note == "target < 300 ms"  # stated for 20 clients
+    assert found[2] == own
