@@ -31,7 +31,7 @@ from bot.scheduler.unreachable import tell_managers
 from commands.admin import actor_for
 from commands.context import CommandContext
 from commands.messages import speaking
-from commands.notices import Mention, MentionHook, mark_late, notice
+from commands.notices import Mention, mark_late, notice
 from rollout.decisions import open_escalations, rolled_back, stopped
 from rollout.reminders import DueItem, due_at
 from rollout.status import Rollout, TaskView
@@ -148,7 +148,7 @@ class Sweeper:
         fresh = [i for i in items if i.key not in known]
         if not fresh:
             return
-        people = {p: self.settings.people(p) for p in self.notifiers}
+        people = {p: _People(self.settings.people(p)) for p in self.notifiers}
         with speaking(self.config.language):
             notices = [self._notice(rollout, item, now, people[item.target.platform]) for item in fresh]
         inserted = set(self.outbox.add(notices, now=now))
@@ -166,9 +166,7 @@ class Sweeper:
             else:
                 report.inserted.append(new.key)
 
-    def _notice(
-        self, rollout: Rollout, item: DueItem, now: datetime, people: Sequence[tuple[Person, str]]
-    ) -> NewNotice:
+    def _notice(self, rollout: Rollout, item: DueItem, now: datetime, people: _People) -> NewNotice:
         age = now - item.at
 
         def row(payload: str, *, late: bool = False, status: str = "pending", error: str = "") -> NewNotice:
@@ -190,8 +188,9 @@ class Sweeper:
         if age > self.config.max_age:
             return row("", status=DROPPED, error="stale: planned long before the scheduler ran")
         ctx = CommandContext(self.runtime.store, self.runtime.graph, now, item.day)
-        person = next((actor_for(p) for p, _ in people if p.handle == item.target.person), None)
-        reply = notice(ctx, rollout, item, mention=_mentions(people), person=person)
+        found = people.by_handle.get(item.target.person) if item.target.person else None
+        person = actor_for(found) if found is not None else None
+        reply = notice(ctx, rollout, item, mention=people.owners, person=person)
         late = age > self.config.late_after
         if late:
             reply = mark_late(reply, item.at)
@@ -281,15 +280,21 @@ def _free(row: OutboxRow, now: datetime) -> bool:
     return not held and not waiting
 
 
-def _mentions(people: Sequence[tuple[Person, str]]) -> MentionHook:
-    """Owners of a task: people acting for its role, for its municipality (or everywhere)."""
+class _People:
+    """The people of one platform, indexed once per sweep: a personal message finds its person
+    and a task line its owners without going through everyone (both grow with the roster)."""
 
-    def owners(view: TaskView) -> list[Mention]:
+    def __init__(self, people: Sequence[tuple[Person, str]]) -> None:
+        self.by_handle = {p.handle: p for p, _ in people}
+        self._by_role: dict[str, list[tuple[Person, str]]] = {}
+        for person, address in people:
+            for role in person.roles:
+                self._by_role.setdefault(role, []).append((person, address))
+
+    def owners(self, view: TaskView) -> list[Mention]:
+        """Owners of a task: people acting for its role, for its municipality (or everywhere)."""
         return [
             Mention(p.handle, address)
-            for p, address in people
-            if view.task.role in p.roles
-            and (not p.municipalities or view.key.municipality in p.municipalities)
+            for p, address in self._by_role.get(view.task.role, ())
+            if not p.municipalities or view.key.municipality in p.municipalities
         ]
-
-    return owners
