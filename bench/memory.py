@@ -198,6 +198,8 @@ def _send(base: str, far: str, texts: list[str], clients: int, counter: Iterator
                     n = next(counter)
                 if text is None:
                     return
+                if n and n % 1000 == 0:
+                    print(f"bench: memory: {n:,} commands sent", file=sys.stderr, flush=True)
                 body = urlencode(
                     {
                         "team_id": "T0",
