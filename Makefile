@@ -49,7 +49,8 @@ lint: $(VENV)/.installed-test
 	echo "mypy"; $(BIN)/mypy || status=1; \
 	exit $$status
 
-# Every benchmark, one table; `make bench BENCH_ARGS=--quick` for a run under a minute.
+# Every benchmark, one table of figures, targets and ratios (bench/README.md);
+# `make bench BENCH_ARGS=--quick` for about a minute, `BENCH_ARGS="--only scaling"` for one section.
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 

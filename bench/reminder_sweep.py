@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from bench.demo import demo_database
 from bench.figures import Figure, table
 from bot.clock import FixedClock
+from bot.heap import collector_paused
 from bot.runtime import open_runtime
 from bot.settings import Settings
 from rollout.graph import PlanGraph
@@ -35,7 +36,7 @@ from rollout.status import Rollout
 
 CPH = ZoneInfo("Europe/Copenhagen")
 MOMENTS = (datetime(2020, 1, 21, 8, 5, tzinfo=CPH), datetime(2020, 3, 24, 8, 5, tzinfo=CPH))
-TARGET_MS = 200.0
+TARGET_MS = 100.0  # per tick on the full roster, the worst day included (issue 13)
 
 
 def demo_state(
@@ -78,14 +79,16 @@ def measure(
     due_ms, full_ms, items = [], [], 0
     for _ in range(repeat):
         rollout = Rollout(graph, municipalities, states)  # a fresh snapshot, as each sweep takes
-        start = time.perf_counter()
-        found = due_at(rollout, targets, moment, lookback_days=3)
-        due_ms.append((time.perf_counter() - start) * 1000)
-        for item in found:
-            if item.day == moment.date():
-                _ = item.readiness
-        full_ms.append((time.perf_counter() - start) * 1000)
-        items = len(found)
+        with collector_paused():  # as the sweep runs (bot/scheduler/sweep.py): timed inside
+            start = time.perf_counter()
+            found = due_at(rollout, targets, moment, lookback_days=3)
+            due_ms.append((time.perf_counter() - start) * 1000)
+            for item in found:
+                if item.day == moment.date():
+                    _ = item.readiness
+            full_ms.append((time.perf_counter() - start) * 1000)
+            items = len(found)
+            del rollout, found
     instances = examined(Rollout(graph, municipalities, states), graph.plan.waves)
     return statistics.median(due_ms), statistics.median(full_ms), items, instances
 
@@ -101,14 +104,14 @@ def figures(
         for moment in MOMENTS:
             due_ms, full_ms, items, instances = measure(graph, m, s, moment, repeat)
             case = f"{len(m)} mun. ({factor}x), {moment:%Y-%m-%d %H:%M}"
-            target = f", target < {TARGET_MS:.0f} ms" if factor == 1 else ""
             out += [
                 Figure(
                     "sweep",
                     case,
                     "due, median",
                     due_ms,
-                    note=f"{instances:,} instances, {items} items, {repeat} runs{target}",
+                    note=f"{instances:,} instances, {items} items, {repeat} runs",
+                    target=TARGET_MS if factor == 1 else None,
                 ),
                 Figure("sweep", case, "+readiness, median", full_ms),
             ]

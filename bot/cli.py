@@ -362,8 +362,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     missing = missing_database(settings.database_url) if getattr(args, "db_use", None) == EXISTING else None
     if missing is not None:  # never a new, empty database the command was not asked to make
         action = [v for k, v in vars(args).items() if k.endswith("_command") and isinstance(v, str)]
+        name = " ".join([args.command, *action])
         print(
-            f"sf1590 {' '.join([args.command, *action])}: there is no database at {missing} ({settings.database_url}). "
+            f"sf1590 {name}: there is no database at {missing} ({settings.database_url}). "
             "Give the one to use with --db URL or $DATABASE_URL; `sf1590 db upgrade --db URL` "
             "creates a new one.",
             file=sys.stderr,

@@ -9,6 +9,7 @@ import sys
 from datetime import date, datetime
 
 from bot.clock import COPENHAGEN, FixedClock, SystemClock
+from bot.heap import settle
 from bot.notify import Notifier
 from bot.runtime import Runtime, open_runtime
 from bot.scheduler.service import SWEEP_SECONDS, preview, run_forever, tick
@@ -65,7 +66,9 @@ def run_scheduler(settings: Settings, *, seconds: int = SWEEP_SECONDS) -> int:
     if notifiers is None:
         return 2
     config = SweepConfig(language=settings.language)
-    run_forever(Sweeper(runtime, notifiers, config=config), clock, seconds=seconds)
+    sweeper = Sweeper(runtime, notifiers, config=config)
+    settle()  # the plan and the SDKs live as long as the process: out of the collector's sight
+    run_forever(sweeper, clock, seconds=seconds)
     return 0
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from bot.clock import COPENHAGEN, SystemClock
+from bot.heap import collector_paused
 from bot.notify import DeliveryError, Notifier
 from bot.roster_check import EMPTY_ROSTER
 from bot.runtime import Runtime
@@ -31,9 +32,9 @@ from bot.scheduler.unreachable import tell_managers
 from commands.admin import actor_for
 from commands.context import CommandContext
 from commands.messages import speaking
-from commands.notices import Mention, MentionHook, mark_late, notice
+from commands.notices import Mention, mark_late, notice
 from commands.reply import Reply
-from rollout.decisions import open_escalations, rolled_back, stopped
+from rollout.decisions import open_escalations
 from rollout.reminders import DueItem, due_at
 from rollout.status import Rollout, TaskView
 from storage.outbox import DROPPED, Claimed, Leadership, NewNotice, SqlOutbox
@@ -113,18 +114,9 @@ class Sweeper:
     # -- planning: what is due goes into the outbox ---------------------------------------------
 
     def snapshot(self) -> Rollout:
-        """The rollout as recorded now (never a copy from start-up)."""
-        store = self.runtime.store
-        decisions = store.gate_decisions()
-        municipalities = store.municipalities()
-        plan = self.runtime.graph.plan
-        return Rollout(
-            self.runtime.graph,
-            municipalities,
-            store.task_states(),
-            rolled_back(plan, decisions, municipalities),
-            frozenset(stopped(plan, decisions)),
-        )
+        """The rollout as recorded now: the store's kept snapshot, brought up to date from the
+        database (never a copy from start-up), so a tick re-reads only what changed since."""
+        return self.runtime.store.snapshot(self.runtime.graph)
 
     def due(self, now: datetime) -> tuple[Rollout, list[DueItem]]:
         rollout = self.snapshot()
@@ -135,6 +127,12 @@ class Sweeper:
         )
 
     def plan(self, now: datetime, report: SweepReport) -> None:
+        # Many small objects, no cycles: the collector's walks only cost time here, and the
+        # snapshot is gone (freed by reference counting) before it runs again (bot/heap.py).
+        with collector_paused():
+            self._plan(now, report)
+
+    def _plan(self, now: datetime, report: SweepReport) -> None:
         rollout, items = self.due(now)
         if not rollout.municipalities and not self._empty_warned:
             log.warning(EMPTY_ROSTER)
@@ -144,7 +142,7 @@ class Sweeper:
         fresh = [i for i in items if i.key not in known]
         if not fresh:
             return
-        people = {p: self.settings.people(p) for p in self.notifiers}
+        people = {p: _People(self.settings.people(p)) for p in self.notifiers}
         with speaking(self.config.language):
             notices = [self._notice(rollout, item, now, people[item.target.platform]) for item in fresh]
         inserted = set(self.outbox.add(notices, now=now))
@@ -162,9 +160,7 @@ class Sweeper:
             else:
                 report.inserted.append(new.key)
 
-    def _notice(
-        self, rollout: Rollout, item: DueItem, now: datetime, people: Sequence[tuple[Person, str]]
-    ) -> NewNotice:
+    def _notice(self, rollout: Rollout, item: DueItem, now: datetime, people: _People) -> NewNotice:
         age = now - item.at
 
         def row(payload: str, *, late: bool = False, status: str = "pending", error: str = "") -> NewNotice:
@@ -186,8 +182,9 @@ class Sweeper:
         if age > self.config.max_age:
             return row("", status=DROPPED, error="stale: planned long before the scheduler ran")
         ctx = CommandContext(self.runtime.store, self.runtime.graph, now, item.day)
-        person = next((actor_for(p) for p, _ in people if p.handle == item.target.person), None)
-        reply = notice(ctx, rollout, item, mention=_mentions(people), person=person)
+        found = people.by_handle.get(item.target.person) if item.target.person else None
+        person = actor_for(found) if found is not None else None
+        reply = notice(ctx, rollout, item, mention=people.owners, person=person)
         late = age > self.config.late_after
         if late:
             reply = mark_late(reply, item.at)
@@ -290,15 +287,21 @@ def _free(row: OutboxRow, now: datetime) -> bool:
     return not held and not waiting
 
 
-def _mentions(people: Sequence[tuple[Person, str]]) -> MentionHook:
-    """Owners of a task: people acting for its role, for its municipality (or everywhere)."""
+class _People:
+    """The people of one platform, indexed once per sweep: a personal message finds its person
+    and a task line its owners without going through everyone (both grow with the roster)."""
 
-    def owners(view: TaskView) -> list[Mention]:
+    def __init__(self, people: Sequence[tuple[Person, str]]) -> None:
+        self.by_handle = {p.handle: p for p, _ in people}
+        self._by_role: dict[str, list[tuple[Person, str]]] = {}
+        for person, address in people:
+            for role in person.roles:
+                self._by_role.setdefault(role, []).append((person, address))
+
+    def owners(self, view: TaskView) -> list[Mention]:
+        """Owners of a task: people acting for its role, for its municipality (or everywhere)."""
         return [
             Mention(p.handle, address)
-            for p, address in people
-            if view.task.role in p.roles
-            and (not p.municipalities or view.key.municipality in p.municipalities)
+            for p, address in self._by_role.get(view.task.role, ())
+            if not p.municipalities or view.key.municipality in p.municipalities
         ]
-
-    return owners

@@ -1,0 +1,45 @@
+"""Cyclic garbage collection kept out of the way of long computations over many small objects.
+
+A sweep (or a wave-wide answer) builds hundreds of thousands of short-lived objects (task keys,
+views, tuples) that reference counting frees on its own: none of them form cycles. Python's
+cyclic collector still walks them, and every older generation besides, each time enough of them
+have been allocated; at 10x the roster that walk was half of a countdown day's sweep and made it
+grow faster than the roster (bench/README.md, "Scaling"). Two remedies, both standard:
+
+- :func:`settle`, once after start-up: collect, then freeze what is alive (the plan, its graph,
+  imported modules) so later collections never walk it again, and collect the youngest
+  generation less often;
+- :func:`collector_paused`: no cyclic collection during one bounded computation; what it left
+  behind is collected once, right after.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+__all__ = ["YOUNG_THRESHOLD", "collector_paused", "settle"]
+
+YOUNG_THRESHOLD = 50_000  # allocations between two young collections (CPython's default: 700)
+
+
+def settle() -> None:
+    """Freeze everything alive now out of the collector's sight; collect young objects less often."""
+    gc.collect()
+    gc.freeze()
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(YOUNG_THRESHOLD, older, oldest)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No cyclic collection inside the block (nested blocks are fine); one young collection after."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+            gc.collect(0)
