@@ -289,13 +289,13 @@ def test_a_fault_in_the_middle_of_a_console_session_is_one_line_and_the_session_
     assert first.returncode == 0
     engine = make_engine(url)
     with engine.begin() as connection:  # a table lost behind the bot's back: a real fault
-        connection.exec_driver_sql("DROP TABLE wave_move")
+        connection.exec_driver_sql("DROP TABLE channel_setting")  # read by `remind` alone
     engine.dispose()
     done = subprocess.run(
-        [*SF1590, "console", "--db", url],
+        [*SF1590, "console", "--db", url, "--channel", "rehearsal"],
         capture_output=True,
         text=True,
-        input="decide KP-3 P2 vejen no-go konverteringen fejlede\nnext aarhus\n",
+        input="remind\nnext aarhus\n",
         timeout=60,
         cwd=ROOT,
     )
@@ -303,7 +303,7 @@ def test_a_fault_in_the_middle_of_a_console_session_is_one_line_and_the_session_
     assert "something went wrong on our side (reference" in done.stdout
     assert "Aarhus (P2):" in done.stdout  # the next command still ran
     (line,) = done.stderr.strip().splitlines()
-    assert "no such table: wave_move" in line and "Traceback" not in done.stderr
+    assert "no such table: channel_setting" in line and "Traceback" not in done.stderr
 
 
 def test_socket_mode_with_slack_down_exits_with_one_line(
