@@ -12,9 +12,13 @@ sweep's worst day. Per database and size, in one process, after one untimed warm
 - **sweep, first tick of the day**: ``Sweeper.plan`` with nothing in the outbox yet: the above,
   plus building each message (the countdown's readiness of every K91 municipality) and storing
   it in the outbox: the worst tick of the worst day (the target);
-- **countdown readiness**: the K91 KP-3 readiness of every K91 municipality, on a fresh snapshot
-  already read (the domain alone);
+- **countdown readiness**: the K91 KP-3 readiness of every K91 municipality, on the store's kept
+  snapshot as the scheduler reads it;
 - **commands**: ``next K91``, ``status K91``, ``gate KP-3 K91`` in-process, as an admin.
+
+Before each timed run of the first tick, the countdown and the commands, another store (as
+another process would) records one change to a K91 task, so each figure includes bringing the
+kept snapshot up to date: the cost after a change, not that of an answer already kept.
 
 Then the exponent of a log-log fit of each figure over the sizes (1: linear). PostgreSQL is
 ``SF1590_BENCH_PG`` (else TEST_DATABASE_URL, else the local server); each run gets its own schema.
@@ -53,11 +57,12 @@ from commands.context import Actor, Invocation
 from commands.reply import Reply
 from rollout.gates import gate_date, readiness
 from rollout.graph import PlanGraph
+from rollout.model import Status, TaskKey, TaskState
 from rollout.plan_loader import load_plan_file
-from rollout.status import Rollout
 from storage.engine import make_engine
 from storage.migrate import upgrade
-from storage.ports import Change
+from storage.ports import Change, CommandRecord, TaskChange
+from storage.repository import SqlRolloutStore
 from storage.tables import OutboxRow
 
 __all__ = ["COMMANDS", "MOMENT", "Size", "figures"]
@@ -75,6 +80,7 @@ TARGETS: dict[tuple[str, int], float] = {
     **{(f"{c} p50", 10): 250.0 for c in COMMANDS},
 }
 EXPONENT_TARGET = 1.1
+TOGGLED = TaskKey("A/TS201", 101)  # København, K91: flipped between done and to do
 
 
 class _NotSending:
@@ -177,7 +183,20 @@ def measure(runtime: Runtime, runs: int) -> dict[str, tuple[float, float]]:
         if not report.inserted:
             raise SystemExit("bench: the countdown day's first sweep planned nothing")
 
-    out = {"sweep, first tick of the day": _medians(first_tick, runs, before=clear_outbox)}
+    other = SqlRolloutStore(runtime.engine)  # another process: its own store and snapshot
+    toggle = [Status.DONE]
+
+    def change() -> None:
+        new = TaskState(toggle[0])
+        toggle[0] = Status.TODO if toggle[0] == Status.DONE else Status.DONE
+        command = CommandRecord(uuid.uuid4().hex, "done", Change("other", "bench", MOMENT))
+        other.record(command, tasks=[TaskChange(TOGGLED, new, TaskState(Status.TODO))])
+
+    def clear_and_change() -> None:
+        clear_outbox()
+        change()
+
+    out = {"sweep, first tick of the day": _medians(first_tick, runs, before=clear_and_change)}
     # what every later tick of the day does: all of it is in the outbox already (nothing to send)
     out["sweep, every tick"] = _medians(lambda: sweeper.plan(MOMENT, SweepReport()), runs)
     snapshot = sweeper.snapshot()
@@ -186,17 +205,17 @@ def measure(runtime: Runtime, runs: int) -> dict[str, tuple[float, float]]:
     k91 = [m for m in snapshot.municipalities.values() if m.wave == "K91"]
 
     def countdown() -> None:
-        fresh = Rollout(snapshot.graph, snapshot.municipalities, snapshot.states, snapshot.moved_out)
+        kept = sweeper.snapshot()
         for m in k91:
-            readiness(fresh, m, gate, MOMENT.date())
+            readiness(kept, m, gate, MOMENT.date())
 
-    out["countdown readiness K91 KP-3"] = _medians(countdown, runs)
+    out["countdown readiness K91 KP-3"] = _medians(countdown, runs, before=change)
     for command in COMMANDS:
         invocation = Invocation(command, ADMIN, "console")
         reply = runtime.run(invocation)
         if reply.changed or not reply.text_lines():
             raise SystemExit(f"bench: {command!r} should answer without changing anything")
-        out[f"{command} p50"] = _medians(partial(runtime.run, invocation), runs)
+        out[f"{command} p50"] = _medians(partial(runtime.run, invocation), runs, before=change)
     return out
 
 
