@@ -30,6 +30,7 @@ class Command:
     name: str
     handler: Handler
     admin: bool = False
+    personal: bool = False  # its answer is for the asker alone (a link bound to them): never public
 
     @property
     def summary(self) -> str:
@@ -83,7 +84,7 @@ COMMANDS: dict[str, Command] = {
         Command("channel", admin.channel),
         Command("remind", remind.remind),
         Command("report", report),
-        Command("board", board),
+        Command("board", board, personal=True),
     )
 }
 
@@ -114,6 +115,10 @@ def _dispatch(ctx: CommandContext, inv: Invocation) -> Reply:
         command = COMMANDS.get(verb)
         if command is None:
             raise _unknown(verb)
+        if public and command.personal:
+            raise UserError(
+                t("error.personal_not_public", verb=verb), hint=t("hint.personal_not_public", verb=verb)
+            )
         reply = command.handler(ctx, inv, args)
         return replace(reply, public=True) if public else reply
     except UserError as err:

@@ -784,6 +784,9 @@ EN: dict[str, str] = {
     "setup.pending_more": "… and {count} more.",
     "setup.late_kept": "Once I can post there, each goes out once; one whose moment has passed is marked late.",
     "notice.late_kept_note": "Sent late: planned for {planned}; I could not post here until now.",
+    # -- personal answers (a board link) are never posted in the channel --
+    "error.personal_not_public": "`{verb}` answers with a link made for you alone, so it is never posted in the channel: nothing was posted.",
+    "hint.personal_not_public": "Type `{verb}` without `public`; everyone in the channel can ask for their own.",
 }
 
 CATALOGUES: dict[str, dict[str, str]] = {"en": EN, "da": DA}

@@ -783,4 +783,7 @@ DA: dict[str, str] = {
     "setup.pending_more": "… og {count} mere.",
     "setup.late_kept": "Når jeg kan skrive der, sendes hver én gang; en, hvis tidspunkt er passeret, markeres som forsinket.",
     "notice.late_kept_note": "Sendt forsinket: planlagt til {planned}; jeg kunne ikke skrive her før nu.",
+    # -- personal answers (a board link) are never posted in the channel --
+    "error.personal_not_public": "`{verb}` svarer med et link, der er lavet til dig alene, så det bliver aldrig lagt i kanalen: intet blev lagt ud.",
+    "hint.personal_not_public": "Skriv `{verb}` uden `public`; alle i kanalen kan bede om deres eget.",
 }

@@ -52,3 +52,11 @@ def test_without_a_served_board_the_command_says_how_to_start_one(demo_runtime: 
     reply = demo_runtime.answer("console", "ada", None, "board K91", actor=ADA).reply
     assert "sf1590 board --open" in reply.headline
     assert not any("/board/open" in line for line in reply.text_lines())
+
+
+def test_a_link_is_never_posted_in_the_channel(board: Board) -> None:
+    reply = board.runtime.answer("console", "ada", None, "board K91 public", actor=ADA).reply
+    assert not reply.public
+    assert not any("/board/open" in line for line in reply.text_lines())
+    assert "never posted in the channel" in reply.headline
+    assert "without `public`" in " ".join(reply.text_lines())
