@@ -112,17 +112,21 @@ class Runtime:
         language: str | None = None,
         user_name: str = "",
         actor: Actor | None = None,
+        shared: bool = False,
     ) -> Answer:
         """Run ``text`` typed by ``user_id`` on ``platform`` in ``channel_id``: the one seam of
         every chat adapter. ``language`` is the platform's hint (a locale); ``actor`` overrides
-        the person lookup (the console's ``--as``, who acts as an admin)."""
+        the person lookup (the console's ``--as``, who acts as an admin); ``shared`` says that
+        everyone in the conversation sees every answer (Teams has no answer for one person)."""
         spoken = self.language_for(language)
         registered = actor is not None
         if actor is None:
             actor, registered = self.identify(platform, user_id, user_name)
         wave = self.people.channel_wave(platform, channel_id) if channel_id else None
         started = time.perf_counter()
-        reply = self.run(Invocation(text, actor, platform, wave, language=spoken, channel=channel_id))
+        reply = self.run(
+            Invocation(text, actor, platform, wave, language=spoken, channel=channel_id, shared=shared)
+        )
         metrics.observe(text, reply, time.perf_counter() - started)
         return Answer(
             reply, spoken, actor, registered, "" if registered else not_registered(platform, user_id, spoken)

@@ -46,6 +46,7 @@ class Invocation:
     channel_wave: str | None = None
     language: str = "en"
     channel: str | None = None  # the platform's channel id, for `channel` (link it to a wave)
+    shared: bool = False  # every answer is seen by everyone in the conversation (a Teams channel)
 
 
 @dataclass(frozen=True)

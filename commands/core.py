@@ -115,7 +115,11 @@ def _dispatch(ctx: CommandContext, inv: Invocation) -> Reply:
         command = COMMANDS.get(verb)
         if command is None:
             raise _unknown(verb)
-        if public and command.personal:
+        if command.personal and inv.shared:
+            raise UserError(
+                t("error.personal_in_shared", verb=verb), hint=t("hint.personal_in_shared", verb=verb)
+            )
+        if command.personal and public:
             raise UserError(
                 t("error.personal_not_public", verb=verb), hint=t("hint.personal_not_public", verb=verb)
             )

@@ -787,6 +787,8 @@ EN: dict[str, str] = {
     # -- personal answers (a board link) are never posted in the channel --
     "error.personal_not_public": "`{verb}` answers with a link made for you alone, so it is never posted in the channel: nothing was posted.",
     "hint.personal_not_public": "Type `{verb}` without `public`; everyone in the channel can ask for their own.",
+    "error.personal_in_shared": "`{verb}` answers with a link made for you alone, and everyone in this conversation would see it: nothing was posted.",
+    "hint.personal_in_shared": "Ask me in our personal chat (Teams: Chat → sf1590): `{verb}`.",
 }
 
 CATALOGUES: dict[str, dict[str, str]] = {"en": EN, "da": DA}

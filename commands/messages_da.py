@@ -786,4 +786,6 @@ DA: dict[str, str] = {
     # -- personal answers (a board link) are never posted in the channel --
     "error.personal_not_public": "`{verb}` svarer med et link, der er lavet til dig alene, så det bliver aldrig lagt i kanalen: intet blev lagt ud.",
     "hint.personal_not_public": "Skriv `{verb}` uden `public`; alle i kanalen kan bede om deres eget.",
+    "error.personal_in_shared": "`{verb}` svarer med et link, der er lavet til dig alene, og alle i denne samtale ville kunne se det: intet blev lagt ud.",
+    "hint.personal_in_shared": "Spørg mig i vores personlige chat (Teams: Chat → sf1590): `{verb}`.",
 }

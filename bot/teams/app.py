@@ -196,6 +196,7 @@ class TeamsBot:
             text,
             language=activity.locale,
             user_name=(sender.name or "") if sender else "",
+            shared=not _is_personal(activity),
         )
         if answer.reply.changed and text.split()[0].lower() == _LINK_VERB:
             self.remember(activity)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.runtime import Runtime
 from bot.slack.render import render_blocks
 from bot.teams.app import TeamsBot
 from bot.teams.server import TeamsService
+from commands.context import BoardLink
 from rollout.model import Status, TaskKey
 from storage.people import SqlPeopleStore
 from tests.bot.teams.cards import assert_valid_card, validate_cards
@@ -260,3 +262,19 @@ def test_an_admin_registers_a_mentioned_teams_user_by_aad_object_id(
     # Only an admin may: the same from a coordinator changes nothing.
     teams.post({**activity, "from": {"id": "29:cia", "aadObjectId": COORDINATOR}})
     assert "Only an admin can register people" in card_text(teams.card(2))
+
+
+def test_a_board_link_is_given_only_in_a_personal_chat(teams: TeamsClient, service: TeamsService) -> None:
+    """Teams shows every answer to the whole conversation: a link bound to one person is not
+    posted in a channel or a group chat, and the refusal says where to ask."""
+    service.bot.runtime.board_link = lambda handle, name, page, language: BoardLink(
+        f"https://board.example/board/open?token=for-{handle}&to={page}", datetime(2020, 1, 22, tzinfo=UTC)
+    )
+    teams.message("board K91", SUPPLIER)
+    teams.message("board K91", SUPPLIER, conversation_type="groupChat")
+    teams.message("board K91", SUPPLIER, mention=False, conversation_type="personal")
+    shared, group, personal = (card_text(teams.card(n)) for n in (1, 2, 3))
+    for text in (shared, group):
+        assert "token=" not in text
+        assert "everyone in this conversation would see it" in text and "personal chat" in text
+    assert "https://board.example/board/open?token=for-" in personal
