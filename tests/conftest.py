@@ -20,11 +20,13 @@ from sqlalchemy.exc import OperationalError
 from bot.clock import FixedClock
 from bot.runtime import Runtime, open_runtime, seed_demo
 from bot.settings import Settings
+from commands.context import Actor, Invocation
 from rollout.graph import PlanGraph
 from rollout.plan_loader import load_plan, load_plan_file
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from storage.repository import SqlRolloutStore
+from storage.roster import read_demo_roster
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAN_PATH = ROOT / "plans" / "sf1590.yaml"
@@ -248,6 +250,18 @@ def store(engine: Engine) -> SqlRolloutStore:
 # -- a bot on the real plan ----------------------------------------------------------------
 
 DEMO_DAY = date(2020, 1, 21)
+
+
+@pytest.fixture
+def roster_runtime(engine: Engine) -> Runtime:
+    """The real plan and the demo roster (98 municipalities), no progress yet, on ``engine``
+    (a SQLite file and PostgreSQL)."""
+    settings = Settings(database_url=engine.url.render_as_string(hide_password=False))
+    made = open_runtime(settings, FixedClock.at(DEMO_DAY), migrate=False, engine=engine)
+    roster = read_demo_roster(settings.demo_roster_path, settings.municipalities_path)
+    admin = Actor("anna", "Anna", is_admin=True)
+    made.store.save_municipalities(roster, change=made.context().change(Invocation("", admin, "cli")))
+    return made
 
 
 @pytest.fixture(scope="session")

@@ -9,23 +9,19 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event
 
-from bot.clock import FixedClock
-from bot.runtime import Runtime, open_runtime
-from bot.settings import Settings
+from bot.runtime import Runtime
 from commands.admin import actor_for
 from commands.context import Actor, Invocation
 from rollout.model import Status
 from storage.people import Person, SqlPeopleStore
 from storage.ports import Change
 from storage.repository import SqlRolloutStore
-from storage.roster import read_demo_roster
 
 ROOT = Path(__file__).resolve().parents[2]
 ANNA = Actor("anna", "Anna", is_admin=True)
@@ -36,13 +32,9 @@ class Boom(Exception):
 
 
 @pytest.fixture
-def runtime(engine: Engine) -> Runtime:
+def runtime(roster_runtime: Runtime) -> Runtime:
     """The real plan and the demo roster (98 municipalities), no progress yet."""
-    settings = Settings(database_url=engine.url.render_as_string(hide_password=False))
-    made = open_runtime(settings, FixedClock.at(date(2020, 1, 21)), migrate=False, engine=engine)
-    roster = read_demo_roster(settings.demo_roster_path, settings.municipalities_path)
-    made.store.save_municipalities(roster, change=made.context().change(Invocation("", ANNA, "cli")))
-    return made
+    return roster_runtime
 
 
 def _slugs(runtime: Runtime, count: int) -> list[str]:

@@ -16,16 +16,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from bot.clock import FixedClock
-from bot.runtime import Runtime, open_runtime
-from bot.settings import Settings
+from bot.runtime import Runtime
 from commands.context import Actor, Invocation
 from rollout.decisions import GO, NO_GO, current_decisions
 from rollout.graph import PlanGraph
 from rollout.model import Municipality, Status, TaskKey, TaskState
 from storage.ports import Change, CommandRecord, DecisionRequest, MoveRequest, TaskChange
 from storage.repository import SqlRolloutStore
-from storage.roster import read_demo_roster
 from storage.snapshots import fresh_rollout
 from tests.rollout.answers import answers
 
@@ -35,13 +32,9 @@ VEJEN = 575
 
 
 @pytest.fixture
-def runtime(engine: Engine) -> Runtime:
+def runtime(roster_runtime: Runtime) -> Runtime:
     """The real plan and the demo roster (98 municipalities), no progress yet."""
-    settings = Settings(database_url=engine.url.render_as_string(hide_password=False))
-    made = open_runtime(settings, FixedClock.at(date(2020, 1, 21)), migrate=False, engine=engine)
-    roster = read_demo_roster(settings.demo_roster_path, settings.municipalities_path)
-    made.store.save_municipalities(roster, change=made.context().change(Invocation("", ANNA, "cli")))
-    return made
+    return roster_runtime
 
 
 def _other_process(engine: Engine, text: str) -> str:
