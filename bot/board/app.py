@@ -232,14 +232,10 @@ def routes(runtime: Runtime, links: BoardLinks) -> list[BaseRoute]:
         name, title, values = found
         return title, templates.get_template(name).render({**common, **values}), 200
 
-    def rollout_page(
-        request: Request, ctx: CommandContext, rollout: Rollout
-    ) -> tuple[str, str, dict[str, Any]]:
+    def rollout_page(request: Request, ctx: CommandContext, rollout: Rollout) -> Page:
         return "rollout.html", t("board.rollout.heading"), {"board": rollout_board(ctx, rollout)}
 
-    def wave_page(
-        request: Request, ctx: CommandContext, rollout: Rollout
-    ) -> tuple[str, str, dict[str, Any]] | None:
+    def wave_page(request: Request, ctx: CommandContext, rollout: Rollout) -> Page | None:
         wave = match_wave(request.path_params["wave"], ctx.graph.plan)
         if wave is None:
             return None
@@ -281,9 +277,7 @@ def routes(runtime: Runtime, links: BoardLinks) -> list[BaseRoute]:
             return None
         return "municipality.html", found.name, {"board": municipality_board(ctx, found, rollout)}
 
-    def gate_page(
-        request: Request, ctx: CommandContext, rollout: Rollout
-    ) -> tuple[str, str, dict[str, Any]] | None:
+    def gate_page(request: Request, ctx: CommandContext, rollout: Rollout) -> Page | None:
         wave = match_wave(request.path_params["wave"], ctx.graph.plan)
         if wave is None:
             return None
