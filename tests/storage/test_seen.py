@@ -34,3 +34,12 @@ def test_rows_older_than_the_window_are_dropped(engine: Engine) -> None:
     seen.first_time(SIGNATURE, NOW)
     with Session(engine) as session:
         assert session.execute(select(func.count()).select_from(SeenRequestRow)).scalar_one() == 1
+
+
+def test_many_different_requests_at_once_are_each_new_and_each_kept(engine: Engine) -> None:
+    seen = SqlSeenRequests(engine)
+    signatures = [f"v0={i:064x}" for i in range(40)]
+    with ThreadPoolExecutor(20) as pool:
+        results = list(pool.map(lambda s: seen.first_time(s, NOW), signatures))
+    assert results == [True] * 40
+    assert not any(seen.first_time(s, NOW) for s in signatures)  # each one is a replay now
