@@ -9,6 +9,7 @@ now (each channel's posting time included).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bot.clock import COPENHAGEN, Clock
@@ -75,8 +77,8 @@ def run_forever(sweeper: Sweeper, clock: Clock, *, seconds: int = SWEEP_SECONDS)
         with in_flight:
             if not sweeper.stopping.is_set():
                 tick(sweeper, clock)
-        if sweeper.stopping.is_set() and scheduler.running:  # a stop while it was starting
-            scheduler.shutdown(wait=False)
+        if sweeper.stopping.is_set():  # a stop while it was starting
+            _shut_down(scheduler)
 
     scheduler.add_job(
         job,
@@ -91,8 +93,11 @@ def run_forever(sweeper: Sweeper, clock: Clock, *, seconds: int = SWEEP_SECONDS)
 
     def stop(_signum: int) -> None:
         sweeper.stopping.set()
-        if scheduler.running:
-            scheduler.shutdown(wait=False)
+        # A signal handler runs between two bytecodes of the main thread, which may be inside
+        # the scheduler holding a lock that shutdown() takes too (a job's submission to the
+        # thread pool): shutting down from here could wait on ourselves for ever. A thread waits
+        # its turn instead.
+        threading.Thread(target=_shut_down, args=(scheduler,), name="scheduler-stop", daemon=True).start()
 
     with stop_on_signals(stop):
         log.info("scheduler %s: sweeping every %d s", sweeper.worker, seconds)
@@ -108,6 +113,12 @@ def run_forever(sweeper: Sweeper, clock: Clock, *, seconds: int = SWEEP_SECONDS)
                 log.warning("a sweep still runs after %.0f s; its claims expire with their lease", STOP_GRACE)
             sweeper.leadership.release()
     log.info("scheduler %s: stopped", sweeper.worker)
+
+
+def _shut_down(scheduler: BlockingScheduler) -> None:
+    if scheduler.running:
+        with contextlib.suppress(SchedulerNotRunningError):  # the job itself stopped it first
+            scheduler.shutdown(wait=False)
 
 
 def _days(start: date, count: int) -> Iterator[date]:
