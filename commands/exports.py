@@ -17,7 +17,6 @@ from commands.export_files import CalendarEvent, csv_bytes, ics_bytes, uid_part,
 from commands.messages import t
 from commands.parse import UserError, parse_target, suggest
 from commands.present import (
-    StoredStates,
     deadline_origin,
     key_label,
     load_rollout,
@@ -106,8 +105,6 @@ def _scope(ctx: CommandContext, inv: Invocation, rollout: Rollout, words: list[s
         allowed=("municipality", "wave"),
         default_wave=inv.channel_wave,
     )
-    if isinstance(rollout.states, StoredStates):  # one query for the whole answer
-        rollout.states.prefetch([target.municipality.code] if target.municipality else None)
     if target.municipality is not None:
         m = target.municipality
         return Scope(m.wave, m.code, f"{m.name} ({m.wave})", m.slug)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -11,14 +11,12 @@ from commands.messages import t
 from commands.permissions import can_change
 from commands.reply import Action, Section, TaskLine
 from rollout.deadlines import Deadline
-from rollout.model import SYSTEM_WIDE, Status, TaskKey, TaskState
+from rollout.model import SYSTEM_WIDE, Status, TaskKey
 from rollout.plan import WAVE_SCOPES, Confidence
 from rollout.status import Rollout, TaskView
-from storage.ports import RolloutStore
 
 __all__ = [
     "LIST_LIMIT",
-    "StoredStates",
     "confidence_mark",
     "deadline_note",
     "deadline_origin",
@@ -41,45 +39,6 @@ def local_minute(at: datetime) -> str:
 
 
 LIST_LIMIT = 8
-
-
-class StoredStates(Mapping[TaskKey, TaskState]):
-    """Task states read from storage one municipality at a time, as a command touches them.
-
-    A command about one municipality reads a few dozen rows instead of the whole rollout;
-    :meth:`prefetch` reads a whole wave in one query when the command will need it.
-    """
-
-    def __init__(self, store: RolloutStore) -> None:
-        self._store = store
-        self._data: dict[TaskKey, TaskState] = {}
-        self._loaded: set[int] = set()
-        self._everything = False
-
-    def prefetch(self, municipalities: Iterable[int] | None) -> None:
-        """Read the states of these municipalities (every one when None) in one query."""
-        if self._everything:
-            return
-        if municipalities is None:
-            self._data = self._store.task_states()
-            self._everything = True
-            return
-        wanted = [code for code in municipalities if code not in self._loaded]
-        if wanted or SYSTEM_WIDE not in self._loaded:
-            self._data.update(self._store.task_states(wanted))
-            self._loaded.update(wanted)
-            self._loaded.add(SYSTEM_WIDE)
-
-    def __getitem__(self, key: TaskKey) -> TaskState:
-        if not self._everything and key.municipality not in self._loaded:
-            self.prefetch([key.municipality])
-        return self._data[key]
-
-    def __iter__(self) -> Iterator[TaskKey]:
-        return iter(self._data)
-
-    def __len__(self) -> int:
-        return len(self._data)
 
 
 def load_rollout(

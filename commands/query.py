@@ -40,7 +40,6 @@ from commands.plan_notes import (
     template_reply,
 )
 from commands.present import (
-    StoredStates,
     confidence_mark,
     deadline_note,
     deadline_origin,
@@ -99,7 +98,6 @@ def _target(
     if target.kind == "me" and not inv.actor.has_scope:
         hint = t("console.no_scope_hint") if inv.source == "console" else t("hint.no_scope")
         raise UserError(t("error.no_scope"), hint=hint)
-    _prefetch(rollout, target)
     return target
 
 
@@ -110,21 +108,7 @@ def _targets(
     several = split_municipalities(words, rollout.municipalities)
     if not several:
         return _target(ctx, inv, rollout, words, allowed), []
-    if isinstance(rollout.states, StoredStates):
-        rollout.states.prefetch([m.code for m in several])
     return Target("municipalities"), several
-
-
-def _prefetch(rollout: Rollout, target: Target) -> None:
-    """Read the task states the answer will need in one query."""
-    if not isinstance(rollout.states, StoredStates):
-        return
-    if target.municipality is not None:
-        rollout.states.prefetch([target.municipality.code])
-    elif target.kind == "wave":
-        rollout.states.prefetch([m.code for m in rollout.municipalities.values() if m.wave == target.wave])
-    else:
-        rollout.states.prefetch(None)
 
 
 def next_(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:

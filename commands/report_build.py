@@ -15,7 +15,7 @@ from datetime import date
 from commands.context import CommandContext
 from commands.gating import verdict_text
 from commands.messages import speaking, t
-from commands.present import StoredStates, load_rollout, local_minute
+from commands.present import load_rollout, local_minute
 from commands.report_doc import Document, Image, Paragraph, ReportSection, Table
 from commands.report_tasks import after_go_live, blocks_and_late, controls, escalations, runbook
 from rollout.decisions import NO_GO, WITHDRAWN, current_decisions
@@ -66,8 +66,6 @@ def gather(ctx: CommandContext, version: str, wave: str) -> Facts:
             key=lambda m: m.name,
         )
     )
-    if isinstance(rollout.states, StoredStates):
-        rollout.states.prefetch([m.code for m in members])
     decisions = tuple(sorted(ctx.store.gate_decisions(wave=wave), key=lambda d: d.id))
     return Facts(
         ctx, rollout, wave, version, gate_date(rollout, VERSIONS[version][1], wave), members, decisions, moves

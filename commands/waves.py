@@ -27,7 +27,6 @@ from commands.parse import (
 )
 from commands.plan_notes import question_lines, remark_lines
 from commands.present import (
-    StoredStates,
     key_label,
     load_rollout,
     local_minute,
@@ -95,8 +94,6 @@ def gate(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
         },
         key=lambda m: m.name,
     )
-    if isinstance(rollout.states, StoredStates):
-        rollout.states.prefetch([m.code for m in members])
     if countdown.passed:
         headline = t(
             "gate.passed", gate=gate_id, wave=wave, day=found.day.isoformat(), days=-countdown.calendar_days
