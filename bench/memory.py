@@ -20,7 +20,6 @@ import contextlib
 import itertools
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -43,6 +42,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bench import synthetic
 from bench.figures import Figure, table
+from bench.slack_latency import stop_group
 from storage.engine import make_engine
 from storage.people import Person, SqlPeopleStore
 from storage.ports import Change
@@ -169,13 +169,7 @@ def _serving(
             time.sleep(0.1)
         yield proc, base
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(15)
+        stop_group(proc, grace=15)
 
 
 def _commands(slugs: list[str]) -> Iterator[str]:

@@ -218,15 +218,16 @@ def _start(kind: str, db: str) -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError(f"{kind} server did not start")
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    """Stop a server and the worker processes it spawned (they outlive a plain terminate())."""
+def stop_group(proc: subprocess.Popen[bytes], grace: float = 10) -> None:
+    """Stop a server started in a session of its own, and the worker processes it spawned
+    (they outlive a plain terminate()): SIGTERM to the group, SIGKILL after ``grace`` seconds."""
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGTERM)
     try:
-        proc.wait(10)
+        proc.wait(grace)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(10)
+        proc.wait(grace)
 
 
 @dataclass
@@ -372,7 +373,7 @@ def figures(
                 out += _client_figures(count, floor_run, ours_run, same)
         finally:
             for proc in procs:
-                _stop(proc)
+                stop_group(proc)
     return out
 
 
