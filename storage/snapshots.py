@@ -36,7 +36,7 @@ from storage.ports import GateDecision
 from storage.recording import read_states
 from storage.tables import GateDecisionRow, RosterChangeRow, TaskEventRow, WaveMoveRow
 
-__all__ = ["Marks", "RolloutSnapshots", "fresh_rollout", "serialise_writers"]
+__all__ = ["Marks", "RolloutSnapshots", "fresh_rollout", "newest_marks", "serialise_writers"]
 
 # Any constant shared by every writer of one database: PostgreSQL's advisory locks are per
 # database, so writers of different schemas (tests) merely queue behind each other.
@@ -61,7 +61,9 @@ class Marks:
     decision: int
 
 
-def _marks(conn: Connection) -> Marks:
+def newest_marks(conn: Connection) -> Marks:
+    """The newest ids now: equal marks, nothing a snapshot (or a page built from one) shows
+    has changed."""
     newest = [
         select(func.coalesce(func.max(col(table.id)), 0)).scalar_subquery()
         for table in (TaskEventRow, WaveMoveRow, RosterChangeRow, GateDecisionRow)
@@ -114,7 +116,7 @@ class RolloutSnapshots:
     def current(self, graph: PlanGraph) -> Rollout:
         """The rollout as recorded now: every change committed before this call is in it."""
         with self._engine.connect() as conn:
-            marks = _marks(conn)
+            marks = newest_marks(conn)
         kept = self._kept_for(graph)
         if kept is not None and kept.marks == marks:
             return kept.rollout

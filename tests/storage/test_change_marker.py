@@ -19,7 +19,7 @@ WHO = Change("ada", "console", AT)
 def test_the_marker_moves_with_a_roster_a_command_and_nothing_else(engine: Engine) -> None:
     store = SqlRolloutStore(engine)
     empty = change_marker(engine)
-    assert empty == "0-0-0"
+    assert empty == "0-0-0-0"
     store.save_municipalities([Municipality(751, "Aarhus", "aarhus", "P2")], change=WHO)
     placed = change_marker(engine)
     assert placed != empty
