@@ -66,7 +66,7 @@ def board_snapshot(ctx: CommandContext) -> Rollout:
     """The whole rollout as the commands read it: the store's kept snapshot (what each task
     waits on is kept in it while the roster stays the same, so a page built after a change does
     not work that out again)."""
-    return load_rollout(ctx, None)
+    return load_rollout(ctx)
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ def _gate_lines(rollout: Rollout, wave: str, today: date) -> tuple[GateLine, ...
 
 def rollout_board(ctx: CommandContext, rollout: Rollout | None = None) -> RolloutBoard:
     """Every wave: its gates with days left, its progress, who is ready for its next gate."""
-    rollout = rollout or load_rollout(ctx, None)
+    rollout = rollout or load_rollout(ctx)
     today = ctx.today
     lines = []
     for wave in ctx.graph.plan.waves.values():
@@ -184,7 +184,7 @@ def wave_board(
 ) -> WaveBoard:
     """The wave's municipalities × tasks grid (commands.charts.data.readiness_grid, the chart's
     own), kept to one diagram, one role and the rows with a cell in one state when asked."""
-    rollout = rollout or load_rollout(ctx, None)
+    rollout = rollout or load_rollout(ctx)
     plan = ctx.graph.plan
     chosen = members(rollout, wave)
     grid = readiness_grid(rollout, chosen, wave, ctx.today)
@@ -284,7 +284,7 @@ def municipality_board(
     ctx: CommandContext, municipality: Municipality, rollout: Rollout | None = None
 ) -> MunicipalityBoard:
     """A municipality's own tasks in dependency order, its longest open chain and its history."""
-    rollout = rollout or load_rollout(ctx, [municipality.code])
+    rollout = rollout or load_rollout(ctx)
     order = {ref: i for i, ref in enumerate(ctx.graph.topological_refs())}
     keys = sorted(rollout.task_keys([municipality], include_system=False), key=lambda k: (order[k.ref], k))
     views = rollout.views(keys, ctx.today)
@@ -378,7 +378,7 @@ class GateBoard:
 def gate_board(ctx: CommandContext, gate: str, wave: str, rollout: Rollout | None = None) -> GateBoard | None:
     """Who is ready for the gate in the wave and what the others lack; None when the plan does
     not date that gate for the wave."""
-    rollout = rollout or load_rollout(ctx, None)
+    rollout = rollout or load_rollout(ctx)
     found = gate_date(rollout, gate, wave)
     if found is None:
         return None

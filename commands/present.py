@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -41,17 +41,9 @@ def local_minute(at: datetime) -> str:
 LIST_LIMIT = 8
 
 
-def load_rollout(
-    ctx: CommandContext,
-    municipalities: Iterable[int] | None = (),
-) -> Rollout:
+def load_rollout(ctx: CommandContext) -> Rollout:
     """The rollout as recorded now, from the store's kept snapshot (shared by the commands of
-    this process and brought up to date from the database; never change it).
-
-    ``municipalities`` is what the answer will read (None: all of them): the kept snapshot has
-    every state at hand already, so it only documents the call.
-    """
-    del municipalities
+    this process and brought up to date from the database; never change it)."""
     return ctx.store.snapshot(ctx.graph)
 
 

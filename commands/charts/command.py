@@ -52,7 +52,7 @@ def chart(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
         return _graph(ctx, args[1:])
     if len(args) > 2:
         raise UserError(t("error.chart_extra", words=" ".join(args[2:])), hint=t("usage.chart"))
-    rollout = load_rollout(ctx, None)
+    rollout = load_rollout(ctx)
     wave = _wave(ctx, rollout, kind, args[1]) if len(args) > 1 else inv.channel_wave
     if wave is None:
         raise UserError(t("error.chart_missing_wave", kind=kind), hint=t("usage.chart"))

@@ -100,7 +100,7 @@ def _follow(
 
 def test_every_task_that_can_start_in_k91_is_one_button_away_and_every_page_fits(k91: Runtime) -> None:
     ctx = k91.context()
-    rollout = load_rollout(ctx, None)
+    rollout = load_rollout(ctx)
     members = _members(k91)
     ready = rollout.next_tasks(rollout.task_keys(members) + rollout.wave_keys(["K91"]), ctx.today)
     assert len(ready) > 1000
@@ -125,7 +125,7 @@ def test_a_group_button_opens_the_task_across_the_wave(k91: Runtime) -> None:
 
 def test_every_stuck_task_of_k91_is_counted_in_a_group_and_a_group_lists_them_all(k91: Runtime) -> None:
     ctx = k91.context()
-    rollout = load_rollout(ctx, None)
+    rollout = load_rollout(ctx)
     stuck = rollout.stuck(rollout.task_keys(_members(k91)) + rollout.wave_keys(["K91"]), ctx.today)
     pages, replies = _follow(k91, "blocked K91", lambda c: c.startswith("blocked K91 page:"))
     groups = {
@@ -198,7 +198,7 @@ def test_decisions_at_a_gate_page_newest_first_and_a_typed_page_word_works(k91: 
 
 def test_a_k91_late_notice_offers_the_rest_through_show_more(k91: Runtime) -> None:
     ctx = k91.context()
-    rollout = load_rollout(ctx, None)
+    rollout = load_rollout(ctx)
     target = ReminderTarget("slack", "C0K91", "K91", kinds=frozenset({"overdue"}))
     (item,) = [i for i in due_on(rollout, [target], ctx.today) if i.kind == "overdue"]
     reply = notice(ctx, rollout, item)

@@ -58,7 +58,7 @@ def test_escape_leaves_no_markdown_to_act_on() -> None:
 def _k91_countdown(runtime: Runtime) -> Reply:
     day = date(2020, 3, 24)  # KP-3 for K91 is on 2020-03-31
     ctx = CommandContext(runtime.store, runtime.graph, datetime(2020, 3, 24, 8, tzinfo=CPH), day)
-    rollout = load_rollout(ctx, None)
+    rollout = load_rollout(ctx)
     items = due_on(rollout, [Target("teams", CHANNEL, "K91")], day)
     (countdown,) = [i for i in items if i.kind == "countdown" and i.subject == "KP-3"]
     assert len(countdown.readiness) == 91
