@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from commands.context import CommandContext, Invocation
+from commands.context import Actor, CommandContext, Invocation
 from commands.gate_outcome import (
     decision_sections,
     missing_refs,
@@ -48,7 +48,7 @@ from rollout.plan import Confidence
 from rollout.status import Rollout, TaskView
 from storage.ports import MoveRequest, RecordOutcome, RecordResult
 
-__all__ = ["decide", "gate", "history", "move", "wave", "wave_arg"]
+__all__ = ["decide", "gate", "history", "move", "own_wave", "wave", "wave_arg"]
 
 _COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 
@@ -65,6 +65,14 @@ def wave_arg(ctx: CommandContext, word: str) -> str:
     return wave
 
 
+def own_wave(rollout: Rollout, actor: Actor) -> str | None:
+    """The one wave everything ``actor`` answers for lies in (the waves they manage and those
+    of their municipalities), or None when that is no wave or several."""
+    codes = actor.coordinates | actor.municipalities
+    waves = {m.wave for code, m in rollout.municipalities.items() if code in codes} | actor.manages
+    return next(iter(waves)) if len(waves) == 1 else None
+
+
 def gate(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     """Days left to a gate and who is not ready: `gate KP-3 P2`; once the gate is past, its
     outcome: who was decided and how, who was not."""
@@ -75,7 +83,7 @@ def gate(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     if not args:
         raise UserError(t("error.missing_gate"), hint=t("usage.gate", gates=", ".join(gate_ids(rollout))))
     gate_id = match_gate(args[0], ctx.graph.plan)
-    wave = wave_arg(ctx, args[1]) if len(args) > 1 else inv.channel_wave
+    wave = wave_arg(ctx, args[1]) if len(args) > 1 else inv.channel_wave or own_wave(rollout, inv.actor)
     if wave is None:
         raise UserError(t("error.missing_wave", gate=gate_id), hint=t("usage.gate", gates=gate_id))
     found = gate_date(rollout, gate_id, wave)

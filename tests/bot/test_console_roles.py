@@ -94,3 +94,11 @@ def test_the_cli_runs_the_console_with_the_roles_given(
     assert "A/TS102 Aarhus: done → to do" in out
     assert main(["console", "--db", url, "--role", "wizard:all"]) == 2
     assert "sf1590 console: --role:" in capsys.readouterr().err
+
+
+def test_a_gate_without_a_wave_is_the_gate_of_the_askers_own_wave(demo_runtime: Runtime) -> None:
+    anna = Typist(demo_runtime, "anna", ["coordinator:aarhus"])  # Aarhus is in P2
+    assert anna.say("gate KP-3") == anna.say("gate KP-3 P2")
+    assert anna.say("gate KP-3").startswith("! KP-3 for P2 is on 2020-01-28")
+    both = Typist(demo_runtime, "bo", ["coordinator:aarhus", "coordinator:odense"])  # P2 and K91
+    assert both.say("gate KP-3").startswith("✗ Which wave? KP-3 has a date per wave.")
