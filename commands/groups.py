@@ -14,7 +14,7 @@ from commands.present import LIST_LIMIT, deadline_note, key_label, owner_name
 from commands.reply import Action, Section, TaskLine
 from rollout.model import Municipality, TaskKey
 from rollout.plan import Plan
-from rollout.status import Counts, Rollout, TaskView
+from rollout.status import Part, Rollout, TaskView
 
 __all__ = [
     "MUNICIPALITY_LIMIT",
@@ -212,15 +212,18 @@ def wants_groups(views: list[TaskView], refs: frozenset[str]) -> bool:
 
 def done_of_all(
     rollout: Rollout,
-    keys: list[TaskKey],
+    parts: Sequence[Part],
     ctx: CommandContext,
+    wanted: Callable[[str], bool] | None = None,
 ) -> dict[str, tuple[int, int]]:
-    """Per task: (finished, all) of its instances among ``keys``, counted as every view
-    counts (:class:`Counts`)."""
-    by_ref: dict[str, list[TaskView]] = {}
-    for view in rollout.views(keys, ctx.today):
-        by_ref.setdefault(view.key.ref, []).append(view)
-    return {ref: ((c := Counts.of(views)).done, c.total) for ref, views in by_ref.items()}
+    """Per task (those ``wanted`` when given): (finished, all) of its instances among those of
+    ``parts``, counted as every view counts (:class:`Counts`). A municipality's counts are kept
+    by the snapshot, so a wave's answer adds up one entry per municipality and task."""
+    return {
+        ref: (tally.counts.done, tally.counts.total)
+        for ref, tally in rollout.tallies_in(parts, ctx.today).items()
+        if wanted is None or wanted(ref)
+    }
 
 
 def next_summary(views: Sequence[TaskView], totals: dict[str, tuple[int, int]]) -> str:

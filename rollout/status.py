@@ -6,7 +6,7 @@ is computed from it and a date passed in.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TypeVar, cast
@@ -16,7 +16,17 @@ from rollout.model import FINISHED, SYSTEM_WIDE, Municipality, Status, TaskKey, 
 from rollout.plan import WAVE_SCOPES, TaskDef
 from rollout.shared_boxes import Derived, SharedBoxes
 
-__all__ = ["DUE_SOON_WORKING_DAYS", "Counts", "Derived", "Rollout", "StuckRoot", "TaskView"]
+__all__ = [
+    "DUE_SOON_WORKING_DAYS",
+    "Counts",
+    "Derived",
+    "Part",
+    "Rollout",
+    "StuckRoot",
+    "TaskTally",
+    "TaskView",
+    "tally_by_task",
+]
 
 DUE_SOON_WORKING_DAYS = 5
 _A = TypeVar("_A")
@@ -132,6 +142,75 @@ def _one_per_alternative_group(views: Iterable[TaskView]) -> list[TaskView]:
     return [best[item] if isinstance(item, frozenset) else item for item in out]
 
 
+@dataclass(frozen=True, slots=True)
+class TaskTally:
+    """One plan task's instances among those of an answer: how far they are (:class:`Counts`),
+    the late ones and the first, both in the order the instances come in."""
+
+    first: TaskView
+    counts: Counts
+    late: tuple[TaskKey, ...]  # every overdue instance (alternatives not merged, as listed)
+
+
+def tally_by_task(views: Iterable[TaskView]) -> dict[str, TaskTally]:
+    """:class:`TaskTally` of each task among ``views``, in the order the tasks first come."""
+    by_ref: dict[str, list[TaskView]] = {}
+    for view in views:
+        group = by_ref.get(view.key.ref)
+        if group is None:
+            by_ref[view.key.ref] = [view]
+        else:
+            group.append(view)
+    return {
+        ref: TaskTally(group[0], Counts.of(group), tuple(v.key for v in group if v.overdue))
+        for ref, group in by_ref.items()
+    }
+
+
+def _merged_tallies(parts: Sequence[Mapping[str, TaskTally]]) -> dict[str, TaskTally]:
+    """The tallies of disjoint sets of instances, taken in order, as one: alternatives are
+    always of one municipality and connection, so a task's counts over several are the sum."""
+    if len(parts) == 1:
+        return dict(parts[0])
+    # plain lists while summing: one Counts per task at the end, not one per part and task
+    sums: dict[str, list[int]] = {}
+    late: dict[str, list[TaskKey]] = {}
+    first: dict[str, TaskView] = {}
+    for part in parts:
+        for ref, tally in part.items():
+            c = tally.counts
+            found = sums.get(ref)
+            if found is None:
+                sums[ref] = [c.total, c.done, c.ready, c.late, c.blocked]
+                late[ref] = list(tally.late)
+                first[ref] = tally.first
+            else:
+                found[0] += c.total
+                found[1] += c.done
+                found[2] += c.ready
+                found[3] += c.late
+                found[4] += c.blocked
+                if tally.late:
+                    late[ref].extend(tally.late)
+    return {ref: TaskTally(first[ref], Counts(*n), tuple(late[ref])) for ref, n in sums.items()}
+
+
+@dataclass(eq=False, slots=True)
+class _Own:
+    """What wave-wide answers derive from one municipality's own instances on one day, each
+    worked out when first asked (see :meth:`Rollout.next_in`, :meth:`Rollout.stuck_in`,
+    :meth:`Rollout.tallies_in`)."""
+
+    ready: tuple[TaskView, ...] | None = None
+    roots: tuple[tuple[TaskKey, TaskView], ...] | None = None
+    tallies: dict[str, TaskTally] | None = None
+
+
+# The instances of an answer, in order: a municipality stands for its own instances
+# (``task_keys([m], include_system=False)``), whose derived answers the snapshot keeps.
+Part = Municipality | Sequence[TaskKey]
+
+
 @dataclass(frozen=True)
 class StuckRoot:
     """A blocked or overdue task that holds up others."""
@@ -177,6 +256,10 @@ class Rollout:
     # answers about one municipality (e.g. its readiness for a gate), by municipality code: they
     # read its own instances and those done once for everyone (see :meth:`kept`)
     _answers: dict[int, dict[Hashable, object]] = field(default_factory=dict, repr=False)
+    # per day, what wave-wide answers derive from each municipality's own instances (ready,
+    # stuck, per task): kept as ``_answers`` is, so an answer over a wave reads one entry per
+    # municipality instead of every instance again
+    _own: dict[date, dict[int, _Own]] = field(default_factory=dict, repr=False)
     _held: dict[TaskKey, tuple[TaskKey, ...]] = field(default_factory=dict, repr=False)  # see held_by
     _roster: _RosterMemo = field(default_factory=_RosterMemo, repr=False)
     _boxes: SharedBoxes | None = field(default=None, repr=False)
@@ -214,6 +297,15 @@ class Rollout:
         answers = {} if SYSTEM_WIDE in touched else dict(self._answers)
         for code in touched:
             answers.pop(code, None)
+        # the same rule: what is stuck walks up into the tasks done once for everyone
+        own = (
+            {}
+            if SYSTEM_WIDE in touched
+            else {
+                day: {code: o for code, o in dict(self._own[day]).items() if code not in touched}
+                for day in sorted(self._own)[-_KEPT_DAYS:]
+            }
+        )
         return Rollout(
             self.graph,
             self.municipalities,
@@ -224,6 +316,7 @@ class Rollout:
             _waits=waits,
             _counts=counts,
             _answers=answers,
+            _own=own,
             _roster=self._roster,
             _boxes=self._boxes,
         )
@@ -456,12 +549,99 @@ class Rollout:
 
     def next_tasks(self, keys: Iterable[TaskKey], today: date) -> list[TaskView]:
         """Instances that can be worked on now (every predecessor finished), most urgent first."""
-        ready = [v for v in self.views(keys, today) if v.ready]
-        return sorted(ready, key=TaskView.urgency)
+        return self.next_in([list(keys)], today)
+
+    def next_in(self, parts: Sequence[Part], today: date) -> list[TaskView]:
+        """:meth:`next_tasks` of the instances of ``parts``; a municipality's ready instances
+        are kept between answers until a change reaches them."""
+        ready: list[TaskView] = []
+        for part in self._parts(parts):
+            if isinstance(part, Municipality):
+                ready.extend(self._ready_of(part, today))
+            else:
+                ready.extend(v for v in self.views(part, today) if v.ready)
+        return sorted(ready, key=TaskView.urgency)  # stable: ties stay in the parts' order
 
     def stuck(self, keys: Iterable[TaskKey], today: date) -> list[StuckRoot]:
         """What holds the rollout up: blocked tasks, late tasks that could be done, and the
         open tasks that a late task is still waiting for (its root causes)."""
+        return self.stuck_in([list(keys)], today)
+
+    def stuck_in(self, parts: Sequence[Part], today: date) -> list[StuckRoot]:
+        """:meth:`stuck` of the instances of ``parts``; a municipality's roots are kept between
+        answers until a change reaches it or a task done once for everyone (its root causes
+        may lie there)."""
+        roots: dict[TaskKey, TaskView] = {}
+        for part in self._parts(parts):
+            found = (
+                self._roots_of(part, today) if isinstance(part, Municipality) else self._roots(part, today)
+            )
+            for key, view in found:
+                roots.setdefault(key, view)
+        found_roots = [StuckRoot(view, self.held_by(view.key)) for view in roots.values()]
+        return sorted(
+            found_roots,
+            key=lambda r: (r.view.state.status != Status.BLOCKED, -len(r.holds), r.view.urgency()),
+        )
+
+    def tallies_in(self, parts: Sequence[Part], today: date) -> dict[str, TaskTally]:
+        """:func:`tally_by_task` of the instances of ``parts``, as of all of them at once; a
+        municipality's tallies are kept between answers until a change reaches it."""
+        return _merged_tallies(
+            [
+                self._tallies_of(part, today)
+                if isinstance(part, Municipality)
+                else tally_by_task(self.views(part, today))
+                for part in self._parts(parts)
+            ]
+        )
+
+    def _parts(self, parts: Sequence[Part]) -> Sequence[Part]:
+        """``parts`` as they can be kept: a municipality named twice (its instances twice) or
+        of another roster is read as its keys."""
+        named = [p.code for p in parts if isinstance(p, Municipality)]
+        if len(set(named)) == len(named) and all(
+            self.municipalities.get(p.code) is p for p in parts if isinstance(p, Municipality)
+        ):
+            return parts
+        return [
+            self.task_keys([p], include_system=False) if isinstance(p, Municipality) else p for p in parts
+        ]
+
+    def _own_of(self, municipality: Municipality, today: date) -> _Own:
+        on_day = self._own.get(today)
+        if on_day is None:
+            on_day = self._own.setdefault(today, {})
+            for day in sorted(self._own)[:-_KEPT_DAYS]:  # a long-lived snapshot forgets old days
+                self._own.pop(day, None)
+        found = on_day.get(municipality.code)
+        if found is None:
+            found = on_day.setdefault(municipality.code, _Own())
+        return found
+
+    def _own_views(self, municipality: Municipality, today: date) -> list[TaskView]:
+        return self.views(self.task_keys([municipality], include_system=False), today)
+
+    def _ready_of(self, municipality: Municipality, today: date) -> tuple[TaskView, ...]:
+        own = self._own_of(municipality, today)
+        if own.ready is None:
+            own.ready = tuple(v for v in self._own_views(municipality, today) if v.ready)
+        return own.ready
+
+    def _roots_of(self, municipality: Municipality, today: date) -> tuple[tuple[TaskKey, TaskView], ...]:
+        own = self._own_of(municipality, today)
+        if own.roots is None:
+            own.roots = self._roots(self.task_keys([municipality], include_system=False), today)
+        return own.roots
+
+    def _tallies_of(self, municipality: Municipality, today: date) -> dict[str, TaskTally]:
+        own = self._own_of(municipality, today)
+        if own.tallies is None:
+            own.tallies = tally_by_task(self._own_views(municipality, today))
+        return own.tallies
+
+    def _roots(self, keys: Iterable[TaskKey], today: date) -> tuple[tuple[TaskKey, TaskView], ...]:
+        """The roots of what is stuck among ``keys``, in the order they are first found."""
         views = {v.key: v for v in self.views(keys, today)}
         roots: dict[TaskKey, TaskView] = {}
         for view in views.values():
@@ -472,10 +652,7 @@ class Rollout:
             elif view.past_due:
                 for cause in self._root_causes(view.key):
                     roots.setdefault(cause, views.get(cause) or self.view(cause, today))
-        found = [StuckRoot(view, self.held_by(view.key)) for view in roots.values()]
-        return sorted(
-            found, key=lambda r: (r.view.state.status != Status.BLOCKED, -len(r.holds), r.view.urgency())
-        )
+        return tuple(roots.items())
 
     def _root_causes(self, key: TaskKey) -> set[TaskKey]:
         """The unfinished tasks upstream of ``key`` that wait on nothing unfinished themselves."""
