@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 from typing import TypeVar, cast
 
 from rollout.graph import Deadline, PlanGraph
@@ -201,9 +202,16 @@ class _Own:
     worked out when first asked (see :meth:`Rollout.next_in`, :meth:`Rollout.stuck_in`,
     :meth:`Rollout.tallies_in`)."""
 
-    ready: tuple[TaskView, ...] | None = None
+    ready: tuple[tuple[tuple[int, date, str, int], TaskView], ...] | None = None  # most urgent first
     roots: tuple[tuple[TaskKey, TaskView], ...] | None = None
     tallies: dict[str, TaskTally] | None = None
+
+
+def _ranked(views: Iterable[TaskView]) -> list[tuple[tuple[int, date, str, int], TaskView]]:
+    """The views most urgent first (a stable sort), each with its :meth:`TaskView.urgency`."""
+    ranked = [(v.urgency(), v) for v in views]
+    ranked.sort(key=itemgetter(0))
+    return ranked
 
 
 # The instances of an answer, in order: a municipality stands for its own instances
@@ -237,6 +245,7 @@ class _RosterMemo:
 
 
 _KEPT_DAYS = 3  # views of this many most recent days survive a change of state
+_TALLY_RUN = 32  # municipalities named in a row whose tallies are kept summed (tallies_in)
 
 
 @dataclass
@@ -260,6 +269,8 @@ class Rollout:
     # stuck, per task): kept as ``_answers`` is, so an answer over a wave reads one entry per
     # municipality instead of every instance again
     _own: dict[date, dict[int, _Own]] = field(default_factory=dict, repr=False)
+    # per day, the summed tallies of runs of municipalities, by their codes (:meth:`tallies_in`)
+    _runs: dict[date, dict[tuple[int, ...], dict[str, TaskTally]]] = field(default_factory=dict, repr=False)
     _held: dict[TaskKey, tuple[TaskKey, ...]] = field(default_factory=dict, repr=False)  # see held_by
     _roster: _RosterMemo = field(default_factory=_RosterMemo, repr=False)
     _boxes: SharedBoxes | None = field(default=None, repr=False)
@@ -298,14 +309,15 @@ class Rollout:
         for code in touched:
             answers.pop(code, None)
         # the same rule: what is stuck walks up into the tasks done once for everyone
-        own = (
-            {}
-            if SYSTEM_WIDE in touched
-            else {
-                day: {code: o for code, o in dict(self._own[day]).items() if code not in touched}
-                for day in sorted(self._own)[-_KEPT_DAYS:]
-            }
-        )
+        own: dict[date, dict[int, _Own]] = {}
+        runs: dict[date, dict[tuple[int, ...], dict[str, TaskTally]]] = {}
+        if SYSTEM_WIDE not in touched:
+            for day in sorted(self._own)[-_KEPT_DAYS:]:
+                own[day] = {code: o for code, o in dict(self._own[day]).items() if code not in touched}
+            for day in sorted(self._runs)[-_KEPT_DAYS:]:
+                runs[day] = {
+                    codes: sums for codes, sums in dict(self._runs[day]).items() if touched.isdisjoint(codes)
+                }
         return Rollout(
             self.graph,
             self.municipalities,
@@ -317,6 +329,7 @@ class Rollout:
             _counts=counts,
             _answers=answers,
             _own=own,
+            _runs=runs,
             _roster=self._roster,
             _boxes=self._boxes,
         )
@@ -553,14 +566,17 @@ class Rollout:
 
     def next_in(self, parts: Sequence[Part], today: date) -> list[TaskView]:
         """:meth:`next_tasks` of the instances of ``parts``; a municipality's ready instances
-        are kept between answers until a change reaches them."""
-        ready: list[TaskView] = []
+        are kept between answers, sorted, until a change reaches them."""
+        ranked: list[tuple[tuple[int, date, str, int], TaskView]] = []
         for part in self._parts(parts):
             if isinstance(part, Municipality):
-                ready.extend(self._ready_of(part, today))
+                ranked += self._ready_of(part, today)
             else:
-                ready.extend(v for v in self.views(part, today) if v.ready)
-        return sorted(ready, key=TaskView.urgency)  # stable: ties stay in the parts' order
+                ranked += _ranked(v for v in self.views(part, today) if v.ready)
+        # A stable sort of runs sorted already (Timsort merges them) equals that of every
+        # ready instance in the parts' order: ties stay in that order either way.
+        ranked.sort(key=itemgetter(0))
+        return [view for _, view in ranked]
 
     def stuck(self, keys: Iterable[TaskKey], today: date) -> list[StuckRoot]:
         """What holds the rollout up: blocked tasks, late tasks that could be done, and the
@@ -586,15 +602,40 @@ class Rollout:
 
     def tallies_in(self, parts: Sequence[Part], today: date) -> dict[str, TaskTally]:
         """:func:`tally_by_task` of the instances of ``parts``, as of all of them at once; a
-        municipality's tallies are kept between answers until a change reaches it."""
-        return _merged_tallies(
-            [
-                self._tallies_of(part, today)
-                if isinstance(part, Municipality)
-                else tally_by_task(self.views(part, today))
-                for part in self._parts(parts)
-            ]
-        )
+        municipality's tallies are kept between answers until a change reaches it, and so is
+        the sum of each run of :data:`_TALLY_RUN` municipalities named one after another."""
+        pieces: list[Mapping[str, TaskTally]] = []
+        run: list[Municipality] = []
+        for part in self._parts(parts):
+            if isinstance(part, Municipality):
+                run.append(part)
+                continue
+            pieces += self._run_tallies(run, today)
+            run = []
+            pieces.append(tally_by_task(self.views(part, today)))
+        pieces += self._run_tallies(run, today)
+        return _merged_tallies(pieces)
+
+    def _run_tallies(self, run: list[Municipality], today: date) -> list[Mapping[str, TaskTally]]:
+        """The tallies of municipalities named in a row: whole runs of :data:`_TALLY_RUN` as kept
+        sums (a wave's answer then adds up a few dozen, not one per municipality), the rest
+        one by one."""
+        on_day = self._runs.get(today)
+        if on_day is None:
+            on_day = self._runs.setdefault(today, {})
+            for day in sorted(self._runs)[:-_KEPT_DAYS]:
+                self._runs.pop(day, None)
+        whole = len(run) - len(run) % _TALLY_RUN
+        out: list[Mapping[str, TaskTally]] = []
+        for start in range(0, whole, _TALLY_RUN):
+            chunk = run[start : start + _TALLY_RUN]
+            codes = tuple(m.code for m in chunk)
+            found = on_day.get(codes)
+            if found is None:
+                found = on_day[codes] = _merged_tallies([self._tallies_of(m, today) for m in chunk])
+            out.append(found)
+        out.extend(self._tallies_of(m, today) for m in run[whole:])
+        return out
 
     def _parts(self, parts: Sequence[Part]) -> Sequence[Part]:
         """``parts`` as they can be kept: a municipality named twice (its instances twice) or
@@ -622,10 +663,12 @@ class Rollout:
     def _own_views(self, municipality: Municipality, today: date) -> list[TaskView]:
         return self.views(self.task_keys([municipality], include_system=False), today)
 
-    def _ready_of(self, municipality: Municipality, today: date) -> tuple[TaskView, ...]:
+    def _ready_of(
+        self, municipality: Municipality, today: date
+    ) -> tuple[tuple[tuple[int, date, str, int], TaskView], ...]:
         own = self._own_of(municipality, today)
         if own.ready is None:
-            own.ready = tuple(v for v in self._own_views(municipality, today) if v.ready)
+            own.ready = tuple(_ranked(v for v in self._own_views(municipality, today) if v.ready))
         return own.ready
 
     def _roots_of(self, municipality: Municipality, today: date) -> tuple[tuple[TaskKey, TaskView], ...]:

@@ -62,6 +62,7 @@ def answers(rollout: Rollout, today: date) -> dict[str, Any]:
         for wave, parts in wave_parts(rollout).items()
     }
     out["own tallies"] = {m.code: rollout.tallies_in([m], today) for m in members}
+    out["all tallies"] = rollout.tallies_in(members, today)
     return out
 
 
