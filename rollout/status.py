@@ -544,15 +544,26 @@ class Rollout:
         on_day = self._counts.get(today)
         if on_day is None:
             on_day = self._counts.setdefault(today, {})
-        total = Counts()
+        if len(chosen) == 1:
+            return self._own_counts(chosen[0], on_day, today)
+        # plain sums: one Counts at the end, not one per municipality of a wave
+        total = done = ready = late = blocked = 0
         for m in chosen:
-            found = on_day.get(m.code)
-            if found is None:
-                found = Counts.of(self.views(self.task_keys([m], include_system=False), today))
-                if self.municipalities.get(m.code) is m:  # another roster's copy is not kept
-                    on_day[m.code] = found
-            total = total + found
-        return total
+            found = self._own_counts(m, on_day, today)
+            total += found.total
+            done += found.done
+            ready += found.ready
+            late += found.late
+            blocked += found.blocked
+        return Counts(total, done, ready, late, blocked)
+
+    def _own_counts(self, municipality: Municipality, on_day: dict[int, Counts], today: date) -> Counts:
+        found = on_day.get(municipality.code)
+        if found is None:
+            found = Counts.of(self.views(self.task_keys([municipality], include_system=False), today))
+            if self.municipalities.get(municipality.code) is municipality:  # not another roster's copy
+                on_day[municipality.code] = found
+        return found
 
     def shared_counts(self, today: date) -> Counts:
         """The tasks done once for the whole system, each counted once."""
