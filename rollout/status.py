@@ -199,12 +199,10 @@ def _merged_tallies(parts: Sequence[Mapping[str, TaskTally]]) -> dict[str, TaskT
 @dataclass(eq=False, slots=True)
 class _Own:
     """What wave-wide answers derive from one municipality's own instances on one day, each
-    worked out when first asked (see :meth:`Rollout.next_in`, :meth:`Rollout.stuck_in`,
-    :meth:`Rollout.tallies_in`)."""
+    worked out when first asked (see :meth:`Rollout.next_in`, :meth:`Rollout.stuck_in`)."""
 
     ready: tuple[tuple[tuple[int, date, str, int], TaskView], ...] | None = None  # most urgent first
     roots: tuple[tuple[TaskKey, TaskView], ...] | None = None
-    tallies: dict[str, TaskTally] | None = None
 
 
 def _ranked(views: Iterable[TaskView]) -> list[tuple[tuple[int, date, str, int], TaskView]]:
@@ -269,7 +267,7 @@ class Rollout:
     # stuck, per task): kept as ``_answers`` is, so an answer over a wave reads one entry per
     # municipality instead of every instance again
     _own: dict[date, dict[int, _Own]] = field(default_factory=dict, repr=False)
-    # per day, the summed tallies of runs of municipalities, by their codes (:meth:`tallies_in`)
+    # per day, the summed tallies of stretches of municipalities, by their codes (tallies_in)
     _runs: dict[date, dict[tuple[int, ...], dict[str, TaskTally]]] = field(default_factory=dict, repr=False)
     _held: dict[TaskKey, tuple[TaskKey, ...]] = field(default_factory=dict, repr=False)  # see held_by
     _roster: _RosterMemo = field(default_factory=_RosterMemo, repr=False)
@@ -612,9 +610,9 @@ class Rollout:
         )
 
     def tallies_in(self, parts: Sequence[Part], today: date) -> dict[str, TaskTally]:
-        """:func:`tally_by_task` of the instances of ``parts``, as of all of them at once; a
-        municipality's tallies are kept between answers until a change reaches it, and so is
-        the sum of each run of :data:`_TALLY_RUN` municipalities named one after another."""
+        """:func:`tally_by_task` of the instances of ``parts``, as of all of them at once. Where
+        :data:`_TALLY_RUN` or more municipalities are named in a row (a wave), the sum of each
+        stretch of that many is kept between answers until a change reaches one of them."""
         pieces: list[Mapping[str, TaskTally]] = []
         run: list[Municipality] = []
         for part in self._parts(parts):
@@ -628,24 +626,27 @@ class Rollout:
         return _merged_tallies(pieces)
 
     def _run_tallies(self, run: list[Municipality], today: date) -> list[Mapping[str, TaskTally]]:
-        """The tallies of municipalities named in a row: whole runs of :data:`_TALLY_RUN` as kept
-        sums (a wave's answer then adds up a few dozen, not one per municipality), the rest
-        one by one."""
+        """The tallies of municipalities named in a row: a short run's one by one, a long one's
+        as kept sums of :data:`_TALLY_RUN` (a wave's answer adds up a few dozen, not one per
+        municipality). Sums only: a tally per municipality and task would cost more memory
+        than recounting the one stretch a change reaches."""
+        if len(run) < _TALLY_RUN:
+            return [tally_by_task(self._own_views(m, today)) for m in run]
         on_day = self._runs.get(today)
         if on_day is None:
             on_day = self._runs.setdefault(today, {})
             for day in sorted(self._runs)[:-_KEPT_DAYS]:
                 self._runs.pop(day, None)
-        whole = len(run) - len(run) % _TALLY_RUN
         out: list[Mapping[str, TaskTally]] = []
-        for start in range(0, whole, _TALLY_RUN):
-            chunk = run[start : start + _TALLY_RUN]
-            codes = tuple(m.code for m in chunk)
+        for start in range(0, len(run), _TALLY_RUN):
+            stretch = run[start : start + _TALLY_RUN]
+            codes = tuple(m.code for m in stretch)
             found = on_day.get(codes)
             if found is None:
-                found = on_day[codes] = _merged_tallies([self._tallies_of(m, today) for m in chunk])
+                found = on_day[codes] = _merged_tallies(
+                    [tally_by_task(self._own_views(m, today)) for m in stretch]
+                )
             out.append(found)
-        out.extend(self._tallies_of(m, today) for m in run[whole:])
         return out
 
     def _parts(self, parts: Sequence[Part]) -> Sequence[Part]:
@@ -687,12 +688,6 @@ class Rollout:
         if own.roots is None:
             own.roots = self._roots(self.task_keys([municipality], include_system=False), today)
         return own.roots
-
-    def _tallies_of(self, municipality: Municipality, today: date) -> dict[str, TaskTally]:
-        own = self._own_of(municipality, today)
-        if own.tallies is None:
-            own.tallies = tally_by_task(self._own_views(municipality, today))
-        return own.tallies
 
     def _roots(self, keys: Iterable[TaskKey], today: date) -> tuple[tuple[TaskKey, TaskView], ...]:
         """The roots of what is stuck among ``keys``, in the order they are first found."""

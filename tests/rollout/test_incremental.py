@@ -79,9 +79,9 @@ def _steps(graph: PlanGraph) -> st.SearchStrategy[list[tuple[str, object, object
 def test_an_advanced_snapshot_answers_as_one_from_scratch(
     sf1590_graph: PlanGraph, data: st.DataObject, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # runs of two municipalities are kept summed, so the small roster has kept runs (K91's
-    # two, and every municipality's in pairs)
-    monkeypatch.setattr(status, "_TALLY_RUN", 2)
+    # stretches of three municipalities are kept summed, so the small roster has kept ones
+    # (its four named in a row: three, and the one after them)
+    monkeypatch.setattr(status, "_TALLY_RUN", 3)
     graph = sf1590_graph
     states: dict[TaskKey, TaskState] = {}
     moved_out: dict[str, frozenset[int]] = {}
