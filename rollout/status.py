@@ -264,7 +264,7 @@ class Rollout:
     # read its own instances and those done once for everyone (see :meth:`kept`)
     _answers: dict[int, dict[Hashable, object]] = field(default_factory=dict, repr=False)
     # per day, what wave-wide answers derive from each municipality's own instances (ready,
-    # stuck, per task): kept as ``_answers`` is, so an answer over a wave reads one entry per
+    # stuck): kept as ``_answers`` is, so an answer over a wave reads one entry per
     # municipality instead of every instance again
     _own: dict[date, dict[int, _Own]] = field(default_factory=dict, repr=False)
     # per day, the summed tallies of stretches of municipalities, by their codes (tallies_in)
