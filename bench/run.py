@@ -7,7 +7,7 @@ figures; see SECTIONS):
 - sweep: the reminder sweep's computation on the demo roster and copies of it
   (bench/reminder_sweep.py);
 - scaling: the synthetic roster at 1x, 5x, 10x on SQLite and PostgreSQL: the sweep's worst day,
-  the K91 countdown readiness, wave-wide `next`/`status`/`gate`, and log-log exponents
+  the K91 countdown readiness, wave-wide `next`/`status`/`gate`/`blocked`, and log-log exponents
   (bench/scaling.py);
 - slack: signed slash commands over HTTP, ours against a bare Bolt app in the same run
   (bench/slack_latency.py);

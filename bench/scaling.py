@@ -14,7 +14,8 @@ sweep's worst day. Per database and size, in one process, after one untimed warm
   it in the outbox: the worst tick of the worst day (the target);
 - **countdown readiness**: the K91 KP-3 readiness of every K91 municipality, on the store's kept
   snapshot as the scheduler reads it;
-- **commands**: ``next K91``, ``status K91``, ``gate KP-3 K91`` in-process, as an admin.
+- **commands**: ``next K91``, ``status K91``, ``gate KP-3 K91``, ``blocked K91`` in-process, as an
+  admin.
 
 Before each timed run of the first tick, the countdown and the commands, another store (as
 another process would) records one change to a K91 task, so each figure includes bringing the
@@ -68,7 +69,7 @@ from storage.tables import OutboxRow
 __all__ = ["COMMANDS", "MOMENT", "Size", "figures"]
 
 MOMENT = datetime(2020, 3, 24, 8, 5, tzinfo=ZoneInfo("Europe/Copenhagen"))
-COMMANDS = ("next K91", "status K91", "gate KP-3 K91")
+COMMANDS = ("next K91", "status K91", "gate KP-3 K91", "blocked K91")
 ADMIN = Actor("bench", "Bench Admin", is_admin=True)
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 # The targets: (measure, factor) -> ms; every exponent: <= 1.1

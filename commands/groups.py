@@ -14,7 +14,7 @@ from commands.present import LIST_LIMIT, deadline_note, key_label, owner_name
 from commands.reply import Action, Section, TaskLine
 from rollout.model import Municipality, TaskKey
 from rollout.plan import Plan
-from rollout.status import Counts, Rollout, TaskView
+from rollout.status import Part, Rollout, TaskView
 
 __all__ = [
     "MUNICIPALITY_LIMIT",
@@ -121,25 +121,25 @@ class Grouped:
     municipality_key: str  # plural text key: "{name}: {count} … {late}"
 
 
-def _municipality_lines(rollout: Rollout, views: Sequence[TaskView], key: str) -> list[str]:
+def _municipality_rows(views: Sequence[TaskView]) -> list[tuple[int, int, str]]:
+    """Per municipality among ``views``: (late, count, name), most late first, then most items."""
     by_code: dict[int, list[TaskView]] = {}
     for view in views:
         if view.municipality is not None:
             by_code.setdefault(view.municipality.code, []).append(view)
-    rows = sorted(
-        by_code.values(),
-        key=lambda vs: (
-            -sum(v.overdue for v in vs),
-            -len(vs),
-            vs[0].municipality.name if vs[0].municipality else "",
-        ),
-    )
-    lines = []
-    for members in rows:
-        late = sum(v.overdue for v in members)
-        name = members[0].municipality.name if members[0].municipality else ""
-        lines.append(t(key, count=len(members), name=name, late=t("group.late", count=late) if late else ""))
-    return lines
+    rows = []
+    for members in by_code.values():
+        municipality = members[0].municipality
+        rows.append(
+            (sum(v.overdue for v in members), len(members), municipality.name if municipality else "")
+        )
+    rows.sort(key=lambda r: (-r[0], -r[1], r[2]))
+    return rows
+
+
+def _municipality_line(row: tuple[int, int, str], key: str) -> str:
+    late, count, name = row
+    return t(key, count=count, name=name, late=t("group.late", count=late) if late else "")
 
 
 def _group_line(
@@ -176,8 +176,10 @@ def grouped_sections(
     for view in views:
         by_ref.setdefault(view.key.ref, []).append(view)
     groups, hidden_groups = page_of(list(by_ref.values()), page, LIST_LIMIT)
-    lines = _municipality_lines(rollout, views, grouped.municipality_key)
-    shown_lines, hidden_lines = page_of(lines, page, MUNICIPALITY_LIMIT)
+    # every municipality's line is ranked, only the page's are written out
+    lines = _municipality_rows(views)
+    shown_rows, hidden_lines = page_of(lines, page, MUNICIPALITY_LIMIT)
+    shown_lines = [_municipality_line(row, grouped.municipality_key) for row in shown_rows]
     command = " ".join([grouped.verb, *grouped.target_words, f"page:{page + 1}"])
     if not groups and not shown_lines and page > 1:
         last = max(-(-len(by_ref) // LIST_LIMIT), -(-len(lines) // MUNICIPALITY_LIMIT), 1)
@@ -212,15 +214,18 @@ def wants_groups(views: list[TaskView], refs: frozenset[str]) -> bool:
 
 def done_of_all(
     rollout: Rollout,
-    keys: list[TaskKey],
+    parts: Sequence[Part],
     ctx: CommandContext,
+    wanted: Callable[[str], bool] | None = None,
 ) -> dict[str, tuple[int, int]]:
-    """Per task: (finished, all) of its instances among ``keys``, counted as every view
-    counts (:class:`Counts`)."""
-    by_ref: dict[str, list[TaskView]] = {}
-    for view in rollout.views(keys, ctx.today):
-        by_ref.setdefault(view.key.ref, []).append(view)
-    return {ref: ((c := Counts.of(views)).done, c.total) for ref, views in by_ref.items()}
+    """Per task (those ``wanted`` when given): (finished, all) of its instances among those of
+    ``parts``, counted as every view counts (:class:`Counts`). A municipality's counts are kept
+    by the snapshot, so a wave's answer adds up one entry per municipality and task."""
+    return {
+        ref: (tally.counts.done, tally.counts.total)
+        for ref, tally in rollout.tallies_in(parts, ctx.today).items()
+        if wanted is None or wanted(ref)
+    }
 
 
 def next_summary(views: Sequence[TaskView], totals: dict[str, tuple[int, int]]) -> str:

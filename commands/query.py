@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 
@@ -56,7 +57,7 @@ from commands.status_groups import wave_sections
 from rollout.gates import next_gate, readiness, wave_controls
 from rollout.model import FINISHED, Municipality, Status, TaskKey
 from rollout.plan import Confidence, Gate, Milestone, Scope, TaskDef, WaveControl
-from rollout.status import Rollout, TaskView
+from rollout.status import Part, Rollout, TaskView
 
 __all__ = ["blocked", "next_", "show", "status"]
 
@@ -73,6 +74,21 @@ def _keys(rollout: Rollout, target: Target, inv: Invocation) -> list[TaskKey]:
     if target.kind == "me":
         return [k for k in keys if in_scope(inv.actor, rollout.graph.task(k.ref), k, rollout.municipalities)]
     return keys
+
+
+def _parts(rollout: Rollout, target: Target, inv: Invocation, several: list[Municipality]) -> list[Part]:
+    """The instances of :func:`_keys` (or of ``several``), in the same order, with each
+    municipality standing for its own instances: what the snapshot keeps per municipality is
+    then read once per municipality, not once per instance."""
+    system = rollout.task_keys([])
+    if several:
+        return [system, *several]
+    if target.kind == "municipality" and target.municipality is not None:
+        return [system, target.municipality]
+    if target.kind == "wave" and target.wave is not None:
+        members = [m for m in rollout.municipalities.values() if m.wave == target.wave]
+        return [system, *members, rollout.wave_keys([target.wave])]
+    return [_keys(rollout, target, inv)]
 
 
 def _target_label(ctx: CommandContext, target: Target) -> str:
@@ -120,18 +136,20 @@ def next_(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     words, refs = split_codes(words, ctx.graph.plan)
     rollout = load_rollout(ctx)
     target, several = _targets(ctx, inv, rollout, words, ("municipality", "wave", "role", "me"))
-    keys = _keys(rollout, target, inv) if not several else rollout.task_keys(several)
-    if klik:
-        keys = [k for k in keys if rollout.graph.task(k.ref).klik]
-    if refs:
-        keys = [k for k in keys if k.ref in refs]
-    ready = rollout.next_tasks(keys, ctx.today)
+    parts = _parts(rollout, target, inv, several)
+
+    def wanted(ref: str) -> bool:
+        """The tasks asked for: [KLIK] only with `klik`, those named with codes."""
+        return (not klik or rollout.graph.task(ref).klik) and (not refs or ref in refs)
+
+    ready = [v for v in rollout.next_in(parts, ctx.today) if wanted(v.key.ref)]
     label = (
         (", ".join(m.name for m in several) if several else _target_label(ctx, target))
         + (t("next.klik_suffix") if klik else "")
         + (f" · {', '.join(sorted(refs))}" if refs else "")
     )
     if not ready:
+        keys = [k for part in parts for k in _keys_of(rollout, part) if wanted(k.ref)]
         return Reply(t("next.none", target=label), sections=_nothing_ready(rollout, target, ctx, keys))
     late = sum(1 for v in ready if v.overdue)
     headline = t("next.headline", target=label, count=len(ready))
@@ -139,7 +157,7 @@ def next_(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
         headline += t("next.late_suffix", late=late)
     command = " ".join(["next", *args])
     if wants_groups(ready, refs):
-        totals = done_of_all(rollout, keys, ctx)
+        totals = done_of_all(rollout, parts, ctx, wanted)
         grouped = Grouped(
             "next",
             [*words, *(["klik"] if klik else [])],
@@ -152,6 +170,10 @@ def next_(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
         return Reply(headline, sections, footer=date_legend(ready))
     section = task_section(ctx, rollout, ready, inv.actor, page=page, command=command)
     return Reply(headline, (section,), footer=date_legend(ready))
+
+
+def _keys_of(rollout: Rollout, part: Part) -> Sequence[TaskKey]:
+    return rollout.task_keys([part], include_system=False) if isinstance(part, Municipality) else part
 
 
 def _nothing_ready(
@@ -172,8 +194,8 @@ def blocked(ctx: CommandContext, inv: Invocation, args: list[str]) -> Reply:
     words, refs = split_codes(args, ctx.graph.plan)
     rollout = load_rollout(ctx)
     target, several = _targets(ctx, inv, rollout, words, ("municipality", "wave", "me"))
-    keys = _keys(rollout, target, inv) if not several else rollout.task_keys(several)
-    roots = [r for r in rollout.stuck(keys, ctx.today) if not refs or r.view.key.ref in refs]
+    parts = _parts(rollout, target, inv, several)
+    roots = [r for r in rollout.stuck_in(parts, ctx.today) if not refs or r.view.key.ref in refs]
     label = (", ".join(m.name for m in several) if several else _target_label(ctx, target)) + (
         f" · {', '.join(sorted(refs))}" if refs else ""
     )

@@ -7,7 +7,7 @@ from commands.context import CommandContext
 from commands.groups import MUNICIPALITY_LIMIT, names_text, page_of
 from commands.messages import t
 from commands.reply import Action, Section
-from rollout.status import Counts, Rollout, TaskView
+from rollout.status import Rollout
 
 __all__ = ["wave_sections"]
 
@@ -25,15 +25,11 @@ def wave_sections(
 ) -> list[Section]:
     """Page ``page`` of the wave's tasks (done of all, late, where) and its municipalities."""
     members = sorted((m for m in rollout.municipalities.values() if m.wave == wave), key=lambda m: m.name)
-    views = rollout.views(rollout.task_keys(members, include_system=False), ctx.today)
-    by_ref: dict[str, list[TaskView]] = {}
-    for view in views:
-        by_ref.setdefault(view.key.ref, []).append(view)
-    tasks = []
-    for ref, group in by_ref.items():
-        counts = Counts.of(group)
-        late = [v.key for v in group if v.overdue]
-        tasks.append((counts, ref, group[0], late))
+    # per task over the members' own instances, kept per municipality by the snapshot
+    tasks = [
+        (tally.counts, ref, tally.first, tally.late)
+        for ref, tally in rollout.tallies_in(members, ctx.today).items()
+    ]
     tasks.sort(key=lambda r: (-r[0].late, r[0].done / max(r[0].total, 1), r[1]))
     shown_tasks, hidden_tasks = page_of(tasks, page, MUNICIPALITY_LIMIT)
     task_lines = tuple(

@@ -6,9 +6,10 @@ is computed from it and a date passed in.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 from typing import TypeVar, cast
 
 from rollout.graph import Deadline, PlanGraph
@@ -16,7 +17,17 @@ from rollout.model import FINISHED, SYSTEM_WIDE, Municipality, Status, TaskKey, 
 from rollout.plan import WAVE_SCOPES, TaskDef
 from rollout.shared_boxes import Derived, SharedBoxes
 
-__all__ = ["DUE_SOON_WORKING_DAYS", "Counts", "Derived", "Rollout", "StuckRoot", "TaskView"]
+__all__ = [
+    "DUE_SOON_WORKING_DAYS",
+    "Counts",
+    "Derived",
+    "Part",
+    "Rollout",
+    "StuckRoot",
+    "TaskTally",
+    "TaskView",
+    "tally_by_task",
+]
 
 DUE_SOON_WORKING_DAYS = 5
 _A = TypeVar("_A")
@@ -132,6 +143,80 @@ def _one_per_alternative_group(views: Iterable[TaskView]) -> list[TaskView]:
     return [best[item] if isinstance(item, frozenset) else item for item in out]
 
 
+@dataclass(frozen=True, slots=True)
+class TaskTally:
+    """One plan task's instances among those of an answer: how far they are (:class:`Counts`),
+    the late ones and the first, both in the order the instances come in."""
+
+    first: TaskView
+    counts: Counts
+    late: tuple[TaskKey, ...]  # every overdue instance (alternatives not merged, as listed)
+
+
+def tally_by_task(views: Iterable[TaskView]) -> dict[str, TaskTally]:
+    """:class:`TaskTally` of each task among ``views``, in the order the tasks first come."""
+    by_ref: dict[str, list[TaskView]] = {}
+    for view in views:
+        group = by_ref.get(view.key.ref)
+        if group is None:
+            by_ref[view.key.ref] = [view]
+        else:
+            group.append(view)
+    return {
+        ref: TaskTally(group[0], Counts.of(group), tuple(v.key for v in group if v.overdue))
+        for ref, group in by_ref.items()
+    }
+
+
+def _merged_tallies(parts: Sequence[Mapping[str, TaskTally]]) -> dict[str, TaskTally]:
+    """The tallies of disjoint sets of instances, taken in order, as one: alternatives are
+    always of one municipality and connection, so a task's counts over several are the sum."""
+    if len(parts) == 1:
+        return dict(parts[0])
+    # plain lists while summing: one Counts per task at the end, not one per part and task
+    sums: dict[str, list[int]] = {}
+    late: dict[str, list[TaskKey]] = {}
+    first: dict[str, TaskView] = {}
+    for part in parts:
+        for ref, tally in part.items():
+            c = tally.counts
+            found = sums.get(ref)
+            if found is None:
+                sums[ref] = [c.total, c.done, c.ready, c.late, c.blocked]
+                late[ref] = list(tally.late)
+                first[ref] = tally.first
+            else:
+                found[0] += c.total
+                found[1] += c.done
+                found[2] += c.ready
+                found[3] += c.late
+                found[4] += c.blocked
+                if tally.late:
+                    late[ref].extend(tally.late)
+    return {ref: TaskTally(first[ref], Counts(*n), tuple(late[ref])) for ref, n in sums.items()}
+
+
+@dataclass(eq=False, slots=True)
+class _Own:
+    """What wave-wide answers derive from one municipality's own instances on one day, each
+    worked out when first asked (see :meth:`Rollout.next_in`, :meth:`Rollout.stuck_in`)."""
+
+    ready: tuple[tuple[tuple[int, date, str, int], TaskView], ...] | None = None  # most urgent first
+    roots: tuple[tuple[TaskKey, TaskView], ...] | None = None
+
+
+def _ranked(views: Iterable[TaskView]) -> list[tuple[tuple[int, date, str, int], TaskView]]:
+    """The views most urgent first (a stable sort), each with its :meth:`TaskView.urgency`."""
+    ranked = [(v.urgency(), v) for v in views]
+    ranked.sort(key=itemgetter(0))
+    return ranked
+
+
+# The instances of an answer, in order: a municipality stands for its own instances
+# (``task_keys([m], include_system=False)``), whose derived answers the snapshot keeps.
+Part = Municipality | Sequence[TaskKey]
+
+
 @dataclass(frozen=True)
 class StuckRoot:
     """A blocked or overdue task that holds up others."""
@@ -158,6 +243,7 @@ class _RosterMemo:
 
 
 _KEPT_DAYS = 3  # views of this many most recent days survive a change of state
+_TALLY_RUN = 32  # municipalities named in a row whose tallies are kept summed (tallies_in)
 
 
 @dataclass
@@ -177,6 +263,12 @@ class Rollout:
     # answers about one municipality (e.g. its readiness for a gate), by municipality code: they
     # read its own instances and those done once for everyone (see :meth:`kept`)
     _answers: dict[int, dict[Hashable, object]] = field(default_factory=dict, repr=False)
+    # per day, what wave-wide answers derive from each municipality's own instances (ready,
+    # stuck): kept as ``_answers`` is, so an answer over a wave reads one entry per
+    # municipality instead of every instance again
+    _own: dict[date, dict[int, _Own]] = field(default_factory=dict, repr=False)
+    # per day, the summed tallies of stretches of municipalities, by their codes (tallies_in)
+    _runs: dict[date, dict[tuple[int, ...], dict[str, TaskTally]]] = field(default_factory=dict, repr=False)
     _held: dict[TaskKey, tuple[TaskKey, ...]] = field(default_factory=dict, repr=False)  # see held_by
     _roster: _RosterMemo = field(default_factory=_RosterMemo, repr=False)
     _boxes: SharedBoxes | None = field(default=None, repr=False)
@@ -214,6 +306,16 @@ class Rollout:
         answers = {} if SYSTEM_WIDE in touched else dict(self._answers)
         for code in touched:
             answers.pop(code, None)
+        # the same rule: what is stuck walks up into the tasks done once for everyone
+        own: dict[date, dict[int, _Own]] = {}
+        runs: dict[date, dict[tuple[int, ...], dict[str, TaskTally]]] = {}
+        if SYSTEM_WIDE not in touched:
+            for day in sorted(self._own)[-_KEPT_DAYS:]:
+                own[day] = {code: o for code, o in dict(self._own[day]).items() if code not in touched}
+            for day in sorted(self._runs)[-_KEPT_DAYS:]:
+                runs[day] = {
+                    codes: sums for codes, sums in dict(self._runs[day]).items() if touched.isdisjoint(codes)
+                }
         return Rollout(
             self.graph,
             self.municipalities,
@@ -224,6 +326,8 @@ class Rollout:
             _waits=waits,
             _counts=counts,
             _answers=answers,
+            _own=own,
+            _runs=runs,
             _roster=self._roster,
             _boxes=self._boxes,
         )
@@ -438,15 +542,26 @@ class Rollout:
         on_day = self._counts.get(today)
         if on_day is None:
             on_day = self._counts.setdefault(today, {})
-        total = Counts()
+        if len(chosen) == 1:
+            return self._own_counts(chosen[0], on_day, today)
+        # plain sums: one Counts at the end, not one per municipality of a wave
+        total = done = ready = late = blocked = 0
         for m in chosen:
-            found = on_day.get(m.code)
-            if found is None:
-                found = Counts.of(self.views(self.task_keys([m], include_system=False), today))
-                if self.municipalities.get(m.code) is m:  # another roster's copy is not kept
-                    on_day[m.code] = found
-            total = total + found
-        return total
+            found = self._own_counts(m, on_day, today)
+            total += found.total
+            done += found.done
+            ready += found.ready
+            late += found.late
+            blocked += found.blocked
+        return Counts(total, done, ready, late, blocked)
+
+    def _own_counts(self, municipality: Municipality, on_day: dict[int, Counts], today: date) -> Counts:
+        found = on_day.get(municipality.code)
+        if found is None:
+            found = Counts.of(self.views(self.task_keys([municipality], include_system=False), today))
+            if self.municipalities.get(municipality.code) is municipality:  # not another roster's copy
+                on_day[municipality.code] = found
+        return found
 
     def shared_counts(self, today: date) -> Counts:
         """The tasks done once for the whole system, each counted once."""
@@ -456,12 +571,126 @@ class Rollout:
 
     def next_tasks(self, keys: Iterable[TaskKey], today: date) -> list[TaskView]:
         """Instances that can be worked on now (every predecessor finished), most urgent first."""
-        ready = [v for v in self.views(keys, today) if v.ready]
-        return sorted(ready, key=TaskView.urgency)
+        return self.next_in([list(keys)], today)
+
+    def next_in(self, parts: Sequence[Part], today: date) -> list[TaskView]:
+        """:meth:`next_tasks` of the instances of ``parts``; a municipality's ready instances
+        are kept between answers, sorted, until a change reaches them."""
+        ranked: list[tuple[tuple[int, date, str, int], TaskView]] = []
+        for part in self._parts(parts):
+            if isinstance(part, Municipality):
+                ranked += self._ready_of(part, today)
+            else:
+                ranked += _ranked(v for v in self.views(part, today) if v.ready)
+        # A stable sort of runs sorted already (Timsort merges them) equals that of every
+        # ready instance in the parts' order: ties stay in that order either way.
+        ranked.sort(key=itemgetter(0))
+        return [view for _, view in ranked]
 
     def stuck(self, keys: Iterable[TaskKey], today: date) -> list[StuckRoot]:
         """What holds the rollout up: blocked tasks, late tasks that could be done, and the
         open tasks that a late task is still waiting for (its root causes)."""
+        return self.stuck_in([list(keys)], today)
+
+    def stuck_in(self, parts: Sequence[Part], today: date) -> list[StuckRoot]:
+        """:meth:`stuck` of the instances of ``parts``; a municipality's roots are kept between
+        answers until a change reaches it or a task done once for everyone (its root causes
+        may lie there)."""
+        roots: dict[TaskKey, TaskView] = {}
+        for part in self._parts(parts):
+            found = (
+                self._roots_of(part, today) if isinstance(part, Municipality) else self._roots(part, today)
+            )
+            for key, view in found:
+                roots.setdefault(key, view)
+        found_roots = [StuckRoot(view, self.held_by(view.key)) for view in roots.values()]
+        return sorted(
+            found_roots,
+            key=lambda r: (r.view.state.status != Status.BLOCKED, -len(r.holds), r.view.urgency()),
+        )
+
+    def tallies_in(self, parts: Sequence[Part], today: date) -> dict[str, TaskTally]:
+        """:func:`tally_by_task` of the instances of ``parts``, as of all of them at once. Where
+        :data:`_TALLY_RUN` or more municipalities are named in a row (a wave), the sum of each
+        stretch of that many is kept between answers until a change reaches one of them."""
+        pieces: list[Mapping[str, TaskTally]] = []
+        run: list[Municipality] = []
+        for part in self._parts(parts):
+            if isinstance(part, Municipality):
+                run.append(part)
+                continue
+            pieces += self._run_tallies(run, today)
+            run = []
+            pieces.append(tally_by_task(self.views(part, today)))
+        pieces += self._run_tallies(run, today)
+        return _merged_tallies(pieces)
+
+    def _run_tallies(self, run: list[Municipality], today: date) -> list[Mapping[str, TaskTally]]:
+        """The tallies of municipalities named in a row: a short run's one by one, a long one's
+        as kept sums of :data:`_TALLY_RUN` (a wave's answer adds up a few dozen, not one per
+        municipality). Sums only: a tally per municipality and task would cost more memory
+        than recounting the one stretch a change reaches."""
+        if len(run) < _TALLY_RUN:
+            return [tally_by_task(self._own_views(m, today)) for m in run]
+        on_day = self._runs.get(today)
+        if on_day is None:
+            on_day = self._runs.setdefault(today, {})
+            for day in sorted(self._runs)[:-_KEPT_DAYS]:
+                self._runs.pop(day, None)
+        out: list[Mapping[str, TaskTally]] = []
+        for start in range(0, len(run), _TALLY_RUN):
+            stretch = run[start : start + _TALLY_RUN]
+            codes = tuple(m.code for m in stretch)
+            found = on_day.get(codes)
+            if found is None:
+                found = on_day[codes] = _merged_tallies(
+                    [tally_by_task(self._own_views(m, today)) for m in stretch]
+                )
+            out.append(found)
+        return out
+
+    def _parts(self, parts: Sequence[Part]) -> Sequence[Part]:
+        """``parts`` as they can be kept: a municipality named twice (its instances twice) or
+        of another roster is read as its keys."""
+        named = [p.code for p in parts if isinstance(p, Municipality)]
+        if len(set(named)) == len(named) and all(
+            self.municipalities.get(p.code) is p for p in parts if isinstance(p, Municipality)
+        ):
+            return parts
+        return [
+            self.task_keys([p], include_system=False) if isinstance(p, Municipality) else p for p in parts
+        ]
+
+    def _own_of(self, municipality: Municipality, today: date) -> _Own:
+        on_day = self._own.get(today)
+        if on_day is None:
+            on_day = self._own.setdefault(today, {})
+            for day in sorted(self._own)[:-_KEPT_DAYS]:  # a long-lived snapshot forgets old days
+                self._own.pop(day, None)
+        found = on_day.get(municipality.code)
+        if found is None:
+            found = on_day.setdefault(municipality.code, _Own())
+        return found
+
+    def _own_views(self, municipality: Municipality, today: date) -> list[TaskView]:
+        return self.views(self.task_keys([municipality], include_system=False), today)
+
+    def _ready_of(
+        self, municipality: Municipality, today: date
+    ) -> tuple[tuple[tuple[int, date, str, int], TaskView], ...]:
+        own = self._own_of(municipality, today)
+        if own.ready is None:
+            own.ready = tuple(_ranked(v for v in self._own_views(municipality, today) if v.ready))
+        return own.ready
+
+    def _roots_of(self, municipality: Municipality, today: date) -> tuple[tuple[TaskKey, TaskView], ...]:
+        own = self._own_of(municipality, today)
+        if own.roots is None:
+            own.roots = self._roots(self.task_keys([municipality], include_system=False), today)
+        return own.roots
+
+    def _roots(self, keys: Iterable[TaskKey], today: date) -> tuple[tuple[TaskKey, TaskView], ...]:
+        """The roots of what is stuck among ``keys``, in the order they are first found."""
         views = {v.key: v for v in self.views(keys, today)}
         roots: dict[TaskKey, TaskView] = {}
         for view in views.values():
@@ -472,10 +701,7 @@ class Rollout:
             elif view.past_due:
                 for cause in self._root_causes(view.key):
                     roots.setdefault(cause, views.get(cause) or self.view(cause, today))
-        found = [StuckRoot(view, self.held_by(view.key)) for view in roots.values()]
-        return sorted(
-            found, key=lambda r: (r.view.state.status != Status.BLOCKED, -len(r.holds), r.view.urgency())
-        )
+        return tuple(roots.items())
 
     def _root_causes(self, key: TaskKey) -> set[TaskKey]:
         """The unfinished tasks upstream of ``key`` that wait on nothing unfinished themselves."""

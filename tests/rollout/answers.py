@@ -11,9 +11,9 @@ from datetime import date
 from typing import Any
 
 from rollout.gates import gate_date, gate_ids, readiness, wave_controls
-from rollout.status import Rollout
+from rollout.status import Part, Rollout
 
-__all__ = ["answers"]
+__all__ = ["answers", "wave_parts"]
 
 
 def answers(rollout: Rollout, today: date) -> dict[str, Any]:
@@ -51,4 +51,29 @@ def answers(rollout: Rollout, today: date) -> dict[str, Any]:
                 )
     out["gates"] = gates
     out["controls"] = controls
+    # the wave-wide answers, each municipality standing for its own instances (kept per
+    # municipality by the snapshot), and each municipality's own
+    out["wave parts"] = {
+        wave: (
+            [v.key for v in rollout.next_in(parts, today)],
+            [(r.view, r.holds) for r in rollout.stuck_in(parts, today)],
+            rollout.tallies_in(parts, today),
+        )
+        for wave, parts in wave_parts(rollout).items()
+    }
+    out["own tallies"] = {m.code: rollout.tallies_in([m], today) for m in members}
+    out["all tallies"] = rollout.tallies_in(members, today)
     return out
+
+
+def wave_parts(rollout: Rollout) -> dict[str, list[Part]]:
+    """Per wave, its instances as `next WAVE` reads them: those done once for everyone, each
+    member's own, the wave's runbook."""
+    return {
+        wave: [
+            rollout.task_keys([]),
+            *(m for m in rollout.municipalities.values() if m.wave == wave),
+            rollout.wave_keys([wave]),
+        ]
+        for wave in rollout.graph.plan.waves
+    }

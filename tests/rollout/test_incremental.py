@@ -11,13 +11,17 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from rollout import status
 from rollout.graph import PlanGraph
-from rollout.model import Municipality, Status, TaskKey, TaskState
-from rollout.status import Rollout
-from tests.rollout.answers import answers
+from rollout.model import SYSTEM_WIDE, Municipality, Status, TaskKey, TaskState
+from rollout.plan_loader import load_plan
+from rollout.status import Rollout, tally_by_task
+from tests.conftest import MINI_PLAN
+from tests.rollout.answers import answers, wave_parts
 
 ROSTER = {
     m.code: m
@@ -63,12 +67,21 @@ def _steps(graph: PlanGraph) -> st.SearchStrategy[list[tuple[str, object, object
 
 
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,  # monkeypatch: the same setting for every example
+    ],
 )
 @given(data=st.data())
 def test_an_advanced_snapshot_answers_as_one_from_scratch(
-    sf1590_graph: PlanGraph, data: st.DataObject
+    sf1590_graph: PlanGraph, data: st.DataObject, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # stretches of three municipalities are kept summed, so the small roster has kept ones
+    # (its four named in a row: three, and the one after them)
+    monkeypatch.setattr(status, "_TALLY_RUN", 3)
     graph = sf1590_graph
     states: dict[TaskKey, TaskState] = {}
     moved_out: dict[str, frozenset[int]] = {}
@@ -98,6 +111,20 @@ def test_an_advanced_snapshot_answers_as_one_from_scratch(
             kept = kept.advanced(dict(states), changed)
         fresh = Rollout(graph, ROSTER, dict(states), moved_out, halted)
         assert answers(kept, day) == answers(fresh, day)
+        _assert_parts_answer_as_their_keys(fresh, day)
+
+
+def _assert_parts_answer_as_their_keys(rollout: Rollout, day: date) -> None:
+    """What is kept per municipality adds up to the answer over all the instances at once."""
+    for parts in wave_parts(rollout).values():
+        keys = [
+            k
+            for p in parts
+            for k in (rollout.task_keys([p], include_system=False) if isinstance(p, Municipality) else p)
+        ]
+        assert rollout.next_in(parts, day) == rollout.next_tasks(keys, day)
+        assert rollout.stuck_in(parts, day) == rollout.stuck(keys, day)
+        assert rollout.tallies_in(parts, day) == tally_by_task(rollout.views(keys, day))
 
 
 def test_a_kept_view_is_replaced_where_a_change_reaches_it(sf1590_graph: PlanGraph) -> None:
@@ -117,3 +144,37 @@ def test_a_kept_view_is_replaced_where_a_change_reaches_it(sf1590_graph: PlanGra
     after = first.advanced(done, list(done))
     assert after.view(waiting, day).ready
     assert after.view(waiting, day) == Rollout(graph, ROSTER, done).view(waiting, day)
+
+
+# The mini plan with a task done once for everyone before another (TS090 -> TS100 -> TS213):
+# a municipality's late TS213 is held up two steps up, where none of its own instances waits.
+TWO_STEPS_UP = MINI_PLAN.replace(
+    "      - {code: TS100,",
+    "      - {code: TS090, title_da: Katalog, title_en: Catalogue, role: supplier, scope: system,\n"
+    "         phase: preparation}\n"
+    "      - {code: TS100,",
+).replace(
+    "      - {from: TS100, to: TS213,",
+    "      - {from: TS090, to: TS100, provenance: domain, confidence: guess, why: catalogue first}\n"
+    "      - {from: TS100, to: TS213,",
+)
+
+
+def test_kept_stuck_roots_follow_a_change_two_steps_up_in_a_task_done_once_for_everyone() -> None:
+    """What is stuck in a municipality may be held up two steps up, in the tasks done once for
+    everyone: finishing that root changes the municipality's roots though the views of all
+    its own instances stay, so the snapshot keeps no municipality's roots past such a change."""
+    graph = PlanGraph(load_plan(TWO_STEPS_UP, source="two-steps-up"))
+    aarhus = Municipality(751, "Aarhus", "aarhus", "W1")
+    day = date(2020, 3, 24)  # past every deadline of W1
+    first = Rollout(graph, {aarhus.code: aarhus}, {})
+    top = TaskKey("A/TS090")
+    assert top in {r.view.key for r in first.stuck_in([aarhus], day)}  # kept per municipality
+    done = {top: TaskState(Status.DONE)}
+    assert {k.municipality for k in first.affected(done)} == {SYSTEM_WIDE}  # no view of Aarhus'
+    after = first.advanced(done, list(done))
+    roots = {r.view.key for r in after.stuck_in([aarhus], day)}
+    assert TaskKey("A/TS100") in roots and top not in roots
+    assert after.stuck_in([aarhus], day) == Rollout(graph, {aarhus.code: aarhus}, done).stuck_in(
+        [aarhus], day
+    )
