@@ -44,7 +44,7 @@ from starlette.routing import Route
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.figures import Figure, percentile, table  # noqa: E402 - run as a script, too
+from bench.figures import Figure, machine, percentile, table  # noqa: E402 - run as a script, too
 
 SECRET = "bench-signing-secret"
 TOKEN = "xoxb-bench"
@@ -249,6 +249,7 @@ class Run:
     waits: dict[int, float] = field(default_factory=dict)  # request number -> ack to next send
     loop_cpu: float = math.nan  # the server's event-loop CPU seconds per request
     server_cpu: float = math.nan  # CPU seconds per request of the server and its worker processes
+    web_cpu: float = math.nan  # of that, the web process's own (HTTP, Bolt, replay check, the POST)
     client_cpu: float = math.nan  # CPU seconds per request of this client (and its response URL)
     connections: float = math.nan  # connections made to the response URL per answer
 
@@ -321,21 +322,23 @@ def run(
     connections_before = sink.connections if sink else 0
     before = loop_cpu(base)
     server_before = tree_cpu(server) if server else math.nan
+    web_before = tree_cpu(server, children=False) if server else math.nan
     client_before = time.process_time()
     with ThreadPoolExecutor(clients) as pool:
         list(pool.map(worker, [per] * clients))
     out.client_cpu = (time.process_time() - client_before) / (per * clients)
     if server:
         out.server_cpu = (tree_cpu(server) - server_before) / (per * clients)
+        out.web_cpu = (tree_cpu(server, children=False) - web_before) / (per * clients)
     out.loop_cpu = (loop_cpu(base) - before) / (per * clients)
     if sink and out.answers:
         out.connections = (sink.connections - connections_before) / len(out.answers)
     return out
 
 
-def tree_cpu(pid: int) -> float:
-    """CPU seconds (user + system) used so far by process ``pid`` and its live children (its
-    worker processes), from /proc; NaN where there is no /proc."""
+def tree_cpu(pid: int, *, children: bool = True) -> float:
+    """CPU seconds (user + system) used so far by process ``pid`` and (``children``) its live
+    children (its worker processes), from /proc; NaN where there is no /proc."""
     tick = os.sysconf("SC_CLK_TCK")
 
     def stat(p: int | str) -> list[str]:
@@ -347,6 +350,8 @@ def tree_cpu(pid: int) -> float:
     except OSError:
         return math.nan
     total = (int(own[11]) + int(own[12])) / tick
+    if not children:
+        return total
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             with contextlib.suppress(OSError, IndexError):
@@ -440,14 +445,21 @@ def _client_figures(clients: int, floor: Run, ours: Run, same: Run) -> list[Figu
             ours.server_cpu * 1000,
             note="web process and its workers",
         ),
+        Figure(
+            "slack",
+            f"{case}, ours",
+            "web process CPU per answer",
+            ours.web_cpu * 1000,
+            note="of the above, the web process alone (the acks' CPU)",
+        ),
         Figure("slack", f"{case}, ours", "client CPU per answer", ours.client_cpu * 1000, note="this script"),
         Figure(
             "slack",
             f"{case}, ours",
-            "response-URL connections per answer",
-            ours.connections,
+            "response-URL connections per 100 answers",
+            ours.connections * 100,
             "",
-            note="1: a new connection (TLS handshake in production) per answer",
+            note="100: a new connection (in production a TLS handshake) per answer",
         ),
         Figure(
             "slack",
@@ -492,7 +504,9 @@ def main() -> int:
     if args.serve:
         serve(args.serve, args.port, args.db)
         return 0
+    print(machine(), "(before)")
     print(table(figures(args.requests, think_ms=args.think_ms, clients=tuple(args.clients))))
+    print(machine(), "(after)")
     return 0
 
 
