@@ -241,3 +241,29 @@ def test_worker_niceness_is_read_from_the_environment() -> None:
     for bad in ("-1", "20", "low"):
         with pytest.raises(ValueError, match="SF1590_WORKER_NICE"):
             Settings.from_env({"SF1590_WORKER_NICE": bad})
+
+
+def test_https_answers_share_one_tls_context_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """slack_sdk's client made a TLS context (loading the CA store, tens of ms of CPU on a busy
+    machine) for every answer; the poster makes one and keeps it."""
+    import ssl
+
+    import bot.slack.hooks
+
+    made: list[ssl.SSLContext] = []
+    real = ssl.create_default_context
+
+    def counted() -> ssl.SSLContext:
+        made.append(real())
+        return made[-1]
+
+    monkeypatch.setattr(bot.slack.hooks.ssl, "create_default_context", counted)
+    from tests.bot.slack.fake_slack import closed_port
+
+    poster = ResponsePoster(timeout=5)
+    url = f"https://127.0.0.1:{closed_port()}/hook"
+    for _ in range(3):
+        with pytest.raises(ConnectionRefusedError):
+            poster.post(url, {"text": "x"})
+    assert len(made) == 1
+    assert poster.opened == 6  # each answer tried twice (a refused connection is tried once more)
