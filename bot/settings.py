@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["PLANS_DIR", "Settings"]
+
+log = logging.getLogger(__name__)
 
 PLANS_DIR = Path(__file__).resolve().parent.parent / "plans"
 
@@ -37,7 +40,9 @@ class Settings:
 
 
 def _nice(raw: str | None, default: int) -> int:
-    """SF1590_WORKER_NICE: a niceness increment an unprivileged process may take (0 turns it off)."""
+    """SF1590_WORKER_NICE: a niceness increment an unprivileged process may take (0 turns it off).
+    A bad value is logged and the default used, as SF1590_LANGUAGE is: every command reads these
+    settings, and only `serve` starts workers, so a typo must not stop the others."""
     if raw is None or not raw.strip():
         return default
     try:
@@ -45,5 +50,6 @@ def _nice(raw: str | None, default: int) -> int:
     except ValueError:
         value = -1
     if not 0 <= value <= 19:
-        raise ValueError(f"SF1590_WORKER_NICE must be a whole number from 0 to 19, not {raw!r}.")
+        log.warning("SF1590_WORKER_NICE=%r is not a whole number from 0 to 19; using %d", raw, default)
+        return default
     return value
