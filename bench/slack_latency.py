@@ -44,7 +44,7 @@ from starlette.routing import Route
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.figures import Figure, percentile, table  # noqa: E402 - run as a script, too
+from bench.figures import Figure, machine, percentile, table  # noqa: E402 - run as a script, too
 
 SECRET = "bench-signing-secret"
 TOKEN = "xoxb-bench"
@@ -84,6 +84,7 @@ def _fake_api() -> str:
 
 def serve(kind: str, port: int, db: str) -> None:
     import logging
+    from dataclasses import replace
 
     from slack_bolt import Ack, App
     from slack_sdk import WebClient
@@ -110,10 +111,12 @@ def serve(kind: str, port: int, db: str) -> None:
     else:
         from datetime import date
 
-        runtime = open_runtime(Settings(database_url=db), FixedClock.at(date(2020, 1, 21)), migrate=False)
+        # SF1590_WORKER_NICE and the rest as `sf1590 serve` reads them, on the bench's database
+        settings = replace(Settings.from_env(), database_url=db)
+        runtime = open_runtime(settings, FixedClock.at(date(2020, 1, 21)), migrate=False)
         app = wire(
             runtime,
-            Settings(database_url=db),
+            settings,
             SlackSettings(bot_token=TOKEN, signing_secret=SECRET, api_url=api),
             processes=int(os.environ.get("SF1590_WORKERS") or os.cpu_count() or 1),
         )
@@ -166,12 +169,20 @@ class Sink:
 
     def __init__(self) -> None:
         self.arrived: dict[str, float] = {}
+        self.connections = 0  # made to it so far: one per answer unless the bot keeps them open
         self.cond = threading.Condition()
         sink = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as hooks.slack.com
+
             def log_message(self, *_args: object) -> None:
                 pass
+
+            def setup(self) -> None:
+                super().setup()
+                with sink.cond:
+                    sink.connections += 1
 
             def do_POST(self) -> None:
                 self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -185,6 +196,7 @@ class Sink:
                     sink.cond.notify_all()
 
         self.server = _Backlogged(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True  # a kept connection's thread must not hold up the exit
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
@@ -237,7 +249,9 @@ class Run:
     waits: dict[int, float] = field(default_factory=dict)  # request number -> ack to next send
     loop_cpu: float = math.nan  # the server's event-loop CPU seconds per request
     server_cpu: float = math.nan  # CPU seconds per request of the server and its worker processes
+    web_cpu: float = math.nan  # of that, the web process's own (HTTP, Bolt, replay check, the POST)
     client_cpu: float = math.nan  # CPU seconds per request of this client (and its response URL)
+    connections: float = math.nan  # connections made to the response URL per answer
 
 
 def run(
@@ -305,21 +319,26 @@ def run(
                 one(http)
 
     per = max(1, requests // clients)
+    connections_before = sink.connections if sink else 0
     before = loop_cpu(base)
     server_before = tree_cpu(server) if server else math.nan
+    web_before = tree_cpu(server, children=False) if server else math.nan
     client_before = time.process_time()
     with ThreadPoolExecutor(clients) as pool:
         list(pool.map(worker, [per] * clients))
     out.client_cpu = (time.process_time() - client_before) / (per * clients)
     if server:
         out.server_cpu = (tree_cpu(server) - server_before) / (per * clients)
+        out.web_cpu = (tree_cpu(server, children=False) - web_before) / (per * clients)
     out.loop_cpu = (loop_cpu(base) - before) / (per * clients)
+    if sink and out.answers:
+        out.connections = (sink.connections - connections_before) / len(out.answers)
     return out
 
 
-def tree_cpu(pid: int) -> float:
-    """CPU seconds (user + system) used so far by process ``pid`` and its live children (its
-    worker processes), from /proc; NaN where there is no /proc."""
+def tree_cpu(pid: int, *, children: bool = True) -> float:
+    """CPU seconds (user + system) used so far by process ``pid`` and (``children``) its live
+    children (its worker processes), from /proc; NaN where there is no /proc."""
     tick = os.sysconf("SC_CLK_TCK")
 
     def stat(p: int | str) -> list[str]:
@@ -331,6 +350,8 @@ def tree_cpu(pid: int) -> float:
     except OSError:
         return math.nan
     total = (int(own[11]) + int(own[12])) / tick
+    if not children:
+        return total
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             with contextlib.suppress(OSError, IndexError):
@@ -338,6 +359,21 @@ def tree_cpu(pid: int) -> float:
                 if int(fields[1]) == pid:
                     total += (int(fields[11]) + int(fields[12])) / tick
     return total
+
+
+def worker_nice(pid: int) -> float:
+    """The highest niceness among process ``pid``'s children (its worker processes; 0 when they
+    run at the web process's priority), from /proc; NaN where there is no /proc."""
+    found: list[int] = []
+    with contextlib.suppress(OSError):
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                with contextlib.suppress(OSError, IndexError):
+                    with open(f"/proc/{entry}/stat") as file:
+                        fields = file.read().rsplit(")", 1)[1].split()
+                    if int(fields[1]) == pid:
+                        found.append(int(fields[16]))
+    return float(max(found)) if found else math.nan
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -364,6 +400,8 @@ def figures(
             procs.append(ours_proc)
             run(floor, None, 4, 40, "warm-floor")
             run(ours, sink, 4, 40, "warm-ours")
+            nice = worker_nice(ours_proc.pid)
+            out.append(Figure("slack", "ours", "worker niceness", nice, "", note="SF1590_WORKER_NICE"))
             for count in clients:
                 floor_run = run(floor, None, count, requests, f"f{count}", think=think_ms / 1000)
                 ours_run = run(
@@ -407,7 +445,22 @@ def _client_figures(clients: int, floor: Run, ours: Run, same: Run) -> list[Figu
             ours.server_cpu * 1000,
             note="web process and its workers",
         ),
+        Figure(
+            "slack",
+            f"{case}, ours",
+            "web process CPU per answer",
+            ours.web_cpu * 1000,
+            note="of the above, the web process alone (the acks' CPU)",
+        ),
         Figure("slack", f"{case}, ours", "client CPU per answer", ours.client_cpu * 1000, note="this script"),
+        Figure(
+            "slack",
+            f"{case}, ours",
+            "response-URL connections per 100 answers",
+            ours.connections * 100,
+            "",
+            note="100: a new connection (in production a TLS handshake) per answer",
+        ),
         Figure(
             "slack",
             f"{case}, ours",
@@ -451,7 +504,9 @@ def main() -> int:
     if args.serve:
         serve(args.serve, args.port, args.db)
         return 0
+    print(machine(), "(before)")
     print(table(figures(args.requests, think_ms=args.think_ms, clients=tuple(args.clients))))
+    print(machine(), "(after)")
     return 0
 
 

@@ -24,6 +24,7 @@ from slack_sdk.webhook import WebhookClient
 from bot.runtime import Answer, Runtime
 from bot.slack.deferred import defer
 from bot.slack.files import upload_files
+from bot.slack.hooks import proxied, shared_poster
 from bot.slack.membership import ensure_member
 from bot.slack.render import ACTION_PREFIX, ASK_PREFIX, MAX_BLOCKS, render_blocks, render_text
 from bot.slack.settings import SlackSettings
@@ -272,13 +273,19 @@ def reason_modal(command: str, meta: str) -> dict[str, Any]:
 
 
 def post(url: str, message: dict[str, Any]) -> None:
-    """Answer through a response_url, retrying rate limits as Slack asks."""
+    """Answer through a response_url (over this process's kept connections), retrying rate
+    limits as Slack asks."""
     if not url:
         log.warning("no response_url to answer to: %s", message.get("text"))
         return
-    response = WebhookClient(url, timeout=10, retry_handlers=retry_handlers()).send_dict(message)
-    if response.status_code != 200:
-        log.error("response_url answered HTTP %s: %s", response.status_code, response.body[:200])
+    if proxied(url):  # the kept connections go direct; slack_sdk honours HTTPS_PROXY
+        sent = WebhookClient(url, timeout=10, retry_handlers=retry_handlers()).send_dict(message)
+        status, body = sent.status_code, sent.body
+    else:  # this process's kept connections: no handshake per answer
+        response = shared_poster().post(url, message)
+        status, body = response.status, response.body
+    if status != 200:
+        log.error("response_url answered HTTP %s: %s", status, body[:200])
 
 
 class _guard:
