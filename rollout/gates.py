@@ -7,7 +7,7 @@ from datetime import date
 
 from rollout.calendar import Countdown
 from rollout.model import FINISHED, Municipality, TaskKey
-from rollout.plan import Confidence
+from rollout.plan import Confidence, Plan, WaveControl
 from rollout.status import Rollout, TaskView
 
 __all__ = [
@@ -200,29 +200,60 @@ def wave_controls(
     rollout: Rollout, municipalities: list[Municipality], *, gate: str | None = None, language: str = "da"
 ) -> list[ControlAnswer]:
     """Answers to the plan's per-wave control questions over the given municipalities, for
-    every diagram that has them, from the tasks each question checks."""
+    every diagram that has them, from the tasks each question checks (those done once for
+    everyone, then each municipality's own, in the order given).
+
+    What each municipality's own instances answer is kept by the snapshot
+    (:meth:`Rollout.checked`, every question at once whatever the gate), so a wave's answer
+    adds up one entry per municipality and recounts only those a change reached."""
+    controls = _plan_controls(rollout)
+    chosen = [(i, c) for i, c in enumerate(controls) if gate is None or c[1].gate == gate]
+    if not chosen:
+        return []
+    checks = tuple(refs for _, _, refs in controls)
+    system = rollout.task_keys([])  # the tasks done once for everyone: few, read afresh
+    per_municipality = [rollout.checked(m, checks) for m in municipalities]
     answers = []
-    every_key = rollout.task_keys(municipalities)  # once, not once per control
-    for diagram_id in rollout.graph.plan.tracked:
-        diagram = rollout.graph.plan.diagrams[diagram_id]
-        for control in diagram.controls:
-            if gate is not None and control.gate != gate:
-                continue
-            refs = {f"{diagram_id}/{code}" for code in control.checks}
-            keys = [k for k in every_key if k.ref in refs]
-            open_keys = tuple(k for k in keys if rollout.state(k).status not in FINISHED)
-            question = control.question_da if language == "da" else control.question_en
-            answers.append(
-                ControlAnswer(
-                    f"{diagram_id}/{control.id}",
-                    question,
-                    len(keys) - len(open_keys),
-                    len(keys),
-                    open_keys,
-                    control.confidence,
-                )
+    for index, (full_id, control, refs) in chosen:
+        keys = [k for k in system if k.ref in refs]
+        total = len(keys)
+        open_keys = [k for k in keys if rollout.state(k).status not in FINISHED]
+        for own in per_municipality:
+            count, unfinished = own[index]
+            total += count
+            open_keys += unfinished
+        question = control.question_da if language == "da" else control.question_en
+        answers.append(
+            ControlAnswer(
+                full_id, question, total - len(open_keys), total, tuple(open_keys), control.confidence
             )
+        )
     return answers
+
+
+_Controls = tuple[tuple[str, WaveControl, frozenset[str]], ...]
+# per plan (by id, with the plan itself: an id is reused only once the plan is gone), its
+# control questions, built once: the same objects each time, so the snapshot finds its kept
+# answers by identity instead of comparing the sets of refs per municipality
+_PLAN_CONTROLS: dict[int, tuple[Plan, _Controls]] = {}
+
+
+def _plan_controls(rollout: Rollout) -> _Controls:
+    """Every control question of the tracked diagrams in plan order: its id, itself, and the
+    refs of the tasks it checks."""
+    plan = rollout.graph.plan
+    found = _PLAN_CONTROLS.get(id(plan))
+    if found is not None and found[0] is plan:
+        return found[1]
+    controls = tuple(
+        (f"{diagram_id}/{control.id}", control, frozenset(f"{diagram_id}/{code}" for code in control.checks))
+        for diagram_id in plan.tracked
+        for control in plan.diagrams[diagram_id].controls
+    )
+    if len(_PLAN_CONTROLS) >= 16:  # tests load many plans; a bot one or two
+        _PLAN_CONTROLS.clear()
+    _PLAN_CONTROLS[id(plan)] = (plan, controls)
+    return controls
 
 
 @dataclass(frozen=True)

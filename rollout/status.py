@@ -367,6 +367,36 @@ class Rollout:
         found = mine[question] = work()
         return found
 
+    def checked(
+        self, municipality: Municipality, checks: tuple[frozenset[str], ...]
+    ) -> tuple[tuple[int, tuple[TaskKey, ...]], ...]:
+        """For each set of task refs in ``checks`` (a control question's tasks), how many of the
+        municipality's own instances it names and which of them are unfinished, in instance
+        order. Kept as :meth:`kept` keeps answers: a wave's control answers then add up one
+        entry per municipality instead of reading every instance's state again."""
+        return self.kept(municipality, ("checked", checks), lambda: self._checked(municipality, checks))
+
+    def _checked(
+        self, municipality: Municipality, checks: tuple[frozenset[str], ...]
+    ) -> tuple[tuple[int, tuple[TaskKey, ...]], ...]:
+        # one pass over the instances for every question, not one per question
+        by_ref: dict[str, list[int]] = {}
+        for index, refs in enumerate(checks):
+            for ref in refs:
+                by_ref.setdefault(ref, []).append(index)
+        totals = [0] * len(checks)
+        unfinished: list[list[TaskKey]] = [[] for _ in checks]
+        for key in self.task_keys([municipality], include_system=False):
+            indices = by_ref.get(key.ref)
+            if indices is None:
+                continue
+            finished = self.state(key).status in FINISHED
+            for index in indices:
+                totals[index] += 1
+                if not finished:
+                    unfinished[index].append(key)
+        return tuple((total, tuple(keys)) for total, keys in zip(totals, unfinished, strict=True))
+
     def state(self, key: TaskKey) -> TaskState:
         """The state that counts: the recorded one (or the plan's starting state), as derived
         for a joint box (one tick marks both codes) and alternatives (one done suffices)."""

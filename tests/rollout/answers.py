@@ -51,6 +51,8 @@ def answers(rollout: Rollout, today: date) -> dict[str, Any]:
                 )
     out["gates"] = gates
     out["controls"] = controls
+    # every question at once, over every municipality, in the other language
+    out["all controls"] = wave_controls(rollout, members, language="en")
     # the wave-wide answers, each municipality standing for its own instances (kept per
     # municipality by the snapshot), and each municipality's own
     out["wave parts"] = {

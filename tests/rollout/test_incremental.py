@@ -2,13 +2,17 @@
 
 On the real plan (joint boxes, alternatives, tasks done once for everyone and once per wave)
 and a small roster over every wave: random sequences of recorded states (done, started,
-blocked, not applicable, reopened) and of decisions (roll-backs owed, stopped go-lives). After
-each step the advanced snapshot, whose views were computed before the change, must give every
-answer of :func:`tests.rollout.answers.answers` as a new snapshot of the same data does.
+blocked, not applicable, reopened, undone back to no recorded state), of decisions (roll-backs
+owed, stopped go-lives) and of wave moves (which, as in the store, start a new snapshot that
+later changes advance). After each step the advanced snapshot, whose views were computed before
+the change, must give every answer of :func:`tests.rollout.answers.answers` as a new snapshot
+of the same data does, and what it keeps per municipality must add up to the answer over every
+instance at once (the control questions: to a scan of every instance's state).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -16,8 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rollout import status
+from rollout.gates import ControlAnswer, wave_controls
 from rollout.graph import PlanGraph
-from rollout.model import SYSTEM_WIDE, Municipality, Status, TaskKey, TaskState
+from rollout.model import FINISHED, SYSTEM_WIDE, Municipality, Status, TaskKey, TaskState
 from rollout.plan_loader import load_plan
 from rollout.status import Rollout, tally_by_task
 from tests.conftest import MINI_PLAN
@@ -63,7 +68,8 @@ def _steps(graph: PlanGraph) -> st.SearchStrategy[list[tuple[str, object, object
         st.dictionaries(st.sampled_from(waves), st.frozensets(st.sampled_from(CODES), min_size=1)),
         st.frozensets(st.sampled_from(CODES)),
     )
-    return st.lists(st.one_of(change, change, batch, decide), min_size=1, max_size=10)
+    move = st.tuples(st.just("move"), st.sampled_from(CODES), st.sampled_from(waves))
+    return st.lists(st.one_of(change, change, batch, decide, move), min_size=1, max_size=10)
 
 
 @settings(
@@ -86,7 +92,8 @@ def test_an_advanced_snapshot_answers_as_one_from_scratch(
     states: dict[TaskKey, TaskState] = {}
     moved_out: dict[str, frozenset[int]] = {}
     halted: frozenset[int] = frozenset()
-    kept = Rollout(graph, ROSTER, dict(states))
+    roster = dict(ROSTER)
+    kept = Rollout(graph, roster, dict(states))
     for kind, what, value in data.draw(_steps(graph), label="steps"):
         day = data.draw(st.sampled_from(DAYS), label="day")
         answers(kept, day)  # the kept snapshot has its views before the change
@@ -107,9 +114,14 @@ def test_an_advanced_snapshot_answers_as_one_from_scratch(
             assert isinstance(what, dict) and isinstance(value, frozenset)
             moved_out, halted = what, value
             kept = kept.advanced(dict(states), changed, moved_out=moved_out, stopped=halted)
+        elif kind == "move":
+            # a move changes the roster: the store starts a new snapshot (storage/snapshots.py)
+            assert isinstance(what, int) and isinstance(value, str)
+            roster[what] = replace(roster[what], wave=value)
+            kept = Rollout(graph, dict(roster), dict(states), moved_out, halted)
         else:
             kept = kept.advanced(dict(states), changed)
-        fresh = Rollout(graph, ROSTER, dict(states), moved_out, halted)
+        fresh = Rollout(graph, dict(roster), dict(states), moved_out, halted)
         assert answers(kept, day) == answers(fresh, day)
         _assert_parts_answer_as_their_keys(fresh, day)
 
@@ -125,6 +137,35 @@ def _assert_parts_answer_as_their_keys(rollout: Rollout, day: date) -> None:
         assert rollout.next_in(parts, day) == rollout.next_tasks(keys, day)
         assert rollout.stuck_in(parts, day) == rollout.stuck(keys, day)
         assert rollout.tallies_in(parts, day) == tally_by_task(rollout.views(keys, day))
+    members = sorted(rollout.municipalities.values(), key=lambda m: m.code)
+    for wave in rollout.graph.plan.waves:
+        in_wave = [m for m in members if m.wave == wave]
+        assert wave_controls(rollout, in_wave) == _controls_by_scan(rollout, in_wave)
+    # a municipality named twice counts twice, as its instances listed twice would
+    assert wave_controls(rollout, members + members[:1]) == _controls_by_scan(rollout, members + members[:1])
+
+
+def _controls_by_scan(rollout: Rollout, municipalities: list[Municipality]) -> list[ControlAnswer]:
+    """The control questions answered by reading the state of every instance they check (what
+    :func:`wave_controls` did before it kept anything)."""
+    every_key = rollout.task_keys(municipalities)
+    out = []
+    for diagram_id in rollout.graph.plan.tracked:
+        for control in rollout.graph.plan.diagrams[diagram_id].controls:
+            refs = {f"{diagram_id}/{code}" for code in control.checks}
+            keys = [k for k in every_key if k.ref in refs]
+            open_keys = tuple(k for k in keys if rollout.state(k).status not in FINISHED)
+            out.append(
+                ControlAnswer(
+                    f"{diagram_id}/{control.id}",
+                    control.question_da,
+                    len(keys) - len(open_keys),
+                    len(keys),
+                    open_keys,
+                    control.confidence,
+                )
+            )
+    return out
 
 
 def test_a_kept_view_is_replaced_where_a_change_reaches_it(sf1590_graph: PlanGraph) -> None:
@@ -178,3 +219,37 @@ def test_kept_stuck_roots_follow_a_change_two_steps_up_in_a_task_done_once_for_e
     assert after.stuck_in([aarhus], day) == Rollout(graph, {aarhus.code: aarhus}, done).stuck_in(
         [aarhus], day
     )
+
+
+def test_control_answers_are_kept_per_municipality_until_a_change_reaches_it(
+    sf1590_graph: PlanGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A wave's control answers recount only the municipalities a change reached; a task done
+    once for everyone changing recounts every one (its state may follow into theirs)."""
+    graph = sf1590_graph
+    recounted: list[int] = []
+    scan = Rollout._checked
+
+    def counting(self: Rollout, municipality: Municipality, checks: tuple[frozenset[str], ...]) -> object:
+        recounted.append(municipality.code)
+        return scan(self, municipality, checks)
+
+    monkeypatch.setattr(Rollout, "_checked", counting)
+    members = sorted(ROSTER.values(), key=lambda m: m.code)
+    first = Rollout(graph, ROSTER, {})
+    before = wave_controls(first, members, gate="KP-3")
+    assert sorted(recounted) == CODES
+    recounted.clear()
+    assert wave_controls(first, members, language="en") and recounted == []  # every question kept
+    checked = next(k for a in before for k in a.open if k.municipality == 730)
+    done = {checked: TaskState(Status.DONE)}
+    after = first.advanced(done, list(done))
+    answer = wave_controls(after, members, gate="KP-3")
+    assert recounted == [730]
+    assert answer == wave_controls(Rollout(graph, ROSTER, done), members, gate="KP-3")
+    assert answer != before
+    recounted.clear()
+    system = next(k for k in first.task_keys([]) if k.municipality == SYSTEM_WIDE)
+    everyone = {**done, system: TaskState(Status.DONE)}
+    wave_controls(after.advanced(everyone, [system]), members)
+    assert sorted(recounted) == CODES
