@@ -7,10 +7,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
-import networkx as nx
-
 from rollout.calendar import WorkingCalendar, danish_calendar
 from rollout.deadlines import Deadline, Inversion, backward_pass, inversions, weakest
+from rollout.digraph import RefGraph
 from rollout.model import SYSTEM_WIDE, Municipality, TaskKey
 from rollout.plan import WAVE_SCOPES, Confidence, Edge, Plan, Scope, TaskDef
 
@@ -23,7 +22,7 @@ class PlanGraph:
 
     plan: Plan
     calendar: WorkingCalendar = field(init=False)
-    _graph: nx.DiGraph[str] = field(init=False, repr=False)
+    _graph: RefGraph = field(init=False, repr=False)
     _edges: dict[tuple[str, str], Edge] = field(init=False, repr=False)
     _deadlines: dict[str, dict[str, Deadline | None]] = field(init=False, repr=False)
     _preds: dict[str, list[str]] = field(init=False, repr=False)
@@ -38,7 +37,7 @@ class PlanGraph:
 
     def __post_init__(self) -> None:
         self.calendar = danish_calendar(self.plan.customary_closed_days)
-        graph: nx.DiGraph[str] = nx.DiGraph()
+        graph = RefGraph()
         graph.add_nodes_from(t.ref for t in self.plan.tracked_tasks())
         self._edges = {}
         for edge in self.plan.edges:
@@ -66,7 +65,7 @@ class PlanGraph:
         return self._edges.get((before, after))
 
     def topological_refs(self) -> list[str]:
-        return list(nx.lexicographical_topological_sort(self._graph))
+        return self._graph.lexicographical_topological_order()
 
     # -- instances --------------------------------------------------------------------------
 
