@@ -34,6 +34,9 @@ class PlanGraph:
     _connection_keys: dict[tuple[str, int, str], TaskKey] = field(
         init=False, repr=False, default_factory=dict
     )
+    # one int object per municipality code in those keys: a code read from a database row is
+    # a new object each time (only ints up to 256 are shared), 32 bytes per kept key at 10x
+    _codes: dict[int, int] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.calendar = danish_calendar(self.plan.customary_closed_days)
@@ -81,14 +84,16 @@ class PlanGraph:
             whole = (ref, municipality, connection)
             found = self._connection_keys.get(whole)
             if found is None:
-                found = self._connection_keys[whole] = TaskKey(sys.intern(ref), municipality, connection)
+                code = self._codes.setdefault(municipality, municipality)
+                found = self._connection_keys[whole] = TaskKey(sys.intern(ref), code, sys.intern(connection))
             return found
         by_code = self._keys.get(ref)
         if by_code is None:
             by_code = self._keys.setdefault(sys.intern(ref), {})
         found = by_code.get(municipality)
         if found is None:
-            found = by_code[municipality] = TaskKey(sys.intern(ref), municipality)
+            code = self._codes.setdefault(municipality, municipality)
+            found = by_code[code] = TaskKey(sys.intern(ref), code)
         return found
 
     def instances(self, municipality: Municipality) -> Iterator[TaskKey]:
