@@ -47,7 +47,7 @@ from storage.engine import make_engine
 from storage.people import Person, SqlPeopleStore
 from storage.ports import Change
 
-__all__ = ["figures", "tree_rss_mb"]
+__all__ = ["figures", "per_process_mb", "tree_rss_mb"]
 
 SECRET = "bench-memory-secret"
 USER = "U0MEMORY"
@@ -85,19 +85,42 @@ def tree_rss_mb(root: int) -> tuple[float, float, int]:
     """Resident memory of ``root`` and all its descendants in MB: the sum of their RSS (pages
     shared between them count once per process), the sum of their PSS (shared pages split
     between the processes that share them: what the tree costs the machine), and how many."""
-    rss = pss = 0
-    count = 0
+    each = per_process_mb(root)
+    return sum(rss for _, rss, _ in each), sum(pss for _, _, pss in each), len(each)
+
+
+def per_process_mb(root: int) -> list[tuple[str, float, float]]:
+    """(role, RSS MB, PSS MB) of ``root`` ("serve") and each process under it: a multiprocessing
+    "worker" or "tracker" (its resource tracker), else "other"."""
+    found: list[tuple[str, float, float]] = []
     for pid in _tree(root):
         try:
-            rss += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+            rss = int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
             rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
-        except OSError:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        except OSError:  # it ended meanwhile
             continue
-        count += 1
-        pss += next(
+        pss = next(
             (int(line.split()[1]) * 1024 for line in rollup.splitlines() if line.startswith("Pss:")), 0
         )
-    return rss / 1e6, pss / 1e6, count
+        role = (
+            "serve"
+            if pid == root
+            else "tracker"
+            if "resource_tracker" in command
+            else "worker"
+            if "multiprocessing" in command
+            else "other"
+        )
+        found.append((role, rss / 1e6, pss / 1e6))
+    return found
+
+
+def _breakdown(each: list[tuple[str, float, float]]) -> str:
+    """RSS per process, e.g. "serve 82 + worker 137 + worker 137 + tracker 12 MB"."""
+    order = {"serve": 0, "worker": 1, "tracker": 2, "other": 3}
+    parts = sorted(each, key=lambda p: order[p[0]])
+    return " + ".join(f"{role} {rss:,.0f}" for role, rss, _ in parts) + " MB"
 
 
 class _Far(BaseHTTPRequestHandler):
@@ -255,20 +278,30 @@ def figures(factor: int = 10, commands: int = 10_000, clients: int = 4, workers:
             log = Path(tmp) / "serve.log"
             with _serving(url, settings.plan_path, far, workers, log) as (proc, base):
                 _send(base, far, [next(mix) for _ in range(40)], clients, counter)
-                idle, idle_pss, count = tree_rss_mb(proc.pid)
+                idle_each = per_process_mb(proc.pid)
                 answered = len(_Far.arrived)
                 started = time.perf_counter()
                 _send(base, far, [next(mix) for _ in range(commands)], clients, counter)
                 took = time.perf_counter() - started
-                after, after_pss, count = tree_rss_mb(proc.pid)
+                after_each = per_process_mb(proc.pid)
                 answered = len(_Far.arrived) - answered
         finally:
             far_server.shutdown()
-    note = f"PSS {after_pss:,.0f} MB; {count} processes; {answered:,}/{commands:,} answered in {took:.0f} s"
+    idle, idle_pss = sum(p[1] for p in idle_each), sum(p[2] for p in idle_each)
+    after, after_pss = sum(p[1] for p in after_each), sum(p[2] for p in after_each)
+    note = (
+        f"PSS {after_pss:,.0f} MB; {_breakdown(after_each)}; "
+        f"{answered:,}/{commands:,} answered in {took:.0f} s"
+    )
     target = TARGET_MB if factor >= 10 and commands >= 10_000 else None
     return [
         Figure(
-            "memory", case, "RSS after start and 40 commands", idle, unit="MB", note=f"PSS {idle_pss:,.0f} MB"
+            "memory",
+            case,
+            "RSS after start and 40 commands",
+            idle,
+            unit="MB",
+            note=f"PSS {idle_pss:,.0f} MB; {_breakdown(idle_each)}",
         ),
         Figure(
             "memory", case, f"RSS after {commands:,} commands", after, unit="MB", note=note, target=target

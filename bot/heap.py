@@ -11,15 +11,22 @@ grow faster than the roster (bench/README.md, "Scaling"). Two remedies, both sta
   generation less often;
 - :func:`collector_paused`: no cyclic collection during one bounded computation; what it left
   behind is collected once, right after.
+
+And :func:`release_free_heap`, after building a large snapshot: glibc keeps the memory the
+build's temporaries freed (dicts, lists) for later allocations instead of giving it back, which
+shows as resident memory of a long-lived worker process.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 
-__all__ = ["YOUNG_THRESHOLD", "collector_paused", "settle"]
+__all__ = ["YOUNG_THRESHOLD", "collector_paused", "release_free_heap", "settle"]
 
 YOUNG_THRESHOLD = 50_000  # allocations between two young collections (CPython's default: 700)
 
@@ -43,3 +50,23 @@ def collector_paused() -> Iterator[None]:
         if was_enabled:
             gc.enable()
             gc.collect(0)
+
+
+@cache
+def _malloc_trim() -> ctypes._NamedFuncPointer | None:
+    """glibc's ``malloc_trim``, or None where the C library has none (musl, macOS)."""
+    name = ctypes.util.find_library("c")
+    try:
+        return ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):
+        return None
+
+
+def release_free_heap() -> bool:
+    """Give the C heap's free pages back to the system (``malloc_trim(0)``); False where the C
+    library cannot. Python's own small-object arenas are returned when empty anyway."""
+    trim = _malloc_trim()
+    if trim is None:
+        return False
+    trim(0)
+    return True

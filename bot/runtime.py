@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from bot import metrics
 from bot.clock import Clock
+from bot.heap import release_free_heap
 from bot.settings import Settings
 from commands.admin import actor_for, unknown_actor
 from commands.context import Actor, BoardLinkMinter, CommandContext, Invocation
@@ -90,6 +91,7 @@ class Runtime:
         wave-wide answer does not pay for them (later changes only renew what they reach)."""
         rollout = self.store.snapshot(self.graph)
         rollout.views([*rollout.task_keys(), *rollout.wave_keys()], self.clock.today())
+        release_free_heap()  # what the build's temporaries freed: 3 MB of a 10x worker
 
     def language_for(self, hint: str | None) -> str:
         """The language to answer in: the hint ("da", "da-DK") when we speak it, else the default."""

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
-import networkx as nx
-
 from rollout.calendar import WorkingCalendar, danish_calendar
 from rollout.deadlines import Deadline, Inversion, backward_pass, inversions, weakest
+from rollout.digraph import RefGraph
 from rollout.model import SYSTEM_WIDE, Municipality, TaskKey
 from rollout.plan import WAVE_SCOPES, Confidence, Edge, Plan, Scope, TaskDef
 
@@ -22,16 +22,25 @@ class PlanGraph:
 
     plan: Plan
     calendar: WorkingCalendar = field(init=False)
-    _graph: nx.DiGraph[str] = field(init=False, repr=False)
+    _graph: RefGraph = field(init=False, repr=False)
     _edges: dict[tuple[str, str], Edge] = field(init=False, repr=False)
     _deadlines: dict[str, dict[str, Deadline | None]] = field(init=False, repr=False)
     _preds: dict[str, list[str]] = field(init=False, repr=False)
     _succs: dict[str, list[str]] = field(init=False, repr=False)
     _tasks: dict[str, TaskDef] = field(init=False, repr=False)
+    # the one TaskKey object of each instance handed out so far (see :meth:`key`): by ref, then
+    # by municipality for the common key without a connection; by all three otherwise
+    _keys: dict[str, dict[int, TaskKey]] = field(init=False, repr=False, default_factory=dict)
+    _connection_keys: dict[tuple[str, int, str], TaskKey] = field(
+        init=False, repr=False, default_factory=dict
+    )
+    # one int object per municipality code in those keys: a code read from a database row is
+    # a new object each time (only ints up to 256 are shared), 32 bytes per kept key at 10x
+    _codes: dict[int, int] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.calendar = danish_calendar(self.plan.customary_closed_days)
-        graph: nx.DiGraph[str] = nx.DiGraph()
+        graph = RefGraph()
         graph.add_nodes_from(t.ref for t in self.plan.tracked_tasks())
         self._edges = {}
         for edge in self.plan.edges:
@@ -59,34 +68,58 @@ class PlanGraph:
         return self._edges.get((before, after))
 
     def topological_refs(self) -> list[str]:
-        return list(nx.lexicographical_topological_sort(self._graph))
+        return self._graph.lexicographical_topological_order()
 
     # -- instances --------------------------------------------------------------------------
+
+    def key(self, ref: str, municipality: int = SYSTEM_WIDE, connection: str = "") -> TaskKey:
+        """``TaskKey(ref, municipality, connection)``, as the one object this graph hands out for
+        that instance (with its ``ref`` string interned).
+
+        Equal keys are interchangeable, but a snapshot refers to each instance from many places
+        (the lists of what its successors wait on, its view, its state, the memos): at 10x the
+        roster, equal copies were eight per instance and a third of a worker's memory. Safe
+        from several threads: a race makes two equal keys, and either serves."""
+        if connection:
+            whole = (ref, municipality, connection)
+            found = self._connection_keys.get(whole)
+            if found is None:
+                code = self._codes.setdefault(municipality, municipality)
+                found = self._connection_keys[whole] = TaskKey(sys.intern(ref), code, sys.intern(connection))
+            return found
+        by_code = self._keys.get(ref)
+        if by_code is None:
+            by_code = self._keys.setdefault(sys.intern(ref), {})
+        found = by_code.get(municipality)
+        if found is None:
+            code = self._codes.setdefault(municipality, municipality)
+            found = by_code[code] = TaskKey(sys.intern(ref), code)
+        return found
 
     def instances(self, municipality: Municipality) -> Iterator[TaskKey]:
         """The task instances of one municipality (system-wide tasks not included)."""
         for task in self.plan.tracked_tasks():
             if task.scope == Scope.MUNICIPALITY:
-                yield TaskKey(task.ref, municipality.code)
+                yield self.key(task.ref, municipality.code)
             elif task.scope == Scope.CONNECTION:
                 for connection in municipality.connections:
-                    yield TaskKey(task.ref, municipality.code, connection)
+                    yield self.key(task.ref, municipality.code, connection)
 
     def system_instances(self) -> Iterator[TaskKey]:
         for task in self.plan.tracked_tasks():
             if task.scope == Scope.SYSTEM:
-                yield TaskKey(task.ref, SYSTEM_WIDE)
+                yield self.key(task.ref, SYSTEM_WIDE)
 
     def wave_instances(self, wave: str) -> Iterator[TaskKey]:
         """The runbook's task instances of one wave (done once for the whole wave)."""
         for task in self.plan.tracked_tasks():
             if task.scope == Scope.WAVE:
-                yield TaskKey.for_wave(task.ref, wave)
+                yield self.key(task.ref, SYSTEM_WIDE, wave)  # as TaskKey.for_wave
 
     def rollback_instances(self, wave: str, moved_out: Iterable[int]) -> list[TaskKey]:
         """The roll-back tasks of the municipalities a no-go moved out of ``wave``."""
         refs = [t.ref for t in self.plan.tracked_tasks() if t.scope == Scope.ROLLBACK]
-        return [TaskKey.for_wave(ref, wave, code) for code in sorted(set(moved_out)) for ref in refs]
+        return [self.key(ref, code, wave) for code in sorted(set(moved_out)) for ref in refs]
 
     def all_instances(self, municipalities: Iterable[Municipality]) -> Iterator[TaskKey]:
         yield from self.system_instances()
@@ -103,17 +136,17 @@ class PlanGraph:
         """
         scope = self._tasks[ref].scope
         if scope == Scope.SYSTEM:
-            return [TaskKey(ref, SYSTEM_WIDE)]
+            return [self.key(ref, SYSTEM_WIDE)]
         if scope in WAVE_SCOPES:  # the plan links a wave's task only with its wave's tasks
-            return [TaskKey.for_wave(ref, key.connection, key.municipality)]
+            return [self.key(ref, key.municipality, key.connection)]  # as TaskKey.for_wave
         out: list[TaskKey] = []
         for code in codes:
             if scope == Scope.MUNICIPALITY:
-                out.append(TaskKey(ref, code))
+                out.append(self.key(ref, code))
             elif key.connection:
-                out.append(TaskKey(ref, code, key.connection))
+                out.append(self.key(ref, code, key.connection))
             elif code in municipalities:
-                out.extend(TaskKey(ref, code, c) for c in municipalities[code].connections)
+                out.extend(self.key(ref, code, c) for c in municipalities[code].connections)
         return out
 
     def predecessors(self, key: TaskKey, municipalities: Mapping[int, Municipality]) -> list[TaskKey]:

@@ -29,9 +29,12 @@ class Status(StrEnum):
 FINISHED = frozenset({Status.DONE, Status.NOT_APPLICABLE})
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class TaskKey:
-    """One task instance: a plan task (``A/TS213``) for a municipality and connection."""
+    """One task instance: a plan task (``A/TS213``) for a municipality and connection.
+
+    Slotted: a 10x snapshot holds hundreds of thousands of references to keys, and a key
+    without an instance dict is about half the size (see also ``PlanGraph.key``)."""
 
     ref: str
     municipality: int = SYSTEM_WIDE
@@ -67,13 +70,13 @@ class TaskKey:
         return cls(ref, int(municipality), connection)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TaskState:
     status: Status
     reason: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Municipality:
     code: int
     name: str

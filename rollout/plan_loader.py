@@ -13,10 +13,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
-import networkx as nx
 import yaml
 
 from rollout.calendar import CUSTOMARY_CLOSED_DAYS, ClosedDay
+from rollout.digraph import RefGraph
 from rollout.plan import (
     WAVE_SCOPES,
     Confidence,
@@ -554,7 +554,7 @@ def _ref(r: _Reader, tasks: Mapping[str, TaskDef], did: str, value: Any, where: 
 
 
 def _check_graph(r: _Reader, plan: Plan) -> None:
-    graph: nx.DiGraph[str] = nx.DiGraph()
+    graph = RefGraph()
     for diagram in plan.diagrams.values():
         graph.add_nodes_from(t.ref for t in diagram.tasks.values())
     for edge in plan.edges:
@@ -564,11 +564,10 @@ def _check_graph(r: _Reader, plan: Plan) -> None:
                 r.problem(f"edge {edge.before} -> {edge.after}", f"unknown task '{ref}'")
         graph.add_edge(edge.before, edge.after)
         _check_edge_scopes(r, plan, edge)
-    try:
-        cycle = nx.find_cycle(graph)
-    except nx.NetworkXNoCycle:
+    cycle = graph.find_cycle()
+    if cycle is None:
         return
-    path = " -> ".join([u for u, _ in cycle] + [cycle[0][0]])
+    path = " -> ".join([*cycle, cycle[0]])
     r.problem("edges", f"dependency cycle: {path}")
 
 

@@ -7,8 +7,9 @@ A command's writes are checked first and applied after, so they are all or nothi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
+from datetime import datetime
 
 from rollout.graph import PlanGraph
 from rollout.model import SYSTEM_WIDE, Municipality, TaskKey, TaskState
@@ -77,6 +78,16 @@ class MemoryRolloutStore:
             or (e.key.municipality == SYSTEM_WIDE and e.key.connection in ("", wave or ""))
         ]
         return found[:limit]
+
+    def states_on(
+        self, end: datetime, municipalities: Collection[int] | None = None
+    ) -> dict[TaskKey, TaskState]:
+        codes = None if municipalities is None else {*municipalities, SYSTEM_WIDE}
+        states: dict[TaskKey, TaskState] = {}
+        for event in self._events:  # oldest first
+            if event.at < end and (codes is None or event.key.municipality in codes):
+                states[event.key] = event.new
+        return states
 
     def wave_moves(self, municipality: int | None = None) -> list[WaveMove]:
         return [m for m in self._moves if municipality in (None, m.municipality)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -274,6 +274,14 @@ class RolloutStore(Protocol):
 
     def save_municipalities(self, municipalities: Iterable[Municipality], *, change: Change) -> int:
         """Insert or update; a new wave is recorded as a move. Returns how many rows changed."""
+        ...
+
+    def states_on(
+        self, end: datetime, municipalities: Collection[int] | None = None
+    ) -> dict[TaskKey, TaskState]:
+        """Each task's state as its last event before ``end`` left it (a task with no event
+        before then is absent): the history replayed to a moment. With ``municipalities``, only
+        their tasks and those of no municipality (done once for everyone, or once per wave)."""
         ...
 
     def wave_moves(self, municipality: int | None = None) -> list[WaveMove]: ...

@@ -76,7 +76,7 @@ def newest_marks(conn: Connection) -> Marks:
 class _Kept:
     marks: Marks
     rollout: Rollout
-    states: dict[TaskKey, TaskState]
+    states: Mapping[TaskKey, TaskState]  # never changed: a refresh changes a copy
 
 
 class _Reader(Protocol):
@@ -94,10 +94,13 @@ def fresh_rollout(reader: _Reader, graph: PlanGraph) -> Rollout:
     stand imply (roll-backs owed, stopped go-lives)."""
     municipalities = reader.municipalities()
     decisions = reader.gate_decisions()
+    # keyed by the graph's own keys: the rows' equal copies (and their ref strings) would be
+    # kept for as long as the snapshot, next to the keys every view already holds
+    states = {graph.key(k.ref, k.municipality, k.connection): s for k, s in reader.task_states().items()}
     return Rollout(
         graph,
         municipalities,
-        reader.task_states(),
+        states,
         rolled_back(graph.plan, decisions, municipalities),
         frozenset(stopped(graph.plan, decisions)),
     )
@@ -145,16 +148,17 @@ class RolloutSnapshots:
             or kept.marks.decision > marks.decision
         ):
             return self._from_scratch(graph, marks)
-        states = kept.states
+        states: Mapping[TaskKey, TaskState] = kept.states
         changed: list[TaskKey] = []
         if marks.event != kept.marks.event:
-            changed, fresh = self._changed_states(kept.marks.event, marks.event)
-            states = dict(states)
+            changed, fresh = self._changed_states(graph, kept.marks.event, marks.event)
+            renewed = dict(states)
             for key in changed:
                 if key in fresh:
-                    states[key] = fresh[key]
+                    renewed[key] = fresh[key]
                 else:
-                    states.pop(key, None)
+                    renewed.pop(key, None)
+            states = renewed
         moved_out, halted = None, None
         if marks.decision != kept.marks.decision:
             moved_out, halted = self._decided(graph, kept.rollout.municipalities)
@@ -163,7 +167,9 @@ class RolloutSnapshots:
 
     def _from_scratch(self, graph: PlanGraph, marks: Marks) -> _Kept:
         rollout = fresh_rollout(self._reader, graph)
-        return _Kept(marks, rollout, dict(rollout.states))
+        # the snapshot's own dict, not a copy: nothing changes it (a refresh copies it first),
+        # and at 10x a copy is 2.6 MB per process
+        return _Kept(marks, rollout, rollout.states)
 
     def _decided(
         self, graph: PlanGraph, municipalities: Mapping[int, Municipality]
@@ -172,7 +178,9 @@ class RolloutSnapshots:
         decisions = self._reader.gate_decisions()
         return rolled_back(graph.plan, decisions, municipalities), frozenset(stopped(graph.plan, decisions))
 
-    def _changed_states(self, after: int, upto: int) -> tuple[list[TaskKey], dict[TaskKey, TaskState]]:
+    def _changed_states(
+        self, graph: PlanGraph, after: int, upto: int
+    ) -> tuple[list[TaskKey], dict[TaskKey, TaskState]]:
         """The tasks with an event in ``(after, upto]`` and their states as stored now (a
         state written since is read too: the next refresh reads it again, no harm)."""
         query = (
@@ -181,7 +189,7 @@ class RolloutSnapshots:
             .distinct()
         )
         with self._engine.connect() as conn:
-            keys: Sequence[TaskKey] = [TaskKey(r, m, c) for r, m, c in conn.execute(query)]
+            keys: Sequence[TaskKey] = [graph.key(r, m, c) for r, m, c in conn.execute(query)]
             rows = read_states(conn, keys)
         fresh = {key: TaskState(Status(status), reason) for key, (_id, status, reason, _v) in rows.items()}
         return list(keys), fresh

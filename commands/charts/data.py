@@ -12,8 +12,6 @@ from datetime import date
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
-import networkx as nx
-
 from rollout.gates import critical_chain, gate_date, gate_ids, next_gate, required_keys
 from rollout.model import Municipality, Status, TaskKey, TaskState
 from rollout.status import Counts, Rollout, TaskView
@@ -193,6 +191,9 @@ class DependencyPicture:
 
 def dependency_picture(rollout: Rollout, municipality: Municipality, today: date) -> DependencyPicture:
     """The municipality's own tasks and what waits on what, its longest open chain marked."""
+    # imported here: only this picture needs networkx, and importing it costs a process ~23 MB
+    import networkx as nx
+
     keys = rollout.task_keys([municipality], include_system=False)
     index = {k: i for i, k in enumerate(keys)}
     graph: nx.DiGraph[TaskKey] = nx.DiGraph()

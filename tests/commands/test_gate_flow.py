@@ -7,21 +7,23 @@ go-live; a Gate no-go and a no-go in the last wave are escalations, listed until
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from commands.context import Actor, CommandContext, Invocation
 from commands.core import dispatch
+from commands.gate_outcome import rollout_on
 from rollout.decisions import stopped
 from rollout.gates import gate_date, readiness
 from rollout.graph import PlanGraph
-from rollout.model import SYSTEM_WIDE
+from rollout.model import SYSTEM_WIDE, Municipality
 from rollout.reminders import Target, due_on
 from rollout.status import Rollout
 from storage.memory import MemoryRolloutStore
-from storage.ports import CommandRecord, RecordResult
+from storage.ports import Change, CommandRecord, RecordResult
 from tests.commands.chatbot import ANNA, BO, START, Bot, make_bot
 
 
@@ -260,3 +262,29 @@ def test_a_danish_bot_tells_the_stop_and_the_escalation_in_danish(bot: DayBot) -
     assert "KP-4 P2: STOP AKTIVITET registreret for Vejen." in reply
     assert "Stop aktivitet: ibrugtagningen af Vejen stopper" in reply
     assert "Vejen: STOP AKTIVITET ved KP-4 (P2) af anna" in bot.say("status P2")
+
+
+def test_a_past_gate_is_read_from_its_members_history_alone_with_the_same_readiness(bot: DayBot) -> None:
+    """`gate` past the day replays only the members' tasks and those of no municipality (a
+    full replay of every municipality cost a pilot gate at 10x as much as K91's): each
+    member's readiness on the day is that of a replay of the whole history."""
+    bot.store.save_municipalities(
+        [Municipality(461, "Odense", "odense", "K91")], change=Change("import", "cli", START)
+    )
+    bot.on(date(2019, 9, 2)).finish_for("GATE", "P2", ["Aarhus", "Vejen"])
+    bot.finish_for("GATE", "K91", ["Odense"])  # history of a municipality outside the wave
+    bot.on(date(2019, 9, 30)).finish_for("GATE", "P2", ["Randers"])  # after the day
+    rollout = bot.snapshot()
+    found = gate_date(rollout, "GATE", "P2")
+    assert found is not None
+    members = [m for m in rollout.municipalities.values() if m.wave == "P2"]
+    ctx = CommandContext(bot.store, bot.graph, bot.now, bot.today)
+    then = rollout_on(ctx, rollout, found.day, "P2", members)
+    assert {k.municipality for k in then.states} <= {SYSTEM_WIDE, *(m.code for m in members)}
+    end = datetime.combine(found.day + timedelta(days=1), time(0), ZoneInfo(bot.graph.plan.timezone))
+    whole = {e.key: e.new for e in reversed(bot.store.events(limit=10**6)) if e.at < end}
+    assert any(k.municipality == 461 for k in whole)  # Odense's history is there to leave out
+    full = Rollout(bot.graph, then.municipalities, whole)
+    answers = [readiness(then, then.municipalities[m.code], found, found.day) for m in members]
+    assert answers == [readiness(full, full.municipalities[m.code], found, found.day) for m in members]
+    assert sorted(a.ready for a in answers) == [False, False, True, True]

@@ -148,6 +148,30 @@ def test_states_for_one_municipality_include_the_system_wide_ones(store: Rollout
     assert set(store.task_states([751])) == {TaskKey("A/TS100")}
 
 
+def test_states_on_replays_the_history_to_a_moment(store: RolloutStore) -> None:
+    """As replaying ``events`` oldest first up to the moment, for the municipalities asked
+    about and the tasks of no municipality (what a gate's outcome reads)."""
+    system, runbook = TaskKey("A/TS101"), TaskKey.for_wave("R/LUK", "P2")
+    store.record(command(minutes=0), tasks=tasks(A751, A575, system))
+    store.record(
+        command(minutes=10), tasks=[TaskChange(A751, BLOCKED, DONE), TaskChange(runbook, DONE, TODO)]
+    )
+    store.record(command(minutes=20), tasks=[TaskChange(A575, TODO, DONE), TaskChange(B751, DONE, TODO)])
+    every = store.events(limit=100)
+    for minutes in (-1, 0, 5, 10, 15, 20, 30):
+        end = NOW + timedelta(minutes=minutes)
+        replayed = {e.key: e.new for e in reversed(every) if e.at < end}
+        assert store.states_on(end) == replayed
+        assert store.states_on(end, [751]) == {k: v for k, v in replayed.items() if k.municipality != 575}
+        assert store.states_on(end, []) == {k: v for k, v in replayed.items() if k.municipality == 0}
+    assert store.states_on(NOW + timedelta(minutes=15), [751, 575]) == {
+        A751: BLOCKED,
+        A575: DONE,
+        system: DONE,
+        runbook: DONE,
+    }
+
+
 def test_a_no_go_records_the_decision_and_the_move_together(store: RolloutStore) -> None:
     decide = command(verb="decide")
     result = store.record(

@@ -1,0 +1,103 @@
+"""The plan's dependency graph of task refs: the little of a graph library the bot needs.
+
+networkx did this before; importing it cost every process that loads the plan (the web process
+and each serve worker) about 23 MB of resident memory for three operations: predecessors and
+successors, a lexicographical topological order, and finding a cycle. The charts, which draw
+with networkx's layouts, still import it themselves.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Iterator
+
+__all__ = ["RefGraph"]
+
+
+class RefGraph:
+    """A directed graph of strings; nodes and edges keep the order they were added in."""
+
+    def __init__(self, edges: Iterable[tuple[str, str]] = ()) -> None:
+        # dicts as ordered sets: the order of iteration is the order of insertion
+        self._succs: dict[str, dict[str, None]] = {}
+        self._preds: dict[str, dict[str, None]] = {}
+        for before, after in edges:
+            self.add_edge(before, after)
+
+    def add_node(self, node: str) -> None:
+        if node not in self._succs:
+            self._succs[node] = {}
+            self._preds[node] = {}
+
+    def add_nodes_from(self, nodes: Iterable[str]) -> None:
+        for node in nodes:
+            self.add_node(node)
+
+    def add_edge(self, before: str, after: str) -> None:
+        """``before`` must come before ``after`` (both added as nodes if new)."""
+        self.add_node(before)
+        self.add_node(after)
+        self._succs[before][after] = None
+        self._preds[after][before] = None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._succs)
+
+    def __contains__(self, node: object) -> bool:
+        return node in self._succs
+
+    def __len__(self) -> int:
+        return len(self._succs)
+
+    def successors(self, node: str) -> Iterator[str]:
+        """KeyError for a node not in the graph."""
+        return iter(self._succs[node])
+
+    def predecessors(self, node: str) -> Iterator[str]:
+        """KeyError for a node not in the graph."""
+        return iter(self._preds[node])
+
+    def lexicographical_topological_order(self) -> list[str]:
+        """Every node after all its predecessors; of the nodes free to come next, always the
+        smallest (as networkx's ``lexicographical_topological_sort``). ValueError on a cycle."""
+        waiting = {node: len(preds) for node, preds in self._preds.items() if preds}
+        free = [node for node, preds in self._preds.items() if not preds]
+        heapq.heapify(free)
+        order: list[str] = []
+        while free:
+            node = heapq.heappop(free)
+            order.append(node)
+            for after in self._succs[node]:
+                waiting[after] -= 1
+                if not waiting[after]:
+                    del waiting[after]
+                    heapq.heappush(free, after)
+        if waiting:
+            raise ValueError(f"the graph has a cycle through {min(waiting)!r}")
+        return order
+
+    def find_cycle(self) -> list[str] | None:
+        """The nodes of a cycle in the order of its edges (``[a, b]`` for a -> b -> a), or None
+        when there is none. Depth first from each node in insertion order, as networkx's
+        ``find_cycle``, so a plan's error message names the same cycle."""
+        done: set[str] = set()
+        for root in self._succs:
+            if root in done:
+                continue
+            path: list[str] = [root]
+            on_path = {root: 0}
+            todo: list[Iterator[str]] = [iter(self._succs[root])]
+            while todo:
+                after = next(todo[-1], None)
+                if after is None:  # every successor of the node at the end of the path seen
+                    todo.pop()
+                    node = path.pop()
+                    del on_path[node]
+                    done.add(node)
+                elif after in on_path:
+                    return path[on_path[after] :]
+                elif after not in done:
+                    on_path[after] = len(path)
+                    path.append(after)
+                    todo.append(iter(self._succs[after]))
+        return None
