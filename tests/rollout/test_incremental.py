@@ -141,17 +141,24 @@ def _assert_parts_answer_as_their_keys(rollout: Rollout, day: date) -> None:
     for wave in rollout.graph.plan.waves:
         in_wave = [m for m in members if m.wave == wave]
         assert wave_controls(rollout, in_wave) == _controls_by_scan(rollout, in_wave)
+        # in the order given, as the countdown gives its readiness list (by name, not code)
+        in_wave.reverse()
+        assert wave_controls(rollout, in_wave, gate="KP-3") == _controls_by_scan(rollout, in_wave, "KP-3")
     # a municipality named twice counts twice, as its instances listed twice would
     assert wave_controls(rollout, members + members[:1]) == _controls_by_scan(rollout, members + members[:1])
 
 
-def _controls_by_scan(rollout: Rollout, municipalities: list[Municipality]) -> list[ControlAnswer]:
-    """The control questions answered by reading the state of every instance they check (what
-    :func:`wave_controls` did before it kept anything)."""
+def _controls_by_scan(
+    rollout: Rollout, municipalities: list[Municipality], gate: str | None = None
+) -> list[ControlAnswer]:
+    """The control questions (of ``gate``, or all) answered by reading the state of every
+    instance they check (what :func:`wave_controls` did before it kept anything)."""
     every_key = rollout.task_keys(municipalities)
     out = []
     for diagram_id in rollout.graph.plan.tracked:
         for control in rollout.graph.plan.diagrams[diagram_id].controls:
+            if gate is not None and control.gate != gate:
+                continue
             refs = {f"{diagram_id}/{code}" for code in control.checks}
             keys = [k for k in every_key if k.ref in refs]
             open_keys = tuple(k for k in keys if rollout.state(k).status not in FINISHED)
