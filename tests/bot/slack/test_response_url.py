@@ -176,13 +176,16 @@ def test_a_request_the_server_may_be_handling_is_not_sent_again() -> None:
     def serve() -> None:  # takes every request and answers none until released
         listener.settimeout(30)
         conns = []
-        while not release.is_set():
-            try:
+        try:
+            while not release.is_set():
                 conn, _ = listener.accept()
-            except OSError:
-                return
-            conns.append(conn)
-            received.append(conn.recv(65536))
+                conns.append(conn)
+                received.append(conn.recv(65536))
+        except OSError:  # the listener closed: the test is over
+            pass
+        finally:
+            for conn in conns:
+                conn.close()
 
     threading.Thread(target=serve, daemon=True).start()
     poster = ResponsePoster(timeout=0.5)
