@@ -19,12 +19,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from slack_sdk.http_retry.handler import RetryHandler
-from slack_sdk.webhook import WebhookClient
 
 from bot.runtime import Answer, Runtime
 from bot.slack.deferred import defer
 from bot.slack.files import upload_files
-from bot.slack.hooks import proxied, shared_poster
+from bot.slack.hooks import shared_poster
 from bot.slack.membership import ensure_member
 from bot.slack.render import ACTION_PREFIX, ASK_PREFIX, MAX_BLOCKS, render_blocks, render_text
 from bot.slack.settings import SlackSettings
@@ -278,14 +277,9 @@ def post(url: str, message: dict[str, Any]) -> None:
     if not url:
         log.warning("no response_url to answer to: %s", message.get("text"))
         return
-    if proxied(url):  # the kept connections go direct; slack_sdk honours HTTPS_PROXY
-        sent = WebhookClient(url, timeout=10, retry_handlers=retry_handlers()).send_dict(message)
-        status, body = sent.status_code, sent.body
-    else:  # this process's kept connections: no handshake per answer
-        response = shared_poster().post(url, message)
-        status, body = response.status, response.body
-    if status != 200:
-        log.error("response_url answered HTTP %s: %s", status, body[:200])
+    response = shared_poster().post(url, message)
+    if response.status != 200:
+        log.error("response_url answered HTTP %s: %s", response.status, response.body[:200])
 
 
 class _guard:

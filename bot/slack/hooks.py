@@ -1,41 +1,36 @@
-"""Answers POSTed to Slack's response URLs over connections kept open between answers.
+"""Answers POSTed to Slack's response URLs over connections kept open between answers (urllib3).
 
-slack_sdk's ``WebhookClient`` opens a new connection for every answer (in production a TCP and
-TLS handshake to hooks.slack.com each time, and a fresh TLS context), on the web process that
-also has to ack the next commands. Here each process keeps its idle connections per origin and
-reuses them. A kept connection the server has closed meanwhile is noticed before it is used, or,
-when the close races the request, by a failure before any answer came back: the answer is then
-sent once more on a new connection (the server never read it). Rate limits are retried as Slack
-asks (Retry-After); a connection that cannot be made is tried once more.
+slack_sdk's ``WebhookClient`` opens a new connection, and makes a new TLS context, for every
+answer. Here each process keeps one urllib3 pool manager: idle connections kept per origin (one
+found closed by the server is replaced before use), one TLS context, and urllib3's ``Retry`` for
+rate limits (429, as Retry-After asks), a connection that could not be made (once more), and an
+answer whose connection went down before any reply came back (once more: the server's idle close
+raced it). Proxies are read from the environment as urllib does (HTTPS_PROXY, NO_PROXY, ...).
 """
 
 from __future__ import annotations
 
-import http.client
 import json
-import logging
-import select
 import ssl
 import threading
-import time
 import urllib.request
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-from urllib.parse import urlsplit
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import unquote, urlsplit
 
-__all__ = ["HookResponse", "ResponsePoster", "proxied", "shared_poster"]
+import urllib3
+from urllib3.connectionpool import ConnectionPool
+from urllib3.exceptions import ProtocolError, ReadTimeoutError
+from urllib3.response import BaseHTTPResponse
+from urllib3.util import Retry, make_headers, parse_url
 
-log = logging.getLogger(__name__)
-
-Origin = tuple[str, str, int]  # scheme, host, port
+__all__ = ["HookResponse", "ResponsePoster", "shared_poster"]
 
 USER_AGENT = "sf1590-bot"
-# Errors that say the server closed a kept connection before it read the request: nothing was
-# delivered, so it is safe to send the same answer again on a new connection.
-_STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
-# Errors that say no connection could be made (the answer was not sent): try once more.
-_UNREACHED = (ConnectionRefusedError, ConnectionResetError, http.client.RemoteDisconnected)
+# How a connection goes down before the server sent a status line (RemoteDisconnected is a
+# ConnectionResetError): typically a kept connection the server closed as the request went out.
+_DROPS = (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
 
 
 @dataclass(frozen=True)
@@ -44,165 +39,114 @@ class HookResponse:
     body: str
 
 
+class _AnswerRetry(Retry):
+    """urllib3's Retry, but a POST is sent again only when the server cannot have handled it:
+    never after a read timeout or a broken reply (the answer would show twice in Slack)."""
+
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Self:
+        if isinstance(error, ReadTimeoutError | ProtocolError) and not _unanswered(error):
+            raise error
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
+def _unanswered(error: Exception) -> bool:
+    """Whether urllib3's "Connection aborted." error says the connection went down before any
+    reply (the body is read outside urllib3's retries, so a reply cut short never gets here)."""
+    return isinstance(error, ProtocolError) and any(isinstance(cause, _DROPS) for cause in error.args[1:])
+
+
 class ResponsePoster:
     """POSTs JSON to response URLs, keeping up to ``max_idle`` idle connections per origin.
 
-    Thread-safe: a connection is used by one thread at a time and goes back to the pool after
-    its answer has been read in full.
+    Thread-safe (urllib3's pools are). Errors are urllib3's (``MaxRetryError`` when no connection
+    could be made).
     """
 
-    def __init__(
-        self,
-        *,
-        timeout: float = 10.0,
-        max_idle: int = 16,
-        rate_limit_retries: int = 2,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.timeout, self.max_idle, self.rate_limit_retries = timeout, max_idle, rate_limit_retries
-        self._sleep = sleep
-        self._idle: dict[Origin, list[http.client.HTTPConnection]] = {}
+    def __init__(self, *, timeout: float = 10.0, max_idle: int = 16, rate_limit_retries: int = 2) -> None:
+        # One TLS context for the process: loading the CA store costs milliseconds, and urllib3
+        # would make one per connection without it.
+        self._tls = ssl.create_default_context()
+        retries = _AnswerRetry(
+            total=None,
+            connect=1,
+            read=1,  # narrowed to drops before any reply by _AnswerRetry
+            status=rate_limit_retries,
+            other=0,
+            redirect=0,
+            allowed_methods=frozenset({"POST"}),
+            status_forcelist=frozenset({429}),
+            respect_retry_after_header=True,
+            raise_on_status=False,  # the last 429 is the answer
+        )
+        self._pool_kw: dict[str, Any] = {
+            "maxsize": max_idle,
+            "retries": retries,
+            "timeout": urllib3.Timeout(connect=timeout, read=timeout),
+            "ssl_context": self._tls,
+            "headers": {"Content-Type": "application/json;charset=utf-8", "User-Agent": USER_AGENT},
+        }
+        self._direct = urllib3.PoolManager(**self._pool_kw)
+        self._proxied: dict[str, urllib3.ProxyManager] = {}
         self._lock = threading.Lock()
-        self._tls: ssl.SSLContext | None = None  # made once: loading the CA store costs milliseconds
-        self.opened = 0  # connections made so far (for tests and the bench)
 
     def post(self, url: str, message: dict[str, Any]) -> HookResponse:
         """Send ``message`` as JSON to ``url``; the last response (after any retries)."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"not an http(s) URL: {url!r}")
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        origin: Origin = (parts.scheme, parts.hostname, port)
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        body = json.dumps(message).encode()
-        rate_limited = 0
-        unreached = 0
-        while True:
-            try:
-                response = self._once(origin, target, body)
-            except _UNREACHED:
-                if unreached >= 1:
-                    raise
-                unreached += 1
-                continue
-            if response.status == 429 and rate_limited < self.rate_limit_retries:
-                rate_limited += 1
-                self._sleep(_retry_after(response))
-                continue
-            return HookResponse(response.status, response.body)
+        response = self._manager(parts.scheme, parts.hostname).request(
+            "POST",
+            url,
+            body=json.dumps(message).encode(),
+            redirect=False,
+            preload_content=False,  # the body is read below, outside the retries (never resent)
+        )
+        try:
+            body = response.read().decode("utf-8", "replace")
+        finally:
+            response.release_conn()
+        return HookResponse(response.status, body)
 
     def close(self) -> None:
         """Close every idle connection (those in use close when their answer is in)."""
         with self._lock:
-            idle, self._idle = self._idle, {}
-        for connections in idle.values():
-            for connection in connections:
-                connection.close()
+            managers = [self._direct, *self._proxied.values()]
+            self._proxied = {}
+        for manager in managers:
+            manager.clear()
 
-    # -- one request ------------------------------------------------------------------------
-
-    def _once(self, origin: Origin, target: str, body: bytes) -> _Answered:
-        headers = {
-            "Content-Type": "application/json;charset=utf-8",
-            "User-Agent": USER_AGENT,
-            "Content-Length": str(len(body)),
-        }
-        connection = self._take(origin)
-        if connection is not None:
-            try:
-                return self._exchange(origin, connection, target, body, headers)
-            except _STALE:
-                # The server dropped the kept connection as the request went out (its idle timer
-                # won the race): it read nothing, so the answer goes again on a new connection.
-                log.debug("a kept connection to %s was closed by the server; sending anew", origin[1])
-        return self._exchange(origin, self._open(origin), target, body, headers)
-
-    def _exchange(
-        self,
-        origin: Origin,
-        connection: http.client.HTTPConnection,
-        target: str,
-        body: bytes,
-        headers: dict[str, str],
-    ) -> _Answered:
-        try:
-            connection.request("POST", target, body=body, headers=headers)
-            response = connection.getresponse()
-            answered = _Answered(
-                response.status,
-                response.read().decode("utf-8", "replace"),
-                response.getheader("Retry-After"),
-            )
-        except BaseException:
-            connection.close()
-            raise
-        if response.will_close:
-            connection.close()
-        else:
-            self._give_back(origin, connection)
-        return answered
-
-    def _open(self, origin: Origin) -> http.client.HTTPConnection:
-        scheme, host, port = origin
+    def _manager(self, scheme: str, host: str) -> urllib3.PoolManager:
+        proxy = _proxy_for(scheme, host)
+        if proxy is None:
+            return self._direct
         with self._lock:
-            self.opened += 1
-            if scheme == "https" and self._tls is None:
-                self._tls = ssl.create_default_context()
-            tls = self._tls
-        if scheme == "https":
-            return http.client.HTTPSConnection(host, port, timeout=self.timeout, context=tls)
-        return http.client.HTTPConnection(host, port, timeout=self.timeout)
-
-    def _take(self, origin: Origin) -> http.client.HTTPConnection | None:
-        """The most recently used idle connection that is still open, if any."""
-        while True:
-            with self._lock:
-                idle = self._idle.get(origin)
-                if not idle:
-                    return None
-                connection = idle.pop()
-            if _still_open(connection):
-                return connection
-            connection.close()
-
-    def _give_back(self, origin: Origin, connection: http.client.HTTPConnection) -> None:
-        with self._lock:
-            idle = self._idle.setdefault(origin, [])
-            if len(idle) < self.max_idle:
-                idle.append(connection)
-                return
-        connection.close()
+            manager = self._proxied.get(proxy)
+            if manager is None:
+                auth = parse_url(proxy).auth
+                manager = self._proxied[proxy] = urllib3.ProxyManager(
+                    proxy,
+                    proxy_headers=make_headers(proxy_basic_auth=unquote(auth)) if auth else None,
+                    proxy_ssl_context=self._tls,
+                    **self._pool_kw,
+                )
+            return manager
 
 
-@dataclass(frozen=True)
-class _Answered:
-    status: int
-    body: str
-    retry_after: str | None
-
-
-def _still_open(connection: http.client.HTTPConnection) -> bool:
-    """Whether an idle connection can carry a request: readable while idle means the server sent
-    its close (or stray bytes), and either way the connection cannot be trusted."""
-    sock = connection.sock
-    if sock is None:
-        return False
-    try:
-        if hasattr(select, "poll"):  # any descriptor number, where select() stops at 1024
-            poller = select.poll()
-            poller.register(sock, select.POLLIN)
-            return not poller.poll(0)
-        readable, _, _ = select.select([sock], [], [], 0)
-    except (OSError, ValueError):  # closed under us
-        return False
-    return not readable
-
-
-def _retry_after(response: _Answered) -> float:
-    try:
-        return max(0.0, float(response.retry_after or 1))
-    except ValueError:
-        return 1.0
+def _proxy_for(scheme: str, host: str) -> str | None:
+    """The proxy the environment names for ``scheme`` (as urllib reads it: https_proxy,
+    HTTPS_PROXY, ...), unless NO_PROXY exempts ``host``."""
+    proxy = urllib.request.getproxies().get(scheme)
+    if not proxy or urllib.request.proxy_bypass(host):
+        return None
+    return proxy if "://" in proxy else f"http://{proxy}"  # "proxy:3128" means plain HTTP, as urllib
 
 
 _shared: ResponsePoster | None = None
@@ -216,13 +160,3 @@ def shared_poster() -> ResponsePoster:
         if _shared is None:
             _shared = ResponsePoster()
         return _shared
-
-
-def proxied(url: str) -> bool:
-    """Whether the environment sends ``url`` through a proxy (HTTPS_PROXY and the like, less
-    NO_PROXY): the kept connections go direct, so such answers go through slack_sdk instead."""
-    parts = urlsplit(url)
-    proxies = urllib.request.getproxies()
-    if parts.scheme not in proxies:
-        return False
-    return not urllib.request.proxy_bypass(parts.hostname or "")

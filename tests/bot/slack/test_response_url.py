@@ -34,6 +34,8 @@ class Hooks:
     drop_next: bool = False
     connections: int = 0
     answers: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)  # connection, path, body
+    proxy_auth: list[str | None] = field(default_factory=list)  # Proxy-Authorization of each answer
+    unanswered: int = 0  # requests read and then dropped (drop_next)
     cond: threading.Condition = field(default_factory=threading.Condition)
     url: str = ""
     server: ThreadingHTTPServer | None = None
@@ -60,10 +62,13 @@ class Hooks:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 self.served += 1
                 if hooks.drop_next and self.served > 1:
+                    with hooks.cond:
+                        hooks.unanswered += 1
                     self.close_connection = True  # closed without a status line: nothing handled
                     return
                 with hooks.cond:  # delivered: recorded before the client can hear so
                     hooks.answers.append((self.number, self.path, json.loads(raw)))
+                    hooks.proxy_auth.append(self.headers.get("Proxy-Authorization"))
                     hooks.cond.notify_all()
                 self.send_response(200)
                 self.send_header("Content-Length", "2")
@@ -129,14 +134,16 @@ def test_answers_go_over_one_kept_connection(slack: SlackUser, hooks: Hooks) -> 
 def test_a_connection_the_server_closed_still_delivers_the_answer_once(
     slack: SlackUser, hooks: Hooks
 ) -> None:
-    hooks.drop = True  # the server ends each connection after its answer, as an idle timeout would
     for n in range(3):
+        # from the second answer on, the server ends each connection after its answer without
+        # saying so, as an idle timeout would: the answer after it finds the kept one closed
+        hooks.drop = n >= 1
         assert _command(slack, "next aarhus", f"{hooks.url}/hook/{n}").status_code == 200
         hooks.wait_for(n + 1)
         slack.settle()
     slack.settle()  # nothing more is coming
-    assert [path for _, path, _ in hooks.answers] == ["/hook/0", "/hook/1", "/hook/2"]
-    assert hooks.connections == 3
+    assert [(c, path) for c, path, _ in hooks.answers] == [(1, "/hook/0"), (1, "/hook/1"), (2, "/hook/2")]
+    assert hooks.connections == 2
 
 
 def test_a_drop_racing_the_request_sends_it_again_on_a_new_connection_once(hooks: Hooks) -> None:
@@ -151,12 +158,88 @@ def test_a_drop_racing_the_request_sends_it_again_on_a_new_connection_once(hooks
         (1, "/hook/1", "one"),
         (2, "/hook/2", "two"),
     ]
-    assert poster.opened == 2
+    assert hooks.unanswered == 1  # it went on the kept connection first
+    assert hooks.connections == 2
 
 
-def test_a_rate_limit_waits_as_asked_over_the_same_connection() -> None:
-    waited: list[float] = []
-    poster = ResponsePoster(sleep=waited.append)
+def test_a_request_the_server_may_be_handling_is_not_sent_again() -> None:
+    """A read timeout is not a drop: the server has the answer and may post it, so it is not
+    resent (the user would see it twice)."""
+    import socket
+
+    import urllib3
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    received: list[bytes] = []
+    release = threading.Event()
+
+    def serve() -> None:  # takes every request and answers none until released
+        listener.settimeout(30)
+        conns = []
+        try:
+            while not release.is_set():
+                conn, _ = listener.accept()
+                conns.append(conn)
+                received.append(conn.recv(65536))
+        except OSError:  # the listener closed: the test is over
+            pass
+        finally:
+            for conn in conns:
+                conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    poster = ResponsePoster(timeout=0.5)
+    try:
+        with pytest.raises(urllib3.exceptions.ReadTimeoutError):
+            poster.post(f"http://127.0.0.1:{listener.getsockname()[1]}/hook/1", {"text": "one"})
+    finally:
+        release.set()
+        listener.close()
+        poster.close()
+    assert len(received) == 1 and b"/hook/1" in received[0]
+
+
+def test_answers_go_through_the_proxy_the_environment_names_unless_no_proxy(
+    monkeypatch: pytest.MonkeyPatch, hooks: Hooks
+) -> None:
+    import base64
+
+    from tests.bot.slack.fake_slack import closed_port
+
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    # the hooks server plays the proxy, with a user and password to send
+    monkeypatch.setenv("http_proxy", hooks.url.replace("http://", "http://bo:s%40fe@"))
+    monkeypatch.setenv("no_proxy", "direct.invalid")
+    poster = ResponsePoster(timeout=10)
+    try:
+        assert poster.post("http://hooks.invalid/hook/1", {"text": "one"}).status == 200
+        assert poster.post("http://hooks.invalid/hook/2", {"text": "two"}).status == 200
+        # NO_PROXY: straight to the host (here a proxy that cannot be reached would fail it)
+        monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{closed_port()}")
+        monkeypatch.setenv("no_proxy", "direct.invalid,127.0.0.1")
+        assert poster.post(f"{hooks.url}/hook/3", {"text": "three"}).status == 200
+    finally:
+        poster.close()
+    assert [(c, path) for c, path, _ in hooks.answers] == [
+        (1, "http://hooks.invalid/hook/1"),  # absolute: a request to a proxy
+        (1, "http://hooks.invalid/hook/2"),  # over the kept connection to the proxy
+        (2, "/hook/3"),
+    ]
+    basic = "Basic " + base64.b64encode(b"bo:s@fe").decode()
+    assert hooks.proxy_auth == [basic, basic, None]
+
+
+def test_a_rate_limit_waits_as_asked_over_the_same_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+    import types
+
+    import urllib3.util.retry
+
+    waited: list[float] = []  # urllib3's Retry waits with its module's time.sleep
+    clock = types.SimpleNamespace(sleep=waited.append, time=time.time)
+    monkeypatch.setattr(urllib3.util.retry, "time", clock)
+    poster = ResponsePoster()
     server = _RateLimited(times=1).start()
     try:
         response = poster.post(f"{server.url}/hook/1", {"text": "one"})
@@ -166,7 +249,7 @@ def test_a_rate_limit_waits_as_asked_over_the_same_connection() -> None:
     assert response.status == 200
     assert waited == [2.0]  # Retry-After
     assert server.statuses == [429, 200]
-    assert poster.opened == 1
+    assert server.connections == 1
 
 
 class _RateLimited:
@@ -175,6 +258,7 @@ class _RateLimited:
     def __init__(self, times: int) -> None:
         self.times = times
         self.statuses: list[int] = []
+        self.connections = 0
         self.server: ThreadingHTTPServer | None = None
         self.url = ""
 
@@ -186,6 +270,10 @@ class _RateLimited:
 
             def log_message(self, *_args: Any) -> None:
                 pass
+
+            def setup(self) -> None:
+                super().setup()
+                outer.connections += 1  # one client, one connection at a time
 
             def do_POST(self) -> None:
                 self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -249,6 +337,8 @@ def test_https_answers_share_one_tls_context_per_process(monkeypatch: pytest.Mon
     machine) for every answer; the poster makes one and keeps it."""
     import ssl
 
+    import urllib3
+
     import bot.slack.hooks
 
     made: list[ssl.SSLContext] = []
@@ -259,12 +349,21 @@ def test_https_answers_share_one_tls_context_per_process(monkeypatch: pytest.Mon
         return made[-1]
 
     monkeypatch.setattr(bot.slack.hooks.ssl, "create_default_context", counted)
+    tried: list[object] = []  # connections tried (urllib3 makes each one here)
+    connect = urllib3.util.connection.create_connection
+
+    def counted_connect(*args: Any, **kwargs: Any) -> Any:
+        tried.append(args[0])
+        return connect(*args, **kwargs)
+
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", counted_connect)
     from tests.bot.slack.fake_slack import closed_port
 
     poster = ResponsePoster(timeout=5)
     url = f"https://127.0.0.1:{closed_port()}/hook"
     for _ in range(3):
-        with pytest.raises(ConnectionRefusedError):
+        with pytest.raises(urllib3.exceptions.MaxRetryError) as refused:
             poster.post(url, {"text": "x"})
+        assert isinstance(refused.value.reason, urllib3.exceptions.NewConnectionError)
     assert len(made) == 1
-    assert poster.opened == 6  # each answer tried twice (a refused connection is tried once more)
+    assert len(tried) == 6  # each answer tried twice (a refused connection is tried once more)
