@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 
-from commands.context import CommandContext, Invocation
+from commands.context import Actor, CommandContext, Invocation
 from commands.gating import escalation_section
 from commands.groups import (
     Grouped,
@@ -72,8 +72,19 @@ def _keys(rollout: Rollout, target: Target, inv: Invocation) -> list[TaskKey]:
     if target.kind == "role":
         return [k for k in keys if rollout.graph.task(k.ref).role == target.role]
     if target.kind == "me":
-        return [k for k in keys if in_scope(inv.actor, rollout.graph.task(k.ref), k, rollout.municipalities)]
+        mine = _candidates(rollout, inv.actor) or keys
+        return [k for k in mine if in_scope(inv.actor, rollout.graph.task(k.ref), k, rollout.municipalities)]
     return keys
+
+
+def _candidates(rollout: Rollout, actor: Actor) -> list[TaskKey] | None:
+    """The instances that can be in ``actor``'s scope, in the order of every instance, or None
+    when a role over every municipality makes that all of them (:func:`in_scope` decides)."""
+    if actor.roles and not actor.municipalities:
+        return None
+    codes = actor.coordinates | actor.municipalities
+    members = [m for m in rollout.municipalities.values() if m.code in codes or m.wave in actor.manages]
+    return rollout.task_keys(members) + rollout.wave_keys()  # the runbooks' few: all of them
 
 
 def _parts(rollout: Rollout, target: Target, inv: Invocation, several: list[Municipality]) -> list[Part]:

@@ -61,14 +61,19 @@ class Marks:
     decision: int
 
 
+# Built once: every command runs it, and building the statement cost more than running it.
+_NEWEST = select(
+    *(
+        select(func.coalesce(func.max(col(table.id)), 0)).scalar_subquery()
+        for table in (TaskEventRow, WaveMoveRow, RosterChangeRow, GateDecisionRow)
+    )
+)
+
+
 def newest_marks(conn: Connection) -> Marks:
     """The newest ids now: equal marks, nothing a snapshot (or a page built from one) shows
     has changed."""
-    newest = [
-        select(func.coalesce(func.max(col(table.id)), 0)).scalar_subquery()
-        for table in (TaskEventRow, WaveMoveRow, RosterChangeRow, GateDecisionRow)
-    ]
-    event, move, roster, decision = conn.execute(select(*newest)).one()
+    event, move, roster, decision = conn.execute(_NEWEST).one()
     return Marks(int(event), int(move), int(roster), int(decision))
 
 

@@ -11,8 +11,11 @@ import pytest
 from bot.cli import main
 from bot.console import ConsoleSession, console_actor
 from bot.runtime import Runtime
-from commands.context import Actor
-from commands.parse import UserError
+from commands.context import Actor, Invocation
+from commands.parse import Target, UserError
+from commands.permissions import in_scope
+from commands.present import load_rollout
+from commands.query import _keys
 from rollout.model import Status, TaskKey
 from tests.bot.test_console import Chat
 
@@ -102,3 +105,27 @@ def test_a_gate_without_a_wave_is_the_gate_of_the_askers_own_wave(demo_runtime: 
     assert anna.say("gate KP-3").startswith("! KP-3 for P2 is on 2020-01-28")
     both = Typist(demo_runtime, "bo", ["coordinator:aarhus", "coordinator:odense"])  # P2 and K91
     assert both.say("gate KP-3").startswith("✗ Which wave? KP-3 has a date per wave.")
+
+
+@pytest.mark.parametrize(
+    "roles",
+    [
+        ["coordinator:aarhus"],
+        ["coordinator:aarhus", "coordinator:odense"],
+        ["bookkeeping_supplier:aarhus"],
+        ["bookkeeping_supplier:all"],  # every municipality: nothing to narrow
+        ["manager:P2"],
+        ["manager:K91", "ksd:randers"],
+    ],
+)
+def test_next_me_lists_exactly_the_instances_in_the_askers_scope(
+    demo_runtime: Runtime, roles: list[str]
+) -> None:
+    """`next me` narrows to the asker's municipalities and waves before checking each instance;
+    it lists the same instances as checking every instance of the rollout."""
+    actor, _ = console_actor(demo_runtime, "anna", roles)
+    rollout = load_rollout(demo_runtime.context())
+    every = rollout.task_keys() + rollout.wave_keys()
+    expected = [k for k in every if in_scope(actor, rollout.graph.task(k.ref), k, rollout.municipalities)]
+    assert expected
+    assert _keys(rollout, Target("me"), Invocation("next me", actor, "console")) == expected
