@@ -10,6 +10,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from commands.messages import t
 from rollout.model import Municipality
@@ -66,6 +67,7 @@ def split_command(text: str) -> tuple[str, list[str]]:
     return words[0].lower(), words[1:]
 
 
+@lru_cache(maxsize=8192)  # every command folds the roster's names to match a word against them
 def fold(text: str) -> str:
     """Lower-case, with æ/ø/å spelled ae/oe/aa and other accents dropped: Århus -> aarhus."""
     lowered = text.strip().lower()
