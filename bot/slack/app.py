@@ -66,6 +66,29 @@ class SlackBot:
             return result
         return self.message(text, user_id, user_name, channel, language)
 
+    def answer_to(
+        self, url: str, text: str, user_id: str, user_name: str, channel: str | None
+    ) -> dict[str, Any] | None:
+        """Answer ``text`` at the response URL where the answer needs nothing more (no file to
+        upload, no channel to check): computed and posted in a worker process when there are
+        workers, so the web process spends its time on acks. Otherwise the message, for the
+        caller to finish."""
+        if self.workers is not None:
+            result: dict[str, Any] | None = self.workers.answer_to(url, text, user_id, user_name, channel)
+            return result
+        return self.post_plain(url, text, user_id, user_name, channel)
+
+    def post_plain(
+        self, url: str, text: str, user_id: str, user_name: str, channel: str | None
+    ) -> dict[str, Any] | None:
+        """Post the answer to ``text`` at ``url`` unless it has files or a channel to check;
+        then return it instead."""
+        message = self.message(text, user_id, user_name, channel)
+        if message.get(FILES) or message.get(LINKED) or not url:
+            return message
+        post(url, message)
+        return None
+
     def message(
         self, text: str, user_id: str, user_name: str, channel: str | None, language: str | None = None
     ) -> dict[str, Any]:
@@ -116,9 +139,11 @@ class SlackBot:
         # A slash command carries no locale: the configured language answers.
         language = self.runtime.language_for(None)
         with _guard("command", body.get("user_id"), body.get("text"), url, language):
-            message = self.answer(
-                body.get("text", ""), body["user_id"], body.get("user_name", ""), body.get("channel_id")
+            message = self.answer_to(
+                url, body.get("text", ""), body["user_id"], body.get("user_name", ""), body.get("channel_id")
             )
+            if message is None:  # posted already
+                return
             files = message.pop(FILES, [])
             linked = message.pop(LINKED, "")
             with speaking(language):

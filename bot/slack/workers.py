@@ -1,7 +1,9 @@
-"""Run the command core in worker processes, so the web process only verifies, acks and sends.
+"""Run the command core in worker processes, so the web process only verifies, acks and hands over.
 
 The core is CPU-bound Python; in threads next to the event loop it takes the GIL from the acks.
-Each worker process opens its own runtime (engine, plan) from the same settings.
+Each worker process opens its own runtime (engine, plan) from the same settings, and posts a
+plain answer to its response URL itself (the web process finishes only answers with files to
+upload or a channel to check).
 """
 
 from __future__ import annotations
@@ -62,6 +64,16 @@ def _message(
     return result, metrics.take_sample()
 
 
+def _answer_to(
+    url: str, text: str, user_id: str, user_name: str, channel: str | None
+) -> tuple[dict[str, Any] | None, metrics.Sample | None]:
+    """The answer posted from here (None), or the message when it has more to do; and the
+    command's sample."""
+    metrics.take_sample()
+    result = _bot.post_plain(url, text, user_id, user_name, channel)
+    return result, metrics.take_sample()
+
+
 def _home(user_id: str) -> dict[str, Any]:
     result: dict[str, Any] = _bot.home_view(user_id)
     return result
@@ -87,6 +99,18 @@ class ProcessRunner:
             timeout=60
         )
         if sample is not None:  # counted where /metrics is served: in this (the web) process
+            metrics.record(sample)
+        return result
+
+    def answer_to(
+        self, url: str, text: str, user_id: str, user_name: str, channel: str | None
+    ) -> dict[str, Any] | None:
+        """Answer in a worker, which posts it to ``url`` itself (None) unless it has files or a
+        channel to check (then the message, for this process to finish)."""
+        result, sample = self.pool.submit(_answer_to, url, text, user_id, user_name, channel).result(
+            timeout=60
+        )
+        if sample is not None:
             metrics.record(sample)
         return result
 

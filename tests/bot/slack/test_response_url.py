@@ -16,6 +16,7 @@ import pytest
 
 from bot.runtime import Runtime
 from bot.settings import Settings
+from bot.slack.app import FILES
 from bot.slack.hooks import ResponsePoster
 from bot.slack.workers import ProcessRunner
 from tests.bot.slack.conftest import SUPPLIER, SlackUser
@@ -367,3 +368,27 @@ def test_https_answers_share_one_tls_context_per_process(monkeypatch: pytest.Mon
         assert isinstance(refused.value.reason, urllib3.exceptions.NewConnectionError)
     assert len(made) == 1
     assert len(tried) == 6  # each answer tried twice (a refused connection is tried once more)
+
+
+def test_a_worker_posts_a_plain_answer_itself_and_hands_back_one_with_files(
+    demo_runtime: Runtime, hooks: Hooks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The web process only verifies, acks and hands over: a worker posts the answer (its
+    posting, 1 ms or more of CPU per answer, held the web process's interpreter from the next
+    acks); an answer with files comes back, as the web process uploads them."""
+
+    def web_process_posts(url: str, message: dict[str, Any]) -> None:
+        raise AssertionError(f"the web process posted to {url}")
+
+    monkeypatch.setattr("bot.slack.app.post", web_process_posts)  # this process only
+    settings = Settings(database_url=str(demo_runtime.engine.url))
+    runner = ProcessRunner(settings, demo_runtime.clock, 1)
+    try:
+        assert runner.answer_to(f"{hooks.url}/plain", "next aarhus", SUPPLIER, "bo", "C0DEMO") is None
+        ((_, path, body),) = hooks.wait_for(1)
+        assert path == "/plain" and "Aarhus" in str(body["blocks"])
+        with_files = runner.answer_to(f"{hooks.url}/files", "export csv aarhus", SUPPLIER, "bo", "C0DEMO")
+        assert with_files is not None and with_files[FILES]  # for the web process to upload
+        assert len(hooks.answers) == 1  # nothing posted for it yet
+    finally:
+        runner.close()
