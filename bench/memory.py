@@ -35,14 +35,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from operator import contains
 from pathlib import Path
 from typing import ClassVar
-from urllib.parse import urlencode
 
 import httpx
-from slack_sdk.signature import SignatureVerifier
 
 from bench import synthetic
 from bench.figures import Figure, table
-from bench.slack_latency import stop_group
+from bench.slack_latency import signed, stop_group
 from storage.engine import make_engine
 from storage.people import Person, SqlPeopleStore
 from storage.ports import Change
@@ -209,7 +207,6 @@ def _commands(slugs: list[str]) -> Iterator[str]:
 
 def _send(base: str, far: str, texts: list[str], clients: int, counter: Iterator[int]) -> None:
     """Send each text as a signed slash command; each client waits for its answer."""
-    verifier = SignatureVerifier(SECRET)
     lock = threading.Lock()
     queue = iter(texts)
 
@@ -223,25 +220,7 @@ def _send(base: str, far: str, texts: list[str], clients: int, counter: Iterator
                     return
                 if n and n % 1000 == 0:
                     print(f"bench: memory: {n:,} commands sent", file=sys.stderr, flush=True)
-                body = urlencode(
-                    {
-                        "team_id": "T0",
-                        "channel_id": "C0",
-                        "user_id": USER,
-                        "user_name": "bench",
-                        "command": "/sf1590",
-                        "text": text,
-                        "api_app_id": "A0",
-                        "response_url": f"{far}/hook/{n}",
-                        "trigger_id": str(n),
-                    }
-                )
-                ts = str(int(time.time()))
-                headers = {
-                    "Content-Type": "application/x-www-form-urlencoded",
-                    "X-Slack-Request-Timestamp": ts,
-                    "X-Slack-Signature": verifier.generate_signature(timestamp=ts, body=body) or "",
-                }
+                body, headers = signed(n, f"{far}/hook/{n}", text=text, user=USER, secret=SECRET)
                 response = http.post(f"{base}/slack/events", content=body, headers=headers)
                 if response.status_code != 200:
                     raise SystemExit(f"bench: {text!r} got HTTP {response.status_code}")

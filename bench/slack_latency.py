@@ -324,23 +324,26 @@ async def loop_cpu(http: aiohttp.ClientSession, base: str) -> float:
         return float((await response.json())["seconds"])
 
 
-def signed(n: int, response_url: str) -> tuple[str, dict[str, str]]:
-    """Body and headers of the ``n``-th slash command (the command mix in turn), signed."""
+def signed(
+    n: int, response_url: str, *, text: str | None = None, user: str = USER, secret: str = SECRET
+) -> tuple[str, dict[str, str]]:
+    """Body and headers of the ``n``-th slash command (``text``, else the command mix in
+    turn), signed with ``secret``."""
     body = urlencode(
         {
             "team_id": "T0",
             "channel_id": "C0",
-            "user_id": USER,
+            "user_id": user,
             "user_name": "bench",
             "command": "/sf1590",
-            "text": COMMANDS[n % len(COMMANDS)],
+            "text": COMMANDS[n % len(COMMANDS)] if text is None else text,
             "api_app_id": "A0",
             "response_url": response_url,
-            "trigger_id": "1",
+            "trigger_id": str(n),
         }
     )
     ts = str(int(time.time()))
-    signature = SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body)
+    signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
     assert signature is not None
     headers = {
         "Content-Type": "application/x-www-form-urlencoded",
