@@ -7,7 +7,7 @@ from datetime import date
 
 from rollout.calendar import Countdown
 from rollout.model import FINISHED, Municipality, TaskKey
-from rollout.plan import Confidence, Plan, WaveControl
+from rollout.plan import Confidence
 from rollout.status import Rollout, TaskView
 
 __all__ = [
@@ -206,7 +206,7 @@ def wave_controls(
     What each municipality's own instances answer is kept by the snapshot
     (:meth:`Rollout.checked`, every question at once whatever the gate), so a wave's answer
     adds up one entry per municipality and recounts only those a change reached."""
-    controls = _plan_controls(rollout)
+    controls = rollout.graph.controls()
     chosen = [(i, c) for i, c in enumerate(controls) if gate is None or c[1].gate == gate]
     if not chosen:
         return []
@@ -229,31 +229,6 @@ def wave_controls(
             )
         )
     return answers
-
-
-_Controls = tuple[tuple[str, WaveControl, frozenset[str]], ...]
-# per plan (by id, with the plan itself: an id is reused only once the plan is gone), its
-# control questions, built once: the same objects each time, so the snapshot finds its kept
-# answers by identity instead of comparing the sets of refs per municipality
-_PLAN_CONTROLS: dict[int, tuple[Plan, _Controls]] = {}
-
-
-def _plan_controls(rollout: Rollout) -> _Controls:
-    """Every control question of the tracked diagrams in plan order: its id, itself, and the
-    refs of the tasks it checks."""
-    plan = rollout.graph.plan
-    found = _PLAN_CONTROLS.get(id(plan))
-    if found is not None and found[0] is plan:
-        return found[1]
-    controls = tuple(
-        (f"{diagram_id}/{control.id}", control, frozenset(f"{diagram_id}/{code}" for code in control.checks))
-        for diagram_id in plan.tracked
-        for control in plan.diagrams[diagram_id].controls
-    )
-    if len(_PLAN_CONTROLS) >= 16:  # tests load many plans; a bot one or two
-        _PLAN_CONTROLS.clear()
-    _PLAN_CONTROLS[id(plan)] = (plan, controls)
-    return controls
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from rollout.calendar import WorkingCalendar, danish_calendar
 from rollout.deadlines import Deadline, Inversion, backward_pass, inversions, weakest
 from rollout.digraph import RefGraph
 from rollout.model import SYSTEM_WIDE, Municipality, TaskKey
-from rollout.plan import WAVE_SCOPES, Confidence, Edge, Plan, Scope, TaskDef
+from rollout.plan import WAVE_SCOPES, Confidence, Edge, Plan, Scope, TaskDef, WaveControl
 
 __all__ = ["Deadline", "Inversion", "PlanGraph"]
 
@@ -37,6 +37,9 @@ class PlanGraph:
     # one int object per municipality code in those keys: a code read from a database row is
     # a new object each time (only ints up to 256 are shared), 32 bytes per kept key at 10x
     _codes: dict[int, int] = field(init=False, repr=False, default_factory=dict)
+    _controls: tuple[tuple[str, WaveControl, frozenset[str]], ...] | None = field(
+        init=False, repr=False, default=None
+    )
 
     def __post_init__(self) -> None:
         self.calendar = danish_calendar(self.plan.customary_closed_days)
@@ -66,6 +69,18 @@ class PlanGraph:
 
     def edge(self, before: str, after: str) -> Edge | None:
         return self._edges.get((before, after))
+
+    def controls(self) -> tuple[tuple[str, WaveControl, frozenset[str]], ...]:
+        """Every control question of the tracked diagrams in plan order: its id (``B/KONTROL-2``),
+        itself, and the refs of the tasks it checks. Built once: the same objects each time, so
+        a snapshot finds its kept answers to them by identity."""
+        if self._controls is None:
+            self._controls = tuple(
+                (f"{d}/{control.id}", control, frozenset(f"{d}/{code}" for code in control.checks))
+                for d in self.plan.tracked
+                for control in self.plan.diagrams[d].controls
+            )
+        return self._controls
 
     def topological_refs(self) -> list[str]:
         return self._graph.lexicographical_topological_order()
