@@ -68,12 +68,16 @@ def _keys(rollout: Rollout, target: Target, inv: Invocation) -> list[TaskKey]:
     if target.kind == "wave" and target.wave is not None:
         members = [m for m in rollout.municipalities.values() if m.wave == target.wave]
         return rollout.task_keys(members) + rollout.wave_keys([target.wave])
+    if target.kind == "me":
+        mine = _candidates(rollout, inv.actor)
+        return [
+            k
+            for k in (rollout.task_keys() + rollout.wave_keys() if mine is None else mine)
+            if in_scope(inv.actor, rollout.graph.task(k.ref), k, rollout.municipalities)
+        ]
     keys = rollout.task_keys() + rollout.wave_keys()
     if target.kind == "role":
         return [k for k in keys if rollout.graph.task(k.ref).role == target.role]
-    if target.kind == "me":
-        mine = _candidates(rollout, inv.actor) or keys
-        return [k for k in mine if in_scope(inv.actor, rollout.graph.task(k.ref), k, rollout.municipalities)]
     return keys
 
 
